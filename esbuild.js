@@ -1,0 +1,107 @@
+// One build for everything: the extension (a light activation shim plus the lazily loaded core),
+// the webview script, and — with --tests — a transpiled copy of src/, test/ and bench/ for mocha.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Reports build results the way VS Code's problem matchers expect. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const extensionOptions = {
+  entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node18',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  outdir: 'dist',
+  external: ['vscode', './core'],
+  logLevel: 'warning',
+  metafile: true,
+  plugins: watch ? [problemMatcherPlugin] : [],
+};
+
+const webviewOptions = {
+  entryPoints: { panel: 'src/webview/main.ts' },
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  outdir: 'dist/webview',
+  logLevel: 'warning',
+  plugins: watch ? [problemMatcherPlugin] : [],
+};
+
+function listTs(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+const testOptions = {
+  entryPoints: [...listTs('src'), ...listTs('test'), ...listTs('bench')],
+  bundle: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node18',
+  sourcemap: 'inline',
+  outbase: '.',
+  outdir: 'out',
+  logLevel: 'warning',
+};
+
+/** Writes the JSON Schema for *.animate.json from the zod schema (the single source of truth). */
+async function writeParamsJsonSchema() {
+  const generator = 'src/params/jsonSchema.ts';
+  if (!fs.existsSync(generator)) return;
+  const result = await esbuild.build({
+    entryPoints: [generator], bundle: true, format: 'cjs', platform: 'node', write: false, logLevel: 'warning',
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', result.outputFiles[0].text)(mod, mod.exports, require);
+  fs.mkdirSync('dist', { recursive: true });
+  fs.writeFileSync('dist/animate.schema.json', JSON.stringify(mod.exports.buildParamsJsonSchema(), null, 2) + '\n');
+}
+
+async function main() {
+  if (tests) {
+    fs.rmSync('out', { recursive: true, force: true });
+    await esbuild.build(testOptions);
+    return;
+  }
+  if (watch) {
+    const contexts = await Promise.all([esbuild.context(extensionOptions), esbuild.context(webviewOptions)]);
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  const [extensionResult] = await Promise.all([esbuild.build(extensionOptions), esbuild.build(webviewOptions)]);
+  fs.writeFileSync('dist/meta.json', JSON.stringify(extensionResult.metafile));
+  await writeParamsJsonSchema();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

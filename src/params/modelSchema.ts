@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The AnimateDiff Turbo text-to-video input, as specified on the model's page
+ * (../shared/reference/fal-animatediff-turbo-page.txt). Every field is sent explicitly so a saved
+ * parameter set reproduces the same request whatever fal's server defaults are that day.
+ */
+export const TURBO_TEXT_TO_VIDEO = 'fal-ai/fast-animatediff/turbo/text-to-video';
+
+export const VIDEO_SIZE_NAMES = ['square_hd', 'square', 'portrait_4_3', 'portrait_16_9', 'landscape_4_3', 'landscape_16_9'] as const;
+export type VideoSizeName = (typeof VIDEO_SIZE_NAMES)[number];
+
+export const VIDEO_SIZE_PIXELS: Readonly<Record<VideoSizeName, { width: number; height: number }>> = {
+  square_hd: { width: 1024, height: 1024 },
+  square: { width: 512, height: 512 },
+  portrait_4_3: { width: 768, height: 1024 },
+  portrait_16_9: { width: 576, height: 1024 },
+  landscape_4_3: { width: 1024, height: 768 },
+  landscape_16_9: { width: 1024, height: 576 },
+};
+
+export const MOTIONS = ['zoom-out', 'zoom-in', 'pan-left', 'pan-right', 'tilt-up', 'tilt-down'] as const;
+export type Motion = (typeof MOTIONS)[number];
+
+export const MODEL_DEFAULTS = {
+  negative_prompt: '(bad quality, worst quality:1.2), ugly faces, bad anime',
+  num_frames: 16,
+  num_inference_steps: 4,
+  guidance_scale: 1,
+  fps: 8,
+  video_size: 'square' as VideoSizeName,
+} as const;
+
+export const LIMITS = {
+  num_frames: { min: 1, max: 32 },
+  num_inference_steps: { min: 1, max: 50, recommendedMin: 4, recommendedMax: 12 },
+  guidance_scale: { min: 0, max: 20 },
+  fps: { min: 1, max: 60 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+  dimension: { min: 1, max: 14142 },
+} as const;
+
+export const videoSizeSchema = z.union([
+  z.enum(VIDEO_SIZE_NAMES),
+  z.object({
+    width: z.number().int().min(LIMITS.dimension.min).max(LIMITS.dimension.max).default(512),
+    height: z.number().int().min(LIMITS.dimension.min).max(LIMITS.dimension.max).default(512),
+  }).strict(),
+]);
+export type VideoSize = z.infer<typeof videoSizeSchema>;
+
+/** The exact JSON body sent to the turbo text-to-video endpoint. */
+export const textToVideoInputSchema = z.object({
+  prompt: z.string().trim().min(1),
+  negative_prompt: z.string(),
+  num_frames: z.number().int().min(LIMITS.num_frames.min).max(LIMITS.num_frames.max),
+  num_inference_steps: z.number().int().min(LIMITS.num_inference_steps.min).max(LIMITS.num_inference_steps.max),
+  guidance_scale: z.number().min(LIMITS.guidance_scale.min).max(LIMITS.guidance_scale.max),
+  seed: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max).optional(),
+  fps: z.number().int().min(LIMITS.fps.min).max(LIMITS.fps.max),
+  video_size: videoSizeSchema,
+  motions: z.array(z.enum(MOTIONS)).optional(),
+}).strict();
+export type TextToVideoInput = z.infer<typeof textToVideoInputSchema>;
+
+/** fal's output for all four AnimateDiff endpoints. Only `video.url` is guaranteed. */
+export const videoOutputSchema = z.object({
+  video: z.object({
+    url: z.string().min(1),
+    content_type: z.string().nullish(),
+    file_name: z.string().nullish(),
+    file_size: z.number().nullish(),
+  }),
+  seed: z.number().int().nullish(),
+});
+export type VideoOutput = z.infer<typeof videoOutputSchema>;
+
+export function videoSizePixels(size: VideoSize): { width: number; height: number } {
+  return typeof size === 'string' ? VIDEO_SIZE_PIXELS[size] : size;
+}
