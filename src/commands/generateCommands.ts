@@ -1,0 +1,79 @@
+import * as vscode from 'vscode';
+import type { GenerationOutcome, GenerationService } from '../generation/generationService';
+import type { Interaction } from '../ui/interaction';
+import type { Command } from './commandManager';
+import { generateFromPrompt } from './promptGeneration';
+
+function selectedText(editor: vscode.TextEditor | undefined): string | undefined {
+  if (!editor) {
+    return undefined;
+  }
+  const texts = editor.selections.filter((s) => !s.isEmpty).map((s) => editor.document.getText(s));
+  return texts.length > 0 ? texts.join('\n') : undefined;
+}
+
+export class GenerateFromSelectionCommand implements Command {
+  readonly id = 'animateDiff.generateFromSelection';
+
+  constructor(private readonly service: GenerationService, private readonly interaction: Interaction) {}
+
+  async execute(): Promise<GenerationOutcome> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void this.interaction.warning('Open a file and select the prompt text first.', {});
+      return { kind: 'notStarted', reason: 'no editor' };
+    }
+    const prompt = selectedText(editor)?.trim();
+    if (!prompt) {
+      void this.interaction.warning('The selection is empty or only whitespace. Select the prompt text, then run Generate Video from Selection again.', {});
+      return { kind: 'notStarted', reason: 'empty selection' };
+    }
+    return generateFromPrompt(this.service, this.interaction, prompt, 'selection');
+  }
+}
+
+export class GenerateFromPromptCommand implements Command {
+  readonly id = 'animateDiff.generate';
+
+  constructor(private readonly service: GenerationService, private readonly interaction: Interaction) {}
+
+  async execute(): Promise<GenerationOutcome> {
+    const prompt = await this.interaction.input({
+      title: 'Generate Video',
+      prompt: 'Describe the video. Be as descriptive as possible.',
+      value: selectedText(vscode.window.activeTextEditor)?.trim() ?? '',
+      placeHolder: 'masterpiece, best quality, a red fox running through snow, cinematic lighting',
+      ignoreFocusOut: true,
+      validateInput: (text) => (text.trim() === '' ? 'Enter a prompt.' : undefined),
+    });
+    if (prompt === undefined || prompt.trim() === '') {
+      return { kind: 'notStarted', reason: 'no prompt' };
+    }
+    return generateFromPrompt(this.service, this.interaction, prompt, 'prompt');
+  }
+}
+
+export class CancelGenerationCommand implements Command {
+  readonly id = 'animateDiff.cancelGeneration';
+
+  constructor(private readonly service: GenerationService, private readonly interaction: Interaction) {}
+
+  async execute(jobId?: unknown): Promise<boolean> {
+    const jobs = this.service.runningJobs;
+    if (typeof jobId === 'string') {
+      return this.service.cancel(jobId);
+    }
+    if (jobs.length === 0) {
+      void this.interaction.info('No generation is running.');
+      return false;
+    }
+    if (jobs.length === 1) {
+      return this.service.cancel(jobs[0].id);
+    }
+    const picked = await this.interaction.pick(
+      jobs.map((job) => ({ label: job.label, description: job.state, id: job.id })),
+      { placeHolder: 'Cancel which generation?' },
+    );
+    return picked ? this.service.cancel(picked.id) : false;
+  }
+}

@@ -1,0 +1,24 @@
+import * as vscode from 'vscode';
+import { readGenerationDefaults } from '../config/settings';
+import { buildTextToVideoInput } from '../generation/request';
+import type { GenerationOutcome, GenerationService, GenerationSourceKind } from '../generation/generationService';
+import type { Interaction } from '../ui/interaction';
+
+/** Generates from a prompt with the user's `animateDiff.defaults.*`; an invalid setting is named, nothing is sent. */
+export async function generateFromPrompt(
+  service: GenerationService,
+  interaction: Interaction,
+  prompt: string,
+  source: GenerationSourceKind,
+): Promise<GenerationOutcome> {
+  const defaults = readGenerationDefaults((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+  if (!defaults.ok) {
+    const choice = await interaction.error(`${defaults.problems.map((p) => p.message).join(' ')} Your prompt was not sent.`, 'Open Settings');
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', defaults.problems[0].setting);
+    }
+    return { kind: 'notStarted', reason: 'invalid settings' };
+  }
+  const input = buildTextToVideoInput(prompt, defaults.defaults);
+  return service.generate({ input: { ...input }, source: { kind: source, file: vscode.window.activeTextEditor?.document.uri.toString() } });
+}

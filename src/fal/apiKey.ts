@@ -1,0 +1,55 @@
+import type * as vscode from 'vscode';
+
+/** fal keys look like `<key_id>:<key_secret>`. */
+const KEY_SHAPE = /^[A-Za-z0-9_.-]{4,}:[A-Za-z0-9_.-]{8,}$/;
+const SECRET_ID = 'animateDiff.falKey';
+
+export function isWellFormedKey(value: string): boolean {
+  return KEY_SHAPE.test(value.trim());
+}
+
+export type KeySource = 'secretStorage' | 'environment';
+
+export interface ResolvedKey {
+  key: string;
+  source: KeySource;
+}
+
+/** The user's fal key: SecretStorage first, the FAL_KEY environment variable as fallback. Never persisted elsewhere. */
+export class ApiKeyStore {
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  readonly onDidChange = (listener: () => void): vscode.Disposable =>
+    this.secrets.onDidChange((event) => {
+      if (event.key === SECRET_ID) {
+        listener();
+      }
+    });
+
+  async resolve(): Promise<ResolvedKey | undefined> {
+    const stored = await this.secrets.get(SECRET_ID);
+    if (stored && stored.trim() !== '') {
+      return { key: stored.trim(), source: 'secretStorage' };
+    }
+    const fromEnv = this.env.FAL_KEY?.trim();
+    if (fromEnv) {
+      return { key: fromEnv, source: 'environment' };
+    }
+    return undefined;
+  }
+
+  async hasStoredKey(): Promise<boolean> {
+    return Boolean(await this.secrets.get(SECRET_ID));
+  }
+
+  async store(key: string): Promise<void> {
+    if (!isWellFormedKey(key)) {
+      throw new Error('A fal key looks like key_id:key_secret.');
+    }
+    await this.secrets.store(SECRET_ID, key.trim());
+  }
+
+  async clear(): Promise<void> {
+    await this.secrets.delete(SECRET_ID);
+  }
+}

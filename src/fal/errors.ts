@@ -1,0 +1,233 @@
+/**
+ * Turns what went wrong talking to fal into one message that says what happened and what to do.
+ * Pure: no fal client and no vscode import, so every case is unit-tested on Node.
+ */
+
+export type FalFailureKind =
+  | 'auth'
+  | 'balance'
+  | 'forbidden'
+  | 'validation'
+  | 'contentPolicy'
+  | 'rateLimit'
+  | 'server'
+  | 'generationTimeout'
+  | 'network'
+  | 'timeout'
+  | 'noVideo'
+  | 'notFound'
+  | 'proxy'
+  | 'cancelled'
+  | 'unknown';
+
+export interface FalFieldError {
+  /** The input field (e.g. `num_frames`), or undefined for errors about the whole request. */
+  field: string | undefined;
+  loc: Array<string | number>;
+  message: string;
+  type: string | undefined;
+}
+
+/** The actions a failure can offer; the UI layer turns them into buttons. */
+export type FailureAction = 'setApiKey' | 'retry' | 'openLog' | 'openBilling' | 'openSettings';
+
+export class FalFailure extends Error {
+  constructor(
+    readonly kind: FalFailureKind,
+    message: string,
+    readonly details: {
+      status?: number;
+      requestId?: string;
+      fieldErrors?: FalFieldError[];
+      /** fal's own words (body.detail) when they add something. */
+      falDetail?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'FalFailure';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** fal's `detail` as plain text (string detail, or the messages of a detail list). */
+export function detailText(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    return body.trim() || undefined;
+  }
+  if (!isRecord(body)) {
+    return undefined;
+  }
+  const detail = body.detail;
+  if (typeof detail === 'string') {
+    return detail;
+  }
+  if (Array.isArray(detail)) {
+    const messages = parseFieldErrors(detail).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+    return messages.length > 0 ? messages.join('; ') : undefined;
+  }
+  if (typeof body.error === 'string') {
+    return body.error;
+  }
+  if (typeof body.message === 'string') {
+    return body.message;
+  }
+  return undefined;
+}
+
+export function parseFieldErrors(detail: unknown): FalFieldError[] {
+  if (!Array.isArray(detail)) {
+    return [];
+  }
+  const errors: FalFieldError[] = [];
+  for (const item of detail) {
+    if (!isRecord(item)) {
+      continue;
+    }
+    const loc = Array.isArray(item.loc) ? item.loc.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number') : [];
+    const path = loc[0] === 'body' ? loc.slice(1) : loc;
+    errors.push({
+      field: path.length > 0 ? path.join('.') : undefined,
+      loc,
+      message: typeof item.msg === 'string' ? item.msg : 'Invalid value',
+      type: typeof item.type === 'string' ? item.type : undefined,
+    });
+  }
+  return errors;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Classifies an HTTP error answer from fal (or from the team proxy in front of it). */
+export function failureFromHttp(status: number, body: unknown, context: { requestId?: string; viaProxy?: boolean } = {}): FalFailure {
+  const falDetail = detailText(body);
+  const base = { status, requestId: context.requestId, falDetail };
+  const said = falDetail ? ` fal said: “${falDetail}”` : '';
+  if (status === 401) {
+    return new FalFailure(
+      'auth',
+      context.viaProxy
+        ? `The team proxy's fal key was rejected (401).${said} Ask whoever runs the proxy to check its FAL_KEY.`
+        : `fal rejected the API key (401).${said} Set a valid key (key_id:key_secret from fal.ai/dashboard/keys).`,
+      base,
+    );
+  }
+  if (status === 403) {
+    if (falDetail && /balance|billing|top up/i.test(falDetail)) {
+      return new FalFailure('balance', `Your fal balance is exhausted, so fal refused the job (403). Top up at fal.ai/dashboard/billing, then retry.`, base);
+    }
+    return new FalFailure('forbidden', `fal refused the request (403).${said} Check that the key is allowed to use this endpoint.`, base);
+  }
+  if (status === 404) {
+    return new FalFailure('notFound', `fal does not know this endpoint or request (404).${said} Check the endpoint id in the animateDiff.endpoint setting or the parameter file.`, base);
+  }
+  if (status === 422) {
+    const fieldErrors = isRecord(body) ? parseFieldErrors(body.detail) : [];
+    if (fieldErrors.some((e) => e.type === 'content_policy_violation')) {
+      return new FalFailure('contentPolicy', `fal's content policy blocked this prompt. Rephrase the prompt and try again.`, { ...base, fieldErrors });
+    }
+    const listed = fieldErrors.length > 0
+      ? fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ')
+      : falDetail ?? 'no details given';
+    return new FalFailure('validation', `fal rejected the parameters (422) — ${listed}. Fix them and generate again.`, { ...base, fieldErrors });
+  }
+  if (status === 429) {
+    return new FalFailure('rateLimit', `fal is rate-limiting your requests (429). Wait a moment, then retry.`, base);
+  }
+  if (status === 504 || (falDetail !== undefined && /timeout/i.test(falDetail) && status >= 500)) {
+    return new FalFailure('generationTimeout', `fal timed out while generating the video (${status}). Retry, or ask for fewer frames or steps.`, base);
+  }
+  if (status >= 500) {
+    const text = STATUS_TEXT[status] ?? 'Server Error';
+    return new FalFailure('server', `fal had a server problem (${status} ${text}). This is usually temporary: retry in a minute.${said}`, base);
+  }
+  if (context.viaProxy && status >= 400) {
+    return new FalFailure('proxy', `The team proxy refused the request (${status}).${said} Check the animateDiff.proxyUrl setting.`, base);
+  }
+  return new FalFailure('unknown', `fal answered ${status}.${said}`, base);
+}
+
+/** Node's fetch wraps socket errors as `TypeError('fetch failed', { cause })`; finds the system code. */
+export function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {
+      return code;
+    }
+    current = cause;
+  }
+  if (error instanceof TypeError && /fetch failed|network|socket|terminated/i.test(error.message)) {
+    return 'network error';
+  }
+  return undefined;
+}
+
+export function networkFailure(code: string, viaProxy: boolean): FalFailure {
+  return new FalFailure(
+    'network',
+    viaProxy
+      ? `Could not reach the team proxy (${code}). Check the animateDiff.proxyUrl setting and your connection, then retry.`
+      : `Could not reach fal (${code}). Check your internet connection, then retry.`,
+  );
+}
+
+export function timeoutFailure(seconds: number): FalFailure {
+  return new FalFailure(
+    'timeout',
+    `No result from fal after ${seconds} s, so the job was cancelled. Retry, or raise the animateDiff.requestTimeoutSeconds setting.`,
+  );
+}
+
+export function noVideoFailure(requestId: string | undefined): FalFailure {
+  return new FalFailure('noVideo', `fal finished the job but returned no video. Retry; if it keeps happening, check the log.`, { requestId });
+}
+
+/** The buttons offered for a failure, most useful first. */
+export function actionsFor(failure: FalFailure): FailureAction[] {
+  switch (failure.kind) {
+    case 'auth':
+      return ['setApiKey', 'openLog'];
+    case 'balance':
+      return ['openBilling', 'retry'];
+    case 'forbidden':
+      return ['setApiKey', 'retry'];
+    case 'validation':
+      return ['openSettings', 'openLog'];
+    case 'contentPolicy':
+      return ['openLog'];
+    case 'notFound':
+      return ['openSettings', 'openLog'];
+    case 'timeout':
+      return ['retry', 'openSettings'];
+    case 'proxy':
+      return ['openSettings', 'retry'];
+    case 'cancelled':
+      return [];
+    default:
+      return ['retry', 'openLog'];
+  }
+}
+
+/** Defence in depth: a key must never reach a message, even if an upstream error echoes it. */
+export function redactSecret(text: string, secret: string | undefined): string {
+  if (!secret) {
+    return text;
+  }
+  let redacted = text.split(secret).join('«redacted key»');
+  const [keyId, keySecret] = secret.split(':');
+  if (keySecret && keySecret.length >= 6) {
+    redacted = redacted.split(keySecret).join('«redacted»');
+  }
+  if (keyId && keyId.length >= 6) {
+    redacted = redacted.split(keyId).join('«key id»');
+  }
+  return redacted;
+}

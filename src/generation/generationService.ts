@@ -1,0 +1,339 @@
+import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
+import { ApiKeyStore, isWellFormedKey } from '../fal/apiKey';
+import { actionsFor, FalFailure, redactSecret, type FailureAction } from '../fal/errors';
+import { FalGateway, type FalConnection, type FalLogLine } from '../fal/falClient';
+import { readConnectionSettings, type SettingProblem } from '../config/settings';
+import type { Interaction } from '../ui/interaction';
+import { Disposable } from '../util/dispose';
+
+export type GenerationSourceKind = 'selection' | 'prompt' | 'file' | 'rerun';
+
+export interface GenerationRequest {
+  /** Undefined: the `animateDiff.endpoint` setting. */
+  endpoint?: string;
+  /** The exact JSON body sent to fal. */
+  input: Record<string, unknown>;
+  source: { kind: GenerationSourceKind; file?: string };
+  /** Shown in progress and messages. */
+  label?: string;
+}
+
+export interface GenerationRecord {
+  id: string;
+  endpoint: string;
+  input: Record<string, unknown>;
+  source: GenerationRequest['source'];
+  requestId: string;
+  seed: number | null;
+  videoUrl: string;
+  contentType: string | undefined;
+  createdAt: number;
+  totalMs: number;
+  inferenceSeconds: number | null;
+  sandbox: boolean;
+}
+
+export type GenerationOutcome =
+  | { kind: 'done'; record: GenerationRecord }
+  | { kind: 'failed'; failure: FalFailure }
+  | { kind: 'cancelled' }
+  | { kind: 'notStarted'; reason: string };
+
+export interface RunningJob {
+  readonly id: string;
+  readonly label: string;
+  readonly endpoint: string;
+  requestId: string | undefined;
+  state: 'submitting' | 'queued' | 'running';
+  queuePosition: number | undefined;
+  lastLog: string | undefined;
+  cancel(): void;
+}
+
+export interface GenerateOptions {
+  /** false for batch runs: they summarise failures themselves and show results in a grid. Default true. */
+  interactive?: boolean;
+}
+
+export interface GenerationPresenter {
+  showResult(record: GenerationRecord): void | Promise<void>;
+}
+
+export interface GenerationServiceOptions {
+  keys: ApiKeyStore;
+  log: vscode.LogOutputChannel;
+  interaction: Interaction;
+  presenter: GenerationPresenter;
+  env?: NodeJS.ProcessEnv;
+}
+
+const SETTINGS_QUERY = '@ext:animatediff-vscode.animatediff-turbo';
+
+function shorten(text: string, max = 48): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** Runs generations: key, trust, progress with queue position and logs, cancel, errors with actions, result to the panel. */
+export class GenerationService extends Disposable {
+  private readonly jobs = new Map<string, RunningJob>();
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeJobs = this.changeEmitter.event;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: GenerationServiceOptions) {
+    super();
+    this.env = options.env ?? process.env;
+  }
+
+  get runningJobs(): RunningJob[] {
+    return [...this.jobs.values()];
+  }
+
+  get sandboxUrl(): string | undefined {
+    const value = this.env.ANIMATEDIFF_FAL_SANDBOX_URL?.trim();
+    return value ? value : undefined;
+  }
+
+  /** Asks for the key with a password box; stores it in SecretStorage. Returns the key, or undefined if dismissed. */
+  async promptForKey(reason?: string): Promise<string | undefined> {
+    const sandboxHint = this.sandboxUrl ? ' (sandbox: any key of the form key_id:key_secret works)' : '';
+    const value = await this.options.interaction.input({
+      title: 'fal API Key',
+      prompt: `${reason ? `${reason} ` : ''}Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys)${sandboxHint}. It is kept in VS Code's secret storage.`,
+      password: true,
+      ignoreFocusOut: true,
+      placeHolder: 'key_id:key_secret',
+      validateInput: (text) => (isWellFormedKey(text) ? undefined : 'A fal key looks like key_id:key_secret (two parts separated by a colon).'),
+    });
+    if (value === undefined || !isWellFormedKey(value)) {
+      return undefined;
+    }
+    await this.options.keys.store(value);
+    this.options.log.info('fal API key stored in secret storage.');
+    return value.trim();
+  }
+
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationOutcome> {
+    const read = (name: string) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name);
+    const settings = readConnectionSettings(read);
+    if (!settings.ok) {
+      await this.reportSettingProblems(settings.problems);
+      return { kind: 'notStarted', reason: 'invalid settings' };
+    }
+    const { proxyUrl, timeoutMs } = settings.value;
+    const endpoint = request.endpoint ?? settings.value.endpoint;
+
+    let credentials: string | undefined;
+    if (!proxyUrl) {
+      credentials = (await this.options.keys.resolve())?.key;
+      if (!credentials) {
+        credentials = await this.promptForKey('No fal API key is set yet.');
+        if (!credentials) {
+          void this.options.interaction.info('Generation not started: a fal API key is needed. Run "AnimateDiff: Set fal API Key" when you have one.');
+          return { kind: 'notStarted', reason: 'no key' };
+        }
+      }
+    }
+
+    if (!vscode.workspace.isTrusted) {
+      const proceed = await this.options.interaction.warning(
+        'This workspace is in Restricted Mode. Generating a video spends fal credits. Generate anyway?',
+        { modal: true, detail: `Prompt: ${shorten(String(request.input.prompt ?? ''), 120)}` },
+        'Generate',
+      );
+      if (proceed !== 'Generate') {
+        return { kind: 'notStarted', reason: 'untrusted workspace' };
+      }
+    }
+
+    const connection: FalConnection = {
+      credentials,
+      proxyUrl,
+      sandboxUrl: this.sandboxUrl,
+      retryBaseDelayMs: this.retryDelayFromEnv(),
+    };
+    return this.run(request, endpoint, connection, timeoutMs, options.interactive ?? true);
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    job?.cancel();
+    return Boolean(job);
+  }
+
+  private retryDelayFromEnv(): number | undefined {
+    const value = Number(this.env.ANIMATEDIFF_FAL_RETRY_DELAY_MS);
+    return Number.isFinite(value) && value >= 0 && this.env.ANIMATEDIFF_FAL_RETRY_DELAY_MS !== undefined ? value : undefined;
+  }
+
+  private async run(request: GenerationRequest, endpoint: string, connection: FalConnection, timeoutMs: number, interactive: boolean): Promise<GenerationOutcome> {
+    const gateway = new FalGateway(connection);
+    const id = randomUUID();
+    const label = request.label ?? shorten(String(request.input.prompt ?? endpoint));
+    const controller = new AbortController();
+    const log = this.options.log;
+    const startedAt = Date.now();
+    const job: RunningJob = {
+      id,
+      label,
+      endpoint,
+      requestId: undefined,
+      state: 'submitting',
+      queuePosition: undefined,
+      lastLog: undefined,
+      cancel: () => controller.abort(),
+    };
+    this.jobs.set(id, job);
+    this.changeEmitter.fire();
+    log.info(`Submitting to ${endpoint}${connection.proxyUrl ? ` via proxy ${connection.proxyUrl}` : ''}${connection.sandboxUrl ? ' (sandbox: local fal imitation)' : ''}: ${JSON.stringify(request.input)}`);
+
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `AnimateDiff: “${label}”`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          progress.report({ message: 'Submitting to fal…' });
+          const update = () => {
+            this.changeEmitter.fire();
+            if (job.state === 'queued') {
+              progress.report({ message: job.queuePosition !== undefined ? `In fal's queue — position ${job.queuePosition + 1}` : `In fal's queue…` });
+            } else if (job.state === 'running') {
+              progress.report({ message: job.lastLog ? `Generating — ${shorten(job.lastLog, 60)}` : 'Generating…' });
+            }
+          };
+          try {
+            const result = await gateway.generate(endpoint, request.input, {
+              signal: controller.signal,
+              timeoutMs,
+              observer: {
+                onSubmitted: (requestId) => {
+                  job.requestId = requestId;
+                  log.info(`[${requestId}] accepted by fal`);
+                },
+                onQueued: (position) => {
+                  job.state = 'queued';
+                  job.queuePosition = position;
+                  update();
+                },
+                onRunning: () => {
+                  job.state = 'running';
+                  update();
+                },
+                onLog: (line: FalLogLine) => {
+                  job.lastLog = line.message;
+                  log.info(`[${job.requestId ?? '?'}] ${line.level ? `${line.level} ` : ''}${line.message}`);
+                  update();
+                },
+              },
+            });
+            const record: GenerationRecord = {
+              id,
+              endpoint,
+              input: request.input,
+              source: request.source,
+              requestId: result.requestId,
+              seed: result.output.seed ?? (typeof request.input.seed === 'number' ? request.input.seed : null),
+              videoUrl: result.output.video.url,
+              contentType: result.output.video.content_type ?? undefined,
+              createdAt: startedAt,
+              totalMs: Date.now() - startedAt,
+              inferenceSeconds: result.inferenceSeconds,
+              sandbox: gateway.isSandbox,
+            };
+            log.info(`[${result.requestId}] done in ${(record.totalMs / 1000).toFixed(1)} s, seed ${record.seed ?? 'unknown'}: ${record.videoUrl}`);
+            return { kind: 'done', record } as const;
+          } catch (error) {
+            const failure = error instanceof FalFailure ? error : new FalFailure('unknown', String(error));
+            return failure.kind === 'cancelled' ? ({ kind: 'cancelled' } as const) : ({ kind: 'failed', failure } as const);
+          }
+        },
+      );
+
+      if (outcome.kind === 'done') {
+        if (interactive) {
+          await this.options.presenter.showResult(outcome.record);
+        }
+        return outcome;
+      }
+      if (outcome.kind === 'cancelled') {
+        await this.afterCancel(gateway, job);
+        return outcome;
+      }
+      const message = redactSecret(outcome.failure.message, connection.credentials);
+      this.options.log.error(`${outcome.failure.details.requestId ? `[${outcome.failure.details.requestId}] ` : ''}${outcome.failure.kind}: ${message}`);
+      if (interactive) {
+        // Not awaited: the outcome is known now; the buttons act whenever the user picks one.
+        void this.offerActions(outcome.failure, message, request);
+      }
+      return { kind: 'failed', failure: new FalFailure(outcome.failure.kind, message, outcome.failure.details) };
+    } finally {
+      this.jobs.delete(id);
+      this.changeEmitter.fire();
+    }
+  }
+
+  private async afterCancel(gateway: FalGateway, job: RunningJob): Promise<void> {
+    const log = this.options.log;
+    if (!job.requestId) {
+      log.info('Cancelled before fal accepted the job.');
+      void this.options.interaction.info('Generation cancelled before it reached fal. Nothing was billed.');
+      return;
+    }
+    let outcome: string;
+    try {
+      outcome = await gateway.cancel(job.endpoint, job.requestId);
+    } catch (error) {
+      outcome = `cancel request failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    log.info(`[${job.requestId}] cancelled by the user (fal: ${outcome})`);
+    const started = job.state === 'running' || outcome !== 'requested';
+    void this.options.interaction.info(
+      started
+        ? 'Generation cancelled. fal had already started the job, so it may still finish and be billed.'
+        : 'Generation cancelled while it was waiting in fal\'s queue. A job that had already started may still finish and be billed.',
+    );
+  }
+
+  private async reportSettingProblems(problems: SettingProblem[]): Promise<void> {
+    const choice = await this.options.interaction.error(problems.map((p) => p.message).join(' '), 'Open Settings');
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', problems[0]?.setting ?? SETTINGS_QUERY);
+    }
+  }
+
+  private async offerActions(failure: FalFailure, message: string, request: GenerationRequest): Promise<void> {
+    const labels: Record<FailureAction, string> = {
+      setApiKey: 'Set API Key',
+      retry: 'Retry',
+      openLog: 'Open Log',
+      openBilling: 'Open Billing',
+      openSettings: 'Open Settings',
+    };
+    const actions = actionsFor(failure);
+    const choice = await this.options.interaction.error(message, ...actions.map((a) => labels[a]));
+    const action = actions.find((a) => labels[a] === choice);
+    switch (action) {
+      case 'retry':
+        await this.generate(request);
+        break;
+      case 'setApiKey':
+        if (await this.promptForKey()) {
+          await this.generate(request);
+        }
+        break;
+      case 'openLog':
+        this.options.log.show(true);
+        break;
+      case 'openBilling':
+        await vscode.env.openExternal(vscode.Uri.parse('https://fal.ai/dashboard/billing'));
+        break;
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import * as assert from 'node:assert/strict';
+import { actionsFor, detailText, failureFromHttp, networkErrorCode, networkFailure, parseFieldErrors, redactSecret, timeoutFailure } from '../../../src/fal/errors';
+
+describe('fal error mapping', () => {
+  it('401 says the key was rejected and offers Set API Key', () => {
+    const failure = failureFromHttp(401, { detail: 'No user found for Key ID and Secret' });
+    assert.equal(failure.kind, 'auth');
+    assert.match(failure.message, /rejected the API key/);
+    assert.match(failure.message, /No user found/);
+    assert.deepEqual(actionsFor(failure), ['setApiKey', 'openLog']);
+  });
+
+  it('401 through a team proxy points at the proxy, not the user key', () => {
+    const failure = failureFromHttp(401, { detail: 'No user found for Key ID and Secret' }, { viaProxy: true });
+    assert.match(failure.message, /proxy/);
+  });
+
+  it('403 with an exhausted balance says to top up, with a billing button', () => {
+    const failure = failureFromHttp(403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' });
+    assert.equal(failure.kind, 'balance');
+    assert.match(failure.message, /balance is exhausted/);
+    assert.deepEqual(actionsFor(failure), ['openBilling', 'retry']);
+  });
+
+  it('422 lists each field error by field', () => {
+    const body = { detail: [
+      { loc: ['body', 'num_frames'], msg: 'Input should be less than or equal to 32', type: 'less_than_equal', ctx: { le: 32 }, input: 64 },
+      { loc: ['body', 'video_size'], msg: 'Input should be square or square_hd', type: 'enum' },
+    ] };
+    const failure = failureFromHttp(422, body);
+    assert.equal(failure.kind, 'validation');
+    assert.match(failure.message, /num_frames: Input should be less than or equal to 32/);
+    assert.match(failure.message, /video_size: Input should be/);
+    assert.deepEqual(failure.details.fieldErrors?.map((e) => e.field), ['num_frames', 'video_size']);
+    assert.ok(!actionsFor(failure).includes('retry'), 'retrying the same invalid request cannot help');
+  });
+
+  it('422 content policy violation says to rephrase the prompt', () => {
+    const failure = failureFromHttp(422, { detail: [{ loc: ['body', 'prompt'], msg: 'content flagged', type: 'content_policy_violation' }] });
+    assert.equal(failure.kind, 'contentPolicy');
+    assert.match(failure.message, /Rephrase/);
+  });
+
+  it('422 with a plain-string detail is still shown', () => {
+    const failure = failureFromHttp(422, { detail: 'prompt is too long' });
+    assert.equal(failure.kind, 'validation');
+    assert.match(failure.message, /prompt is too long/);
+  });
+
+  it('429 asks to wait and retry', () => {
+    const failure = failureFromHttp(429, { detail: 'Too many requests' });
+    assert.equal(failure.kind, 'rateLimit');
+    assert.ok(actionsFor(failure).includes('retry'));
+  });
+
+  for (const status of [500, 502, 503]) {
+    it(`${status} is a temporary server problem with Retry and Open Log`, () => {
+      const failure = failureFromHttp(status, { detail: 'internal_server_error' });
+      assert.equal(failure.kind, 'server');
+      assert.match(failure.message, new RegExp(String(status)));
+      assert.deepEqual(actionsFor(failure), ['retry', 'openLog']);
+    });
+  }
+
+  it('504 is fal timing out while generating', () => {
+    assert.equal(failureFromHttp(504, { detail: 'generation_timeout' }).kind, 'generationTimeout');
+  });
+
+  it('finds the system code of a fetch network error', () => {
+    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+    assert.equal(networkErrorCode(error), 'ECONNREFUSED');
+    assert.equal(networkErrorCode(new Error('something else')), undefined);
+    assert.match(networkFailure('ECONNREFUSED', false).message, /Could not reach fal \(ECONNREFUSED\)/);
+    assert.match(networkFailure('ECONNREFUSED', true).message, /animateDiff\.proxyUrl/);
+  });
+
+  it('timeout names the setting to raise', () => {
+    assert.match(timeoutFailure(300).message, /300 s.*animateDiff\.requestTimeoutSeconds/);
+  });
+
+  it('parses field errors defensively', () => {
+    assert.deepEqual(parseFieldErrors('nope'), []);
+    assert.deepEqual(parseFieldErrors([null, { loc: ['body'], msg: 'bad' }]).map((e) => e.field), [undefined]);
+    assert.equal(detailText({ detail: [] }), undefined);
+    assert.equal(detailText('  '), undefined);
+  });
+
+  it('redacts a key and its parts from any text', () => {
+    const key = 'abcdef12-3456:0123456789abcdef';
+    const text = `bad key ${key}; id abcdef12-3456; secret 0123456789abcdef`;
+    const redacted = redactSecret(text, key);
+    assert.ok(!redacted.includes('0123456789abcdef'));
+    assert.ok(!redacted.includes('abcdef12-3456'));
+  });
+});
