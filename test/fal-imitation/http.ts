@@ -1,0 +1,124 @@
+// Small HTTP helpers for the imitation: JSON answers, bounded body reading, files with Range.
+
+import { createReadStream } from 'node:fs';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { ErrorAnswer } from './falErrors';
+
+/** Every answer may be read by a webview or a browser page. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'x-fal-request-id, x-fal-error-type, content-range, accept-ranges, content-length',
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function sendAnswer(res: ServerResponse, answer: ErrorAnswer, extraHeaders: Record<string, string> = {}): void {
+  const headers = { ...extraHeaders, ...(answer.headers ?? {}) };
+  if (answer.contentType && !answer.contentType.includes('json') && typeof answer.body === 'string') {
+    res.writeHead(answer.status, {
+      ...CORS_HEADERS,
+      ...headers,
+      'content-type': answer.contentType,
+      'content-length': Buffer.byteLength(answer.body),
+    });
+    res.end(answer.body);
+    return;
+  }
+  sendJson(res, answer.status, answer.body ?? null, headers);
+}
+
+export class BodyTooLargeError extends Error {}
+
+/** Reads a request body into memory, refusing more than `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > limit) {
+      throw new BodyTooLargeError(`Request body exceeds ${limit} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export type ParsedJson = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; error: string };
+
+export function parseJson(buffer: Buffer): ParsedJson {
+  if (buffer.length === 0) {
+    return { kind: 'none' };
+  }
+  try {
+    return { kind: 'json', value: JSON.parse(buffer.toString('utf8')) as unknown };
+  } catch (error) {
+    return { kind: 'invalid', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
+
+/** Parses a single `bytes=` range (the only form media elements send). Null means "whole file". */
+export function parseRange(header: string | undefined, size: number): ByteRange {
+  if (!header) {
+    return null;
+  }
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) {
+    return null;
+  }
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) {
+      return 'unsatisfiable';
+    }
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || end < start) {
+    return 'unsatisfiable';
+  }
+  return { start, end };
+}
+
+/** Serves a file with Content-Type, Accept-Ranges and single-range (206) support. */
+export async function serveFile(
+  req: IncomingMessage, res: ServerResponse, file: { file: string; contentType: string; size: number },
+): Promise<void> {
+  const range = parseRange(req.headers.range, file.size);
+  const common = {
+    ...CORS_HEADERS,
+    'content-type': file.contentType,
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-cache',
+  };
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { ...common, 'content-range': `bytes */${file.size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const { start, end } = range ?? { start: 0, end: file.size - 1 };
+  const length = file.size === 0 ? 0 : end - start + 1;
+  res.writeHead(range ? 206 : 200, {
+    ...common,
+    'content-length': length,
+    ...(range ? { 'content-range': `bytes ${start}-${end}/${file.size}` } : {}),
+  });
+  if (req.method === 'HEAD' || length === 0) {
+    res.end();
+    return;
+  }
+  await pipeline(createReadStream(file.file, { start, end }), res);
+}

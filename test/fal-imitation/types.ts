@@ -1,0 +1,216 @@
+// Types shared by the imitation server, its in-process API and the HTTP control client.
+// Everything here is plain JSON so the HTTP control API returns exactly these shapes.
+
+export const ANIMATEDIFF_ENDPOINTS = [
+  'fal-ai/fast-animatediff/turbo/text-to-video',
+  'fal-ai/fast-animatediff/text-to-video',
+  'fal-ai/fast-animatediff/turbo/video-to-video',
+  'fal-ai/fast-animatediff/video-to-video',
+] as const;
+export type AnimateDiffEndpoint = (typeof ANIMATEDIFF_ENDPOINTS)[number];
+
+export interface TimingConfig {
+  /** How many queue positions a job reports before it starts (N-1 down to 0); 0 starts it at once. */
+  queuePositions: number;
+  /** Total time a job spends IN_QUEUE, split evenly over its queue positions. */
+  queueMs: number;
+  /** Time from IN_PROGRESS to COMPLETED. */
+  processingMs: number;
+  /** How many "step k/n" log lines a run writes (at most the request's num_inference_steps). */
+  logSteps: number;
+  /** Interval of `: ping` comments on status streams. */
+  pingIntervalMs: number;
+}
+
+/** fal may send `logs` as missing, `null` or `[]` when logs were not asked for (`logs=0`). */
+export type LogsWhenDisabled = 'missing' | 'null' | 'empty';
+
+export interface ImitationConfig {
+  timing: TimingConfig;
+  /** Keys (`id:secret`) or key ids answered with 401 "No user found for Key ID and Secret". */
+  rejectedKeys: string[];
+  logsWhenDisabled: LogsWhenDisabled;
+}
+
+export interface ImitationConfigPatch {
+  timing?: Partial<TimingConfig>;
+  rejectedKeys?: string[];
+  logsWhenDisabled?: LogsWhenDisabled;
+}
+
+export const FAST_TIMING: Readonly<TimingConfig> = {
+  queuePositions: 1,
+  queueMs: 100,
+  processingMs: 400,
+  logSteps: 4,
+  pingIntervalMs: 1000,
+};
+
+/** Product-demo timings: a couple of queue positions over about a second, then ~3 s of work. */
+export const REALISTIC_TIMING: Readonly<TimingConfig> = {
+  queuePositions: 2,
+  queueMs: 1000,
+  processingMs: 3000,
+  logSteps: 12,
+  pingIntervalMs: 1000,
+};
+
+// ---- Faults ---------------------------------------------------------------------------------
+
+/** Where a fault applies. `upload` is the storage initiate call (single or multipart). */
+export type FaultStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload';
+export const FAULT_STAGES: readonly FaultStage[] = ['submit', 'status', 'stream', 'result', 'cancel', 'upload'];
+
+export interface FaultMatch {
+  /** The job's (or the submitted body's) `prompt` contains this text. */
+  promptIncludes?: string;
+  /** The job's endpoint id equals this. */
+  endpoint?: string;
+  /** The request concerns this fal request id. */
+  requestId?: string;
+}
+
+export type FaultAction =
+  /** Answer with this status; `body` defaults to fal's real body for the status. */
+  | { kind: 'http'; status: number; body?: unknown; contentType?: string; headers?: Record<string, string> }
+  /** Never answer the HTTP request (until reset or close). */
+  | { kind: 'hang' }
+  /** Destroy the socket without any response. */
+  | { kind: 'drop' }
+  /** The result is 200 but has no `video` (at `result`, or for the whole job at `submit`). */
+  | { kind: 'noVideo' }
+  /** The job ends COMPLETED with `error`/`error_type`; its result then fails (status, default 503). */
+  | { kind: 'runnerDisconnected'; status?: number }
+  /** The job stays IN_PROGRESS, logging now and then, until it is cancelled or the imitation reset. */
+  | { kind: 'neverFinish' }
+  /** The job's processing takes `ms`. */
+  | { kind: 'slow'; ms: number };
+
+export type FaultKind = FaultAction['kind'];
+
+export type FaultSpec = FaultAction & {
+  at: FaultStage;
+  /** Without `match` the fault applies to the next request(s) at that stage. */
+  match?: FaultMatch;
+  /** How many requests it applies to (default 1). */
+  times?: number;
+};
+
+export type FaultRecord = FaultSpec & { id: string; remaining: number; hits: number };
+
+// ---- Records ---------------------------------------------------------------------------------
+
+export type RequestStage =
+  | 'submit'
+  | 'run'
+  | 'status'
+  | 'stream'
+  | 'result'
+  | 'cancel'
+  | 'upload-initiate'
+  | 'upload-put'
+  | 'upload-part'
+  | 'upload-complete'
+  | 'other';
+
+export interface RequestRecord {
+  seq: number;
+  /** ISO time the request arrived. */
+  at: string;
+  method: string;
+  /** The fal host the request was meant for (from x-fal-imitation-host or the proxy's target URL). */
+  host: string;
+  /** Path and query as sent to that host. */
+  path: string;
+  stage: RequestStage;
+  viaProxy: boolean;
+  /** Whether the client itself sent an Authorization header. */
+  authorizationPresent: boolean;
+  /** The key id part of the key used (never the secret). */
+  keyId: string | null;
+  /** The proxy added the team's key because the client sent none. */
+  keyInjectedByProxy: boolean;
+  requestId: string | null;
+  endpoint: string | null;
+  /** Parsed JSON body (null when there was none or it was not JSON; uploads are not kept here). */
+  body: unknown;
+  /** The request's x-fal-* headers (other than the sandbox routing header). */
+  falHeaders: Record<string, string>;
+  /** Status sent, or null while unanswered / when hung or dropped. */
+  responseStatus: number | null;
+  /** The fault that shaped the answer, if any. */
+  fault: FaultKind | null;
+}
+
+export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
+
+/** How a completed job ended. */
+export type JobOutcome = 'succeeded' | 'invalidInput' | 'runnerDisconnected' | 'cancelled';
+
+export interface JobTransition {
+  status: JobStatus;
+  queuePosition: number | null;
+  at: string;
+}
+
+export interface FalLogEntry {
+  message: string;
+  level?: string;
+  source?: string;
+  timestamp: string;
+}
+
+export interface JobRecord {
+  requestId: string;
+  endpoint: string;
+  input: unknown;
+  submittedAt: string;
+  viaProxy: boolean;
+  /** Submitted through the synchronous `fal.run` host rather than the queue. */
+  synchronous: boolean;
+  status: JobStatus;
+  queuePosition: number | null;
+  transitions: JobTransition[];
+  logs: FalLogEntry[];
+  /** A cancel was received (in any state). */
+  cancelRequested: boolean;
+  /** The job was stopped by a cancel (queued, or a never-finishing run). */
+  cancelled: boolean;
+  outcome: JobOutcome | null;
+  /** Seed the result reports (null until it completes successfully). */
+  seed: number | null;
+  /** URL of the result video (null unless it succeeded with a video). */
+  videoUrl: string | null;
+  /** Job-level faults applied at submit. */
+  faults: FaultKind[];
+  inferenceTimeSeconds: number | null;
+}
+
+export interface JobQuery {
+  requestId?: string;
+  promptIncludes?: string;
+  endpoint?: string;
+}
+
+export interface WaitForJobRequest extends JobQuery {
+  /** Resolve once the job has reached this status (or any later one). */
+  status: JobStatus;
+  timeoutMs?: number;
+}
+
+export interface ImitationStats {
+  jobsSubmitted: number;
+  inProgressNow: number;
+  /** Most jobs that were IN_PROGRESS at the same moment since the last reset. */
+  maxConcurrentInProgress: number;
+}
+
+export interface UploadRecord {
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  fileUrl: string;
+  multipart: boolean;
+  completedAt: string;
+}
