@@ -106,14 +106,17 @@ export class UploadStore {
     const file = this.storedPath(token);
     const digest = createHash('sha256');
     let size = 0;
-    const out = createWriteStream(file);
-    for (const partFile of files) {
-      await pipeline(createReadStream(partFile), tap((chunk) => {
-        digest.update(chunk);
-        size += chunk.length;
-      }), out, { end: false });
+    async function* joinedParts(): AsyncGenerator<Buffer> {
+      for (const partFile of files) {
+        for await (const chunk of createReadStream(partFile)) {
+          const buffer = chunk as Buffer;
+          digest.update(buffer);
+          size += buffer.length;
+          yield buffer;
+        }
+      }
     }
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await pipeline(joinedParts, createWriteStream(file));
     await Promise.all([...upload.parts.values()].map((part) => rm(part.file, { force: true })));
     return this.keep(upload, file, { contentType: upload.contentType, size, sha256: digest.digest('hex') });
   }

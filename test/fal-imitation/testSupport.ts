@@ -67,6 +67,11 @@ export function fixtureVideo(): Buffer {
   return readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'clip.mp4'));
 }
 
+/** A File as a browser or the extension would hand it to the client. */
+export function fileOf(content: Buffer | string, name: string, type: string): File {
+  return new File([typeof content === 'string' ? content : new Uint8Array(content)], name, { type });
+}
+
 /** The error a promise rejects with; fails when it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
