@@ -1,0 +1,325 @@
+// Shared plumbing for running the extension in code-server (VS Code in the browser) on this machine:
+// where the tools are, throw-away home folders, starting/stopping code-server in its own process
+// group, installing a .vsix, and launching Debian's Chromium. Node built-ins only, so the launcher,
+// the runners and `npm start` can all use it before anything is built.
+'use strict';
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const toolsDir = path.join(repoRoot, '.cache', 'tools');
+const node24 = path.join(toolsDir, 'node24', 'node_modules', 'node', 'bin', 'node');
+const codeServerEntry = path.join(toolsDir, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const chromiumPath = '/usr/bin/chromium';
+
+/**
+ * Chromium flags for this offline machine: without the background-networking ones Chromium keeps
+ * trying (and failing) to reach Google's services. Playwright adds --headless itself.
+ */
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Fails with the fix when install-tools.sh has not run. */
+function requireTools() {
+  for (const file of [node24, codeServerEntry, chromiumPath]) {
+    if (!fs.existsSync(file)) {
+      throw new Error(`${file} is missing: run \`bash test/harness/install-tools.sh\` first (npm test does it).`);
+    }
+  }
+  return { node24, codeServerEntry, chromiumPath };
+}
+
+/** Keeps the last `limit` lines of some output, for error messages. */
+class RecentLines {
+  constructor(limit = 60) {
+    this.limit = limit;
+    /** @type {string[]} */
+    this.lines = [];
+    this.partial = '';
+  }
+
+  /** @param {string} text */
+  push(text) {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      this.lines.push(line);
+    }
+    if (this.lines.length > this.limit) {
+      this.lines.splice(0, this.lines.length - this.limit);
+    }
+  }
+
+  text() {
+    return [...this.lines, this.partial].filter((line) => line.length > 0).join('\n');
+  }
+}
+
+/**
+ * A fresh folder standing in for HOME, XDG_* and TMPDIR, so code-server, VS Code and Chromium write
+ * nothing outside it.
+ * @param {string} prefix
+ */
+function createScratch(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const sub = (/** @type {string} */ name) => {
+    const full = path.join(dir, name);
+    fs.mkdirSync(full, { recursive: true, mode: 0o700 });
+    return full;
+  };
+  const env = {
+    HOME: sub('home'),
+    XDG_CONFIG_HOME: sub('config'),
+    XDG_DATA_HOME: sub('data'),
+    XDG_CACHE_HOME: sub('cache'),
+    XDG_RUNTIME_DIR: sub('runtime'),
+    TMPDIR: sub('tmp'),
+  };
+  return {
+    dir,
+    env,
+    /** @param {string} name */
+    path: (name) => path.join(dir, name),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }),
+  };
+}
+
+/**
+ * The caller's environment with the throw-away folders, minus variables of a VS Code the caller may
+ * itself run in (they would point the server at that other instance).
+ * @param {Record<string, string>} scratchEnv
+ * @param {Record<string, string>} [extra]
+ */
+function childEnv(scratchEnv, extra = {}) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || name.startsWith('VSCODE_') || name === 'ELECTRON_RUN_AS_NODE') {
+      continue;
+    }
+    env[name] = value;
+  }
+  return { ...env, ...scratchEnv, ...extra };
+}
+
+/**
+ * Starts code-server in its own process group and resolves once it listens.
+ * @param {{
+ *   scratch: ReturnType<typeof createScratch>,
+ *   userDataDir: string,
+ *   extensionsDir: string,
+ *   port?: number,
+ *   smokeTestDriver?: boolean,
+ *   env?: Record<string, string>,
+ *   onOutput?: (text: string) => void,
+ *   startTimeoutMs?: number,
+ * }} options
+ */
+function startCodeServer(options) {
+  const tools = requireTools();
+  writeDefaultUserSettings(options.userDataDir);
+  const configFile = options.scratch.path('code-server.yaml');
+  fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+  const args = [
+    tools.codeServerEntry,
+    '--config', configFile,
+    '--user-data-dir', options.userDataDir,
+    '--extensions-dir', options.extensionsDir,
+    '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--ignore-last-opened',
+  ];
+  if (options.smokeTestDriver) {
+    // Without it the built workbench ignores extensionTestsPath and runs no tests.
+    args.push('--vscode-option', 'enable-smoke-test-driver');
+  }
+  const child = spawn(tools.node24, args, {
+    cwd: options.scratch.dir,
+    env: childEnv(options.scratch.env, options.env),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const recent = new RecentLines(80);
+  /** @type {Promise<number | null>} */
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  let stopped = false;
+
+  const stop = async () => {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    killGroup(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+    // Workers of the server (extension host, file watcher) share the group; make sure none is left.
+    killGroup(child.pid, 'SIGKILL');
+  };
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (/** @type {string} */ message) => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`${message}\n--- code-server output ---\n${recent.text()}`)));
+    };
+    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => fail(`code-server did not start listening within ${timeoutMs / 1000} s`), timeoutMs);
+    const onData = (/** @type {Buffer} */ chunk) => {
+      const text = chunk.toString('utf8');
+      recent.push(text);
+      options.onOutput?.(text);
+      const listening = /HTTP server listening on (http:\/\/127\.0\.0\.1:(\d+))\/?/.exec(recent.text());
+      if (listening && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          url: listening[1],
+          port: Number(listening[2]),
+          pid: child.pid,
+          exited,
+          stop,
+          recentOutput: () => recent.text(),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', (error) => fail(`code-server could not be started: ${error.message}`));
+    void exited.then((code) => fail(`code-server exited (code ${code}) before it was listening`));
+  });
+}
+
+/**
+ * A quiet workbench for tests and the demo: no welcome page, chat/AI features, update checks or
+ * gallery updates (there is no internet). Written only when the profile has no settings yet.
+ * @param {string} userDataDir
+ */
+function writeDefaultUserSettings(userDataDir) {
+  const file = path.join(userDataDir, 'User', 'settings.json');
+  if (fs.existsSync(file)) {
+    return;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(defaultUserSettings, null, 2)}\n`);
+}
+
+const defaultUserSettings = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'chat.disableAIFeatures': true,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'telemetry.telemetryLevel': 'off',
+};
+
+/**
+ * @param {number | undefined} pid
+ * @param {NodeJS.Signals} signal
+ */
+function killGroup(pid, signal) {
+  if (pid === undefined) {
+    return;
+  }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Installs a .vsix with code-server's CLI (a folder is refused; it must be a packaged extension).
+ * @param {{ vsix: string, extensionsDir: string, userDataDir: string, scratch: ReturnType<typeof createScratch> }} options
+ */
+function installExtension(options) {
+  const tools = requireTools();
+  const configFile = options.scratch.path('code-server.yaml');
+  fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn(tools.node24, [
+      tools.codeServerEntry,
+      '--config', configFile,
+      '--user-data-dir', options.userDataDir,
+      '--extensions-dir', options.extensionsDir,
+      '--install-extension', options.vsix,
+      '--force',
+    ], { cwd: options.scratch.dir, env: childEnv(options.scratch.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const recent = new RecentLines(40);
+    child.stdout.on('data', (chunk) => recent.push(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk) => recent.push(chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const output = recent.text();
+      if (code === 0 && /successfully installed/i.test(output)) {
+        resolve(output);
+      } else {
+        reject(new Error(`installing ${options.vsix} failed (exit ${code}):\n${output}`));
+      }
+    });
+  });
+}
+
+/**
+ * Launches Debian's Chromium through the project's playwright-core.
+ * @param {{ env?: Record<string, string> }} [options]
+ */
+async function launchChromium(options = {}) {
+  requireTools();
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    ...(options.env ? { env: options.env } : {}),
+  });
+}
+
+/**
+ * Copies a folder (the sample workspace) to `destination`, which must not exist yet.
+ * @param {string} source
+ * @param {string} destination
+ */
+function copyFolder(source, destination) {
+  fs.cpSync(source, destination, { recursive: true, errorOnExist: true, force: false });
+}
+
+module.exports = {
+  repoRoot,
+  toolsDir,
+  chromiumPath,
+  chromiumArgs,
+  requireTools,
+  RecentLines,
+  createScratch,
+  childEnv,
+  startCodeServer,
+  killGroup,
+  installExtension,
+  launchChromium,
+  copyFolder,
+  sampleWorkspace: path.join(repoRoot, 'test', 'fixtures', 'sample-workspace'),
+};
