@@ -1,37 +1,10 @@
 // Fault injection: a list of armed faults, each applying to the next matching request(s) at a stage.
 
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { FAULT_STAGES, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage } from './types';
-
-const matchSchema = z.object({
-  promptIncludes: z.string().optional(),
-  endpoint: z.string().optional(),
-  requestId: z.string().optional(),
-}).strict();
-
-const common = {
-  at: z.enum(FAULT_STAGES as [FaultStage, ...FaultStage[]]),
-  match: matchSchema.optional(),
-  times: z.number().int().min(1).optional(),
-};
-
-const faultSpecSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('http'),
-    status: z.number().int().min(100).max(599),
-    body: z.unknown().optional(),
-    contentType: z.string().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    ...common,
-  }).strict(),
-  z.object({ kind: z.literal('hang'), ...common }).strict(),
-  z.object({ kind: z.literal('drop'), ...common }).strict(),
-  z.object({ kind: z.literal('noVideo'), ...common }).strict(),
-  z.object({ kind: z.literal('runnerDisconnected'), status: z.number().int().min(400).max(599).optional(), ...common }).strict(),
-  z.object({ kind: z.literal('neverFinish'), ...common }).strict(),
-  z.object({ kind: z.literal('slow'), ms: z.number().int().min(0), ...common }).strict(),
-]);
+import {
+  expectObject, InputError, optionalNumber, optionalString, optionalStringRecord, requiredNumber,
+} from './checks';
+import { FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage } from './types';
 
 /** Which stages each kind can apply at. Job-level kinds shape the job, so they are armed at submit. */
 const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
@@ -43,22 +16,90 @@ const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
   neverFinish: ['submit'],
   slow: ['submit'],
 };
+const FAULT_KINDS = Object.keys(ALLOWED_STAGES) as FaultKind[];
+const COMMON_FIELDS = ['kind', 'at', 'match', 'times'];
+const KIND_FIELDS: Record<FaultKind, readonly string[]> = {
+  http: ['status', 'body', 'contentType', 'headers'],
+  hang: [],
+  drop: [],
+  noVideo: [],
+  runnerDisconnected: ['status'],
+  neverFinish: [],
+  slow: ['ms'],
+};
 
 export class FaultSpecError extends Error {}
 
 /** Parses and checks a fault from untrusted JSON (the control API) or typed callers alike. */
 export function parseFaultSpec(input: unknown): FaultSpec {
-  const parsed = faultSpecSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new FaultSpecError(`Invalid fault: ${z.prettifyError(parsed.error)}`);
+  try {
+    return parseChecked(input);
+  } catch (error) {
+    if (error instanceof InputError) {
+      throw new FaultSpecError(`Invalid fault: ${error.message}`);
+    }
+    throw error;
   }
-  const spec = parsed.data as FaultSpec;
-  if (!ALLOWED_STAGES[spec.kind].includes(spec.at)) {
+}
+
+function parseChecked(input: unknown): FaultSpec {
+  const kind = expectObject(input, 'fault', [...COMMON_FIELDS, ...new Set(Object.values(KIND_FIELDS).flat())]).kind;
+  if (typeof kind !== 'string' || !(FAULT_KINDS as string[]).includes(kind)) {
+    throw new InputError(`fault.kind must be one of ${FAULT_KINDS.map((name) => `'${name}'`).join(', ')}`);
+  }
+  const faultKind = kind as FaultKind;
+  const fields = expectObject(input, `'${faultKind}' fault`, [...COMMON_FIELDS, ...KIND_FIELDS[faultKind]]);
+  const at = fields.at;
+  if (typeof at !== 'string' || !(FAULT_STAGES as readonly string[]).includes(at)) {
+    throw new InputError(`fault.at must be one of ${FAULT_STAGES.map((stage) => `'${stage}'`).join(', ')}`);
+  }
+  const stage = at as FaultStage;
+  if (!ALLOWED_STAGES[faultKind].includes(stage)) {
     throw new FaultSpecError(
-      `A '${spec.kind}' fault applies at ${ALLOWED_STAGES[spec.kind].map((stage) => `'${stage}'`).join(' or ')}, not at '${spec.at}'.`,
+      `A '${faultKind}' fault applies at ${ALLOWED_STAGES[faultKind].map((name) => `'${name}'`).join(' or ')}, not at '${stage}'.`,
     );
   }
-  return spec;
+  let match: FaultMatch | undefined;
+  if (fields.match !== undefined) {
+    const raw = expectObject(fields.match, 'fault.match', ['promptIncludes', 'endpoint', 'requestId']);
+    match = {};
+    for (const key of ['promptIncludes', 'endpoint', 'requestId'] as const) {
+      const value = optionalString(raw, key, 'fault.match');
+      if (value !== undefined) {
+        match[key] = value;
+      }
+    }
+  }
+  const times = optionalNumber(fields, 'times', 'fault', { min: 1, integer: true });
+  const action = parseAction(faultKind, fields);
+  return { ...action, at: stage, ...(match ? { match } : {}), ...(times !== undefined ? { times } : {}) };
+}
+
+function parseAction(kind: FaultKind, fields: Record<string, unknown>): FaultAction {
+  switch (kind) {
+    case 'http': {
+      const contentType = optionalString(fields, 'contentType', 'fault');
+      const headers = optionalStringRecord(fields, 'headers', 'fault');
+      return {
+        kind,
+        status: requiredNumber(fields, 'status', 'fault', { min: 100, max: 599, integer: true }),
+        ...('body' in fields ? { body: fields.body } : {}),
+        ...(contentType !== undefined ? { contentType } : {}),
+        ...(headers !== undefined ? { headers } : {}),
+      };
+    }
+    case 'runnerDisconnected': {
+      const status = optionalNumber(fields, 'status', 'fault', { min: 400, max: 599, integer: true });
+      return status === undefined ? { kind } : { kind, status };
+    }
+    case 'slow':
+      return { kind, ms: requiredNumber(fields, 'ms', 'fault', { min: 0, integer: true }) };
+    case 'hang':
+    case 'drop':
+    case 'noVideo':
+    case 'neverFinish':
+      return { kind };
+  }
 }
 
 /** What a request is about, for matching. */

@@ -9,7 +9,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import {
+  expectObject, InputError, optionalNumber, optionalOneOf, optionalString, optionalStringArray, requiredString,
+} from './checks';
 import {
   defaultErrorAnswer, ErrorAnswer, INVALID_KEY_FORMAT_DETAIL, isRecord, modelError, NO_USER_DETAIL,
 } from './falErrors';
@@ -21,7 +23,7 @@ import { Job, JobPlan, JobQueue } from './jobs';
 import { UPLOAD_PATH_PREFIX, UPLOADED_FILES_PREFIX, UploadError, UploadStore } from './storage';
 import {
   FAST_TIMING, FaultKind, FaultRecord, FaultSpec, FaultStage, ImitationConfig, ImitationConfigPatch, ImitationStats,
-  JobRecord, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
+  JobRecord, JobStatus, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
 } from './types';
 import { isKnownEndpoint, isVideoToVideo, validateInput } from './validation';
 
@@ -140,32 +142,67 @@ interface ApiCall {
   record: RequestRecord;
 }
 
-const configPatchSchema = z.object({
-  timing: z.object({
-    queuePositions: z.number().int().min(0),
-    queueMs: z.number().min(0),
-    processingMs: z.number().min(0),
-    logSteps: z.number().int().min(0),
-    pingIntervalMs: z.number().min(10),
-  }).partial().strict().optional(),
-  rejectedKeys: z.array(z.string()).optional(),
-  logsWhenDisabled: z.enum(['missing', 'null', 'empty']).optional(),
-}).strict();
+const JOB_STATUSES: readonly JobStatus[] = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'];
 
-const waitForJobSchema = z.object({
-  requestId: z.string().optional(),
-  promptIncludes: z.string().optional(),
-  endpoint: z.string().optional(),
-  status: z.enum(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED']),
-  timeoutMs: z.number().int().min(0).max(600_000).optional(),
-}).strict();
+function parseConfigPatch(input: unknown): ImitationConfigPatch {
+  const fields = expectObject(input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled']);
+  const patch: ImitationConfigPatch = {};
+  if (fields.timing !== undefined) {
+    const timing = expectObject(fields.timing, 'config.timing', ['queuePositions', 'queueMs', 'processingMs', 'logSteps', 'pingIntervalMs']);
+    const what = 'config.timing';
+    patch.timing = dropUndefined({
+      queuePositions: optionalNumber(timing, 'queuePositions', what, { min: 0, max: 1000, integer: true }),
+      queueMs: optionalNumber(timing, 'queueMs', what, { min: 0 }),
+      processingMs: optionalNumber(timing, 'processingMs', what, { min: 0 }),
+      logSteps: optionalNumber(timing, 'logSteps', what, { min: 0, max: 1000, integer: true }),
+      pingIntervalMs: optionalNumber(timing, 'pingIntervalMs', what, { min: 10 }),
+    });
+  }
+  const rejectedKeys = optionalStringArray(fields, 'rejectedKeys', 'config');
+  if (rejectedKeys) {
+    patch.rejectedKeys = rejectedKeys;
+  }
+  const logsWhenDisabled = optionalOneOf(fields, 'logsWhenDisabled', 'config', ['missing', 'null', 'empty'] as const);
+  if (logsWhenDisabled) {
+    patch.logsWhenDisabled = logsWhenDisabled;
+  }
+  return patch;
+}
 
-const deleteVideosSchema = z.object({ requestIds: z.array(z.string()).optional() }).strict();
+function parseWaitForJob(input: unknown): WaitForJobRequest {
+  const fields = expectObject(input, 'wait-for-job', ['requestId', 'promptIncludes', 'endpoint', 'status', 'timeoutMs']);
+  const status = optionalOneOf(fields, 'status', 'wait-for-job', JOB_STATUSES);
+  if (!status) {
+    throw new InputError('wait-for-job.status is required');
+  }
+  return dropUndefined({
+    requestId: optionalString(fields, 'requestId', 'wait-for-job'),
+    promptIncludes: optionalString(fields, 'promptIncludes', 'wait-for-job'),
+    endpoint: optionalString(fields, 'endpoint', 'wait-for-job'),
+    timeoutMs: optionalNumber(fields, 'timeoutMs', 'wait-for-job', { min: 0, max: 600_000, integer: true }),
+    status,
+  });
+}
 
-const initiateUploadSchema = z.object({ content_type: z.string(), file_name: z.string() });
-const completeMultipartSchema = z.object({
-  parts: z.array(z.object({ partNumber: z.number().int(), etag: z.string() })),
-});
+function parseCompleteMultipart(input: unknown): { partNumber: number; etag: string }[] {
+  const fields = expectObject(input, 'body', ['parts']);
+  if (!Array.isArray(fields.parts)) {
+    throw new InputError('body.parts must be an array');
+  }
+  return fields.parts.map((part: unknown, index) => {
+    const what = `body.parts[${index}]`;
+    const entry = expectObject(part, what, ['partNumber', 'etag']);
+    const partNumber = optionalNumber(entry, 'partNumber', what, { min: 1, integer: true });
+    if (partNumber === undefined) {
+      throw new InputError(`${what}.partNumber is required`);
+    }
+    return { partNumber, etag: requiredString(entry, 'etag', what) };
+  });
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}
 
 class Imitation implements FalImitation {
   private readonly server: Server;
@@ -264,7 +301,7 @@ class Imitation implements FalImitation {
   }
 
   configure(patch: ImitationConfigPatch): ImitationConfig {
-    const parsed = configPatchSchema.parse(patch);
+    const parsed = parseConfigPatch(patch);
     this.current = {
       timing: { ...this.current.timing, ...(parsed.timing ?? {}) },
       rejectedKeys: parsed.rejectedKeys ?? this.current.rejectedKeys,
@@ -741,18 +778,16 @@ class Imitation implements FalImitation {
     if (this.applyAnswerFault(call, 'upload', { prompt: null, endpoint: null, requestId: null }, body)) {
       return;
     }
-    const parsed = initiateUploadSchema.safeParse(body);
-    if (!parsed.success) {
-      const detail = ['content_type', 'file_name']
-        .filter((field) => !isRecord(body) || typeof body[field] !== 'string')
-        .map((field) => isRecord(body) && field in body
-          ? { type: 'string_type', loc: ['body', field], msg: 'Input should be a valid string', input: body[field] }
-          : { type: 'missing', loc: ['body', field], msg: 'Field required', input: body ?? null });
+    const missingOrWrong = ['content_type', 'file_name'].filter((field) => !isRecord(body) || typeof body[field] !== 'string');
+    if (!isRecord(body) || missingOrWrong.length > 0) {
+      const detail = missingOrWrong.map((field) => isRecord(body) && field in body
+        ? { type: 'string_type', loc: ['body', field], msg: 'Input should be a valid string', input: body[field] }
+        : { type: 'missing', loc: ['body', field], msg: 'Field required', input: body ?? null });
       this.answer(call, { status: 422, body: { detail } });
       return;
     }
     const multipart = route[1] === 'initiate-multipart';
-    this.answer(call, { status: 200, body: this.store.initiate(parsed.data.content_type, parsed.data.file_name, multipart) });
+    this.answer(call, { status: 200, body: this.store.initiate(String(body.content_type), String(body.file_name), multipart) });
   }
 
   /** PUT of the bytes to an upload URL (no Authorization, like a signed URL), parts and completion. */
@@ -772,12 +807,14 @@ class Imitation implements FalImitation {
         if (body === invalidBody) {
           return;
         }
-        const parsed = completeMultipartSchema.safeParse(body);
-        if (!parsed.success) {
-          this.answer(call, { status: 400, body: { detail: 'Expected {"parts":[{"partNumber","etag"}]}' } });
+        let parts: { partNumber: number; etag: string }[];
+        try {
+          parts = parseCompleteMultipart(body);
+        } catch (error) {
+          this.answer(call, { status: 400, body: { detail: error instanceof Error ? error.message : String(error) } });
           return;
         }
-        const upload = await this.store.complete(token, parsed.data.parts);
+        const upload = await this.store.complete(token, parts);
         this.answer(call, { status: 200, body: { file_url: upload.fileUrl } });
       } else if (part !== undefined && /^\d+$/.test(part) && req.method === 'PUT') {
         record.stage = 'upload-part';
@@ -865,14 +902,9 @@ class Imitation implements FalImitation {
         case 'GET config':
           sendJson(res, 200, this.config());
           return;
-        case 'POST config': {
-          const parsed = configPatchSchema.safeParse(await readBodyJson());
-          if (!parsed.success) {
-            throw new ControlError(400, z.prettifyError(parsed.error));
-          }
-          sendJson(res, 200, this.configure(parsed.data));
+        case 'POST config':
+          sendJson(res, 200, this.configure(parseConfigPatch(await readBodyJson())));
           return;
-        }
         case 'GET faults':
           sendJson(res, 200, this.faults());
           return;
@@ -890,12 +922,9 @@ class Imitation implements FalImitation {
           sendJson(res, 200, this.jobs());
           return;
         case 'POST wait-for-job': {
-          const parsed = waitForJobSchema.safeParse(await readBodyJson());
-          if (!parsed.success) {
-            throw new ControlError(400, z.prettifyError(parsed.error));
-          }
+          const request = parseWaitForJob(await readBodyJson());
           try {
-            sendJson(res, 200, await this.waitForJob(parsed.data));
+            sendJson(res, 200, await this.waitForJob(request));
           } catch (error) {
             throw new ControlError(408, error instanceof Error ? error.message : String(error));
           }
@@ -908,11 +937,8 @@ class Imitation implements FalImitation {
           sendJson(res, 200, this.uploads());
           return;
         case 'POST delete-result-videos': {
-          const parsed = deleteVideosSchema.safeParse(await readBodyJson());
-          if (!parsed.success) {
-            throw new ControlError(400, z.prettifyError(parsed.error));
-          }
-          sendJson(res, 200, { deleted: this.deleteResultVideos(parsed.data.requestIds) });
+          const fields = expectObject(await readBodyJson(), 'delete-result-videos', ['requestIds']);
+          sendJson(res, 200, { deleted: this.deleteResultVideos(optionalStringArray(fields, 'requestIds', 'delete-result-videos')) });
           return;
         }
         default:
@@ -921,7 +947,7 @@ class Imitation implements FalImitation {
     } catch (error) {
       if (error instanceof ControlError) {
         sendJson(res, error.status, { detail: error.message });
-      } else if (error instanceof FaultSpecError || error instanceof z.ZodError) {
+      } else if (error instanceof FaultSpecError || error instanceof InputError) {
         sendJson(res, 400, { detail: error.message });
       } else {
         throw error;
