@@ -78,3 +78,61 @@ export type VideoOutput = z.infer<typeof videoOutputSchema>;
 export function videoSizePixels(size: VideoSize): { width: number; height: number } {
   return typeof size === 'string' ? VIDEO_SIZE_PIXELS[size] : size;
 }
+
+// ---- The whole AnimateDiff family (parameter files can target any of the four endpoints) ----------
+
+export const REGULAR_TEXT_TO_VIDEO = 'fal-ai/fast-animatediff/text-to-video';
+export const TURBO_VIDEO_TO_VIDEO = 'fal-ai/fast-animatediff/turbo/video-to-video';
+export const REGULAR_VIDEO_TO_VIDEO = 'fal-ai/fast-animatediff/video-to-video';
+
+export const ANIMATEDIFF_ENDPOINTS = [TURBO_TEXT_TO_VIDEO, REGULAR_TEXT_TO_VIDEO, TURBO_VIDEO_TO_VIDEO, REGULAR_VIDEO_TO_VIDEO] as const;
+export type AnimateDiffEndpoint = (typeof ANIMATEDIFF_ENDPOINTS)[number];
+
+export function isAnimateDiffEndpoint(value: unknown): value is AnimateDiffEndpoint {
+  return typeof value === 'string' && (ANIMATEDIFF_ENDPOINTS as readonly string[]).includes(value);
+}
+
+export function isVideoToVideoEndpoint(endpoint: AnimateDiffEndpoint): endpoint is typeof TURBO_VIDEO_TO_VIDEO | typeof REGULAR_VIDEO_TO_VIDEO {
+  return endpoint === TURBO_VIDEO_TO_VIDEO || endpoint === REGULAR_VIDEO_TO_VIDEO;
+}
+
+export function isTurboEndpoint(endpoint: AnimateDiffEndpoint): boolean {
+  return endpoint === TURBO_TEXT_TO_VIDEO || endpoint === TURBO_VIDEO_TO_VIDEO;
+}
+
+/**
+ * The tuning defaults each endpoint publishes (fal's model pages / @fal-ai/client endpoint types).
+ * The turbo text-to-video values are MODEL_DEFAULTS; the others differ, so a turbo-tuned value
+ * (4 steps) is never silently sent to an endpoint that needs 25.
+ */
+export const ENDPOINT_TUNING_DEFAULTS: Readonly<Record<AnimateDiffEndpoint, { num_inference_steps: number; guidance_scale: number }>> = {
+  [TURBO_TEXT_TO_VIDEO]: { num_inference_steps: MODEL_DEFAULTS.num_inference_steps, guidance_scale: MODEL_DEFAULTS.guidance_scale },
+  [REGULAR_TEXT_TO_VIDEO]: { num_inference_steps: 25, guidance_scale: 7.5 },
+  [TURBO_VIDEO_TO_VIDEO]: { num_inference_steps: 12, guidance_scale: 2 },
+  [REGULAR_VIDEO_TO_VIDEO]: { num_inference_steps: 25, guidance_scale: 7.5 },
+};
+
+export const VIDEO_TO_VIDEO_DEFAULTS = {
+  first_n_seconds: 3,
+  strength: 0.7,
+} as const;
+
+export const VIDEO_TO_VIDEO_LIMITS = {
+  strength: { min: 0, max: 1 },
+  // fal publishes no upper bound.
+  first_n_seconds: { min: 1 },
+} as const;
+
+/** The exact JSON body sent to either video-to-video endpoint (`motions` only on the regular one). */
+export interface VideoToVideoInput {
+  video_url: string;
+  prompt: string;
+  negative_prompt: string;
+  seed?: number;
+  first_n_seconds: number;
+  fps: number;
+  strength: number;
+  guidance_scale: number;
+  num_inference_steps: number;
+  motions?: Motion[];
+}
