@@ -38,7 +38,7 @@ describe('fal imitation: cancel in each state', () => {
   });
 
   it('a running job is only signalled: cancel resolves (202), the job still finishes and its result is delivered', async () => {
-    imitation.configure({ timing: { processingMs: 300 } });
+    imitation.configure({ timing: { processingMs: 800 } });
     const client = sandboxClient(imitation);
     const { request_id: requestId } = await client.queue.submit(TURBO_T2V, { input: { prompt: 'too late', seed: 8 } });
     await imitation.waitForJob({ requestId, status: 'IN_PROGRESS' });

@@ -25,7 +25,7 @@ describe('fal imitation: queue through the real @fal-ai/client', () => {
   after(() => imitation.close());
 
   it('subscribe (polling) reports queue positions counting down, then accumulating step logs, then the result', async () => {
-    imitation.configure({ timing: { queuePositions: 3, queueMs: 90 } });
+    imitation.configure({ timing: { queuePositions: 3, queueMs: 300 } });
     const updates: StatusUpdate[] = [];
     const result = await sandboxClient(imitation).subscribe(TURBO_T2V, {
       input: { prompt: 'a lighthouse at dusk', seed: 1234, num_inference_steps: 4 },
@@ -55,12 +55,14 @@ describe('fal imitation: queue through the real @fal-ai/client', () => {
     const video = await fetch(output.video.url);
     assert.equal(video.headers.get('content-type'), 'video/mp4');
     assert.equal(video.headers.get('access-control-allow-origin'), '*');
+    assert.equal(video.headers.get('accept-ranges'), 'bytes');
     const bytes = Buffer.from(await video.arrayBuffer());
     assert.ok(bytes.equals(fixtureVideo()), 'serves the fixture MP4');
     assert.equal(output.video.file_size, bytes.length);
   });
 
   it('subscribe (streaming) gets queue and log updates from the event stream and the same result', async () => {
+    imitation.configure({ timing: { queueMs: 200 } });
     const updates: StatusUpdate[] = [];
     const result = await sandboxClient(imitation).subscribe(TURBO_T2V, {
       input: { prompt: 'waves', seed: 7 },
@@ -203,7 +205,7 @@ describe('fal imitation: queue through the real @fal-ai/client', () => {
   });
 
   it('records the most jobs in progress at once', async () => {
-    imitation.configure({ timing: { processingMs: 300 } });
+    imitation.configure({ timing: { processingMs: 500 } });
     const client = sandboxClient(imitation);
     await Promise.all([1, 2, 3].map((n) =>
       client.subscribe(TURBO_T2V, { input: { prompt: `parallel ${n}` }, pollInterval: POLL_MS })));
