@@ -234,6 +234,7 @@ const defaultUserSettings = {
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /**
@@ -299,6 +300,22 @@ async function launchChromium(options = {}) {
 }
 
 /**
+ * Launches Debian's Chromium as a Playwright browser server, for test code that connects to it
+ * (`chromium.connect(wsEndpoint)`), so the flags live here and the runner owns the process.
+ * @param {{ env?: Record<string, string> }} [options]
+ */
+async function launchChromiumServer(options = {}) {
+  requireTools();
+  const { chromium } = require('playwright-core');
+  return chromium.launchServer({
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    ...(options.env ? { env: options.env } : {}),
+  });
+}
+
+/**
  * Copies a folder (the sample workspace) to `destination`, which must not exist yet.
  * @param {string} source
  * @param {string} destination
@@ -320,6 +337,7 @@ module.exports = {
   killGroup,
   installExtension,
   launchChromium,
+  launchChromiumServer,
   copyFolder,
   sampleWorkspace: path.join(repoRoot, 'test', 'fixtures', 'sample-workspace'),
 };

@@ -1,0 +1,148 @@
+// Runs the UI tests (out/test/ui/**/*.test.js) against the packaged extension in code-server, driven
+// through Debian's Chromium as a person would use VS Code:
+//   1. `node esbuild.js --production`, then `vsce package` into a temporary .vsix (unless --vsix <file>);
+//   2. installs it with code-server's --install-extension into a throw-away extensions folder;
+//   3. starts the fal imitation in this process (the extension's sandbox via ANIMATEDIFF_FAL_SANDBOX_URL,
+//      no test hooks: the product as shipped) and code-server WITHOUT the smoke-test driver on a fresh
+//      copy of test/fixtures/sample-workspace;
+//   4. runs the test files with mocha here (BDD, spec reporter, 60 s per test; hooks from
+//      out/test/ui/hooks.js); each test opens its workbench with test/ui/workbench.ts.
+// Screenshots: test-output/screenshots/ (emptied at the start). code-server log: test-output/logs/ui-code-server.log.
+//
+//   node test/harness/run-ui.js [--no-build] [--vsix <file>]
+// --no-build skips `node esbuild.js --tests` (npm test has just run it). ANIMATEDIFF_TEST_GREP narrows
+// the run to matching titles; ANIMATEDIFF_TEST_TIMEOUT_SECONDS (default 600) bounds it.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const {
+  repoRoot, sampleWorkspace, createScratch, childEnv, copyFolder, installExtension, startCodeServer,
+  launchChromiumServer, requireTools,
+} = require('./code-server.js');
+
+const uiTestsDir = path.join(repoRoot, 'out', 'test', 'ui');
+const screenshotsDir = path.join(repoRoot, 'test-output', 'screenshots');
+const logDir = path.join(repoRoot, 'test-output', 'logs');
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new Error(`${path.basename(command)} ${args.join(' ')} failed`);
+  }
+}
+
+function packageExtension(vsixFile) {
+  run(process.execPath, ['esbuild.js', '--production']);
+  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsixFile]);
+}
+
+function findTestFiles(dir) {
+  if (!fs.existsSync(dir)) {
+    return [];
+  }
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.js'))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}
+
+function runMocha(files) {
+  const Mocha = require('mocha');
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 60_000, color: process.stdout.isTTY });
+  mocha.rootHooks(require(path.join(uiTestsDir, 'hooks.js')).mochaHooks);
+  if (process.env.ANIMATEDIFF_TEST_GREP) {
+    mocha.grep(process.env.ANIMATEDIFF_TEST_GREP);
+  }
+  for (const file of files) {
+    mocha.addFile(file);
+  }
+  return new Promise((resolve) => mocha.run(resolve));
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const vsixIndex = args.indexOf('--vsix');
+  const givenVsix = vsixIndex >= 0 ? path.resolve(args[vsixIndex + 1] ?? '') : undefined;
+  requireTools();
+  const scratch = createScratch('animatediff-ui-');
+  /** @type {Array<() => Promise<unknown> | unknown>} */
+  const cleanups = [() => scratch.remove()];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await Promise.resolve().then(cleanup).catch((error) => console.error(`[ui] clean-up: ${error}`));
+    }
+  };
+  const timeoutSeconds = Number(process.env.ANIMATEDIFF_TEST_TIMEOUT_SECONDS ?? 600);
+  const deadline = setTimeout(() => {
+    console.error(`\n[ui] timed out after ${timeoutSeconds} s (ANIMATEDIFF_TEST_TIMEOUT_SECONDS); see test-output/logs/ui-code-server.log`);
+    void cleanUp().then(() => process.exit(1));
+  }, timeoutSeconds * 1000);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.once(signal, () => void cleanUp().then(() => process.exit(code)));
+  }
+
+  let failures = 1;
+  try {
+    if (!args.includes('--no-build')) {
+      run(process.execPath, ['esbuild.js', '--tests']);
+    }
+    const files = findTestFiles(uiTestsDir);
+    if (files.length === 0) {
+      throw new Error(`no UI tests in ${path.relative(repoRoot, uiTestsDir)}; build with \`node esbuild.js --tests\``);
+    }
+    let vsix = givenVsix;
+    if (!vsix) {
+      vsix = scratch.path('animatediff-turbo.vsix');
+      packageExtension(vsix);
+    }
+    const userDataDir = scratch.path('user-data');
+    const extensionsDir = scratch.path('extensions');
+    await installExtension({ vsix, extensionsDir, userDataDir, scratch });
+    console.log(`[ui] installed ${path.basename(vsix)} into a fresh code-server profile`);
+
+    const { startFalImitation } = require(path.join(repoRoot, 'out', 'test', 'fal-imitation', 'server.js'));
+    const imitation = await startFalImitation();
+    cleanups.push(() => imitation.close());
+    // The product as a user runs it: no key from the developer's shell, no test hooks.
+    delete process.env.FAL_KEY;
+    delete process.env.ANIMATEDIFF_TEST_HOOKS;
+
+    const workspace = scratch.path('workspace');
+    copyFolder(sampleWorkspace, workspace);
+    fs.mkdirSync(logDir, { recursive: true });
+    const serverLog = fs.createWriteStream(path.join(logDir, 'ui-code-server.log'));
+    cleanups.push(() => new Promise((resolve) => serverLog.end(resolve)));
+    const server = await startCodeServer({
+      scratch,
+      userDataDir,
+      extensionsDir,
+      env: { ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url },
+      onOutput: (text) => serverLog.write(text),
+    });
+    cleanups.push(() => server.stop());
+    const browserServer = await launchChromiumServer({ env: childEnv(scratch.env) });
+    cleanups.push(() => browserServer.close());
+    console.log(`[ui] code-server ${server.url}, fal imitation ${imitation.url}`);
+
+    fs.rmSync(screenshotsDir, { recursive: true, force: true });
+    Object.assign(process.env, {
+      ANIMATEDIFF_UI_WORKBENCH_URL: server.url,
+      ANIMATEDIFF_UI_WORKSPACE: workspace,
+      ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url,
+      ANIMATEDIFF_UI_BROWSER_ENDPOINT: browserServer.wsEndpoint(),
+      ANIMATEDIFF_UI_SCREENSHOTS: screenshotsDir,
+    });
+    failures = await runMocha(files);
+  } catch (error) {
+    console.error(`[ui] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  } finally {
+    clearTimeout(deadline);
+    await cleanUp();
+  }
+  process.exit(failures > 0 ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,267 @@
+// Drives VS Code (code-server's workbench in Debian's Chromium) the way a person does, for the UI tests.
+// test/harness/run-ui.js starts everything and runs the *.test.js files of this folder with mocha (BDD,
+// spec reporter, 60 s per test); a test opens its own workbench:
+//
+//   let ui: Workbench;
+//   before(async () => { ui = await openWorkbench(); });
+//   after(() => ui.close());
+//   it('shows the log', async () => { await ui.runCommand('AnimateDiff: Show Log'); ... });
+//
+// Every openWorkbench() is a fresh browser context, so VS Code's browser-side state (open editors,
+// SecretStorage, dismissed notifications) starts empty. The code-server, its installed extension,
+// the workspace folder on disk and the fal imitation are shared by the whole run: a test that changes
+// files should create its own and the imitation should be reset (`ui.imitation.reset()`) where a test
+// depends on its state. On a failing test, hooks.ts saves a screenshot of every open workbench.
+//
+// Helpers (all wait on conditions; none sleeps):
+//   page                        Playwright page, for anything not covered here
+//   runCommand(title)           F1, `>Title`, picks that exact entry; retries while the palette does not
+//                               list the extension's commands yet (right after load)
+//   answerInputBox(value)       types into an open input box (prompt, password) and presses Enter
+//   openFile(relativePath)      Quick Open (Ctrl+P); resolves when its editor is the active one
+//   selectText(text)            selects the first occurrence (one line) in the active editor via Find
+//   rightClickEditor()          right-clicks the selection (or the cursor) in the active editor
+//   rightClickExplorerItem(n)   right-clicks a file or folder in the Explorer
+//   clickMenuItem(label)        clicks an entry of the open context menu
+//   webviewFrame()              the content frame of the last (newest) webview
+//   notification(text)          locator of the notification toast whose text matches
+//   selectedOutputChannel()     name of the channel the Output panel shows
+//   screenshot(name)            PNG under test-output/screenshots/, returns its path
+//   imitation / imitationUrl    the fal imitation's control client and origin
+//   workspaceDir                the workspace folder on disk
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { FalImitationControl } from '../fal-imitation/control';
+
+export interface UiEnvironment {
+  /** Origin of the code-server under test. */
+  workbenchUrl: string;
+  /** The workspace folder it opens (a copy of test/fixtures/sample-workspace). */
+  workspaceDir: string;
+  /** Origin of the fal imitation the extension uses as its sandbox. */
+  imitationUrl: string;
+  /** Playwright endpoint of the Chromium the runner launched. */
+  browserEndpoint: string;
+  screenshotsDir: string;
+}
+
+const DEFAULT_WAIT_MS = 20_000;
+/** Right after load the palette may not list extension commands yet; how long to keep trying. */
+const COMMAND_AVAILABLE_WAIT_MS = 30_000;
+const QUICK_INPUT = '.quick-input-widget';
+
+export function uiEnvironment(): UiEnvironment {
+  const read = (name: string): string => {
+    const value = process.env[name];
+    if (!value) {
+      throw new Error(`${name} is not set: run the UI tests with \`node test/harness/run-ui.js\``);
+    }
+    return value;
+  };
+  return {
+    workbenchUrl: read('ANIMATEDIFF_UI_WORKBENCH_URL'),
+    workspaceDir: read('ANIMATEDIFF_UI_WORKSPACE'),
+    imitationUrl: read('ANIMATEDIFF_FAL_SANDBOX_URL'),
+    browserEndpoint: read('ANIMATEDIFF_UI_BROWSER_ENDPOINT'),
+    screenshotsDir: read('ANIMATEDIFF_UI_SCREENSHOTS'),
+  };
+}
+
+let browserConnection: Promise<Browser> | undefined;
+const openWorkbenches = new Set<Workbench>();
+
+/** Workbenches not closed yet (hooks.ts screenshots them when a test fails and closes them at the end). */
+export function currentWorkbenches(): Workbench[] {
+  return [...openWorkbenches];
+}
+
+/** Opens the workbench on the workspace in a fresh browser context and waits until it is usable. */
+export async function openWorkbench(): Promise<Workbench> {
+  const environment = uiEnvironment();
+  browserConnection ??= chromium.connect(environment.browserEndpoint);
+  const browser = await browserConnection;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(DEFAULT_WAIT_MS);
+  const workbench = new Workbench(page, context, environment);
+  openWorkbenches.add(workbench);
+  try {
+    const query = new URLSearchParams({ folder: environment.workspaceDir });
+    await page.goto(`${environment.workbenchUrl}/?${query.toString()}`);
+    await page.locator('.monaco-workbench .part.statusbar').waitFor();
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
+  } catch (error) {
+    await workbench.close();
+    throw error;
+  }
+  return workbench;
+}
+
+export class Workbench {
+  readonly imitation: FalImitationControl;
+  readonly imitationUrl: string;
+  readonly workspaceDir: string;
+
+  constructor(
+    readonly page: Page,
+    private readonly context: BrowserContext,
+    private readonly environment: UiEnvironment,
+  ) {
+    this.imitationUrl = environment.imitationUrl;
+    this.imitation = new FalImitationControl(environment.imitationUrl);
+    this.workspaceDir = environment.workspaceDir;
+  }
+
+  /** Runs a palette command by its full title, e.g. "AnimateDiff: Show Log". */
+  async runCommand(title: string): Promise<void> {
+    const deadline = Date.now() + COMMAND_AVAILABLE_WAIT_MS;
+    const entry = this.page.locator(`${QUICK_INPUT} .monaco-list-row`)
+      .and(this.page.locator(`[aria-label=${cssString(title)}], [aria-label^=${cssString(`${title},`)}]`));
+    for (;;) {
+      await this.openQuickInput('F1');
+      await this.quickInputBox().fill(`>${title}`);
+      const remaining = deadline - Date.now();
+      try {
+        await entry.first().waitFor({ timeout: Math.max(1, Math.min(3_000, remaining)) });
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          const listed = await this.page.locator(`${QUICK_INPUT} .monaco-list-row`).evaluateAll(
+            (rows) => rows.map((row) => row.getAttribute('aria-label')));
+          throw new Error(`command "${title}" is not in the palette (it lists: ${JSON.stringify(listed)})`, { cause: error });
+        }
+        await this.page.keyboard.press('Escape');
+      }
+    }
+    await entry.first().click();
+  }
+
+  /** The text field of the open quick input (palette, input box, password box). */
+  quickInputBox(): Locator {
+    return this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  }
+
+  /** Answers an open input box (e.g. the prompt or the password box) with `value` and Enter. */
+  async answerInputBox(value: string): Promise<void> {
+    const box = this.quickInputBox();
+    await box.waitFor();
+    await box.fill(value);
+    await box.press('Enter');
+  }
+
+  /** Opens a workspace file by its path relative to the workspace folder, through Quick Open. */
+  async openFile(relativePath: string): Promise<Locator> {
+    const normalized = relativePath.split(path.sep).join('/');
+    const name = path.posix.basename(normalized);
+    await this.openQuickInput('Control+P');
+    await this.quickInputBox().fill(normalized);
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row[aria-label^=${cssString(`${name},`)}]`).first().click();
+    const editor = this.activeEditor()
+      .and(this.page.locator(`.monaco-editor[data-uri$=${cssString(`/${normalized}`)}]`));
+    await editor.waitFor();
+    return editor;
+  }
+
+  /** The text editor of the active editor group. */
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /**
+   * Selects the first occurrence of `text` (within one line, case-insensitive) in the active editor,
+   * using Find as a person would, and checks the status bar reports the selection.
+   */
+  async selectText(text: string): Promise<void> {
+    const editor = this.activeEditor();
+    await editor.waitFor();
+    await editor.locator('.view-lines').click();
+    await this.page.keyboard.press('Control+Home');
+    await this.page.keyboard.press('Control+F');
+    const findInput = this.page.locator('.editor-group-container.active .find-widget.visible textarea').first();
+    await findInput.waitFor();
+    await findInput.fill(text);
+    await this.page.locator('.editor-group-container.active .find-widget .matchesCount')
+      .filter({ hasText: /^1 of \d+$/ }).waitFor();
+    await findInput.press('Escape');
+    await this.page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'hidden' });
+    await this.page.locator('.statusbar-item').filter({ hasText: `(${text.length} selected)` }).waitFor();
+  }
+
+  /** Right-clicks the selection of the active editor (or its cursor when nothing is selected). */
+  async rightClickEditor(): Promise<void> {
+    const editor = this.activeEditor();
+    const selection = editor.locator('.view-overlays .selected-text').first();
+    const target = await selection.count() > 0 ? selection : editor.locator('.cursors-layer .cursor').first();
+    await target.click({ button: 'right', force: true });
+    await this.contextMenu().waitFor();
+  }
+
+  /** Right-clicks a file or folder row in the Explorer, by its name. */
+  async rightClickExplorerItem(name: string): Promise<void> {
+    await this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label=${cssString(name)}]`).click({ button: 'right' });
+    await this.contextMenu().waitFor();
+  }
+
+  /** The open context menu. */
+  contextMenu(): Locator {
+    return this.page.locator('.monaco-menu').first();
+  }
+
+  /** Clicks the entry of the open context menu whose label is exactly `label`. */
+  async clickMenuItem(label: string): Promise<void> {
+    await this.page.locator('.monaco-menu .action-label')
+      .filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) })
+      .click();
+    await this.contextMenu().waitFor({ state: 'hidden' });
+  }
+
+  /** The content of the newest webview (e.g. the video panel): two nested iframes deep. */
+  webviewFrame(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+  }
+
+  /** The notification toast whose text matches; use `.getByRole('button', { name })` for its buttons. */
+  notification(text: RegExp | string): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+  }
+
+  /** The channel the Output panel shows (the panel must be open). */
+  async selectedOutputChannel(): Promise<string> {
+    const picker = this.page.locator('.part.panel select[aria-label="Switch Output"]').filter({ visible: true }).first();
+    await picker.waitFor();
+    return picker.inputValue();
+  }
+
+  /** Saves a PNG of the window under test-output/screenshots/ and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    fs.mkdirSync(this.environment.screenshotsDir, { recursive: true });
+    const file = path.join(this.environment.screenshotsDir, `${name.replace(/[^\w.-]+/g, '-').slice(0, 120)}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  async close(): Promise<void> {
+    openWorkbenches.delete(this);
+    await this.context.close();
+  }
+
+  /** Closes whatever quick input or menu is open, then opens the quick input with `key`. */
+  private async openQuickInput(key: string): Promise<void> {
+    const widget = this.page.locator(QUICK_INPUT);
+    if (await widget.isVisible()) {
+      await this.page.keyboard.press('Escape');
+      await widget.waitFor({ state: 'hidden' });
+    }
+    await this.page.keyboard.press(key);
+    await this.quickInputBox().waitFor();
+  }
+}
+
+function cssString(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
