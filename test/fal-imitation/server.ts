@@ -4,7 +4,8 @@
 // See README.md beside this file for the routes, the control API and where fal's behaviour is inferred.
 
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
@@ -54,7 +55,7 @@ export interface FalImitationOptions {
   rejectedKeys?: string[];
   /** The MP4 served as every result; default test/fixtures/clip.mp4 of this repository. */
   videoFile?: string;
-  /** Where uploads are stored; default a new temporary folder, removed on close. */
+  /** Where uploads are stored; default a new temporary folder (made on first upload), removed on close. */
   storageDir?: string;
   /** Key the proxy injects when a request has no Authorization header. */
   proxyKey?: string;
@@ -88,7 +89,8 @@ export interface FalImitation {
 
 export async function startFalImitation(options: FalImitationOptions = {}): Promise<FalImitation> {
   const videoFile = options.videoFile ?? findFixtureVideo();
-  const storageDir = options.storageDir ?? await mkdtemp(path.join(os.tmpdir(), 'fal-imitation-'));
+  // Created on the first upload, so an imitation that never stores a file leaves nothing behind.
+  const storageDir = options.storageDir ?? path.join(os.tmpdir(), `fal-imitation-${process.pid}-${randomUUID()}`);
   const imitation = new Imitation(options, videoFile, storageDir, options.storageDir === undefined);
   await imitation.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return imitation;
