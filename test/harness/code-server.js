@@ -66,12 +66,11 @@ class RecentLines {
 }
 
 /**
- * A fresh folder standing in for HOME, XDG_* and TMPDIR, so code-server, VS Code and Chromium write
- * nothing outside it.
- * @param {string} prefix
+ * Folders standing in for HOME, XDG_* and TMPDIR under `dir`, so code-server, VS Code and Chromium
+ * write nothing outside it.
+ * @param {string} dir
  */
-function createScratch(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+function homeFolders(dir) {
   const sub = (/** @type {string} */ name) => {
     const full = path.join(dir, name);
     fs.mkdirSync(full, { recursive: true, mode: 0o700 });
@@ -95,6 +94,14 @@ function createScratch(prefix) {
 }
 
 /**
+ * A fresh temporary folder with its own HOME/XDG/TMPDIR (see homeFolders); remove() deletes it.
+ * @param {string} prefix
+ */
+function createScratch(prefix) {
+  return homeFolders(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+/**
  * The caller's environment with the throw-away folders, minus variables of a VS Code the caller may
  * itself run in (they would point the server at that other instance).
  * @param {Record<string, string>} scratchEnv
@@ -115,7 +122,7 @@ function childEnv(scratchEnv, extra = {}) {
 /**
  * Starts code-server in its own process group and resolves once it listens.
  * @param {{
- *   scratch: ReturnType<typeof createScratch>,
+ *   scratch: ReturnType<typeof homeFolders>,
  *   userDataDir: string,
  *   extensionsDir: string,
  *   port?: number,
@@ -254,7 +261,7 @@ function killGroup(pid, signal) {
 
 /**
  * Installs a .vsix with code-server's CLI (a folder is refused; it must be a packaged extension).
- * @param {{ vsix: string, extensionsDir: string, userDataDir: string, scratch: ReturnType<typeof createScratch> }} options
+ * @param {{ vsix: string, extensionsDir: string, userDataDir: string, scratch: ReturnType<typeof homeFolders> }} options
  */
 function installExtension(options) {
   const tools = requireTools();
@@ -331,6 +338,7 @@ module.exports = {
   chromiumArgs,
   requireTools,
   RecentLines,
+  homeFolders,
   createScratch,
   childEnv,
   startCodeServer,

@@ -14,30 +14,17 @@
 // the run to matching titles; ANIMATEDIFF_TEST_TIMEOUT_SECONDS (default 600) bounds it.
 'use strict';
 
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
   repoRoot, sampleWorkspace, createScratch, childEnv, copyFolder, installExtension, startCodeServer,
   launchChromiumServer, requireTools,
 } = require('./code-server.js');
+const { run, packageExtension } = require('./prepare.js');
 
 const uiTestsDir = path.join(repoRoot, 'out', 'test', 'ui');
 const screenshotsDir = path.join(repoRoot, 'test-output', 'screenshots');
 const logDir = path.join(repoRoot, 'test-output', 'logs');
-
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
-  if (result.status !== 0) {
-    throw new Error(`${path.basename(command)} ${args.join(' ')} failed`);
-  }
-}
-
-function packageExtension(vsixFile) {
-  run(process.execPath, ['esbuild.js', '--production']);
-  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsixFile]);
-}
 
 function findTestFiles(dir) {
   if (!fs.existsSync(dir)) {
