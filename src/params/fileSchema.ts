@@ -137,6 +137,8 @@ const seed = documented(
     + `A whole number from ${LIMITS.seed.min} to ${LIMITS.seed.max}; a list of up to ${MAX_VARIATIONS} different seeds runs one generation per seed; `
     + '`null` picks a random seed. When omitted: the `animateDiff.defaults.seed` setting, or a random seed. '
     + 'The seed used is always recorded in the result.',
+  // Lets VS Code insert `"seed": 0` on completion (it reads `type`, not the `anyOf` members).
+  { type: ['integer', 'array', 'null'] },
 ).optional();
 
 const fps = documented(

@@ -1,0 +1,121 @@
+import { modify, type Node } from 'jsonc-parser';
+
+/**
+ * Diagnostics on a parameter file's text, as plain offsets so they unit-test on Node. The VS Code
+ * layer turns offsets into ranges with `document.positionAt` and fixes into `WorkspaceEdit`s.
+ */
+
+export type ParamSeverity = 'error' | 'warning' | 'information';
+
+/** Replace `length` characters at `offset` with `newText` (length 0 inserts, empty text deletes). */
+export interface ParamTextEdit {
+  offset: number;
+  length: number;
+  newText: string;
+}
+
+export interface ParamFix {
+  title: string;
+  edits: ParamTextEdit[];
+  /** The fix to apply with "Fix all"/auto-fix; at most one per diagnostic. */
+  preferred?: boolean;
+}
+
+export type ParamDiagnosticCode =
+  | 'empty-file'
+  | 'json-syntax'
+  | 'json-comment'
+  | 'json-trailing-comma'
+  | 'not-an-object'
+  | 'duplicate-key'
+  | 'missing-key'
+  | 'invalid-type'
+  | 'out-of-range'
+  | 'invalid-value'
+  | 'unknown-key'
+  | 'wrong-endpoint-key'
+  | 'conflicting-keys'
+  | 'recommended-range'
+  | 'fal-rejected'
+  | 'internal-error';
+
+export interface ParamDiagnostic {
+  offset: number;
+  length: number;
+  severity: ParamSeverity;
+  message: string;
+  code: ParamDiagnosticCode;
+  fixes?: ParamFix[];
+}
+
+/** Applies edits that do not overlap (as one fix's edits never do). */
+export function applyParamEdits(text: string, edits: readonly ParamTextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.offset - a.offset || b.length - a.length);
+  let result = text;
+  for (const edit of sorted) {
+    result = result.slice(0, edit.offset) + edit.newText + result.slice(edit.offset + edit.length);
+  }
+  return result;
+}
+
+export function nodeText(text: string, node: Node): string {
+  return text.slice(node.offset, node.offset + node.length);
+}
+
+export function replaceNode(node: Node, newText: string): ParamTextEdit {
+  return { offset: node.offset, length: node.length, newText };
+}
+
+/**
+ * Deletes a property of an object or an element of an array together with the comma that
+ * separates it from its neighbours, so the rest stays valid JSON.
+ */
+export function removeNodeEdit(node: Node): ParamTextEdit {
+  const container = node.parent;
+  const siblings = container?.children ?? [];
+  const index = siblings.indexOf(node);
+  if (!container || index < 0) {
+    return { offset: node.offset, length: node.length, newText: '' };
+  }
+  const next = siblings[index + 1];
+  if (next) {
+    return { offset: node.offset, length: next.offset - node.offset, newText: '' };
+  }
+  const previous = siblings[index - 1];
+  if (previous) {
+    const start = previous.offset + previous.length;
+    return { offset: start, length: node.offset + node.length - start, newText: '' };
+  }
+  // The only entry: leave an empty `{}` / `[]`.
+  return { offset: container.offset + 1, length: Math.max(0, container.length - 2), newText: '' };
+}
+
+/** Sets (or adds) a top-level property, formatted like the rest of the file. */
+export function setTopLevelPropertyEdits(text: string, key: string, value: unknown): ParamTextEdit[] {
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+  const edits = modify(text, [key], value, {
+    formattingOptions: {
+      insertSpaces: !indent.startsWith('\t'),
+      tabSize: indent.startsWith('\t') ? 1 : indent.length,
+      eol: text.includes('\r\n') ? '\r\n' : '\n',
+    },
+    // A new key goes first, after `$schema`, where `endpoint` is expected.
+    getInsertionIndex: (properties) => (properties[0] === '$schema' ? 1 : 0),
+  });
+  return edits.map((edit) => ({ offset: edit.offset, length: edit.length, newText: edit.content }));
+}
+
+/** Where a problem about a whole object goes: its opening brace, or the key it is the value of. */
+export function objectAnchor(objectNode: Node): { offset: number; length: number } {
+  const owner = objectNode.parent;
+  if (owner?.type === 'property' && owner.children?.[0]) {
+    const key = owner.children[0];
+    return { offset: key.offset, length: key.length };
+  }
+  return { offset: objectNode.offset, length: Math.min(1, objectNode.length) };
+}
+
+/** The property node for `key` in an object node (the first one when the key is repeated). */
+export function propertyNode(objectNode: Node, key: string): Node | undefined {
+  return objectNode.children?.find((property) => property.children?.[0]?.value === key);
+}
