@@ -13,8 +13,6 @@ export interface FalConnection {
   proxyUrl: string | undefined;
   /** Origin of the local fal imitation: every fal host is rewritten to it. */
   sandboxUrl: string | undefined;
-  /** Base delay of the client's retry backoff; tests shorten it. */
-  retryBaseDelayMs?: number;
 }
 
 export interface FalLogLine {
@@ -86,6 +84,22 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** fal ends failed runs as COMPLETED with `error`/`error_type` (runner disconnected, cancelled while queued). */
+function failureOfCompletedStatus(status: object, requestId: string): FalFailure | undefined {
+  const { error, error_type: errorType } = status as { error?: unknown; error_type?: unknown };
+  if (typeof error !== 'string' || error === '') {
+    return undefined;
+  }
+  if (errorType === 'request_cancelled') {
+    return new FalFailure('cancelled', 'Cancelled.', { requestId });
+  }
+  return new FalFailure(
+    'server',
+    `fal could not finish the job: “${error}”${typeof errorType === 'string' ? ` (${errorType})` : ''}. This is usually temporary: retry in a minute.`,
+    { requestId, falDetail: error },
+  );
+}
+
 export class FalGateway {
   private readonly client: FalClient;
   private readonly viaProxy: boolean;
@@ -97,9 +111,6 @@ export class FalGateway {
       credentials: () => connection.credentials,
       proxyUrl: connection.proxyUrl ? { url: connection.proxyUrl, when: 'always' } : undefined,
       fetch: connection.sandboxUrl ? sandboxFetch(connection.sandboxUrl) : undefined,
-      retry: connection.retryBaseDelayMs !== undefined
-        ? { baseDelay: connection.retryBaseDelayMs, maxDelay: connection.retryBaseDelayMs * 4, enableJitter: false }
-        : undefined,
     });
   }
 
@@ -123,6 +134,9 @@ export class FalGateway {
     const controller = new AbortController();
     const outer = options.signal;
     const onOuterAbort = () => controller.abort();
+    if (outer?.aborted) {
+      controller.abort();
+    }
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     let timedOut = false;
     const timer = options.timeoutMs !== undefined
@@ -133,6 +147,11 @@ export class FalGateway {
       : undefined;
     try {
       const completed = await this.call(() => this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal);
+      const completedError = failureOfCompletedStatus(completed, requestId);
+      if (completedError) {
+        // Fetching the result of a failed run only costs the client's retries before the same answer.
+        throw completedError;
+      }
       const result = await this.call(() => this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal);
       const parsed = videoOutputSchema.safeParse(result.data);
       if (!parsed.success) {

@@ -152,7 +152,6 @@ export class GenerationService extends Disposable {
       credentials,
       proxyUrl,
       sandboxUrl: this.sandboxUrl,
-      retryBaseDelayMs: this.retryDelayFromEnv(),
     };
     return this.run(request, endpoint, connection, timeoutMs, options.interactive ?? true);
   }
@@ -161,11 +160,6 @@ export class GenerationService extends Disposable {
     const job = this.jobs.get(jobId);
     job?.cancel();
     return Boolean(job);
-  }
-
-  private retryDelayFromEnv(): number | undefined {
-    const value = Number(this.env.ANIMATEDIFF_FAL_RETRY_DELAY_MS);
-    return Number.isFinite(value) && value >= 0 && this.env.ANIMATEDIFF_FAL_RETRY_DELAY_MS !== undefined ? value : undefined;
   }
 
   private async run(request: GenerationRequest, endpoint: string, connection: FalConnection, timeoutMs: number, interactive: boolean): Promise<GenerationOutcome> {
