@@ -1,0 +1,151 @@
+import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type ParamFix } from './diagnostics';
+
+/**
+ * Puts fal's 422 answer back onto the parameter file: each `detail[]` entry
+ * (`{ loc: ["body", field, ...], msg, type, ctx }`) becomes an error at the offending value (or key),
+ * and a plain-string `detail` goes to the top of the object.
+ *
+ * `failure` may be the whole response body (`{ detail }`), the `detail` itself, or the field errors
+ * of src/fal/errors.ts (`{ loc, message, type }`). The text may have changed since the request was
+ * built, so everything is located again in the current text; what cannot be found goes to the top.
+ */
+export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDiagnostic[] {
+  const source = typeof text === 'string' ? text : '';
+  const root = parseTree(source, [], { allowTrailingComma: true, disallowComments: false });
+  const top = root?.type === 'object' ? objectAnchor(root) : { offset: 0, length: Math.min(1, source.length) };
+  const detail = isRecord(failure) && 'detail' in failure ? failure.detail : failure;
+
+  if (typeof detail === 'string' || !Array.isArray(detail)) {
+    const said = typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : 'the input is not valid';
+    return [{ ...top, severity: 'error', code: 'fal-rejected', message: `fal rejected the request: ${withoutFinalStop(said)}.` }];
+  }
+
+  // pydantic reports one entry per union member (video_size: "not an ImageSize", "not a preset");
+  // they are one problem for the user, so entries at the same place are merged.
+  const byPlace = new Map<string, ParamDiagnostic>();
+  detail.forEach((entry, index) => {
+    const { diagnostic, atValue } = entryDiagnostic(root, top, entry);
+    const place = atValue ? `${diagnostic.offset}:${diagnostic.length}` : `entry ${index}`;
+    const earlier = byPlace.get(place);
+    if (earlier) {
+      earlier.message = `${withoutFinalStop(earlier.message)}; ${diagnostic.message.replace(/^fal rejected [^:]+: /, '')}`;
+      earlier.fixes = earlier.fixes ?? diagnostic.fixes;
+    } else {
+      byPlace.set(place, diagnostic);
+    }
+  });
+  return [...byPlace.values()].sort((a, b) => a.offset - b.offset);
+}
+
+/** `atValue`: the diagnostic sits on the value fal named (so entries about the same value can merge). */
+function entryDiagnostic(
+  root: Node | undefined,
+  top: { offset: number; length: number },
+  entry: unknown,
+): { diagnostic: ParamDiagnostic; atValue: boolean } {
+  const item = isRecord(entry) ? entry : {};
+  const loc = Array.isArray(item.loc) ? item.loc.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number') : [];
+  const path = loc[0] === 'body' ? loc.slice(1) : loc;
+  const said = withoutFinalStop(typeof item.msg === 'string' ? item.msg : typeof item.message === 'string' ? item.message : 'invalid value');
+  const type = typeof item.type === 'string' ? item.type : undefined;
+  const field = typeof path[0] === 'string' ? path[0] : undefined;
+  const verb = type === 'content_policy_violation' ? 'refused' : 'rejected';
+
+  const located = root?.type === 'object' ? locate(root, path) : undefined;
+  if (!field || !located) {
+    return { atValue: false, diagnostic: { ...top, severity: 'error', code: 'fal-rejected', message: `fal ${verb} the request: ${said}.` } };
+  }
+  const label = `"${located.matched.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')}"`;
+  const node = located.node;
+  if (type === 'missing') {
+    // What fal misses belongs inside the deepest object that was found.
+    const missing = path.filter((s) => typeof s === 'number' || !isUnionTag(s, node)).join('.');
+    const anchor = node.type === 'object' ? objectAnchor(node) : { offset: node.offset, length: node.length };
+    return {
+      atValue: false,
+      diagnostic: { ...anchor, severity: 'error', code: 'fal-rejected', message: `fal ${verb} the request: "${missing}" is required (${said}).` },
+    };
+  }
+  if (located.matched.length === 0) {
+    // The field is not in this file: its value came from the configured defaults.
+    return {
+      atValue: false,
+      diagnostic: {
+        ...top,
+        severity: 'error',
+        code: 'fal-rejected',
+        message: `fal ${verb} "${field}" (not set in this file, so the configured default was sent): ${said}. Set "${field}" here to override it.`,
+      },
+    };
+  }
+  const keyNode = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+  const at = type === 'extra_forbidden' && keyNode ? keyNode : node;
+  const fixes = boundFixes(node, isRecord(item.ctx) ? item.ctx : {});
+  return {
+    atValue: true,
+    diagnostic: {
+      offset: at.offset,
+      length: at.length,
+      severity: 'error',
+      code: 'fal-rejected',
+      message: `fal ${verb} ${label}: ${said}.`,
+      ...(fixes.length > 0 ? { fixes } : {}),
+    },
+  };
+}
+
+interface Located {
+  node: Node;
+  /** The path segments found in the file. */
+  matched: Array<string | number>;
+}
+
+function locate(root: Node, path: ReadonlyArray<string | number>): Located {
+  let node = root;
+  const matched: Array<string | number> = [];
+  for (const segment of path) {
+    const next = typeof segment === 'string' && node.type === 'object'
+      ? propertyNode(node, segment)?.children?.[1]
+      : typeof segment === 'number' && node.type === 'array'
+        ? node.children?.[segment]
+        : undefined;
+    if (next) {
+      node = next;
+      matched.push(segment);
+    } else if (!(typeof segment === 'string' && isUnionTag(segment, node))) {
+      return { node, matched };
+    }
+  }
+  return { node, matched };
+}
+
+/** pydantic names union members in `loc` ("ImageSize", "literal['square',…]"); the file has no key for them. */
+function isUnionTag(segment: string, node: Node): boolean {
+  return /[[\]()'-]/.test(segment) || (/^[A-Z]/.test(segment) && !(node.type === 'object' && findNodeAtLocation(node, [segment])));
+}
+
+/** fal's `ctx` bounds (`le`, `ge`, `lt`, `gt`) make the fix obvious for a number. */
+function boundFixes(node: Node, ctx: Record<string, unknown>): ParamFix[] {
+  const value: unknown = node.type === 'number' ? getNodeValue(node) : undefined;
+  if (typeof value !== 'number') {
+    return [];
+  }
+  const max = typeof ctx.le === 'number' ? ctx.le : undefined;
+  const min = typeof ctx.ge === 'number' ? ctx.ge : undefined;
+  if (max !== undefined && value > max) {
+    return [{ title: `Use fal's maximum, ${max}`, preferred: true, edits: [replaceNode(node, String(max))] }];
+  }
+  if (min !== undefined && value < min) {
+    return [{ title: `Use fal's minimum, ${min}`, preferred: true, edits: [replaceNode(node, String(min))] }];
+  }
+  return [];
+}
+
+function withoutFinalStop(text: string): string {
+  return text.replace(/\.\s*$/, '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
