@@ -51,7 +51,7 @@ export const ENDPOINT_NAMES: Readonly<Record<AnimateDiffEndpoint, string>> = {
 // Each branch's `endpoint` is a literal (zod discriminates on it), but its JSON Schema also lists all
 // four ids: VS Code completes a property's values from the best-matching branch only, so without the
 // full list a new file would only ever be offered the default endpoint.
-function endpointField(endpoint: AnimateDiffEndpoint): z.ZodLiteral<AnimateDiffEndpoint> {
+function endpointField<E extends AnimateDiffEndpoint>(endpoint: E): z.ZodLiteral<E> {
   return documented(
     z.literal(endpoint),
     `Which fal AnimateDiff endpoint runs this file. Default: \`${TURBO_TEXT_TO_VIDEO}\`.`,
