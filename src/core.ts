@@ -15,6 +15,10 @@ export interface TestHooks {
   readonly panels: VideoPanelManager;
   readonly results: ReadonlyMap<string, GenerationRecord>;
   readonly log: vscode.LogOutputChannel;
+  readonly keys: ApiKeyStore;
+  readonly actions: ResultActions;
+  readonly logUri: vscode.Uri;
+  readonly globalStorageUri: vscode.Uri;
 }
 
 /** Finished generations of this window, by id (the history replaces this with a persistent store). */
@@ -47,6 +51,7 @@ export class Core extends Disposable {
     const keys = new ApiKeyStore(context.secrets);
     const results = new SessionResults();
 
+    // The panel needs the actions and the actions need the service; the panel is created first.
     let actions: ResultActions | undefined;
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
       handleMessage: (message) => actions?.handle(message),
@@ -70,7 +75,7 @@ export class Core extends Disposable {
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
     }));
-    actions = new ResultActions(results, service, interaction, log, async (record) => {
+    const resultActions = new ResultActions(results, service, interaction, log, async (record) => {
       const target = await vscode.window.showSaveDialog({
         title: 'Save Parameters as .animate.json',
         defaultUri: vscode.workspace.workspaceFolders?.[0]
@@ -83,6 +88,7 @@ export class Core extends Disposable {
         await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
       }
     });
+    actions = resultActions;
 
     this.commands = this._register(new CommandManager());
     this.commands.register(new GenerateFromSelectionCommand(service, interaction));
@@ -92,7 +98,19 @@ export class Core extends Disposable {
     this.commands.register(new ClearApiKeyCommand(keys, interaction));
     this.commands.register(new ShowLogCommand(log));
 
-    this.testHooks = recording ? { interaction: recording, service, panels: this.panels, results: results.records, log } : undefined;
+    this.testHooks = recording
+      ? {
+        interaction: recording,
+        service,
+        panels: this.panels,
+        results: results.records,
+        log,
+        keys,
+        actions: resultActions,
+        logUri: context.logUri,
+        globalStorageUri: context.globalStorageUri,
+      }
+      : undefined;
   }
 }
 
