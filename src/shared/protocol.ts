@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one protocol between the extension host and the video panel's webview.
@@ -13,10 +13,11 @@ export const generationViewSchema = z.object({
   seed: z.number().int().nullable(),
   endpoint: z.string(),
   size: z.object({ label: z.string(), width: z.number(), height: z.number() }),
-  frames: z.number(),
-  fps: z.number(),
-  steps: z.number(),
-  guidance: z.number(),
+  /** null when the request did not say (the panel shows "not reported"). */
+  frames: z.number().nullable(),
+  fps: z.number().nullable(),
+  steps: z.number().nullable(),
+  guidance: z.number().nullable(),
   /** Wall-clock time from submit to result, in milliseconds. */
   totalMs: z.number().nullable(),
   /** fal's reported inference time, in seconds. */
@@ -28,7 +29,7 @@ export const generationViewSchema = z.object({
 });
 export type GenerationView = z.infer<typeof generationViewSchema>;
 
-/** One video in a batch grid (issue 3): a finished video or a failure. */
+/** One video in a batch grid (issue 3): a finished video, a failure, or one still running. */
 export const gridItemSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('done'), view: generationViewSchema }),
   z.object({ state: z.literal('failed'), label: z.string(), reason: z.string() }),
@@ -37,7 +38,12 @@ export const gridItemSchema = z.discriminatedUnion('state', [
 export type GridItem = z.infer<typeof gridItemSchema>;
 
 export const toWebviewMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('showGeneration'), generation: generationViewSchema }),
+  z.object({
+    type: z.literal('showGeneration'),
+    generation: generationViewSchema,
+    /** True when the generation was opened from a batch grid the panel can go back to. */
+    canReturnToGrid: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('showGrid'), title: z.string(), items: z.array(gridItemSchema) }),
   z.object({ type: z.literal('notice'), text: z.string() }),
 ]);
@@ -49,12 +55,105 @@ export const fromWebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('copySeed'), id: z.string() }),
   z.object({ type: z.literal('rerunWithSeed'), id: z.string() }),
   z.object({ type: z.literal('saveParameters'), id: z.string() }),
+  /** Show one generation of the grid on its own (handled by the panel manager itself). */
   z.object({ type: z.literal('openGeneration'), id: z.string() }),
+  /** `code` is the HTMLMediaElement's MediaError code (1 aborted, 2 network, 3 decode, 4 source not supported). */
   z.object({ type: z.literal('videoError'), id: z.string(), code: z.number().nullable(), message: z.string() }),
   z.object({ type: z.literal('videoPlaying'), id: z.string() }),
 ]);
 export type FromWebviewMessage = z.infer<typeof fromWebviewMessageSchema>;
 
-/** State the webview keeps with `setState` so a restored panel shows the same generation. */
-export const webviewStateSchema = z.object({ generationId: z.string().nullable() });
+/** Navigation inside the panel, handled by the panel manager and never passed on to the extension's handler. */
+export const panelNavigationMessageSchema = z.discriminatedUnion('type', [
+  /** Go back from a single generation to the batch grid it was opened from. */
+  z.object({ type: z.literal('backToGrid') }),
+]);
+export type PanelNavigationMessage = z.infer<typeof panelNavigationMessageSchema>;
+
+/** Everything the webview may post; what the host validates incoming messages with. */
+export const webviewMessageSchema = z.union([fromWebviewMessageSchema, panelNavigationMessageSchema]);
+export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
+
+/** State the webview keeps with `setState` so a restored panel shows the same generation (or batch). */
+export const webviewStateSchema = z.object({
+  generationId: z.string().nullable(),
+  grid: z.object({ title: z.string(), generationIds: z.array(z.string()) }).optional(),
+});
 export type WebviewState = z.infer<typeof webviewStateSchema>;
+
+/**
+ * Every string the webview shows, localised on the host. `{0}`, `{1}` are filled in by the webview.
+ * Keys are listed explicitly so both sides are type-checked against the same set.
+ */
+export const panelStringsSchema = z.object({
+  prompt: z.string(),
+  negativePrompt: z.string(),
+  seed: z.string(),
+  size: z.string(),
+  frames: z.string(),
+  fps: z.string(),
+  steps: z.string(),
+  guidance: z.string(),
+  totalTime: z.string(),
+  inferenceTime: z.string(),
+  endpoint: z.string(),
+  details: z.string(),
+  notReported: z.string(),
+  /** `{0}` seconds, e.g. "12.3 s". */
+  secondsValue: z.string(),
+  /** `{0}` minutes and `{1}` seconds, e.g. "2 min 5 s". */
+  minutesSecondsValue: z.string(),
+  /** `{0}` frames lasting `{1}` (a duration), e.g. "16 (2.0 s)". */
+  framesValue: z.string(),
+  /** `{0}` frames per second. */
+  fpsValue: z.string(),
+  /** `{0}` size name, `{1}` width, `{2}` height. */
+  sizeValue: z.string(),
+  /** `{0}` seed. */
+  seedLabel: z.string(),
+  /** `{0}` prompt: accessible name of the video element. */
+  videoLabel: z.string(),
+  saveVideo: z.string(),
+  copySeed: z.string(),
+  rerunWithSeed: z.string(),
+  saveParameters: z.string(),
+  open: z.string(),
+  backToGrid: z.string(),
+  actions: z.string(),
+  loading: z.string(),
+  videoErrorTitle: z.string(),
+  videoErrorDecode: z.string(),
+  videoErrorNetwork: z.string(),
+  videoErrorAborted: z.string(),
+  videoErrorUnknown: z.string(),
+  playAll: z.string(),
+  pauseAll: z.string(),
+  restartAll: z.string(),
+  compareControls: z.string(),
+  /** `{0}` number of videos. */
+  gridCount: z.string(),
+  /** `{0}` number of failed items. */
+  gridFailedCount: z.string(),
+  /** `{0}` number of running items. */
+  gridRunningCount: z.string(),
+  failed: z.string(),
+  running: z.string(),
+  gridEmpty: z.string(),
+  /** Display names of the model's `video_size` values, by name; `custom` for a width/height object. */
+  sizeNames: z.record(z.string(), z.string()),
+});
+export type PanelStrings = z.infer<typeof panelStringsSchema>;
+
+/** What the host embeds in the panel's HTML (JSON in an escaped `data-*` attribute of a `<meta>` element). */
+export const panelInitialDataSchema = z.object({
+  /** VS Code's display language, for number formatting. */
+  locale: z.string(),
+  strings: panelStringsSchema,
+  /** What to show at once, in the same shape as the later update messages. */
+  content: toWebviewMessageSchema.nullable(),
+});
+export type PanelInitialData = z.infer<typeof panelInitialDataSchema>;
+
+/** The `<meta>` element and attribute that carry {@link PanelInitialData}. */
+export const PANEL_DATA_ELEMENT_ID = 'animatediff-panel-data';
+export const PANEL_DATA_ATTRIBUTE = 'data-panel';

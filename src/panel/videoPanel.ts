@@ -1,0 +1,489 @@
+import * as vscode from 'vscode';
+import {
+  webviewMessageSchema,
+  webviewStateSchema,
+  type FromWebviewMessage,
+  type GenerationView,
+  type GridItem,
+  type PanelStrings,
+  type ToWebviewMessage,
+  type WebviewState,
+} from '../shared/protocol';
+import { Disposable, disposeAll } from '../util/dispose';
+import { createNonce, remoteOriginOf } from './csp';
+import { buildPanelHtml } from './html';
+import { panelStrings } from './strings';
+
+/*
+ * Panel policy: there is ONE video panel. Like the Markdown preview, every new generation reuses it: it opens
+ * beside the active editor (ViewColumn.Beside) without taking focus from the editor, an existing panel is
+ * revealed where it is if it was hidden, and its title says what it shows. Updates are posted as messages;
+ * the HTML is rebuilt (with a new nonce) only when the CSP must change — a video from a new origin — or while
+ * the panel is hidden (a hidden webview receives no messages and reloads from its HTML when shown again).
+ */
+
+export const VIDEO_PANEL_VIEW_TYPE = 'animateDiff.videoPanel';
+
+/** A generation as the panel shows it; the panel itself turns the video's Uri into `videoSrc`. */
+export type GenerationSummary = Omit<GenerationView, 'videoSrc'>;
+
+export interface VideoPanelHost {
+  /** The panel's actions (Save Video…, Copy Seed, …), already validated. Errors are logged, never thrown. */
+  handleMessage(message: FromWebviewMessage): void | Promise<void>;
+  /** Looks a generation up by id, to restore the panel after a reload or open a grid item. */
+  resolveGeneration(id: string): Promise<{ view: GenerationSummary; video: vscode.Uri } | undefined>;
+  /** Folders local video copies may be loaded from (besides the extension's own webview and media folders). */
+  localVideoRoots(): vscode.Uri[];
+  /** Where the panel reports what it ignored or could not do. Defaults to the console. */
+  logWarning?(text: string): void;
+}
+
+/** One cell of a batch grid; `video` is an http(s) URL or a local file. */
+export type GridItemInput =
+  | { readonly state: 'done'; readonly view: GenerationSummary; readonly video: vscode.Uri }
+  | { readonly state: 'failed'; readonly label: string; readonly reason: string }
+  | { readonly state: 'running'; readonly label: string; readonly detail: string };
+
+/** What the webview last reported about playing a generation's video. */
+export type PlaybackReport =
+  | { readonly state: 'playing' }
+  | { readonly state: 'error'; readonly code: number | null; readonly message: string };
+
+export interface ShowOptions {
+  /** Keep the focus where it is (default true: the user keeps typing in the editor). */
+  readonly preserveFocus?: boolean;
+}
+
+type PanelContent =
+  | { readonly kind: 'generation'; readonly view: GenerationSummary; readonly video: vscode.Uri; readonly fromGrid: boolean }
+  | { readonly kind: 'grid'; readonly title: string; readonly items: readonly GridItemInput[] }
+  | { readonly kind: 'notice'; readonly text: string };
+
+/** The HTML document currently set on the webview. */
+interface RenderedDocument {
+  /** Identifies the CSP's media sources; a different key needs a new document. */
+  readonly mediaKey: string;
+  /** The content embedded in the document, which the webview shows whenever it (re)loads. */
+  readonly content: ToWebviewMessage;
+}
+
+interface MediaSources {
+  readonly origins: string[];
+  readonly local: boolean;
+  readonly key: string;
+}
+
+const TITLE_PROMPT_LENGTH = 40;
+
+function isRemote(uri: vscode.Uri): boolean {
+  return uri.scheme === 'https' || uri.scheme === 'http';
+}
+
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+function shorten(text: string, length: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= length ? oneLine : `${oneLine.slice(0, length - 1).trimEnd()}…`;
+}
+
+function isInside(uri: vscode.Uri, root: vscode.Uri): boolean {
+  if (uri.scheme !== root.scheme || uri.authority !== root.authority) {
+    return false;
+  }
+  const rootPath = root.path.endsWith('/') ? root.path : `${root.path}/`;
+  return uri.path.startsWith(rootPath);
+}
+
+function videosOf(content: PanelContent): vscode.Uri[] {
+  switch (content.kind) {
+    case 'generation':
+      return [content.video];
+    case 'grid':
+      return content.items.flatMap((item) => (item.state === 'done' ? [item.video] : []));
+    case 'notice':
+      return [];
+  }
+}
+
+function mediaSourcesOf(content: PanelContent): MediaSources {
+  const origins = new Set<string>();
+  let local = false;
+  for (const video of videosOf(content)) {
+    if (isRemote(video)) {
+      const origin = remoteOriginOf(video.toString(true));
+      if (origin) {
+        origins.add(origin);
+      }
+    } else {
+      local = true;
+    }
+  }
+  const sorted = [...origins].sort();
+  return { origins: sorted, local, key: JSON.stringify([sorted, local]) };
+}
+
+/** Owns the one video panel: creates, reuses, restores and feeds it, and routes its messages to the host. */
+export class VideoPanelManager extends Disposable implements vscode.WebviewPanelSerializer {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelSubscriptions: vscode.Disposable[] = [];
+  private content: PanelContent | undefined;
+  /** The batch the panel showed last, so a generation opened from it can go back to it. */
+  private lastGrid: { readonly title: string; readonly items: readonly GridItemInput[] } | undefined;
+  private document: RenderedDocument | undefined;
+  /** The newest content, which the webview shows once it has it (embedded in the document or posted). */
+  private latest: ToWebviewMessage | undefined;
+  private webviewReady = false;
+  private appliedRootsKey: string | undefined;
+  private strings: PanelStrings | undefined;
+  private readonly playbackReports = new Map<string, PlaybackReport>();
+
+  private readonly onDidReceiveMessageEmitter = this._register(new vscode.EventEmitter<FromWebviewMessage>());
+  /** Every valid message from the webview, after the panel has acted on it (tests wait for `videoPlaying`). */
+  readonly onDidReceiveMessage = this.onDidReceiveMessageEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: VideoPanelHost,
+  ) {
+    super();
+    this._register({ dispose: () => this.panel?.dispose() });
+  }
+
+  /** The generation the panel shows on its own, or undefined (no panel, a batch grid, or a notice). */
+  get visibleGenerationId(): string | undefined {
+    return this.panel && this.content?.kind === 'generation' ? this.content.view.id : undefined;
+  }
+
+  /** Ids of every finished generation the panel shows (one, or a grid's done items). */
+  get shownGenerationIds(): readonly string[] {
+    if (!this.panel || !this.content) {
+      return [];
+    }
+    if (this.content.kind === 'generation') {
+      return [this.content.view.id];
+    }
+    return this.content.kind === 'grid'
+      ? this.content.items.flatMap((item) => (item.state === 'done' ? [item.view.id] : []))
+      : [];
+  }
+
+  /** The webview's latest report about a generation's video: playing, or why it failed. */
+  playbackOf(generationId: string): PlaybackReport | undefined {
+    return this.playbackReports.get(generationId);
+  }
+
+  showGeneration(view: GenerationSummary, video: vscode.Uri, options?: ShowOptions): void {
+    this.present({ kind: 'generation', view, video, fromGrid: false }, { reveal: true, preserveFocus: options?.preserveFocus ?? true });
+  }
+
+  /** Shows a batch as a grid; call again with the same order of items as they finish (videos keep playing). */
+  showGrid(title: string, items: readonly GridItemInput[], options?: ShowOptions): void {
+    this.lastGrid = { title, items: [...items] };
+    this.present({ kind: 'grid', ...this.lastGrid }, { reveal: true, preserveFocus: options?.preserveFocus ?? true });
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    if (this.isDisposed || this.panel) {
+      // One panel: one was already opened in this window before the old one was restored.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel);
+    this.applyOptions(panel);
+    const parsed = webviewStateSchema.safeParse(state);
+    if (!parsed.success && state !== undefined && state !== null) {
+      this.warn(`Ignored the restored video panel's invalid state: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    }
+    const restored = parsed.success ? await this.restore(parsed.data) : undefined;
+    if (this.panel !== panel || this.content) {
+      return; // closed, or something newer was shown while looking the generation up
+    }
+    const wanted = parsed.success && (parsed.data.generationId !== null || (parsed.data.grid?.generationIds.length ?? 0) > 0);
+    this.present(
+      restored ?? {
+        kind: 'notice',
+        text: wanted
+          ? vscode.l10n.t('The video shown here before is no longer available. Generate it again to see it here.')
+          : vscode.l10n.t('Generate a video to see it here.'),
+      },
+      { reveal: false, preserveFocus: true },
+    );
+  }
+
+  private async restore(state: WebviewState): Promise<PanelContent | undefined> {
+    if (state.grid) {
+      const resolved = await Promise.all(state.grid.generationIds.map((id) => this.resolve(id)));
+      const items = resolved.flatMap((found): GridItemInput[] => (found ? [{ state: 'done', ...found }] : []));
+      if (items.length === 0) {
+        return undefined;
+      }
+      this.lastGrid = { title: state.grid.title, items };
+      return { kind: 'grid', ...this.lastGrid };
+    }
+    if (state.generationId !== null) {
+      const found = await this.resolve(state.generationId);
+      return found ? { kind: 'generation', ...found, fromGrid: false } : undefined;
+    }
+    return undefined;
+  }
+
+  private async resolve(id: string): Promise<{ view: GenerationSummary; video: vscode.Uri } | undefined> {
+    try {
+      return await this.host.resolveGeneration(id);
+    } catch (error) {
+      this.warn(`Could not look up generation ${id} for the video panel: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  private present(content: PanelContent, placement: { reveal: boolean; preserveFocus: boolean }): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.content = content;
+    let panel = this.panel;
+    if (!panel) {
+      panel = vscode.window.createWebviewPanel(
+        VIDEO_PANEL_VIEW_TYPE,
+        this.titleOf(content),
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: placement.preserveFocus },
+        // No retainContextWhenHidden: the webview keeps its small state with setState and is re-fed on reload.
+        { enableScripts: true, enableCommandUris: false, enableFindWidget: false, localResourceRoots: this.resourceRoots() },
+      );
+      this.adopt(panel);
+      this.appliedRootsKey = this.rootsKey(this.resourceRoots());
+    } else if (placement.reveal && !panel.visible) {
+      panel.reveal(undefined, placement.preserveFocus);
+    }
+    panel.title = this.titleOf(content);
+    this.sync(panel, content);
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.document = undefined;
+    this.latest = undefined;
+    this.webviewReady = false;
+    this.appliedRootsKey = undefined;
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(this.extensionUri, 'media', 'panel-icon-light.svg'),
+      dark: vscode.Uri.joinPath(this.extensionUri, 'media', 'panel-icon-dark.svg'),
+    };
+    this.panelSubscriptions = [
+      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(panel, message)),
+      panel.onDidChangeViewState(() => this.onViewStateChanged(panel)),
+      panel.onDidDispose(() => this.forget(panel)),
+    ];
+  }
+
+  private forget(panel: vscode.WebviewPanel): void {
+    if (this.panel !== panel) {
+      return;
+    }
+    disposeAll(this.panelSubscriptions.splice(0));
+    this.panel = undefined;
+    this.content = undefined;
+    this.lastGrid = undefined;
+    this.document = undefined;
+    this.latest = undefined;
+    this.webviewReady = false;
+  }
+
+  private onViewStateChanged(panel: vscode.WebviewPanel): void {
+    // A hidden webview is torn down and reloads from its HTML when shown again: make that HTML current.
+    if (panel === this.panel && !panel.visible && this.content && this.document && this.latest !== this.document.content) {
+      this.sync(panel, this.content);
+    }
+  }
+
+  private resourceRoots(): vscode.Uri[] {
+    return [
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
+      vscode.Uri.joinPath(this.extensionUri, 'media'),
+      ...this.host.localVideoRoots(),
+    ];
+  }
+
+  private rootsKey(roots: readonly vscode.Uri[]): string {
+    return roots.map((root) => root.toString()).join('\n');
+  }
+
+  /** Sets the webview options; returns whether the resource roots changed. */
+  private applyOptions(panel: vscode.WebviewPanel): boolean {
+    const roots = this.resourceRoots();
+    const key = this.rootsKey(roots);
+    if (key === this.appliedRootsKey) {
+      return false;
+    }
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: roots };
+    this.appliedRootsKey = key;
+    return true;
+  }
+
+  /** Brings the webview to `content`: a message when possible, a new document when the CSP must change. */
+  private sync(panel: vscode.WebviewPanel, content: PanelContent): void {
+    const rootsChanged = this.applyOptions(panel);
+    this.warnAboutUnreachableVideos(content);
+    const message = this.toMessage(panel.webview, content);
+    const media = mediaSourcesOf(content);
+    this.latest = message;
+    if (!this.document || this.document.mediaKey !== media.key || rootsChanged || !panel.visible) {
+      this.render(panel, message, media);
+    } else if (this.webviewReady) {
+      void panel.webview.postMessage(message);
+    }
+    // Otherwise the webview is still loading: 'ready' delivers the newest content.
+  }
+
+  private render(panel: vscode.WebviewPanel, content: ToWebviewMessage, media: MediaSources): void {
+    const webview = panel.webview;
+    const asset = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
+    this.strings ??= panelStrings();
+    webview.html = buildPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      mediaOrigins: media.origins,
+      localMedia: media.local,
+      scriptUri: asset('dist', 'webview', 'panel.js'),
+      styleUri: asset('media', 'panel.css'),
+      language: vscode.env.language,
+      title: panel.title,
+      initialData: { locale: vscode.env.language, strings: this.strings, content },
+    });
+    this.document = { mediaKey: media.key, content };
+    this.webviewReady = false;
+  }
+
+  private async receive(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
+    if (panel !== this.panel) {
+      return;
+    }
+    const parsed = webviewMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'message'}: ${issue.message}`);
+      this.warn(`Ignored an invalid message from the video panel (${issues.join('; ')}).`);
+      return;
+    }
+    const message = parsed.data;
+    switch (message.type) {
+      case 'backToGrid':
+        if (this.lastGrid) {
+          this.present({ kind: 'grid', ...this.lastGrid }, { reveal: false, preserveFocus: true });
+        }
+        return;
+      case 'openGeneration':
+        if (await this.openGeneration(message.id)) {
+          this.onDidReceiveMessageEmitter.fire(message);
+          return;
+        }
+        break; // not found: the host tells the user
+      case 'ready':
+        this.webviewReady = true;
+        if (this.latest && this.document && this.latest !== this.document.content) {
+          void panel.webview.postMessage(this.latest);
+        }
+        break;
+      case 'videoPlaying':
+        this.playbackReports.set(message.id, { state: 'playing' });
+        break;
+      case 'videoError':
+        this.playbackReports.set(message.id, { state: 'error', code: message.code, message: message.message });
+        break;
+      default:
+        break;
+    }
+    this.onDidReceiveMessageEmitter.fire(message);
+    try {
+      await this.host.handleMessage(message);
+    } catch (error) {
+      this.warn(`The video panel's "${message.type}" action failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Shows one generation of the batch on its own; false when it is not known any more. */
+  private async openGeneration(id: string): Promise<boolean> {
+    const inGrid = this.lastGrid?.items.find((item) => item.state === 'done' && item.view.id === id);
+    const found = inGrid?.state === 'done' ? inGrid : await this.resolve(id);
+    if (!found || !this.panel) {
+      return false;
+    }
+    this.present({ kind: 'generation', view: found.view, video: found.video, fromGrid: this.lastGrid !== undefined }, { reveal: false, preserveFocus: true });
+    return true;
+  }
+
+  private toMessage(webview: vscode.Webview, content: PanelContent): ToWebviewMessage {
+    switch (content.kind) {
+      case 'generation':
+        return {
+          type: 'showGeneration',
+          generation: this.toView(webview, content.view, content.video),
+          canReturnToGrid: content.fromGrid && this.lastGrid !== undefined,
+        };
+      case 'grid':
+        return { type: 'showGrid', title: content.title, items: content.items.map((item) => this.toGridItem(webview, item)) };
+      case 'notice':
+        return { type: 'notice', text: content.text };
+    }
+  }
+
+  private toGridItem(webview: vscode.Webview, item: GridItemInput): GridItem {
+    switch (item.state) {
+      case 'done':
+        return { state: 'done', view: this.toView(webview, item.view, item.video) };
+      case 'failed':
+        return { state: 'failed', label: item.label, reason: item.reason };
+      case 'running':
+        return { state: 'running', label: item.label, detail: item.detail };
+    }
+  }
+
+  /** Copies exactly the protocol's fields (JSON has no NaN: unknown numbers become null). */
+  private toView(webview: vscode.Webview, view: GenerationSummary, video: vscode.Uri): GenerationView {
+    return {
+      id: view.id,
+      prompt: view.prompt,
+      negativePrompt: view.negativePrompt,
+      seed: view.seed,
+      endpoint: view.endpoint,
+      size: { label: view.size.label, width: view.size.width, height: view.size.height },
+      frames: finiteOrNull(view.frames),
+      fps: finiteOrNull(view.fps),
+      steps: finiteOrNull(view.steps),
+      guidance: finiteOrNull(view.guidance),
+      totalMs: finiteOrNull(view.totalMs),
+      inferenceSeconds: finiteOrNull(view.inferenceSeconds),
+      videoSrc: isRemote(video) ? video.toString(true) : webview.asWebviewUri(video).toString(),
+      sandboxNote: view.sandboxNote,
+    };
+  }
+
+  private titleOf(content: PanelContent): string {
+    switch (content.kind) {
+      case 'generation':
+        return vscode.l10n.t('Video: {0}', shorten(content.view.prompt, TITLE_PROMPT_LENGTH));
+      case 'grid':
+        return content.title;
+      case 'notice':
+        return vscode.l10n.t('AnimateDiff Video');
+    }
+  }
+
+  private warnAboutUnreachableVideos(content: PanelContent): void {
+    const roots = this.host.localVideoRoots();
+    for (const video of videosOf(content)) {
+      if (!isRemote(video) && !roots.some((root) => isInside(video, root))) {
+        this.warn(`The video panel cannot load ${video.toString()}: it is outside the folders the panel may read (localVideoRoots).`);
+      }
+    }
+  }
+
+  private warn(text: string): void {
+    if (this.host.logWarning) {
+      this.host.logWarning(text);
+    } else {
+      console.warn(`[AnimateDiff video panel] ${text}`);
+    }
+  }
+}
