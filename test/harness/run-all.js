@@ -3,6 +3,8 @@
 //   (test/harness/install-tools.sh), build, types, lint, unit tests, integration tests in VS Code
 //   (code-server), UI tests in Chromium. Each stage's output streams through; the last line is
 //   `tests: <passed> passed, <failed> failed`, summed over the mocha runs. Exit code 0 only when all pass.
+//   npm test -- --only unit,integration   runs just those stages (names as in the list below)
+//   npm test -- --from integration        starts at that stage
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -59,14 +61,37 @@ function runStage(stage) {
   });
 }
 
+/** The stages chosen by --only a,b or --from a (all by default). */
+function selectedStages(args) {
+  const value = (/** @type {string} */ flag) => {
+    const index = args.indexOf(flag);
+    return index >= 0 ? args[index + 1] ?? '' : undefined;
+  };
+  const names = stages.map((stage) => stage.name);
+  const check = (/** @type {string} */ name) => {
+    if (!names.includes(name)) {
+      throw new Error(`unknown stage "${name}"; stages: ${names.join(', ')}`);
+    }
+    return name;
+  };
+  const only = value('--only');
+  if (only !== undefined) {
+    const chosen = only.split(',').map(check);
+    return stages.filter((stage) => chosen.includes(stage.name));
+  }
+  const from = value('--from');
+  return from === undefined ? stages : stages.slice(names.indexOf(check(from)));
+}
+
 async function main() {
+  const chosenStages = selectedStages(process.argv.slice(2));
   const started = Date.now();
   const totals = { passed: 0, failed: 0 };
   /** @type {string[]} */
   const timings = [];
   /** @type {string | undefined} */
   let failedStage;
-  for (const stage of stages) {
+  for (const stage of chosenStages) {
     if (stage.when && !stage.when()) {
       continue;
     }
@@ -89,4 +114,7 @@ async function main() {
   process.exit(failedStage || totals.failed > 0 ? 1 : 0);
 }
 
-void main();
+main().catch((error) => {
+  console.error(`npm test: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

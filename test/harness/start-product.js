@@ -98,7 +98,7 @@ async function main() {
     throw error;
   }
   cleanups.push(() => server.stop());
-  const url = `http://127.0.0.1:${server.port}/?${new URLSearchParams({ folder: workspace }).toString()}`;
+  const url = `http://127.0.0.1:${server.port}/?folder=${encodeURI(workspace)}`;
   console.log([
     '',
     'AnimateDiff Turbo is running in VS Code (code-server). Open in your browser:',

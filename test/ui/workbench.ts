@@ -183,8 +183,21 @@ export class Workbench {
     await findInput.fill(text);
     await this.page.locator('.editor-group-container.active .find-widget .matchesCount')
       .filter({ hasText: /^1 of \d+$/ }).waitFor();
-    await findInput.press('Escape');
-    await this.page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'hidden' });
+    await this.page.locator('.statusbar-item').filter({ hasText: `(${text.length} selected)` }).waitFor();
+    // Closing Find keeps the match selected. An Escape that arrives while the widget is still settling
+    // can be swallowed, so press it until the widget is gone.
+    const visibleFindWidget = this.page.locator('.editor-group-container.active .find-widget.visible');
+    for (let attempt = 1; ; attempt += 1) {
+      await findInput.press('Escape');
+      try {
+        await visibleFindWidget.waitFor({ state: 'hidden', timeout: 2_000 });
+        break;
+      } catch (error) {
+        if (attempt === 5) {
+          throw error;
+        }
+      }
+    }
     await this.page.locator('.statusbar-item').filter({ hasText: `(${text.length} selected)` }).waitFor();
   }
 
@@ -210,10 +223,20 @@ export class Workbench {
 
   /** Clicks the entry of the open context menu whose label is exactly `label`. */
   async clickMenuItem(label: string): Promise<void> {
-    await this.page.locator('.monaco-menu .action-label')
-      .filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) })
-      .click();
-    await this.contextMenu().waitFor({ state: 'hidden' });
+    const item = this.page.locator('.monaco-menu .action-label').filter({ hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+    // A menu ignores a click that comes too soon after it opened; such a click leaves it open, so
+    // click again until the menu has closed (a click that was taken closes it).
+    for (let attempt = 1; ; attempt += 1) {
+      await item.click();
+      try {
+        await this.contextMenu().waitFor({ state: 'hidden', timeout: 2_000 });
+        return;
+      } catch (error) {
+        if (attempt === 5) {
+          throw error;
+        }
+      }
+    }
   }
 
   /** The content of the newest webview (e.g. the video panel): two nested iframes deep. */
