@@ -226,12 +226,15 @@ class ParamsChecker {
     const fixes: ParamFix[] = [];
     const errorName = printParseErrorCode(error.error);
     let message = SYNTAX_MESSAGES[errorName] ?? 'Invalid JSON.';
-    if (errorName === 'InvalidSymbol' && /^'(?:[^'\\]|\\.)*'$/.test(tokenText)) {
+    const singleQuoted = errorName === 'InvalidSymbol' ? /^'((?:[^'\\\n]|\\.)*)'/.exec(this.text.slice(error.offset)) : null;
+    if (singleQuoted) {
+      // The scanner splits 'a fox' into pieces; the problem (and the fix) is the whole quoted text.
+      at.length = singleQuoted[0].length;
       message = 'JSON strings and keys need double quotes (") instead of single quotes.';
       fixes.push({
         title: 'Use double quotes',
         preferred: true,
-        edits: [{ ...at, newText: JSON.stringify(tokenText.slice(1, -1).replace(/\\'/g, "'")) }],
+        edits: [{ ...at, newText: doubleQuoted(singleQuoted[1]) }],
       });
     } else if (errorName === 'InvalidSymbol' && /^[A-Za-z_$][\w$-]*$/.test(tokenText)
       && /^\s*:/.test(this.text.slice(error.offset + error.length))) {
@@ -327,7 +330,9 @@ class ParamsChecker {
       this.reportMissingKey(path);
       return;
     }
-    const schema = this.schemaAt(path);
+    const found = this.schemaAt(path);
+    // Against a union, the member of the value's own kind says what is wrong ("seed": -3 is a bad number).
+    const schema = found ? this.pickAlternative(unwrap(found), path) : undefined;
     const label = labelOf(path);
     const expected = path.length === 1 && path[0] === 'endpoint'
       ? `one of ${quotedList(ANIMATEDIFF_ENDPOINTS)}`
@@ -457,17 +462,16 @@ class ParamsChecker {
     at: { offset: number; length: number },
     remove: ParamFix,
   ): void {
-    const sameSpeed = owners.find((endpoint) => isTurboEndpoint(endpoint) === isTurboEndpoint(this.endpoint));
-    const target = sameSpeed ?? owners[0];
-    const ownersText = owners.length === 1
-      ? `the ${ENDPOINT_NAMES[owners[0]]} endpoint`
-      : isVideoToVideoEndpoint(owners[0]) && owners.every(isVideoToVideoEndpoint) ? 'the video-to-video endpoints' : 'the text-to-video endpoints';
+    // The likeliest intent: the same kind of job (text or video input), then the same speed.
+    const sameKind = owners.filter((endpoint) => isVideoToVideoEndpoint(endpoint) === isVideoToVideoEndpoint(this.endpoint));
+    const candidates = sameKind.length > 0 ? sameKind : owners;
+    const target = candidates.find((endpoint) => isTurboEndpoint(endpoint) === isTurboEndpoint(this.endpoint)) ?? candidates[0];
     this.report({
       ...at,
       severity: 'error',
       code: 'wrong-endpoint-key',
-      message: `"${key}" is an input of ${ownersText}, but this file runs ${ENDPOINT_NAMES[this.endpoint]}. `
-        + `Set "endpoint" to "${target}", or remove "${key}".`,
+      message: `"${key}" is not an input of ${ENDPOINT_NAMES[this.endpoint]} (this file's "endpoint"). `
+        + `${capitalise(ENDPOINT_NAMES[target])} has it: set "endpoint" to "${target}", or remove "${key}".`,
       fixes: [
         { title: `Set "endpoint" to "${target}"`, edits: setTopLevelPropertyEdits(this.text, 'endpoint', target) },
         remove,
@@ -739,6 +743,25 @@ function labelOf(path: PathSegment[]): string {
     typeof segment === 'number' ? `${label}[${segment}]` : label ? `${label}.${segment}` : segment
   ), '');
   return `"${text}"`;
+}
+
+/** The body of a single-quoted string as a JSON string: its escapes kept, `\'` unescaped, `"` escaped. */
+function doubleQuoted(body: string): string {
+  let result = '';
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i];
+    if (char === '\\' && i + 1 < body.length) {
+      const next = body[++i];
+      result += next === "'" ? "'" : `\\${next}`;
+    } else {
+      result += char === '"' ? '\\"' : char;
+    }
+  }
+  return `"${result}"`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function severityRank(diagnostic: ParamDiagnostic): number {
