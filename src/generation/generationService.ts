@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { ApiKeyStore, isWellFormedKey } from '../fal/apiKey';
 import { actionsFor, FalFailure, redactSecret, type FailureAction } from '../fal/errors';
 import { FalGateway, type FalConnection, type FalLogLine } from '../fal/falClient';
@@ -54,6 +55,23 @@ export interface RunningJob {
 export interface GenerateOptions {
   /** false for batch runs: they summarise failures themselves and show results in a grid. Default true. */
   interactive?: boolean;
+  /** A session opened for a batch; by default each generation opens its own. */
+  session?: FalSession;
+}
+
+export interface SessionPurpose {
+  /** How many videos will be generated (for the Restricted Mode question). */
+  videos: number;
+  /** Local files that will be uploaded (workspace-relative), if any. */
+  uploads?: string[];
+  /** Shown as the detail of the Restricted Mode question. */
+  label: string;
+}
+
+export interface FalSession {
+  readonly connection: FalConnection;
+  readonly defaultEndpoint: string;
+  readonly timeoutMs: number;
 }
 
 export interface GenerationPresenter {
@@ -115,15 +133,19 @@ export class GenerationService extends Disposable {
     return value.trim();
   }
 
-  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationOutcome> {
+  /**
+   * Everything a run needs before it may talk to fal: valid settings, a key (asked for if missing) unless a team
+   * proxy adds it, and — in Restricted Mode — the user's explicit consent to spend credits (and upload files).
+   * Batches open one session for all their jobs, so the user is asked once.
+   */
+  async openSession(purpose: SessionPurpose): Promise<FalSession | undefined> {
     const read = (name: string) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name);
     const settings = readConnectionSettings(read);
     if (!settings.ok) {
       await this.reportSettingProblems(settings.problems);
-      return { kind: 'notStarted', reason: 'invalid settings' };
+      return undefined;
     }
     const { proxyUrl, timeoutMs } = settings.value;
-    const endpoint = request.endpoint ?? settings.value.endpoint;
 
     let credentials: string | undefined;
     if (!proxyUrl) {
@@ -132,28 +154,47 @@ export class GenerationService extends Disposable {
         credentials = await this.promptForKey('No fal API key is set yet.');
         if (!credentials) {
           void this.options.interaction.info('Generation not started: a fal API key is needed. Run "AnimateDiff: Set fal API Key" when you have one.');
-          return { kind: 'notStarted', reason: 'no key' };
+          return undefined;
         }
       }
     }
 
     if (!vscode.workspace.isTrusted) {
+      const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
+      const uploads = purpose.uploads && purpose.uploads.length > 0 ? ` and uploads ${purpose.uploads.join(', ')} to fal storage` : '';
       const proceed = await this.options.interaction.warning(
-        'This workspace is in Restricted Mode. Generating a video spends fal credits. Generate anyway?',
-        { modal: true, detail: `Prompt: ${shorten(String(request.input.prompt ?? ''), 120)}` },
+        `This workspace is in Restricted Mode. Generating ${count} spends fal credits${uploads}. Continue?`,
+        { modal: true, detail: purpose.label },
         'Generate',
       );
       if (proceed !== 'Generate') {
-        return { kind: 'notStarted', reason: 'untrusted workspace' };
+        return undefined;
       }
     }
 
-    const connection: FalConnection = {
-      credentials,
-      proxyUrl,
-      sandboxUrl: this.sandboxUrl,
-    };
-    return this.run(request, endpoint, connection, timeoutMs, options.interactive ?? true);
+    return { connection: { credentials, proxyUrl, sandboxUrl: this.sandboxUrl }, defaultEndpoint: settings.value.endpoint, timeoutMs };
+  }
+
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationOutcome> {
+    const session = options.session ?? await this.openSession({ videos: 1, label: `Prompt: ${shorten(String(request.input.prompt ?? ''), 120)}` });
+    if (!session) {
+      return { kind: 'notStarted', reason: 'not allowed to start' };
+    }
+    const endpoint = request.endpoint ?? session.defaultEndpoint;
+    return this.run(request, endpoint, session.connection, session.timeoutMs, options.interactive ?? true);
+  }
+
+  /** Uploads a local file to fal storage (file-backed, not read whole into memory where Node allows it). */
+  async upload(session: FalSession, file: vscode.Uri, contentType: string): Promise<string> {
+    const gateway = new FalGateway(session.connection);
+    const name = file.path.split('/').pop() ?? 'upload';
+    const blob = file.scheme === 'file' && typeof fs.openAsBlob === 'function'
+      ? await fs.openAsBlob(file.fsPath, { type: contentType })
+      : new Blob([new Uint8Array(await vscode.workspace.fs.readFile(file))], { type: contentType });
+    this.options.log.info(`Uploading ${name} (${blob.size} bytes) to fal storage`);
+    const url = await gateway.upload(new File([blob], name, { type: contentType }));
+    this.options.log.info(`Uploaded ${name}: ${url}`);
+    return url;
   }
 
   cancel(jobId: string): boolean {
