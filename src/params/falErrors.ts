@@ -16,7 +16,7 @@ export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDia
   const top = root?.type === 'object' ? objectAnchor(root) : { offset: 0, length: Math.min(1, source.length) };
   const detail = isRecord(failure) && 'detail' in failure ? failure.detail : failure;
 
-  if (typeof detail === 'string' || !Array.isArray(detail)) {
+  if (typeof detail === 'string' || !Array.isArray(detail) || detail.length === 0) {
     const said = typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : 'the input is not valid';
     return [{ ...top, severity: 'error', code: 'fal-rejected', message: `fal rejected the request: ${withoutFinalStop(said)}.` }];
   }

@@ -1,0 +1,111 @@
+import * as assert from 'node:assert/strict';
+import { parseFieldErrors } from '../../../src/fal/errors';
+import { applyParamEdits } from '../../../src/params/diagnostics';
+import { falErrorsToDiagnostics } from '../../../src/params/falErrors';
+import { validateInput } from '../../fal-imitation/validation';
+import { assertWithinText, marked } from './support';
+
+const TURBO_T2V = 'fal-ai/fast-animatediff/turbo/text-to-video';
+
+function located(source: string, body: unknown): { text: string; offset: number; length: number; diagnostics: ReturnType<typeof falErrorsToDiagnostics> } {
+  const { text, offset, length } = marked(source);
+  const diagnostics = falErrorsToDiagnostics(text, body);
+  assertWithinText(text, diagnostics, source);
+  return { text, offset, length, diagnostics };
+}
+
+describe("fal's 422 answer on the parameter file", () => {
+  it('puts a range error on the value, with a fix from fal\'s bound', () => {
+    const { text, offset, length, diagnostics } = located('{\n  "prompt": "a fox",\n  "num_frames": ⟦64⟧\n}', {
+      detail: [{ loc: ['body', 'num_frames'], msg: 'Input should be less than or equal to 32', type: 'less_than_equal', ctx: { le: 32 }, input: 64 }],
+    });
+    assert.equal(diagnostics.length, 1);
+    const [d] = diagnostics;
+    assert.deepEqual([d.offset, d.length, d.severity, d.code], [offset, length, 'error', 'fal-rejected']);
+    assert.equal(d.message, 'fal rejected "num_frames": Input should be less than or equal to 32.');
+    assert.equal(d.fixes?.[0].title, "Use fal's maximum, 32");
+    assert.match(applyParamEdits(text, d.fixes[0].edits), /"num_frames": 32\n/);
+  });
+
+  it('locates what the fal imitation reports for a bad body, as fal would send it', () => {
+    const source = '{\n  "prompt": "a fox",\n  "fps": ⟦"fast"⟧,\n  "motions": ["zoom-in", "spin"]\n}';
+    const { text, offset } = marked(source);
+    const checked = validateInput(TURBO_T2V, JSON.parse(text));
+    assert.ok(!checked.ok);
+    const diagnostics = falErrorsToDiagnostics(text, { detail: checked.detail });
+    assert.deepEqual(diagnostics.map((d) => text.slice(d.offset, d.offset + d.length)), ['"fast"', '"spin"']);
+    assert.equal(diagnostics[0].offset, offset);
+    assert.match(diagnostics[0].message, /^fal rejected "fps": Input should be a valid integer/);
+    assert.match(diagnostics[1].message, /^fal rejected "motions\[1\]": Input should be 'zoom-out'/);
+  });
+
+  it('merges the two union entries pydantic sends for video_size into one problem at the value', () => {
+    const { text, offset } = marked('{ "prompt": "a fox", "video_size": ⟦"huge"⟧ }');
+    const checked = validateInput(TURBO_T2V, JSON.parse(text));
+    assert.ok(!checked.ok && checked.detail.length === 2);
+    const diagnostics = falErrorsToDiagnostics(text, { detail: checked.detail });
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].offset, offset);
+    assert.match(diagnostics[0].message, /instance of ImageSize; Input should be 'square_hd'/);
+  });
+
+  it('follows a nested loc through the union member name to the number', () => {
+    const { offset, diagnostics } = located('{ "prompt": "a fox", "video_size": { "width": ⟦0⟧, "height": 512 } }', {
+      detail: [{ loc: ['body', 'video_size', 'ImageSize', 'width'], msg: 'Input should be greater than 0', type: 'greater_than', ctx: { gt: 0 } }],
+    });
+    assert.equal(diagnostics[0].offset, offset);
+    assert.equal(diagnostics[0].message, 'fal rejected "video_size.width": Input should be greater than 0.');
+  });
+
+  it('puts a missing field at the top of the object', () => {
+    const { offset, length, diagnostics } = located('⟦{⟧ "endpoint": "fal-ai/fast-animatediff/turbo/video-to-video", "prompt": "x" }', {
+      detail: [{ loc: ['body', 'video_url'], msg: 'Field required', type: 'missing' }],
+    });
+    assert.deepEqual([diagnostics[0].offset, diagnostics[0].length], [offset, length]);
+    assert.equal(diagnostics[0].message, 'fal rejected the request: "video_url" is required (Field required).');
+  });
+
+  it('says when the rejected value came from the settings rather than the file', () => {
+    const { offset, diagnostics } = located('⟦{⟧ "prompt": "a fox" }', {
+      detail: [{ loc: ['body', 'num_inference_steps'], msg: 'Input should be less than or equal to 50', type: 'less_than_equal' }],
+    });
+    assert.equal(diagnostics[0].offset, offset);
+    assert.match(diagnostics[0].message, /"num_inference_steps" \(not set in this file, so the configured default was sent\)/);
+  });
+
+  it('marks a content-policy refusal on the prompt', () => {
+    const { offset, diagnostics } = located('{ "prompt": ⟦"something forbidden"⟧ }', {
+      detail: [{ loc: ['body', 'prompt'], msg: 'The prompt was flagged by the content checker.', type: 'content_policy_violation' }],
+    });
+    assert.equal(diagnostics[0].offset, offset);
+    assert.equal(diagnostics[0].message, 'fal refused "prompt": The prompt was flagged by the content checker.');
+  });
+
+  it('puts a plain-string detail at the top of the object', () => {
+    const { offset, length, diagnostics } = located('\n\n⟦{⟧ "prompt": "a fox" }', { detail: 'Unprocessable input.' });
+    assert.deepEqual(diagnostics.map((d) => [d.offset, d.length, d.message]), [[offset, length, 'fal rejected the request: Unprocessable input.']]);
+  });
+
+  it('still says something for a 422 without details', () => {
+    for (const body of [{ detail: [] }, {}, null]) {
+      const diagnostics = falErrorsToDiagnostics('{ "prompt": "a fox" }', body);
+      assert.deepEqual(diagnostics.map((d) => [d.offset, d.message]), [[0, 'fal rejected the request: the input is not valid.']]);
+    }
+  });
+
+  it('accepts the field errors the fal module already parsed', () => {
+    const fieldErrors = parseFieldErrors([{ loc: ['body', 'seed'], msg: 'Input should be a valid integer', type: 'int_type' }]);
+    const { offset, diagnostics } = located('{ "prompt": "a fox", "seed": ⟦1.5⟧ }', fieldErrors);
+    assert.equal(diagnostics[0].offset, offset);
+    assert.equal(diagnostics[0].message, 'fal rejected "seed": Input should be a valid integer.');
+  });
+
+  it('never throws and stays within the text, whatever fal or the file look like', () => {
+    const bodies: unknown[] = [null, 42, 'oops', { detail: null }, { detail: [null, 3, { loc: 'body' }, { loc: ['body', 7, {}] }] }, []];
+    for (const text of ['', 'not json', '[1, 2]', '{ "prompt": ', '{ "prompt": "a fox" }']) {
+      for (const body of bodies) {
+        assertWithinText(text, falErrorsToDiagnostics(text, body), `${text} / ${JSON.stringify(body)}`);
+      }
+    }
+  });
+});
