@@ -1,5 +1,5 @@
 import type { GenerationDefaults } from '../generation/request';
-import { TURBO_TEXT_TO_VIDEO, isAnimateDiffEndpoint } from './modelSchema';
+import { TURBO_TEXT_TO_VIDEO, isAnimateDiffEndpoint, type TextToVideoInput, type VideoToVideoInput } from './modelSchema';
 import { paramsKeysFor } from './fileSchema';
 
 export const SAMPLE_PROMPT = 'a red fox running through fresh snow at sunrise, cinematic lighting, highly detailed';
@@ -38,14 +38,19 @@ export function renderNewParamsFile(defaults: GenerationDefaults, options: Param
  * .animate.json": running the file sends the same body again. Keys follow the schema's order; any
  * key the schema does not know is kept (at the end), so nothing that was sent is lost.
  */
-export function renderParamsFromRequest(endpoint: string, inputAsSent: Readonly<Record<string, unknown>>, options: ParamsTextOptions = {}): string {
+export function renderParamsFromRequest(
+  endpoint: string,
+  inputAsSent: TextToVideoInput | VideoToVideoInput | Readonly<Record<string, unknown>>,
+  options: ParamsTextOptions = {},
+): string {
+  const sent: Readonly<Record<string, unknown>> = { ...inputAsSent };
   const order = paramsKeysFor(isAnimateDiffEndpoint(endpoint) ? endpoint : TURBO_TEXT_TO_VIDEO);
   const file: Record<string, unknown> = { ...schemaKey(options), endpoint };
-  const sentKeys = Object.keys(inputAsSent).filter((key) => inputAsSent[key] !== undefined && key !== 'endpoint' && key !== '$schema');
+  const sentKeys = Object.keys(sent).filter((key) => sent[key] !== undefined && key !== 'endpoint' && key !== '$schema');
   const known = order.filter((key) => sentKeys.includes(key));
   const unknown = sentKeys.filter((key) => !order.includes(key));
   for (const key of [...known, ...unknown]) {
-    file[key] = inputAsSent[key];
+    file[key] = sent[key];
   }
   return render(file);
 }

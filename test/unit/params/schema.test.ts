@@ -1,0 +1,111 @@
+import * as assert from 'node:assert/strict';
+import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/params/modelSchema';
+import { paramsFileSchema, paramsKeysFor, PRODUCT_KEYS } from '../../../src/params/fileSchema';
+import { buildParamsJsonSchema } from '../../../src/params/jsonSchema';
+import { readParamsFixtures } from './support';
+
+const ENDPOINTS = [
+  'fal-ai/fast-animatediff/turbo/text-to-video',
+  'fal-ai/fast-animatediff/text-to-video',
+  'fal-ai/fast-animatediff/turbo/video-to-video',
+  'fal-ai/fast-animatediff/video-to-video',
+];
+
+type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  enum?: unknown[];
+};
+
+function branches(): JsonSchema[] {
+  const schema = buildParamsJsonSchema() as JsonSchema;
+  assert.ok(Array.isArray(schema.oneOf));
+  return schema.oneOf;
+}
+
+function branchFor(endpoint: string): JsonSchema {
+  const branch = branches().find((b) => b.properties?.endpoint?.const === endpoint);
+  assert.ok(branch, endpoint);
+  return branch;
+}
+
+describe('parameter file schema', () => {
+  it('knows exactly the input fields of each endpoint, plus the product keys', () => {
+    const modelKeys = (endpoint: string) => paramsKeysFor(endpoint as never).filter((k) => !(PRODUCT_KEYS as readonly string[]).includes(k)).sort();
+    const textToVideo = ['fps', 'guidance_scale', 'motions', 'negative_prompt', 'num_frames', 'num_inference_steps', 'prompt', 'seed', 'video_size'];
+    assert.deepEqual(modelKeys(ENDPOINTS[0]), textToVideo);
+    assert.deepEqual(modelKeys(ENDPOINTS[1]), textToVideo);
+    const videoToVideo = ['first_n_seconds', 'fps', 'guidance_scale', 'negative_prompt', 'num_inference_steps', 'prompt', 'seed', 'strength', 'video_url'];
+    assert.deepEqual(modelKeys(ENDPOINTS[2]), videoToVideo);
+    assert.deepEqual(modelKeys(ENDPOINTS[3]), [...videoToVideo, 'motions'].sort());
+  });
+
+  it('parses every fixture and rejects an unknown key', () => {
+    for (const { name, text } of readParamsFixtures()) {
+      assert.ok(paramsFileSchema.safeParse(JSON.parse(text)).success, name);
+    }
+    assert.equal(paramsFileSchema.safeParse({ prompt: 'a fox', nope: 1 }).success, false);
+  });
+});
+
+describe('generated JSON Schema for VS Code', () => {
+  it('is draft-07, one branch per endpoint, plain JSON', () => {
+    const schema = buildParamsJsonSchema();
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    assert.deepEqual(branches().map((b) => b.properties?.endpoint?.const), ENDPOINTS);
+    assert.deepEqual(JSON.parse(JSON.stringify(schema)), schema);
+  });
+
+  it('offers all four endpoints for completion in every branch', () => {
+    for (const branch of branches()) {
+      assert.deepEqual(branch.properties?.endpoint?.enum, ENDPOINTS);
+      assert.equal((branch.properties?.endpoint?.markdownEnumDescriptions as unknown[]).length, 4);
+    }
+  });
+
+  it('requires prompt, and video_url only on video-to-video; allows nothing else', () => {
+    assert.deepEqual(branchFor(ENDPOINTS[0]).required, ['prompt']);
+    assert.deepEqual(branchFor(ENDPOINTS[1]).required, ['endpoint', 'prompt']);
+    assert.deepEqual(branchFor(ENDPOINTS[2]).required?.sort(), ['endpoint', 'prompt', 'video_url']);
+    for (const branch of branches()) {
+      assert.equal(branch.additionalProperties, false);
+    }
+  });
+
+  it('lists the video_size presets and the motions as enums VS Code can complete', () => {
+    const videoSize = branchFor(ENDPOINTS[0]).properties?.video_size;
+    const preset = videoSize?.anyOf?.find((member) => Array.isArray(member.enum));
+    assert.deepEqual(preset?.enum, [...VIDEO_SIZE_NAMES]);
+    assert.deepEqual(preset?.markdownEnumDescriptions, ['1024×1024', '512×512', '768×1024', '576×1024', '1024×768', '1024×576']);
+    assert.deepEqual(branchFor(ENDPOINTS[0]).properties?.motions?.items?.enum, [...MOTIONS]);
+  });
+
+  it('gives every key a hover text, and the documented defaults', () => {
+    for (const branch of branches()) {
+      for (const [key, property] of Object.entries(branch.properties ?? {})) {
+        assert.equal(typeof property.markdownDescription, 'string', key);
+        assert.equal(typeof property.description, 'string', key);
+        assert.ok(!String(property.description).includes('`'), `${key}: plain description has markdown`);
+      }
+    }
+    const turbo = branchFor(ENDPOINTS[0]).properties ?? {};
+    assert.equal(turbo.num_frames.default, MODEL_DEFAULTS.num_frames);
+    assert.equal(turbo.num_inference_steps.default, MODEL_DEFAULTS.num_inference_steps);
+    assert.match(String(turbo.num_inference_steps.markdownDescription), /4–12 is recommended for turbo mode/);
+    assert.equal(turbo.video_size.default, 'square');
+    assert.equal(branchFor(ENDPOINTS[1]).properties?.num_inference_steps.default, 25);
+    assert.equal(branchFor(ENDPOINTS[2]).properties?.num_inference_steps.default, 12);
+    assert.equal(branchFor(ENDPOINTS[2]).properties?.strength.default, 0.7);
+  });
+
+  it('describes the ranges the validator enforces', () => {
+    const turbo = branchFor(ENDPOINTS[0]).properties ?? {};
+    assert.deepEqual([turbo.num_frames.type, turbo.num_frames.minimum, turbo.num_frames.maximum], ['integer', 1, 32]);
+    assert.deepEqual([turbo.variations.minimum, turbo.variations.maximum], [1, 16]);
+    const seedList = turbo.seed.anyOf?.find((member) => member.type === 'array');
+    assert.equal(seedList?.uniqueItems, true);
+  });
+});
