@@ -138,6 +138,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private appliedRootsKey: string | undefined;
   private strings: PanelStrings | undefined;
   private readonly playbackReports = new Map<string, PlaybackReport>();
+  private readonly unreachableVideosReported = new Set<string>();
 
   private readonly onDidReceiveMessageEmitter = this._register(new vscode.EventEmitter<FromWebviewMessage>());
   /** Every valid message from the webview, after the panel has acted on it (tests wait for `videoPlaying`). */
@@ -272,7 +273,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       dark: vscode.Uri.joinPath(this.extensionUri, 'media', 'panel-icon-dark.svg'),
     };
     this.panelSubscriptions = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(panel, message)),
+      panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(panel, message)),
       panel.onDidChangeViewState(() => this.onViewStateChanged(panel)),
       panel.onDidDispose(() => this.forget(panel)),
     ];
@@ -330,7 +331,12 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     const media = mediaSourcesOf(content);
     this.latest = message;
     if (!this.document || this.document.mediaKey !== media.key || rootsChanged || !panel.visible) {
-      this.render(panel, message, media);
+      try {
+        this.render(panel, message, media);
+      } catch (error) {
+        // Only a malformed cspSource or origin gets here; showing nothing beats showing it with a weaker CSP.
+        this.warn(`Could not build the video panel: ${error instanceof Error ? error.message : String(error)}`);
+      }
     } else if (this.webviewReady) {
       void panel.webview.postMessage(message);
     }
@@ -473,7 +479,8 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private warnAboutUnreachableVideos(content: PanelContent): void {
     const roots = this.host.localVideoRoots();
     for (const video of videosOf(content)) {
-      if (!isRemote(video) && !roots.some((root) => isInside(video, root))) {
+      if (!isRemote(video) && !roots.some((root) => isInside(video, root)) && !this.unreachableVideosReported.has(video.toString())) {
+        this.unreachableVideosReported.add(video.toString());
         this.warn(`The video panel cannot load ${video.toString()}: it is outside the folders the panel may read (localVideoRoots).`);
       }
     }
