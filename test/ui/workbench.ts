@@ -135,6 +135,11 @@ export class Workbench {
       }
     }
     await entry.first().click();
+    // Taken when the palette has closed or turned into the command's own input box.
+    await this.page.waitForFunction(([selector, query]) => {
+      const input = document.querySelector<HTMLInputElement>(selector);
+      return !input || input.offsetParent === null || input.value !== query;
+    }, [`${QUICK_INPUT} .quick-input-box input`, `>${title}`] as const);
   }
 
   /** The text field of the open quick input (palette, input box, password box). */
@@ -181,8 +186,17 @@ export class Workbench {
     const findInput = this.page.locator('.editor-group-container.active .find-widget.visible textarea').first();
     await findInput.waitFor();
     await findInput.fill(text);
-    await this.page.locator('.editor-group-container.active .find-widget .matchesCount')
-      .filter({ hasText: /^1 of \d+$/ }).waitFor();
+    const matchCount = this.page.locator('.editor-group-container.active .find-widget .matchesCount');
+    try {
+      await matchCount.filter({ hasText: /^(\d+|\?) of \d+$/ }).waitFor();
+    } catch (error) {
+      throw new Error(`"${text}" is not in the active editor (Find says: ${await matchCount.textContent()})`, { cause: error });
+    }
+    // "? of N": Find has matches but has not moved to one yet; Enter goes to the first after the cursor.
+    if ((await matchCount.textContent())?.startsWith('?')) {
+      await findInput.press('Enter');
+    }
+    await matchCount.filter({ hasText: /^1 of \d+$/ }).waitFor();
     await this.page.locator('.statusbar-item').filter({ hasText: `(${text.length} selected)` }).waitFor();
     // Closing Find keeps the match selected. An Escape that arrives while the widget is still settling
     // can be swallowed, so press it until the widget is gone.
