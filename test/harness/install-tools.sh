@@ -18,6 +18,13 @@ node24_version=v24.21.0
 
 say() { echo "[install-tools] $*"; }
 
+# Under `npm test` / `npm start` the outer npm exports npm_* variables (its user agent naming Node 20,
+# its prefix, the package's scripts). They would leak into the npm installs below, which must describe
+# themselves: code-server's install script reads the Node version from npm_config_user_agent.
+for name in $(compgen -e); do
+  case "$name" in npm_* | NPM_*) unset "$name" ;; esac
+done
+
 mkdir -p "$cache"
 exec 9>"$cache/install-tools.lock"
 flock 9
