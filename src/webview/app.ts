@@ -85,7 +85,7 @@ export class PanelApp {
         })
       : null;
     const player = createPlayer(view, this.playerContext(), 'single');
-    const details = h('section', { class: 'details', 'aria-label': s.details }, this.metadataList(view));
+    const details = h('section', { class: 'details', 'aria-label': s.details }, this.generationActions(view, 'full'), this.metadataList(view));
     this.switchTo(
       'generation',
       h(
@@ -94,7 +94,6 @@ export class PanelApp {
         back ? h('nav', { class: 'breadcrumb' }, back) : null,
         view.sandboxNote ? this.sandboxBanner(view.sandboxNote) : null,
         h('header', { class: 'page-header' }, h('p', { class: 'eyebrow' }, s.prompt), h('h1', { class: 'prompt' }, view.prompt)),
-        this.generationActions(view, 'full'),
         h('div', { class: 'generation-layout' }, player.element, details),
       ),
     );

@@ -223,7 +223,11 @@ describe('video panel webview in Chromium', function () {
   it('is usable from the keyboard: Tab reaches the actions, Enter and Space press them', async () => {
     const page = await openPanel({ type: 'showGeneration', generation: generation({ videoSrc: `${videos.origin}/clip.mp4` }) }, [videos.origin]);
     await waitForPosted(page, 'ready');
-    await page.keyboard.press('Tab');
+    // The video's own controls come first; the actions follow it in this order.
+    await page.locator('video').focus();
+    for (let presses = 0; presses < 20 && (await page.evaluate(() => document.activeElement?.tagName)) !== 'BUTTON'; presses++) {
+      await page.keyboard.press('Tab');
+    }
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), '<saveVideo>');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
