@@ -45,6 +45,8 @@ export interface RunningJob {
   readonly id: string;
   readonly label: string;
   readonly endpoint: string;
+  readonly request: GenerationRequest;
+  readonly startedAt: number;
   requestId: string | undefined;
   state: 'submitting' | 'queued' | 'running';
   queuePosition: number | undefined;
@@ -74,6 +76,28 @@ export interface FalSession {
   readonly timeoutMs: number;
 }
 
+/** A job fal accepted earlier (e.g. before a window reload), to be followed to its result. */
+export interface ResumableJob {
+  id: string;
+  endpoint: string;
+  requestId: string;
+  request: GenerationRequest;
+  startedAt: number;
+}
+
+/**
+ * Told about every job as it goes (the history keeps it). `started` and `finished` are awaited: the history
+ * records a job before anything is sent and keeps the result (and its local video) before it is shown.
+ */
+export interface GenerationJournal {
+  started(job: RunningJob, resumed: boolean): Promise<void>;
+  /** State, queue position or fal request id changed (not awaited). */
+  updated(job: RunningJob): void;
+  /** A fal log line (not awaited). */
+  logged(job: RunningJob, line: string): void;
+  finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void>;
+}
+
 export interface GenerationPresenter {
   showResult(record: GenerationRecord): void | Promise<void>;
 }
@@ -83,6 +107,7 @@ export interface GenerationServiceOptions {
   log: vscode.LogOutputChannel;
   interaction: Interaction;
   presenter: GenerationPresenter;
+  journal?: GenerationJournal;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -203,28 +228,61 @@ export class GenerationService extends Disposable {
     return Boolean(job);
   }
 
-  private async run(request: GenerationRequest, endpoint: string, connection: FalConnection, timeoutMs: number, interactive: boolean): Promise<GenerationOutcome> {
+  /**
+   * Picks up a job fal accepted before the window reloaded: its progress shows again and its result lands
+   * as if nothing had happened. No new credits are spent, so Restricted Mode does not ask again.
+   */
+  async resume(job: ResumableJob, options: { interactive?: boolean } = {}): Promise<GenerationOutcome> {
+    const settings = readConnectionSettings((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+    if (!settings.ok) {
+      await this.reportSettingProblems(settings.problems);
+      return { kind: 'notStarted', reason: 'invalid settings' };
+    }
+    const credentials = settings.value.proxyUrl ? undefined : (await this.options.keys.resolve())?.key ?? await this.promptForKey('A generation from before the reload is still running on fal.');
+    if (!settings.value.proxyUrl && !credentials) {
+      return { kind: 'notStarted', reason: 'no key' };
+    }
+    const connection: FalConnection = { credentials, proxyUrl: settings.value.proxyUrl, sandboxUrl: this.sandboxUrl };
+    return this.run(job.request, job.endpoint, connection, settings.value.timeoutMs, options.interactive ?? true, job);
+  }
+
+  private async run(
+    request: GenerationRequest,
+    endpoint: string,
+    connection: FalConnection,
+    timeoutMs: number,
+    interactive: boolean,
+    resumed?: ResumableJob,
+  ): Promise<GenerationOutcome> {
     const gateway = new FalGateway(connection);
-    const id = randomUUID();
+    const id = resumed?.id ?? randomUUID();
     const label = request.label ?? shorten(String(request.input.prompt ?? endpoint));
     const controller = new AbortController();
     const log = this.options.log;
-    const startedAt = Date.now();
+    const journal = this.options.journal;
+    const startedAt = resumed?.startedAt ?? Date.now();
     const job: RunningJob = {
       id,
       label,
       endpoint,
-      requestId: undefined,
-      state: 'submitting',
+      request,
+      startedAt,
+      requestId: resumed?.requestId,
+      state: resumed ? 'queued' : 'submitting',
       queuePosition: undefined,
       lastLog: undefined,
       cancel: () => controller.abort(),
     };
     this.jobs.set(id, job);
     this.changeEmitter.fire();
-    log.info(`Submitting to ${endpoint}${connection.proxyUrl ? ` via proxy ${connection.proxyUrl}` : ''}${connection.sandboxUrl ? ' (sandbox: local fal imitation)' : ''}: ${JSON.stringify(request.input)}`);
+    if (resumed) {
+      log.info(`[${resumed.requestId}] resuming after a reload`);
+    } else {
+      log.info(`Submitting to ${endpoint}${connection.proxyUrl ? ` via proxy ${connection.proxyUrl}` : ''}${connection.sandboxUrl ? ' (sandbox: local fal imitation)' : ''}: ${JSON.stringify(request.input)}`);
+    }
 
     try {
+      await journal?.started(job, Boolean(resumed));
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `AnimateDiff: “${label}”`, cancellable: true },
         async (progress, token) => {
@@ -232,6 +290,7 @@ export class GenerationService extends Disposable {
           progress.report({ message: 'Submitting to fal…' });
           const update = () => {
             this.changeEmitter.fire();
+            journal?.updated(job);
             if (job.state === 'queued') {
               progress.report({ message: job.queuePosition !== undefined ? `In fal's queue — position ${job.queuePosition + 1}` : `In fal's queue…` });
             } else if (job.state === 'running') {
@@ -239,15 +298,16 @@ export class GenerationService extends Disposable {
             }
           };
           try {
-            const result = await gateway.generate(endpoint, request.input, {
+            const followOptions = {
               signal: controller.signal,
               timeoutMs,
               observer: {
-                onSubmitted: (requestId) => {
+                onSubmitted: (requestId: string) => {
                   job.requestId = requestId;
                   log.info(`[${requestId}] accepted by fal`);
+                  update();
                 },
-                onQueued: (position) => {
+                onQueued: (position: number | undefined) => {
                   job.state = 'queued';
                   job.queuePosition = position;
                   update();
@@ -259,10 +319,14 @@ export class GenerationService extends Disposable {
                 onLog: (line: FalLogLine) => {
                   job.lastLog = line.message;
                   log.info(`[${job.requestId ?? '?'}] ${line.level ? `${line.level} ` : ''}${line.message}`);
+                  journal?.logged(job, line.message);
                   update();
                 },
               },
-            });
+            };
+            const result = resumed
+              ? await gateway.follow(endpoint, resumed.requestId, followOptions)
+              : await gateway.generate(endpoint, request.input, followOptions);
             const record: GenerationRecord = {
               id,
               endpoint,
@@ -287,16 +351,19 @@ export class GenerationService extends Disposable {
       );
 
       if (outcome.kind === 'done') {
+        await journal?.finished(job, outcome);
         if (interactive) {
           await this.options.presenter.showResult(outcome.record);
         }
         return outcome;
       }
       if (outcome.kind === 'cancelled') {
+        await journal?.finished(job, outcome);
         await this.afterCancel(gateway, job);
         return outcome;
       }
       const message = redactSecret(outcome.failure.message, connection.credentials);
+      await journal?.finished(job, { kind: 'failed', failure: new FalFailure(outcome.failure.kind, message, outcome.failure.details) });
       this.options.log.error(`${outcome.failure.details.requestId ? `[${outcome.failure.details.requestId}] ` : ''}${outcome.failure.kind}: ${message}`);
       if (interactive) {
         // Not awaited: the outcome is known now; the buttons act whenever the user picks one.
