@@ -28,6 +28,7 @@ import {
   setTopLevelPropertyEdits,
   type ParamDiagnostic,
   type ParamFix,
+  type ParamTextEdit,
 } from './diagnostics';
 import { closestMatch, rankCandidates } from './suggest';
 
@@ -165,7 +166,8 @@ class ParamsChecker {
     const offset = clamp(diagnostic.offset, 0, this.text.length);
     const length = clamp(diagnostic.length, 0, this.text.length - offset);
     const { fixes, ...rest } = diagnostic;
-    const usable = fixes?.filter((fix) => fix.edits.length > 0) ?? [];
+    const inText = (edit: ParamTextEdit) => edit.offset >= 0 && edit.length >= 0 && edit.offset + edit.length <= this.text.length;
+    const usable = fixes?.filter((fix) => fix.edits.length > 0 && fix.edits.every(inText)) ?? [];
     this.diagnostics.push(usable.length > 0 ? { ...rest, offset, length, fixes: usable } : { ...rest, offset, length });
   }
 
@@ -177,7 +179,9 @@ class ParamsChecker {
     const significant: Token[] = [];
     let pendingComma: Token | undefined;
     for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
-      const token = { kind, offset: scanner.getTokenOffset(), length: scanner.getTokenLength() };
+      const offset = scanner.getTokenOffset();
+      // An unclosed block comment at the very end reports one character more than the text has.
+      const token = { kind, offset, length: Math.min(scanner.getTokenLength(), text.length - offset) };
       if (kind === TOKEN.lineComment || kind === TOKEN.blockComment) {
         this.reportComment(text, token);
         continue;
@@ -215,12 +219,17 @@ class ParamsChecker {
       length: comment.length,
       severity: 'error',
       code: 'json-comment',
-      message: 'Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.',
+      message: comment.kind === TOKEN.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
+        ? 'This comment is never closed with */ — and comments are not allowed in JSON.'
+        : 'Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.',
       fixes: [{ title: 'Remove the comment', preferred: true, edits: [removal] }],
     });
   }
 
   private reportSyntaxError(error: ParseError, tokens: Token[]): void {
+    if (printParseErrorCode(error.error) === 'UnexpectedEndOfComment') {
+      return; // already reported, with its fix, as a comment
+    }
     const at = { offset: error.offset, length: error.length };
     const tokenText = this.text.slice(error.offset, error.offset + error.length);
     const fixes: ParamFix[] = [];

@@ -45,6 +45,10 @@ const BAD_FILES: BadFile[] = [
     code: 'json-comment', message: /Comments are not allowed/, fix: 'Remove the comment', fixedIsValid: true,
   },
   {
+    name: 'unclosed comment at the end', file: '{ "prompt": "a fox" }\n⟦/* draft⟧',
+    code: 'json-comment', message: /never closed/, fix: 'Remove the comment', fixedIsValid: true,
+  },
+  {
     name: 'trailing comma', file: '{\n  "prompt": "a fox",\n  "fps": 8⟦,⟧\n}',
     code: 'json-trailing-comma', message: /Trailing comma/, fix: 'Remove the trailing comma', fixedIsValid: true,
   },
