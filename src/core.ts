@@ -19,6 +19,8 @@ export interface TestHooks {
   readonly actions: ResultActions;
   readonly logUri: vscode.Uri;
   readonly globalStorageUri: vscode.Uri;
+  /** Set to false to act as in Restricted Mode (the suite runs with workspace trust disabled). */
+  readonly trust: { override: boolean | undefined };
 }
 
 /** Finished generations of this window, by id (the history replaces this with a persistent store). */
@@ -61,10 +63,12 @@ export class Core extends Disposable {
       },
       localVideoRoots: () => [context.globalStorageUri],
     }));
+    const trust = { override: undefined as boolean | undefined };
     const service = this._register(new GenerationService({
       keys,
       log,
       interaction,
+      isTrusted: () => trust.override ?? vscode.workspace.isTrusted,
       presenter: {
         showResult: (record) => {
           results.add(record);
@@ -109,6 +113,7 @@ export class Core extends Disposable {
         actions: resultActions,
         logUri: context.logUri,
         globalStorageUri: context.globalStorageUri,
+        trust,
       }
       : undefined;
   }

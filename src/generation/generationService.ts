@@ -109,6 +109,8 @@ export interface GenerationServiceOptions {
   presenter: GenerationPresenter;
   journal?: GenerationJournal;
   env?: NodeJS.ProcessEnv;
+  /** Workspace trust; the integration suite overrides it to exercise Restricted Mode. */
+  isTrusted?: () => boolean;
 }
 
 const SETTINGS_QUERY = '@ext:animatediff-vscode.animatediff-turbo';
@@ -184,7 +186,7 @@ export class GenerationService extends Disposable {
       }
     }
 
-    if (!vscode.workspace.isTrusted) {
+    if (!(this.options.isTrusted?.() ?? vscode.workspace.isTrusted)) {
       const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
       const uploads = purpose.uploads && purpose.uploads.length > 0 ? ` and uploads ${purpose.uploads.join(', ')} to fal storage` : '';
       const proceed = await this.options.interaction.warning(
