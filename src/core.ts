@@ -61,7 +61,8 @@ export class Core extends Disposable {
         const record = results.get(id);
         return record ? { view: toGenerationView(record), video: results.videoUri(record) } : undefined;
       },
-      localVideoRoots: () => [context.globalStorageUri],
+      localVideoRoots: () => [context.globalStorageUri, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)],
+      logWarning: (text) => log.warn(text),
     }));
     const trust = { override: undefined as boolean | undefined };
     const service = this._register(new GenerationService({
