@@ -20,8 +20,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests drive the fal imitation with the real client; the rule guards the product's single import.
-    files: ['src/fal/falClient.ts', 'test/**/*.ts'],
+    // Tests and benchmarks drive the fal imitation with the real client; the rule guards the product's single import.
+    files: ['src/fal/falClient.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
