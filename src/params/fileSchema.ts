@@ -319,9 +319,13 @@ export const PARAMS_SCHEMA_BY_ENDPOINT = {
   [REGULAR_VIDEO_TO_VIDEO]: regularVideoToVideoParamsSchema,
 } as const;
 
+const KEYS_BY_ENDPOINT = new Map<AnimateDiffEndpoint, readonly string[]>(
+  ANIMATEDIFF_ENDPOINTS.map((endpoint) => [endpoint, Object.freeze(Object.keys(PARAMS_SCHEMA_BY_ENDPOINT[endpoint].shape))]),
+);
+
 /** The keys a file for `endpoint` may contain, in the order templates write them. */
-export function paramsKeysFor(endpoint: AnimateDiffEndpoint): string[] {
-  return Object.keys(PARAMS_SCHEMA_BY_ENDPOINT[endpoint].shape);
+export function paramsKeysFor(endpoint: AnimateDiffEndpoint): readonly string[] {
+  return KEYS_BY_ENDPOINT.get(endpoint) ?? [];
 }
 
 /** The keys that are part of the product, not of fal's input. */

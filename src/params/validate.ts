@@ -427,11 +427,30 @@ class ParamsChecker {
     this.report({ offset: node.offset, length: node.length, severity: 'error', code, message, fixes });
   }
 
+  /** First property node of each key, per object node: a file can have hundreds of unknown keys. */
+  private readonly propertiesByObject = new Map<Node, Map<unknown, Node>>();
+
+  private propertiesOf(objectNode: Node): Map<unknown, Node> {
+    let properties = this.propertiesByObject.get(objectNode);
+    if (!properties) {
+      properties = new Map();
+      for (const property of objectNode.children ?? []) {
+        const key: unknown = property.children?.[0]?.value;
+        if (!properties.has(key)) {
+          properties.set(key, property);
+        }
+      }
+      this.propertiesByObject.set(objectNode, properties);
+    }
+    return properties;
+  }
+
   private reportUnknownKey(objectPath: PathSegment[], key: string): void {
     const objectNode = findNodeAtLocation(this.root, objectPath);
-    const property = objectNode ? propertyNode(objectNode, key) : undefined;
+    const present = objectNode ? this.propertiesOf(objectNode) : undefined;
+    const property = present?.get(key);
     const keyNode = property?.children?.[0];
-    if (!objectNode || !property || !keyNode) {
+    if (!objectNode || !present || !property || !keyNode) {
       return;
     }
     const at = { offset: keyNode.offset, length: keyNode.length };
@@ -446,7 +465,6 @@ class ParamsChecker {
     const schema = this.schemaAt(objectPath);
     const objectSchema = schema ? this.pickAlternative(unwrap(schema), objectPath) : undefined;
     const validKeys = objectSchema instanceof z.ZodObject ? Object.keys(objectSchema.shape) : [];
-    const present = new Set((objectNode.children ?? []).map((p) => p.children?.[0]?.value));
     const suggestion = closestMatch(key, validKeys);
     const fixes: ParamFix[] = [];
     let message: string;

@@ -1,0 +1,125 @@
+/**
+ * How much the editor pays per keystroke for parameter-file diagnostics.
+ *
+ *   node esbuild.js --tests && node out/bench/params-validate.bench.js
+ *
+ * Each case times validateParamsText (jsonc-parser tree with offsets, the schema, position mapping,
+ * suggestions and fixes) against a baseline measured in the same run on the same text: JSON.parse plus
+ * the zod schema's safeParse, i.e. the least any validation of the file must do. Times are medians of
+ * alternating batches; ratios, not absolute times, are what compare across machines.
+ */
+import { BUILT_IN_DEFAULTS } from '../src/generation/request';
+import { paramsFileSchema } from '../src/params/fileSchema';
+import { renderNewParamsFile } from '../src/params/template';
+import { validateParamsText } from '../src/params/validate';
+
+interface Case {
+  name: string;
+  text: string;
+  /** What the validator must find, so the benchmark cannot silently time a short cut. */
+  expect: (result: ReturnType<typeof validateParamsText>) => boolean;
+}
+
+const realistic = renderNewParamsFile({ ...BUILT_IN_DEFAULTS, seed: 1234, motions: ['zoom-in'] }, {
+  prompt: 'a red fox running through fresh snow at sunrise, cinematic lighting, shallow depth of field, highly detailed fur',
+});
+
+const whileTyping = realistic
+  .replace('"num_frames": 16', '"num_frame": 16')
+  .replace('"fps": 8', '"fps": 80')
+  .replace('"video_size": "square"', '"video_size": "landscape"');
+
+const longPrompt = Array.from({ length: 2000 }, (_, i) => `detail ${i} of a sprawling cyberpunk market at night`).join(', ');
+const large = JSON.stringify({
+  endpoint: 'fal-ai/fast-animatediff/text-to-video',
+  prompt: longPrompt,
+  negative_prompt: 'blurry, low quality, watermark, text',
+  num_frames: 32,
+  seed: Array.from({ length: 16 }, (_, i) => 1000 + i),
+  video_size: { width: 1024, height: 576 },
+  motions: ['pan-left', 'zoom-in'],
+}, null, 2);
+
+const manyUnknownKeys = JSON.stringify(
+  Object.fromEntries([['prompt', 'a fox'], ...Array.from({ length: 300 }, (_, i) => [`custom_field_${i}`, i])]),
+  null,
+  2,
+);
+
+const CASES: Case[] = [
+  { name: 'realistic file (valid)', text: realistic, expect: (r) => r.params !== undefined && r.diagnostics.length === 0 },
+  { name: 'realistic file, mid-edit (3 problems)', text: whileTyping, expect: (r) => r.diagnostics.length === 3 },
+  { name: `large file (${Math.round(large.length / 1024)} KB prompt, 16 seeds)`, text: large, expect: (r) => r.params !== undefined },
+  { name: '300 unknown keys (suggestions for each)', text: manyUnknownKeys, expect: (r) => r.diagnostics.length === 300 },
+];
+
+function baseline(text: string): boolean {
+  try {
+    return paramsFileSchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
+}
+
+/** Mean time per call, in microseconds, of one batch that runs for at least `minimumMs`. */
+function timeBatch(run: () => unknown, minimumMs: number): number {
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  let elapsedNs = 0n;
+  while (elapsedNs < BigInt(minimumMs) * 1_000_000n) {
+    run();
+    calls++;
+    elapsedNs = process.hrtime.bigint() - start;
+  }
+  return Number(elapsedNs) / 1000 / calls;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * The two sides alternate in short batches and the medians are compared, so a busy machine slows
+ * both alike instead of skewing the ratio.
+ */
+function compare(subject: () => unknown, reference: () => unknown, rounds = 15, batchMs = 30): { subjectUs: number; referenceUs: number } {
+  for (let i = 0; i < 50; i++) {
+    subject();
+    reference();
+  }
+  const subjectTimes: number[] = [];
+  const referenceTimes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    subjectTimes.push(timeBatch(subject, batchMs));
+    referenceTimes.push(timeBatch(reference, batchMs));
+  }
+  return { subjectUs: median(subjectTimes), referenceUs: median(referenceTimes) };
+}
+
+function main(): void {
+  const rows: string[][] = [['case', 'size', 'validateParamsText', 'JSON.parse + safeParse', 'ratio']];
+  for (const benchCase of CASES) {
+    const result = validateParamsText(benchCase.text);
+    if (!benchCase.expect(result)) {
+      throw new Error(`${benchCase.name}: unexpected result ${JSON.stringify(result.diagnostics.slice(0, 3))}`);
+    }
+    const { subjectUs: validateUs, referenceUs: baselineUs } = compare(() => validateParamsText(benchCase.text), () => baseline(benchCase.text));
+    rows.push([
+      benchCase.name,
+      `${(benchCase.text.length / 1024).toFixed(1)} KB`,
+      `${validateUs.toFixed(1)} µs`,
+      `${baselineUs.toFixed(1)} µs`,
+      `${(validateUs / baselineUs).toFixed(1)}×`,
+    ]);
+  }
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '));
+    if (index === 0) {
+      console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    }
+  }
+}
+
+main();
