@@ -32,6 +32,13 @@ import {
 } from './diagnostics';
 import { closestMatch, rankCandidates } from './suggest';
 
+export interface ParamsValidation {
+  /** Sorted by offset. */
+  diagnostics: ParamDiagnostic[];
+  /** The validated file, present only when no diagnostic is an error. Unknown keys are left out. */
+  params?: ParamsFile;
+}
+
 /**
  * Checks a `.animate.json` text and says exactly where each problem is.
  *
@@ -44,13 +51,6 @@ import { closestMatch, rankCandidates } from './suggest';
  * Unknown keys are warnings (they are never sent). Keys that belong to another endpoint are errors,
  * since they usually mean the wrong `endpoint`. Only a file without errors gets `params`.
  */
-export interface ParamsValidation {
-  /** Sorted by offset. */
-  diagnostics: ParamDiagnostic[];
-  /** The validated file, present only when no diagnostic is an error. Unknown keys are left out. */
-  params?: ParamsFile;
-}
-
 export function validateParamsText(text: string): ParamsValidation {
   const source = typeof text === 'string' ? text : '';
   try {
