@@ -65,7 +65,8 @@ cp -R "$spec/node24" "$spec/code-server" "$tools/"
 : >"$log"
 
 fail() {
-  echo "[install-tools] FAILED: $1 — last lines of $log:" >&2
+  local status=$?
+  echo "[install-tools] FAILED (exit $status): $1 — last lines of $log:" >&2
   tail -n 40 "$log" >&2
   exit 1
 }
