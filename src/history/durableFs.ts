@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/** Node's error code, if the value is a Node system error. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string'
+    ? (error as NodeJS.ErrnoException).code
+    : undefined;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A temp file name next to `file`, unique to this process and call. */
+export function tempFileFor(file: string, infix = 'tmp'): string {
+  return `${file}.${infix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Flushes a directory entry (a rename or create) to disk where the platform allows opening directories. */
+export async function fsyncDirectory(directory: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open or fsync a directory; NTFS journals the rename itself.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Flushes a file's contents to disk. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Renames, retrying briefly where Windows refuses to replace a file another process has open
+ * (virus scanners, a second window reading the index).
+ */
+export async function renameReplacing(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.rename(from, to);
+      return;
+    } catch (error) {
+      const code = errorCode(error);
+      if (process.platform !== 'win32' || attempt >= 20 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) {
+        throw error;
+      }
+      await delay(Math.min(10 * (attempt + 1), 100));
+    }
+  }
+}
+
+export interface AtomicWriteHooks {
+  /** Runs after the temp file is complete and flushed, before it replaces the target. */
+  beforeCommit?: (tempFile: string) => void | Promise<void>;
+}
+
+/**
+ * Replaces `file` with `contents` so that, whenever the process dies, the file holds either the old or the new
+ * contents in full: write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
+ */
+export async function writeFileAtomic(file: string, contents: string, hooks: AtomicWriteHooks = {}): Promise<void> {
+  const temp = tempFileFor(file);
+  try {
+    const handle = await fsp.open(temp, 'wx');
+    try {
+      await handle.writeFile(contents, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await hooks.beforeCommit?.(temp);
+    await renameReplacing(temp, file);
+  } catch (error) {
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDirectory(path.dirname(file));
+}
+
+interface LockHolder {
+  pid: number;
+  token: string;
+  acquiredAt: number;
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null) {
+      const { pid, token, acquiredAt } = value as Record<string, unknown>;
+      if (typeof pid === 'number' && typeof token === 'string' && typeof acquiredAt === 'number') {
+        return { pid, token, acquiredAt };
+      }
+    }
+  } catch {
+    // Empty or half-written: judged by the file's age below.
+  }
+  return undefined;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+export interface FileLockOptions {
+  /** A lock held longer than this is taken over (its holder is hung or paused in a debugger). Default 10 s. */
+  staleMs?: number;
+}
+
+/** How long a lock file without readable contents may exist before it counts as left by a killed process. */
+const UNREADABLE_LOCK_STALE_MS = 2000;
+
+/**
+ * Runs `action` while holding an exclusive lock file shared by every process on this machine (VS Code windows
+ * each have their own extension host, all using the same global storage). A lock left by a killed process is
+ * taken over as soon as its process is gone.
+ */
+export async function withFileLock<T>(lockFile: string, action: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const staleMs = options.staleMs ?? 10_000;
+  const token = randomBytes(12).toString('hex');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await fsp.open(lockFile, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() }), 'utf8');
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') {
+        throw error;
+      }
+    }
+    if (await isStaleLock(lockFile, staleMs)) {
+      await fsp.rm(lockFile, { force: true });
+      continue;
+    }
+    await delay(Math.min(2 ** Math.min(attempt, 6), 50));
+  }
+  try {
+    return await action();
+  } finally {
+    await releaseLock(lockFile, token);
+  }
+}
+
+async function isStaleLock(lockFile: string, staleMs: number): Promise<boolean> {
+  let text: string;
+  let modifiedAt: number;
+  try {
+    [text, modifiedAt] = await Promise.all([fsp.readFile(lockFile, 'utf8'), fsp.stat(lockFile).then((s) => s.mtimeMs)]);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      return false; // Released meanwhile: just try again.
+    }
+    throw error;
+  }
+  const holder = parseHolder(text);
+  if (!holder) {
+    return Date.now() - modifiedAt > UNREADABLE_LOCK_STALE_MS;
+  }
+  return !isProcessAlive(holder.pid) || Date.now() - holder.acquiredAt > staleMs;
+}
+
+async function releaseLock(lockFile: string, token: string): Promise<void> {
+  try {
+    const holder = parseHolder(await fsp.readFile(lockFile, 'utf8'));
+    // Only remove our own lock: if ours was taken over as stale, the file is now someone else's.
+    if (holder?.token === token) {
+      await fsp.rm(lockFile, { force: true });
+    }
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') {
+      throw error;
+    }
+  }
+}

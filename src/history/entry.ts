@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/** Index format version; an index with any other version is moved aside rather than misread. */
+export const HISTORY_INDEX_VERSION = 1;
+
+/** How many of a job's most recent fal log lines an entry keeps. */
+export const MAX_LOG_LINES = 50;
+
+export const historyStatusSchema = z.enum(['submitting', 'queued', 'running', 'done', 'failed', 'cancelled']);
+export type HistoryStatus = z.infer<typeof historyStatusSchema>;
+
+/** States in which fal may still be working on the job. */
+export const UNFINISHED_STATUSES: readonly HistoryStatus[] = ['submitting', 'queued', 'running'];
+
+const epochMs = z.number().int().nonnegative();
+
+export const historySourceSchema = z.object({
+  kind: z.enum(['selection', 'prompt', 'file', 'rerun']),
+  /** Workspace-relative path of the parameter file or document the prompt came from. */
+  file: z.string().optional(),
+});
+
+export const storedVideoSchema = z.object({
+  /** Relative to the store folder, with forward slashes (e.g. `videos/<id>.mp4`). */
+  file: z.string().min(1).refine((file) => !file.startsWith('/') && !file.split(/[\\/]/).includes('..'), {
+    message: 'must be a path inside the store folder',
+  }),
+  bytes: z.number().int().nonnegative(),
+  contentType: z.string(),
+});
+export type StoredVideo = z.infer<typeof storedVideoSchema>;
+
+export const historyTimingsSchema = z.object({
+  submittedAt: epochMs.optional(),
+  startedAt: epochMs.optional(),
+  completedAt: epochMs.optional(),
+  totalMs: z.number().nonnegative().optional(),
+  inferenceSeconds: z.number().nonnegative().optional(),
+});
+export type HistoryTimings = z.infer<typeof historyTimingsSchema>;
+
+export const historyErrorSchema = z.object({
+  /** A fal failure kind (`FalFailureKind`), or e.g. `download` / `lost` for failures of our own. */
+  kind: z.string().min(1),
+  message: z.string(),
+});
+export type HistoryError = z.infer<typeof historyErrorSchema>;
+
+export const historyEntrySchema = z.object({
+  id: z.uuid(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  status: historyStatusSchema,
+  queuePosition: z.number().int().nonnegative().optional(),
+  endpoint: z.string().min(1),
+  /** The exact JSON body sent to fal. */
+  input: z.record(z.string(), z.unknown()),
+  source: historySourceSchema,
+  /** fal's request id, stored the moment fal accepts the job: what a resume needs. */
+  requestId: z.string().min(1).optional(),
+  /** The seed fal actually used. */
+  seed: z.number().int().optional(),
+  remoteVideoUrl: z.string().optional(),
+  video: storedVideoSchema.optional(),
+  /** The local copy was deleted by pruning; the parameters are still here. */
+  videoPruned: z.literal(true).optional(),
+  timings: historyTimingsSchema,
+  error: historyErrorSchema.optional(),
+  /**
+   * The extension host process following the job while it is unfinished. Each VS Code window has its own, all
+   * sharing one history: a window resumes only jobs whose process is gone (a reload), never another window's.
+   */
+  ownerPid: z.number().int().positive().optional(),
+  /** The last {@link MAX_LOG_LINES} fal log lines. */
+  logs: z.array(z.string()).max(MAX_LOG_LINES).optional(),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** What `HistoryStore.add` takes: id, timestamps, status and timings get defaults. */
+export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'updatedAt' | 'status' | 'timings'>
+  & Partial<Pick<HistoryEntry, 'id' | 'createdAt' | 'updatedAt' | 'status' | 'timings'>>;
+
+/**
+ * A change to an entry: fields set to `undefined` are removed (e.g. `queuePosition` once running).
+ * `id` and `createdAt` never change; `updatedAt` is set by the store.
+ */
+export type HistoryEntryPatch = { [K in Exclude<keyof HistoryEntry, 'id' | 'createdAt' | 'updatedAt'>]?: HistoryEntry[K] | undefined };
+
+/** The index file: small, versioned, one entry per line when written. */
+export const historyIndexSchema = z.object({
+  version: z.literal(HISTORY_INDEX_VERSION),
+  entries: z.array(z.unknown()),
+});
+
+export function isUnfinished(entry: HistoryEntry): boolean {
+  return UNFINISHED_STATUSES.includes(entry.status);
+}
+
+/** Builds a complete, validated entry (a copy: nothing of `init` is shared); throws if the result is not a valid entry (a programming error). */
+export function createEntry(init: NewHistoryEntry, now: number = Date.now()): HistoryEntry {
+  return historyEntrySchema.parse(withoutUndefined({
+    ...structuredClone(init),
+    id: init.id ?? randomUUID(),
+    createdAt: init.createdAt ?? now,
+    updatedAt: init.updatedAt ?? now,
+    status: init.status ?? 'submitting',
+    timings: init.timings ?? {},
+  }));
+}
+
+/** Applies a patch; throws if the result is not a valid entry. */
+export function applyPatch(entry: HistoryEntry, patch: HistoryEntryPatch, now: number = Date.now()): HistoryEntry {
+  return historyEntrySchema.parse(withoutUndefined({
+    ...entry,
+    ...structuredClone(patch),
+    id: entry.id,
+    createdAt: entry.createdAt,
+    updatedAt: Math.max(now, entry.updatedAt),
+  }));
+}
+
+/** Appends log lines, keeping only the last {@link MAX_LOG_LINES}. */
+export function appendLogLines(existing: readonly string[] | undefined, lines: readonly string[]): string[] {
+  return [...(existing ?? []), ...lines].slice(-MAX_LOG_LINES);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
