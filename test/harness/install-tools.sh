@@ -80,15 +80,22 @@ common_gypi="$(find "$tools/node24/node_modules" -path '*/include/node/common.gy
 [ -n "$common_gypi" ] || fail "Node 24 headers (include/node/common.gypi) not found"
 nodedir="${common_gypi%/include/node/common.gypi}"
 
-(cd "$tools/code-server" \
-  && PATH="$node24_bin:$PATH" npm_config_nodedir="$nodedir" npm ci --no-audit --no-fund --loglevel=error) \
-  >>"$log" 2>&1 || fail "npm ci (code-server)"
-# code-server writes a config file under $HOME even for --version: give it a throw-away one.
-scratch_home="$(mktemp -d)"
-code_server_version="$(HOME="$scratch_home" XDG_CONFIG_HOME="$scratch_home" XDG_DATA_HOME="$scratch_home" \
-  "$node24_bin/node" "$code_server_entry" --version 2>>"$log" | grep -E '^[0-9]+\.' | head -n 1)" || true
-rm -rf "$scratch_home"
-[ -n "$code_server_version" ] || fail "code-server does not start"
+install_code_server() {
+  rm -rf "$tools/code-server/node_modules"
+  (cd "$tools/code-server" \
+    && PATH="$node24_bin:$PATH" npm_config_nodedir="$nodedir" npm ci --no-audit --no-fund --loglevel=error) \
+    >>"$log" 2>&1 || return 1
+  # code-server writes a config file under $HOME even for --version: give it a throw-away one.
+  local scratch_home
+  scratch_home="$(mktemp -d)"
+  code_server_version="$(HOME="$scratch_home" XDG_CONFIG_HOME="$scratch_home" XDG_DATA_HOME="$scratch_home" \
+    "$node24_bin/node" "$code_server_entry" --version 2>>"$log" | grep -E '^[0-9]+\.' | head -n 1)" || true
+  rm -rf "$scratch_home"
+  [ -n "$code_server_version" ]
+}
+# One retry: a first install on a busy machine was once seen to finish without a working code-server.
+install_code_server || { echo "[install-tools] retrying the code-server install" >>"$log"; install_code_server; } \
+  || fail "code-server does not install or start"
 
 echo "$fingerprint" >"$tools/.installed"
 say "done in $((SECONDS - started)) s: code-server $code_server_version"
