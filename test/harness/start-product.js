@@ -84,7 +84,7 @@ async function main() {
     const imitation = await startImitation();
     cleanups.push(() => imitation.process.kill('SIGTERM'));
     extensionEnv.ANIMATEDIFF_FAL_SANDBOX_URL = imitation.url;
-    falNote = `the local fal imitation at ${imitation.url} (sandbox results, no key needed;\n                set FAL_KEY before \`npm start\` to use real fal.ai)`;
+    falNote = `the local fal imitation at ${imitation.url} (sandbox results; when asked for a key,\n                any key_id:key_secret works; set FAL_KEY before \`npm start\` to use real fal.ai)`;
   }
 
   let server;
