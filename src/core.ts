@@ -53,17 +53,6 @@ export class Core extends Disposable {
     const keys = new ApiKeyStore(context.secrets);
     const results = new SessionResults();
 
-    // The panel needs the actions and the actions need the service; the panel is created first.
-    let actions: ResultActions | undefined;
-    this.panels = this._register(new VideoPanelManager(context.extensionUri, {
-      handleMessage: (message) => actions?.handle(message),
-      resolveGeneration: async (id) => {
-        const record = results.get(id);
-        return record ? { view: toGenerationView(record), video: results.videoUri(record) } : undefined;
-      },
-      localVideoRoots: () => [context.globalStorageUri, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)],
-      logWarning: (text) => log.warn(text),
-    }));
     const trust = { override: undefined as boolean | undefined };
     const service = this._register(new GenerationService({
       keys,
@@ -71,6 +60,7 @@ export class Core extends Disposable {
       interaction,
       isTrusted: () => trust.override ?? vscode.workspace.isTrusted,
       presenter: {
+        // The panel is created below; results only arrive after construction.
         showResult: (record) => {
           results.add(record);
           this.panels.showGeneration(toGenerationView(record), results.videoUri(record), { preserveFocus: true });
@@ -93,7 +83,15 @@ export class Core extends Disposable {
         await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
       }
     });
-    actions = resultActions;
+    this.panels = this._register(new VideoPanelManager(context.extensionUri, {
+      handleMessage: (message) => resultActions.handle(message),
+      resolveGeneration: async (id) => {
+        const record = results.get(id);
+        return record ? { view: toGenerationView(record), video: results.videoUri(record) } : undefined;
+      },
+      localVideoRoots: () => [context.globalStorageUri, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)],
+      logWarning: (text) => log.warn(text),
+    }));
 
     this.commands = this._register(new CommandManager());
     this.commands.register(new GenerateFromSelectionCommand(service, interaction));

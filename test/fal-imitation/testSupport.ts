@@ -2,7 +2,6 @@
 // ways the extension does it (sandbox fetch rewriting, fal's proxy form), and a fast imitation.
 
 // The tests drive the imitation with the real client on purpose; only src/ is limited to one importer.
-// eslint-disable-next-line no-restricted-imports
 import { ApiError, createFalClient, FalClient, ValidationError } from '@fal-ai/client';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
