@@ -113,7 +113,7 @@ describe('video downloads', () => {
   });
 
   it('uses the fetch it is given', async () => {
-    handler = (_request, response) => response.end('12345');
+    handler = (_request, response) => void response.end('12345');
     const fetched: string[] = [];
     const fetchImpl: typeof fetch = (input, init) => {
       fetched.push(String(input));
@@ -197,7 +197,7 @@ describe('video downloads', () => {
   });
 
   it('does not even connect when already aborted', async () => {
-    handler = (_request, response) => response.end('x');
+    handler = (_request, response) => void response.end('x');
     await expectFailure(downloadVideo(`${baseUrl}/x.mp4`, path.join(temp.path, 'x.mp4'), { signal: AbortSignal.abort() }), 'aborted');
     assert.equal(requests, 0);
   });
