@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import { parseTree } from 'jsonc-parser';
+import type { ParamsFile } from '../fileSchema';
+import { Disposable } from '../../util/dispose';
+import type { ParamsDiagnostics } from './paramsDiagnostics';
+import type { ParamsRunner } from './paramsRunner';
+
+export const PARAMS_COMMANDS = {
+  generate: 'animateDiff.generateFromParamsFile',
+  dryRun: 'animateDiff.dryRunParamsFile',
+  newFile: 'animateDiff.newParamsFile',
+  saveParameters: 'animateDiff.saveParameters',
+  cancel: 'animateDiff.cancelParamsFileRun',
+  showProblem: 'animateDiff.showParamsProblem',
+} as const;
+
+/** How many videos a valid file asks for: its seed list, its `variations`, or one. */
+export function videoCount(params: ParamsFile): number {
+  if (Array.isArray(params.seed)) {
+    return params.seed.length;
+  }
+  return params.variations ?? 1;
+}
+
+/**
+ * The lenses above a parameter file's object: "▶ Generate" (or "▶ Generate N variations") and "Dry run" for a
+ * valid file; for a file with errors one lens that says so and goes to the first; while it runs, its progress
+ * and Cancel.
+ */
+export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+
+  constructor(private readonly diagnostics: ParamsDiagnostics, private readonly runner: ParamsRunner) {
+    super();
+    this._register(diagnostics.onDidUpdate(() => this.changeEmitter.fire()));
+    this._register(runner.onDidChangeRuns(() => this.changeEmitter.fire()));
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const range = topOfObject(document);
+    const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
+    const progress = this.runner.progressOf(document.uri);
+    if (progress) {
+      const of = progress.total > 1 ? ` — ${progress.finished} of ${progress.total} done` : '';
+      return [
+        // An empty command id makes a lens plain text.
+        lens(`$(sync~spin) Generating${of}…`, ''),
+        lens('Cancel', PARAMS_COMMANDS.cancel, document.uri),
+      ];
+    }
+    const validation = this.diagnostics.validationOf(document);
+    if (!validation.params) {
+      const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
+      return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];
+    }
+    const count = videoCount(validation.params);
+    return [
+      lens(count > 1 ? `▶ Generate ${count} variations` : '▶ Generate', PARAMS_COMMANDS.generate, document.uri),
+      lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri),
+    ];
+  }
+}
+
+/** The line of the object's opening brace (the first line when the text is not an object yet). */
+function topOfObject(document: vscode.TextDocument): vscode.Range {
+  const root = parseTree(document.getText(), [], { allowTrailingComma: true });
+  const start = document.positionAt(root?.type === 'object' ? root.offset : 0);
+  return new vscode.Range(start, start);
+}

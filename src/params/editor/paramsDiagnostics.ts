@@ -1,0 +1,237 @@
+import * as vscode from 'vscode';
+import type { ParamDiagnostic, ParamFix, ParamSeverity } from '../diagnostics';
+import { validateParamsText, type ParamsValidation } from '../validate';
+import { Disposable } from '../../util/dispose';
+import { isParamsDocument, isParamsFileUri, openDocument } from './paramsDocuments';
+
+/** How long typing must pause before a file is checked again. */
+export const VALIDATION_DEBOUNCE_MS = 200;
+
+export const DIAGNOSTIC_SOURCE = 'AnimateDiff';
+
+/** Offsets to positions for a text that is not open in an editor (a file of a batch run from the Explorer). */
+class TextPositions {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(text: string) {
+    for (let index = 0; index < text.length; index++) {
+      const char = text.charCodeAt(index);
+      if (char === 13 /* \r */) {
+        if (text.charCodeAt(index + 1) === 10) {
+          index++;
+        }
+        this.lineStarts.push(index + 1);
+      } else if (char === 10 /* \n */) {
+        this.lineStarts.push(index + 1);
+      }
+    }
+  }
+
+  positionAt(offset: number): vscode.Position {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (this.lineStarts[middle] <= offset) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return new vscode.Position(low, Math.max(0, offset - this.lineStarts[low]));
+  }
+}
+
+interface PositionSource {
+  positionAt(offset: number): vscode.Position;
+}
+
+interface FileEntry {
+  /** The document version the validation belongs to; undefined for a file that is not open. */
+  version: number | undefined;
+  text: string;
+  validation: ParamsValidation;
+  /** Problems found by running the file (fal's 422, a refused `output` or `video_url`), until the next edit or run. */
+  runProblems: ParamDiagnostic[];
+  /** What is published, each with the fixes its quick fixes offer. */
+  published: Array<{ diagnostic: vscode.Diagnostic; fixes: readonly ParamFix[] }>;
+}
+
+const SEVERITY: Readonly<Record<ParamSeverity, vscode.DiagnosticSeverity>> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
+
+/**
+ * Keeps the Problems panel in step with every `.animate.json`: checked when opened, again as the user types
+ * (debounced), cleared when closed. Files run from the Explorer without being opened get their problems
+ * too, until they change on disk or are deleted. Problems a run found (fal's 422) join them until the next
+ * edit or run.
+ */
+export class ParamsDiagnostics extends Disposable {
+  private readonly collection = this._register(vscode.languages.createDiagnosticCollection('animateDiff.params'));
+  private readonly entries = new Map<string, FileEntry>();
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly updateEmitter = this._register(new vscode.EventEmitter<vscode.Uri>());
+  /** A file's problems were published again (CodeLens follows this). */
+  readonly onDidUpdate = this.updateEmitter.event;
+
+  constructor(private readonly debounceMs = VALIDATION_DEBOUNCE_MS) {
+    super();
+    this._register(vscode.workspace.onDidOpenTextDocument((document) => this.checkNow(document)));
+    this._register(vscode.workspace.onDidChangeTextDocument((event) => {
+      if (isParamsDocument(event.document) && event.contentChanges.length > 0) {
+        this.schedule(event.document);
+      }
+    }));
+    this._register(vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*.animate.json', true, false, false));
+    this._register(watcher.onDidChange((uri) => void this.refreshClosedFile(uri)));
+    this._register(watcher.onDidDelete((uri) => {
+      if (!openDocument(uri)) {
+        this.forget(uri);
+      }
+    }));
+    this._register({ dispose: () => this.pending.forEach((timer) => clearTimeout(timer)) });
+    for (const document of vscode.workspace.textDocuments) {
+      this.checkNow(document);
+    }
+  }
+
+  /** The current validation of an open document (checked now if typing made the last one stale). */
+  validationOf(document: vscode.TextDocument): ParamsValidation {
+    const entry = this.entries.get(document.uri.toString());
+    if (entry && entry.version === document.version) {
+      return entry.validation;
+    }
+    return this.checkNow(document)?.validation ?? validateParamsText(document.getText());
+  }
+
+  /**
+   * Checks `text` as the content of `uri` and publishes the result; for files a run reads without an editor.
+   * An open document's own (newer) state wins.
+   */
+  checkText(uri: vscode.Uri, text: string): ParamsValidation {
+    const document = openDocument(uri);
+    if (document) {
+      return this.validationOf(document);
+    }
+    const validation = validateParamsText(text);
+    this.store(uri, { version: undefined, text, validation, runProblems: [], published: [] }, new TextPositions(text));
+    return validation;
+  }
+
+  /** Shows problems a run found (e.g. fal's 422), located in the file's current text by the caller. */
+  setRunProblems(uri: vscode.Uri, text: string, problems: readonly ParamDiagnostic[]): void {
+    const key = uri.toString();
+    const document = openDocument(uri);
+    let entry = this.entries.get(key);
+    if (!entry || entry.text !== text) {
+      const validation = document && document.getText() === text ? this.validationOf(document) : validateParamsText(text);
+      entry = { version: document?.version, text, validation, runProblems: [], published: [] };
+    }
+    const seen = new Set(entry.runProblems.map((p) => `${p.offset}:${p.length}:${p.message}`));
+    const added = problems.filter((p) => !seen.has(`${p.offset}:${p.length}:${p.message}`));
+    this.store(uri, { ...entry, runProblems: [...entry.runProblems, ...added] }, document ?? new TextPositions(text));
+  }
+
+  /** Drops the problems of an earlier run (a new run of the file starts). */
+  clearRunProblems(uri: vscode.Uri): void {
+    const entry = this.entries.get(uri.toString());
+    if (entry && entry.runProblems.length > 0) {
+      const document = openDocument(uri);
+      this.store(uri, { ...entry, runProblems: [] }, document ?? new TextPositions(entry.text));
+    }
+  }
+
+  /** The quick fixes of a published diagnostic (matched by range, message and code: VS Code hands back copies). */
+  fixesFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): readonly ParamFix[] {
+    const entry = this.entries.get(uri.toString());
+    const found = entry?.published.find(({ diagnostic: published }) => published.range.isEqual(diagnostic.range)
+      && published.message === diagnostic.message
+      && published.code === diagnostic.code);
+    return found?.fixes ?? [];
+  }
+
+  /** Published errors of a file, first one first. */
+  errorsOf(uri: vscode.Uri): vscode.Diagnostic[] {
+    return (this.entries.get(uri.toString())?.published ?? [])
+      .map(({ diagnostic }) => diagnostic)
+      .filter((diagnostic) => diagnostic.severity === vscode.DiagnosticSeverity.Error)
+      .sort((a, b) => a.range.start.compareTo(b.range.start));
+  }
+
+  /** The text the published problems were computed from (edits made with them must target this text). */
+  textOf(uri: vscode.Uri): string | undefined {
+    return this.entries.get(uri.toString())?.text;
+  }
+
+  private schedule(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.set(key, setTimeout(() => {
+      this.pending.delete(key);
+      this.checkNow(document);
+    }, this.debounceMs));
+  }
+
+  private checkNow(document: vscode.TextDocument): FileEntry | undefined {
+    if (!isParamsDocument(document) || document.isClosed || this.isDisposed) {
+      return undefined;
+    }
+    const key = document.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.delete(key);
+    const text = document.getText();
+    const earlier = this.entries.get(key);
+    const entry: FileEntry = {
+      version: document.version,
+      text,
+      validation: validateParamsText(text),
+      // A run's problems belong to the text they were found in; any edit retires them.
+      runProblems: earlier && earlier.text === text ? earlier.runProblems : [],
+      published: [],
+    };
+    return this.store(document.uri, entry, document);
+  }
+
+  private async refreshClosedFile(uri: vscode.Uri): Promise<void> {
+    if (!isParamsFileUri(uri) || openDocument(uri) || !this.entries.has(uri.toString())) {
+      return;
+    }
+    try {
+      const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
+      if (!openDocument(uri) && this.entries.has(uri.toString())) {
+        this.checkText(uri, text);
+      }
+    } catch {
+      this.forget(uri);
+    }
+  }
+
+  private store(uri: vscode.Uri, entry: FileEntry, positions: PositionSource): FileEntry {
+    const toDiagnostic = (problem: ParamDiagnostic) => {
+      const range = new vscode.Range(positions.positionAt(problem.offset), positions.positionAt(problem.offset + problem.length));
+      const diagnostic = new vscode.Diagnostic(range, problem.message, SEVERITY[problem.severity]);
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = problem.code;
+      return { diagnostic, fixes: problem.fixes ?? [] };
+    };
+    entry.published = [...entry.validation.diagnostics, ...entry.runProblems].map(toDiagnostic);
+    this.entries.set(uri.toString(), entry);
+    this.collection.set(uri, entry.published.map(({ diagnostic }) => diagnostic));
+    this.updateEmitter.fire(uri);
+    return entry;
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.delete(key);
+    if (this.entries.delete(key)) {
+      this.collection.delete(uri);
+      this.updateEmitter.fire(uri);
+    }
+  }
+}

@@ -1,0 +1,704 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { readGenerationDefaults } from '../../config/settings';
+import type { FalFailure } from '../../fal/errors';
+import { readBatchConcurrency, runWithConcurrency, summarizeBatch, type BatchItemSummary } from '../../generation/batchRunner';
+import type { FalSession, GenerationRecord, GenerationRequest, GenerationService, RunningJob } from '../../generation/generationService';
+import {
+  OutputExistsError,
+  downloadVideoToFile,
+  freeOutputPair,
+  isInsideFolder,
+  outputPairIn,
+  pathExists,
+  realPathOf,
+  writeTextFile,
+  type OutputPair,
+} from '../../generation/outputFiles';
+import type { GenerationDefaults } from '../../generation/request';
+import { toGenerationView } from '../../generation/resultActions';
+import type { GridItemInput, VideoPanelManager } from '../../panel/videoPanel';
+import type { Interaction } from '../../ui/interaction';
+import { Disposable } from '../../util/dispose';
+import type { ParamDiagnostic } from '../diagnostics';
+import { falErrorsToDiagnostics } from '../falErrors';
+import type { ParamsFile } from '../fileSchema';
+import { isVideoToVideoEndpoint } from '../modelSchema';
+import { buildRequestsFromParams, cryptoRandomSeed, outputNameFor, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../requests';
+import type { ParamsDiagnostics } from './paramsDiagnostics';
+import { baseName, displayPath, isParamsFileUri, readParamsText } from './paramsDocuments';
+
+/** What happened to one video of a run (returned by the commands; the integration suite reads it). */
+export interface ParamsRunItem {
+  /** The parameter file (URI string). */
+  file: string;
+  label: string;
+  seed: number;
+  state: 'done' | 'failed' | 'cancelled' | 'skipped';
+  /** The saved video and its result record (URI strings). */
+  video?: string;
+  record?: string;
+  requestId?: string;
+  generationId?: string;
+  reason?: string;
+}
+
+export interface ParamsRunReport {
+  /** False when nothing was sent: an invalid file, a refused path, no key, the user declined. */
+  started: boolean;
+  reason?: string;
+  items: ParamsRunItem[];
+}
+
+/** A file that is ready to run: valid, its requests built, its paths checked. */
+export interface PreparedParamsFile {
+  uri: vscode.Uri;
+  name: string;
+  text: string;
+  params: ParamsFile;
+  requests: ParamsRequest[];
+  /** Where the videos and records go (inside the workspace). */
+  outputFolder: vscode.Uri;
+  /** A local `video_url` that is uploaded to fal storage first. */
+  localVideo?: { uri: vscode.Uri; shown: string; contentType: string };
+}
+
+export type PreparedOrProblem =
+  | { ok: true; file: PreparedParamsFile }
+  | { ok: false; uri: vscode.Uri; message: string; invalid: boolean };
+
+export interface ParamsRunnerDeps {
+  service: GenerationService;
+  panels: VideoPanelManager;
+  interaction: Interaction;
+  log: vscode.LogOutputChannel;
+  diagnostics: ParamsDiagnostics;
+  /** Keeps a finished generation so the panel's actions (save, copy seed, re-run) find it. */
+  remember(record: GenerationRecord, savedVideo: vscode.Uri | undefined): void;
+  /** `name version`, written into each result record. */
+  generatedBy: string;
+}
+
+/** Progress of a running file, for its CodeLens. */
+export interface RunProgress {
+  total: number;
+  finished: number;
+}
+
+interface JobResult {
+  item: ParamsRunItem;
+  record?: GenerationRecord;
+  /** Where the panel plays it from: the saved copy, or fal's URL when the copy is outside the workspace. */
+  panelVideo?: vscode.Uri;
+}
+
+interface PlannedJob {
+  file: PreparedParamsFile;
+  request: ParamsRequest;
+  label: string;
+  pair: OutputPair;
+  replace: boolean;
+}
+
+const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+  '.avi': 'video/x-msvideo',
+  '.gif': 'image/gif',
+};
+
+const SETTINGS_ACTION = 'Open Settings';
+
+/** One run of one or more parameter files (a batch): what the CodeLens and Cancel act on. */
+class ActiveRun {
+  cancelled = false;
+  finished = 0;
+  readonly requests = new Set<GenerationRequest>();
+  readonly abort = new AbortController();
+
+  constructor(readonly total: number) {}
+}
+
+/**
+ * Runs parameter files: validates and prepares each, asks once (key, Restricted Mode, files that exist),
+ * uploads local `video_url`s, submits the jobs in parallel up to `animateDiff.batch.concurrency`, streams
+ * each video next to its file with a `.result.json`, and shows the result (a batch as a live grid).
+ */
+export class ParamsRunner extends Disposable {
+  private readonly runs = new Map<string, ActiveRun>();
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeRuns = this.changeEmitter.event;
+
+  constructor(private readonly deps: ParamsRunnerDeps) {
+    super();
+    this._register({ dispose: () => this.runs.forEach((run) => run.abort.abort()) });
+  }
+
+  progressOf(uri: vscode.Uri): RunProgress | undefined {
+    const run = this.runs.get(uri.toString());
+    return run ? { total: run.total, finished: run.finished } : undefined;
+  }
+
+  /** Stops a file's run: nothing more starts, running jobs are cancelled at fal. */
+  cancel(uri: vscode.Uri): boolean {
+    const run = this.runs.get(uri.toString());
+    if (!run) {
+      return false;
+    }
+    run.cancelled = true;
+    for (const job of this.deps.service.runningJobs) {
+      if (run.requests.has(job.request)) {
+        this.deps.service.cancel(job.id);
+      }
+    }
+    run.abort.abort();
+    return true;
+  }
+
+  /** The user's `animateDiff.defaults.*`, or undefined after telling them which setting is wrong. */
+  async readDefaults(): Promise<GenerationDefaults | undefined> {
+    const read = (name: string) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name);
+    const defaults = readGenerationDefaults(read);
+    if (!defaults.ok) {
+      await this.reportSetting(defaults.problems[0].setting, `${defaults.problems.map((p) => p.message).join(' ')} Nothing was sent.`);
+      return undefined;
+    }
+    return defaults.defaults;
+  }
+
+  /** Reads, validates and resolves one file; problems are published on the file and returned as a message. */
+  async prepare(uri: vscode.Uri, defaults: GenerationDefaults): Promise<PreparedOrProblem> {
+    const name = baseName(uri);
+    let text: string;
+    try {
+      text = await readParamsText(uri);
+    } catch (error) {
+      return { ok: false, uri, invalid: false, message: `Could not read ${name}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const validation = this.deps.diagnostics.checkText(uri, text);
+    if (!validation.params) {
+      const errors = validation.diagnostics.filter((d) => d.severity === 'error');
+      const first = errors[0];
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      return { ok: false, uri, invalid: true, message: `${name} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
+    }
+    const params = validation.params;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const root = folder?.uri ?? uri.with({ path: path.posix.dirname(uri.path) });
+
+    const output = resolveOutputFolder(uri.path, params.output, folder?.uri.path);
+    if (!output.ok) {
+      return this.refuse(uri, text, 'output', output.message);
+    }
+    const outputFolder = uri.with({ path: output.path });
+    if (outputFolder.scheme === 'file' && !await this.staysInside(outputFolder, root)) {
+      return this.refuse(uri, text, 'output', `"output" ${JSON.stringify(params.output)} leads outside the workspace through a symbolic link; results are only written inside it.`);
+    }
+
+    let localVideo: PreparedParamsFile['localVideo'];
+    if (isVideoToVideoEndpoint(params.endpoint) && 'video_url' in params) {
+      const source = resolveVideoSource(params.video_url, uri.path, folder?.uri.path);
+      if (source.kind === 'refused') {
+        return this.refuse(uri, text, 'video_url', source.message);
+      }
+      if (source.kind === 'file') {
+        const videoUri = uri.with({ path: source.path });
+        const shown = displayPath(videoUri);
+        try {
+          const stat = await vscode.workspace.fs.stat(videoUri);
+          if (stat.type & vscode.FileType.Directory) {
+            return this.refuse(uri, text, 'video_url', `"video_url" ${JSON.stringify(params.video_url)} is a folder, not a video file.`);
+          }
+        } catch {
+          return this.refuse(uri, text, 'video_url', `"video_url" ${JSON.stringify(params.video_url)}: there is no such file (${shown}).`);
+        }
+        if (videoUri.scheme === 'file' && !await this.staysInside(videoUri, root)) {
+          return this.refuse(uri, text, 'video_url', `"video_url" ${JSON.stringify(params.video_url)} leads outside the workspace through a symbolic link; only files inside it are uploaded.`);
+        }
+        const extension = path.posix.extname(source.path).toLowerCase();
+        localVideo = { uri: videoUri, shown, contentType: UPLOAD_CONTENT_TYPES[extension] ?? 'application/octet-stream' };
+      }
+    }
+    const requests = buildRequestsFromParams(params, defaults, cryptoRandomSeed);
+    return { ok: true, file: { uri, name, text, params, requests, outputFolder, localVideo } };
+  }
+
+  /** Runs the files as one batch (one file with one seed is a single run). */
+  async run(targets: readonly vscode.Uri[]): Promise<ParamsRunReport> {
+    const uris = uniqueParamsFiles(targets);
+    if (uris.length === 0) {
+      void this.deps.interaction.warning('Choose one or more .animate.json parameter files to generate from.', {});
+      return notStarted('no parameter file');
+    }
+    const busy = uris.filter((uri) => this.runs.has(uri.toString()));
+    if (busy.length > 0) {
+      void this.deps.interaction.info(`${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} already generating. Cancel from its CodeLens to start again.`);
+      return notStarted('already running');
+    }
+    const defaults = await this.readDefaults();
+    const concurrency = readBatchConcurrency((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+    if (!defaults) {
+      return notStarted('invalid settings');
+    }
+    if (!concurrency.ok) {
+      await this.reportSetting(concurrency.setting, `${concurrency.message} Nothing was sent.`);
+      return notStarted('invalid settings');
+    }
+
+    uris.forEach((uri) => this.deps.diagnostics.clearRunProblems(uri));
+    const prepared = await Promise.all(uris.map((uri) => this.prepare(uri, defaults)));
+    const files = prepared.flatMap((p) => (p.ok ? [p.file] : []));
+    const problems = prepared.flatMap((p) => (p.ok ? [] : [p]));
+    const skippedItems: ParamsRunItem[] = problems.map((p) => ({ file: p.uri.toString(), label: baseName(p.uri), seed: -1, state: 'skipped', reason: p.message }));
+    if (files.length === 0) {
+      await this.reportProblems(problems);
+      return { started: false, reason: problems[0]?.message, items: skippedItems };
+    }
+
+    const jobs = await this.planJobs(files, uris.length > 1);
+    if (!jobs) {
+      return { started: false, reason: 'declined to replace existing files', items: skippedItems };
+    }
+    const uploads = [...new Set(files.flatMap((f) => (f.localVideo ? [f.localVideo.shown] : [])))];
+    const session = await this.deps.service.openSession({
+      videos: jobs.length,
+      uploads,
+      label: files.length === 1 ? `Parameter file: ${displayPath(files[0].uri)}` : `Parameter files: ${files.map((f) => displayPath(f.uri)).join(', ')}`,
+    });
+    if (!session) {
+      return { started: false, reason: 'not allowed to start', items: skippedItems };
+    }
+    if (problems.length > 0) {
+      // The others run; say at once which files do not.
+      void this.deps.interaction.warning(`Not run: ${problems.map((p) => p.message).join(' · ')}`, {});
+    }
+    const items = await this.execute(files, jobs, session, concurrency.value);
+    return { started: true, items: [...items, ...skippedItems] };
+  }
+
+  /** Output names for every request; asks once (before anything is spent) when some of them exist. */
+  private async planJobs(files: readonly PreparedParamsFile[], manyFiles: boolean): Promise<PlannedJob[] | undefined> {
+    const planned = files.flatMap((file) => file.requests.map((request) => ({
+      file,
+      request,
+      label: manyFiles ? `${file.name} · seed ${request.seed}` : `seed ${request.seed}`,
+      plain: outputPairIn(file.outputFolder.fsPath, outputNameFor(file.name, request.seed)),
+    })));
+    const existing: string[] = [];
+    for (const job of planned) {
+      for (const file of [job.plain.video, job.plain.record]) {
+        if (await this.exists(job.file.outputFolder, file)) {
+          existing.push(path.basename(file));
+        }
+      }
+    }
+    let replace = false;
+    if (existing.length > 0) {
+      const named = existing.length > 3 ? `${existing.slice(0, 3).join(', ')} and ${existing.length - 3} more` : existing.join(', ');
+      const choice = await this.deps.interaction.warning(
+        `${named} already ${existing.length === 1 ? 'exists' : 'exist'}. Replace, or keep both (the new files get a number, like fox-7-2.mp4)?`,
+        { modal: true, detail: 'Nothing has been sent to fal yet.' },
+        'Keep Both',
+        'Replace',
+      );
+      if (choice === undefined) {
+        return undefined;
+      }
+      replace = choice === 'Replace';
+    }
+    const reserved = new Set<string>();
+    const jobs: PlannedJob[] = [];
+    for (const job of planned) {
+      const plainFree = !reserved.has(job.plain.video) && !reserved.has(job.plain.record);
+      if (replace && plainFree) {
+        reserved.add(job.plain.video);
+        reserved.add(job.plain.record);
+        jobs.push({ file: job.file, request: job.request, label: job.label, pair: job.plain, replace: true });
+      } else {
+        const pair = await freeOutputPair(job.file.outputFolder.fsPath, outputNameFor(job.file.name, job.request.seed), reserved);
+        jobs.push({ file: job.file, request: job.request, label: job.label, pair, replace: false });
+      }
+    }
+    return jobs;
+  }
+
+  private async execute(files: readonly PreparedParamsFile[], jobs: readonly PlannedJob[], session: FalSession, concurrency: number): Promise<ParamsRunItem[]> {
+    const run = new ActiveRun(jobs.length);
+    files.forEach((file) => this.runs.set(file.uri.toString(), run));
+    this.changeEmitter.fire();
+    const batch = jobs.length > 1;
+    const title = files.length === 1 ? `${files[0].name} — ${jobs.length} videos` : `${files.length} parameter files — ${jobs.length} videos`;
+    const grid: GridItemInput[] = jobs.map((job) => ({ state: 'running', label: job.label, detail: 'Waiting for a free slot…' }));
+    const requestIndex = new Map<GenerationRequest, number>();
+    let gridTimer: ReturnType<typeof setTimeout> | undefined;
+    const showGrid = (now = false) => {
+      if (!batch) {
+        return;
+      }
+      clearTimeout(gridTimer);
+      if (now) {
+        this.deps.panels.showGrid(title, grid);
+      } else {
+        gridTimer = setTimeout(() => this.deps.panels.showGrid(title, grid), 100);
+      }
+    };
+    const setRunning = (index: number, detail: string) => {
+      const item = grid[index];
+      if (item.state === 'running' && item.detail !== detail) {
+        grid[index] = { state: 'running', label: item.label, detail };
+        showGrid();
+      }
+    };
+    const jobWatch = this.deps.service.onDidChangeJobs(() => {
+      for (const job of this.deps.service.runningJobs) {
+        const index = requestIndex.get(job.request);
+        if (index !== undefined) {
+          setRunning(index, describeJob(job));
+        }
+      }
+    });
+    showGrid(true);
+
+    const uploads = new Map<string, Promise<string>>();
+    const uploadOnce = (local: NonNullable<PreparedParamsFile['localVideo']>) => {
+      const key = local.uri.toString();
+      let upload = uploads.get(key);
+      if (!upload) {
+        upload = this.deps.service.upload(session, local.uri, local.contentType);
+        uploads.set(key, upload);
+      }
+      return upload;
+    };
+
+    const results: JobResult[] = jobs.map((job) => ({
+      item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'skipped', reason: 'cancelled before it started' },
+    }));
+    try {
+      await runWithConcurrency(jobs, concurrency, async (job, index) => {
+        results[index] = await this.runJob(job, index, {
+          session,
+          run,
+          requestIndex,
+          setRunning,
+          uploadOnce,
+          setGrid: (item) => {
+            grid[index] = item;
+            showGrid();
+          },
+        });
+      }, {
+        shouldStart: () => !run.cancelled,
+        onSettled: () => {
+          run.finished++;
+          this.changeEmitter.fire();
+        },
+      });
+    } finally {
+      jobWatch.dispose();
+      files.forEach((file) => this.runs.delete(file.uri.toString()));
+      this.changeEmitter.fire();
+    }
+    results.forEach(({ item }, index) => {
+      if (item.state === 'skipped') {
+        grid[index] = { state: 'failed', label: jobs[index].label, reason: 'Cancelled before it started.' };
+      }
+    });
+    showGrid(true);
+    this.announce(jobs, results, batch);
+    return results.map(({ item }) => item);
+  }
+
+  private async runJob(
+    job: PlannedJob,
+    index: number,
+    context: {
+      session: FalSession;
+      run: ActiveRun;
+      requestIndex: Map<GenerationRequest, number>;
+      setRunning: (index: number, detail: string) => void;
+      uploadOnce: (local: NonNullable<PreparedParamsFile['localVideo']>) => Promise<string>;
+      setGrid: (item: GridItemInput) => void;
+    },
+  ): Promise<JobResult> {
+    const base = { file: job.file.uri.toString(), label: job.label, seed: job.request.seed };
+    const fail = (reason: string, state: 'failed' | 'cancelled' = 'failed'): JobResult => {
+      context.setGrid({ state: 'failed', label: job.label, reason });
+      return { item: { ...base, state, reason } };
+    };
+    const input: Record<string, unknown> = { ...job.request.input };
+    let uploaded: { file: string; url: string } | undefined;
+    const local = job.file.localVideo;
+    if (local) {
+      context.setRunning(index, `Uploading ${path.posix.basename(local.uri.path)} to fal storage…`);
+      try {
+        const url = await context.uploadOnce(local);
+        input.video_url = url;
+        uploaded = { file: path.posix.relative(path.posix.dirname(job.pair.record.split(path.sep).join('/')), local.uri.fsPath.split(path.sep).join('/')), url };
+      } catch (error) {
+        return fail(`Could not upload ${local.shown} to fal storage: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (context.run.cancelled) {
+      return fail('Cancelled.', 'cancelled');
+    }
+    const request: GenerationRequest = {
+      endpoint: job.request.endpoint,
+      input,
+      source: { kind: 'file', file: job.file.uri.toString() },
+      label: `${job.file.name} · ${job.request.label}`,
+    };
+    context.requestIndex.set(request, index);
+    context.run.requests.add(request);
+    context.setRunning(index, 'Submitting to fal…');
+    const outcome = await this.deps.service.generate(request, { session: context.session, interactive: false });
+    if (outcome.kind === 'cancelled') {
+      return fail('Cancelled.', 'cancelled');
+    }
+    if (outcome.kind === 'notStarted') {
+      return fail(outcome.reason);
+    }
+    if (outcome.kind === 'failed') {
+      await this.mapFailureOntoFile(job.file.uri, outcome.failure);
+      const failed = fail(outcome.failure.message);
+      return { item: { ...failed.item, requestId: outcome.failure.details.requestId } };
+    }
+
+    const record = outcome.record;
+    context.setRunning(index, 'Saving the video…');
+    const saved = await this.saveResult(job, record, uploaded, context.run.abort.signal);
+    const savedVideo = saved.ok ? vscode.Uri.file(saved.pair.video) : undefined;
+    this.deps.remember(record, savedVideo);
+    if (!saved.ok) {
+      context.setGrid({ state: 'failed', label: job.label, reason: saved.reason });
+      return { item: { ...base, state: 'failed', reason: saved.reason, requestId: record.requestId, generationId: record.id }, record };
+    }
+    const panelVideo = this.panelVideo(savedVideo, record);
+    context.setGrid({ state: 'done', view: toGenerationView(record), video: panelVideo });
+    return {
+      item: {
+        ...base,
+        state: 'done',
+        video: savedVideo?.toString(),
+        record: vscode.Uri.file(saved.pair.record).toString(),
+        requestId: record.requestId,
+        generationId: record.id,
+      },
+      record,
+      panelVideo,
+    };
+  }
+
+  /** Streams the video to its file and writes the result record; a file that appeared meanwhile is kept (new name). */
+  private async saveResult(
+    job: PlannedJob,
+    record: GenerationRecord,
+    uploaded: { file: string; url: string } | undefined,
+    signal: AbortSignal,
+  ): Promise<{ ok: true; pair: OutputPair } | { ok: false; reason: string }> {
+    const folder = job.file.outputFolder;
+    if (folder.scheme !== 'file') {
+      return { ok: false, reason: `Generated, but results can only be saved to local folders (not ${folder.scheme}:). fal's video: ${record.videoUrl}` };
+    }
+    let pair = job.pair;
+    const startedAt = Date.now();
+    let saved: { bytes: number; contentType: string };
+    try {
+      await vscode.workspace.fs.createDirectory(folder);
+      try {
+        saved = await downloadVideoToFile(record.videoUrl, pair.video, { replace: job.replace, signal });
+      } catch (error) {
+        if (!(error instanceof OutputExistsError)) {
+          throw error;
+        }
+        // Another program created the file since the run was planned: keep it and take the next free name.
+        pair = await freeOutputPair(folder.fsPath, { video: path.basename(job.pair.video), record: path.basename(job.pair.record) }, new Set());
+        saved = await downloadVideoToFile(record.videoUrl, pair.video, { replace: false, signal });
+      }
+    } catch (error) {
+      const reason = `Generated (fal request ${record.requestId}), but the video could not be saved: ${error instanceof Error ? error.message : String(error)}`;
+      this.deps.log.error(reason);
+      return { ok: false, reason };
+    }
+    const downloadMs = Date.now() - startedAt;
+    const recordFolder = path.dirname(pair.record);
+    const resultRecord = {
+      parameterFile: path.relative(recordFolder, job.file.uri.fsPath).split(path.sep).join('/'),
+      endpoint: record.endpoint,
+      requestId: record.requestId,
+      seed: record.seed,
+      request: record.input,
+      video: { file: path.basename(pair.video), bytes: saved.bytes, contentType: saved.contentType, url: record.videoUrl },
+      ...(uploaded ? { upload: uploaded } : {}),
+      timings: {
+        submittedAt: new Date(record.createdAt).toISOString(),
+        completedAt: new Date(record.createdAt + record.totalMs).toISOString(),
+        totalMs: record.totalMs,
+        inferenceSeconds: record.inferenceSeconds,
+        downloadMs,
+      },
+      ...(record.sandbox ? { sandbox: 'Generated by the local fal imitation, not by fal.ai.' } : {}),
+      generatedBy: this.deps.generatedBy,
+    };
+    try {
+      await writeTextFile(pair.record, `${JSON.stringify(resultRecord, null, 2)}\n`, { replace: job.replace });
+    } catch (error) {
+      const reason = `The video was saved as ${path.basename(pair.video)}, but its result record could not be written: ${error instanceof Error ? error.message : String(error)}`;
+      this.deps.log.error(reason);
+      return { ok: false, reason };
+    }
+    this.deps.log.info(`[${record.requestId}] saved ${pair.video} (${saved.bytes} bytes) and ${path.basename(pair.record)}`);
+    return { ok: true, pair };
+  }
+
+  /** The panel may only load local files inside the workspace; elsewhere it plays fal's copy. */
+  private panelVideo(saved: vscode.Uri | undefined, record: GenerationRecord): vscode.Uri {
+    if (saved && vscode.workspace.getWorkspaceFolder(saved)) {
+      return saved;
+    }
+    return vscode.Uri.parse(record.videoUrl, true);
+  }
+
+  /** fal's 422 (and content-policy refusals) go back onto the file, at the keys fal named. */
+  private async mapFailureOntoFile(uri: vscode.Uri, failure: FalFailure): Promise<void> {
+    if (failure.kind !== 'validation' && failure.kind !== 'contentPolicy') {
+      return;
+    }
+    let text: string;
+    try {
+      text = await readParamsText(uri);
+    } catch {
+      return;
+    }
+    const fieldErrors = failure.details.fieldErrors ?? [];
+    const problems = falErrorsToDiagnostics(text, fieldErrors.length > 0 ? fieldErrors : failure.details.falDetail ?? failure.message);
+    this.deps.diagnostics.setRunProblems(uri, text, problems);
+  }
+
+  /** Tells the user how it went: the single video in the panel, or the batch's summary. */
+  private announce(jobs: readonly PlannedJob[], results: readonly JobResult[], batch: boolean): void {
+    const { interaction, panels, log } = this.deps;
+    if (batch) {
+      const summary = summarizeBatch(results.map(({ item }): BatchItemSummary => ({ label: item.label, state: item.state, reason: item.reason })));
+      log.info(`Batch finished: ${summary.text}`);
+      if (summary.severity === 'info') {
+        void interaction.info(summary.text);
+      } else {
+        const say = summary.severity === 'warning'
+          ? interaction.warning(summary.text, {}, 'Open Log')
+          : interaction.error(summary.text, 'Open Log');
+        void Promise.resolve(say).then((choice) => choice && log.show(true));
+      }
+      return;
+    }
+    const [{ item, record, panelVideo }] = results;
+    const [job] = jobs;
+    if (item.state === 'done' && record && panelVideo && item.video) {
+      panels.showGeneration(toGenerationView(record), panelVideo);
+      const videoName = path.posix.basename(vscode.Uri.parse(item.video).path);
+      const where = job.file.params.output ? `in ${displayPath(job.file.outputFolder)}` : `next to ${job.file.name}`;
+      void Promise.resolve(interaction.info(`Saved ${videoName} and its result record ${where}.`, 'Open Result Record'))
+        .then((choice) => {
+          if (choice === 'Open Result Record' && item.record) {
+            void vscode.window.showTextDocument(vscode.Uri.parse(item.record), { preview: true });
+          }
+        });
+      return;
+    }
+    if (item.state === 'cancelled') {
+      return;
+    }
+    const hasProblems = this.deps.diagnostics.errorsOf(job.file.uri).length > 0;
+    const actions = hasProblems ? ['Show Problem', 'Open Log'] : ['Retry', 'Open Log'];
+    void Promise.resolve(interaction.error(`${job.file.name}: ${item.reason ?? 'the video was not generated'}`, ...actions)).then((choice) => {
+      if (choice === 'Show Problem') {
+        void vscode.commands.executeCommand('animateDiff.showParamsProblem', job.file.uri);
+      } else if (choice === 'Retry') {
+        void vscode.commands.executeCommand('animateDiff.generateFromParamsFile', job.file.uri);
+      } else if (choice === 'Open Log') {
+        log.show(true);
+      }
+    });
+  }
+
+  private async exists(folder: vscode.Uri, file: string): Promise<boolean> {
+    if (folder.scheme === 'file') {
+      return pathExists(file);
+    }
+    try {
+      await vscode.workspace.fs.stat(folder.with({ path: path.posix.join(folder.path, path.basename(file)) }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether `target`, with symbolic links followed, is still inside `root`. */
+  private async staysInside(target: vscode.Uri, root: vscode.Uri): Promise<boolean> {
+    try {
+      return isInsideFolder(await realPathOf(target.fsPath), await realPathOf(root.fsPath));
+    } catch {
+      return false;
+    }
+  }
+
+  private refuse(uri: vscode.Uri, text: string, key: string, message: string): PreparedOrProblem {
+    this.deps.diagnostics.setRunProblems(uri, text, [problemAtKey(text, key, message)]);
+    return { ok: false, uri, invalid: false, message: `${baseName(uri)}: ${message}` };
+  }
+
+  private async reportProblems(problems: ReadonlyArray<Extract<PreparedOrProblem, { ok: false }>>): Promise<void> {
+    if (problems.length === 1) {
+      const [problem] = problems;
+      // Instead of sending: show where the problem is.
+      await vscode.commands.executeCommand('animateDiff.showParamsProblem', problem.uri);
+      void this.deps.interaction.error(`${problem.message} Nothing was sent.`);
+      return;
+    }
+    void this.deps.interaction.error(`Nothing was sent. ${problems.map((p) => p.message).join(' · ')}`);
+  }
+
+  private async reportSetting(setting: string, message: string): Promise<void> {
+    const choice = await this.deps.interaction.error(message, SETTINGS_ACTION);
+    if (choice === SETTINGS_ACTION) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', setting);
+    }
+  }
+}
+
+function notStarted(reason: string): ParamsRunReport {
+  return { started: false, reason, items: [] };
+}
+
+function uniqueParamsFiles(targets: readonly vscode.Uri[]): vscode.Uri[] {
+  const seen = new Map<string, vscode.Uri>();
+  for (const uri of targets) {
+    if (isParamsFileUri(uri) && !seen.has(uri.toString())) {
+      seen.set(uri.toString(), uri);
+    }
+  }
+  return [...seen.values()];
+}
+
+function describeJob(job: RunningJob): string {
+  switch (job.state) {
+    case 'submitting':
+      return 'Submitting to fal…';
+    case 'queued':
+      return job.queuePosition !== undefined ? `In fal's queue — position ${job.queuePosition + 1}` : 'In fal\'s queue…';
+    case 'running':
+      return job.lastLog ? `Generating — ${job.lastLog}` : 'Generating…';
+  }
+}
+
+/** A problem at a top-level key's value (or the top of the object when the key is not there). */
+function problemAtKey(text: string, key: string, message: string): ParamDiagnostic {
+  const root = parseTree(text, [], { allowTrailingComma: true });
+  const node = root ? findNodeAtLocation(root, [key]) : undefined;
+  const at = node ?? root;
+  return { offset: at?.offset ?? 0, length: node ? node.length : Math.min(1, text.length), severity: 'error', code: 'invalid-value', message };
+}
+
