@@ -7,6 +7,7 @@ import type * as CoreModule from './core';
  */
 
 const PANEL_VIEW_TYPE = 'animateDiff.videoPanel';
+const PARAMS_FILE_SUFFIX = '.animate.json';
 
 let core: CoreModule.Core | undefined;
 
@@ -27,6 +28,20 @@ export function activate(context: vscode.ExtensionContext) {
 
   for (const id of contributedCommandIds(context)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().commands.execute(id, ...args)));
+  }
+  // Opening a JSON file activates the extension (onLanguage:json); only a parameter file loads the core, which
+  // then checks it, adds its lenses and keeps the Problems panel current.
+  const isParamsFile = (document: vscode.TextDocument) => document.uri.path.toLowerCase().endsWith(PARAMS_FILE_SUFFIX);
+  if (vscode.workspace.textDocuments.some(isParamsFile)) {
+    load();
+  } else {
+    const watch = vscode.workspace.onDidOpenTextDocument((document) => {
+      if (isParamsFile(document)) {
+        watch.dispose();
+        load();
+      }
+    });
+    context.subscriptions.push(watch);
   }
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
