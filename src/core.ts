@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
+import {
+  CancelParamsFileRunCommand,
+  DryRunParamsFileCommand,
+  GenerateFromParamsFileCommand,
+  NewParamsFileCommand,
+  SaveParametersCommand,
+  ShowParamsProblemCommand,
+} from './commands/paramFileCommands';
 import { CommandManager } from './commands/commandManager';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService, type GenerationRecord } from './generation/generationService';
 import { ResultActions, toGenerationView, type GenerationLookup } from './generation/resultActions';
 import { VideoPanelManager } from './panel/videoPanel';
+import { ParamsEditorFeatures } from './params/editor';
 import { RecordingInteraction, windowInteraction, type Interaction } from './ui/interaction';
 import { Disposable } from './util/dispose';
 
@@ -21,14 +30,21 @@ export interface TestHooks {
   readonly globalStorageUri: vscode.Uri;
   /** Set to false to act as in Restricted Mode (the suite runs with workspace trust disabled). */
   readonly trust: { override: boolean | undefined };
+  /** `.animate.json` support: diagnostics, runner, dry runs. */
+  readonly params: ParamsEditorFeatures;
 }
 
 /** Finished generations of this window, by id (the history replaces this with a persistent store). */
 class SessionResults implements GenerationLookup {
   readonly records = new Map<string, GenerationRecord>();
+  /** Copies saved next to a parameter file, played instead of fal's URL (which expires). */
+  private readonly savedVideos = new Map<string, vscode.Uri>();
 
-  add(record: GenerationRecord): void {
+  add(record: GenerationRecord, savedVideo?: vscode.Uri): void {
     this.records.set(record.id, record);
+    if (savedVideo) {
+      this.savedVideos.set(record.id, savedVideo);
+    }
   }
 
   get(id: string): GenerationRecord | undefined {
@@ -36,7 +52,7 @@ class SessionResults implements GenerationLookup {
   }
 
   videoUri(record: GenerationRecord): vscode.Uri {
-    return vscode.Uri.parse(record.videoUrl, true);
+    return this.savedVideos.get(record.id) ?? vscode.Uri.parse(record.videoUrl, true);
   }
 }
 
@@ -70,18 +86,12 @@ export class Core extends Disposable {
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
     }));
+    const saveParameters = new SaveParametersCommand({
+      find: (id) => results.get(id),
+      visibleGenerationId: () => this.panels.visibleGenerationId,
+    }, interaction);
     const resultActions = new ResultActions(results, service, interaction, log, async (record) => {
-      const target = await vscode.window.showSaveDialog({
-        title: 'Save Parameters as .animate.json',
-        defaultUri: vscode.workspace.workspaceFolders?.[0]
-          ? vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, `video-${record.seed ?? 'random'}.animate.json`)
-          : undefined,
-        filters: { 'AnimateDiff parameters': ['animate.json'] },
-      });
-      if (target) {
-        const body = { endpoint: record.endpoint, ...record.input, seed: record.seed ?? undefined };
-        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
-      }
+      await saveParameters.save(record);
     });
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
       handleMessage: (message) => resultActions.handle(message),
@@ -93,6 +103,16 @@ export class Core extends Disposable {
       logWarning: (text) => log.warn(text),
     }));
 
+    const manifest = context.extension.packageJSON as { name?: unknown; version?: unknown };
+    const params = this._register(new ParamsEditorFeatures({
+      service,
+      panels: this.panels,
+      interaction,
+      log,
+      remember: (record, savedVideo) => results.add(record, savedVideo),
+      generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
+    }));
+
     this.commands = this._register(new CommandManager());
     this.commands.register(new GenerateFromSelectionCommand(service, interaction));
     this.commands.register(new GenerateFromPromptCommand(service, interaction));
@@ -100,6 +120,12 @@ export class Core extends Disposable {
     this.commands.register(new SetApiKeyCommand(service, interaction));
     this.commands.register(new ClearApiKeyCommand(keys, interaction));
     this.commands.register(new ShowLogCommand(log));
+    this.commands.register(new GenerateFromParamsFileCommand(params, interaction));
+    this.commands.register(new DryRunParamsFileCommand(params, interaction));
+    this.commands.register(new NewParamsFileCommand(interaction));
+    this.commands.register(saveParameters);
+    this.commands.register(new CancelParamsFileRunCommand(params));
+    this.commands.register(new ShowParamsProblemCommand(params));
 
     this.testHooks = recording
       ? {
@@ -113,6 +139,7 @@ export class Core extends Disposable {
         logUri: context.logUri,
         globalStorageUri: context.globalStorageUri,
         trust,
+        params,
       }
       : undefined;
   }
