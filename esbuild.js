@@ -34,6 +34,8 @@ const extensionOptions = {
   sourcesContent: false,
   outdir: 'dist',
   external: ['vscode', './core'],
+  // jsonc-parser's UMD main requires its own files at run time, which a bundle cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
   metafile: true,
   plugins: watch ? [problemMatcherPlugin] : [],
