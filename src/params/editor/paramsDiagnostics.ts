@@ -42,6 +42,30 @@ class TextPositions {
   }
 }
 
+/** The text file a tab shows (the modified side of a diff). */
+function tabUri(tab: vscode.Tab): vscode.Uri | undefined {
+  if (tab.input instanceof vscode.TabInputText) {
+    return tab.input.uri;
+  }
+  if (tab.input instanceof vscode.TabInputTextDiff) {
+    return tab.input.modified;
+  }
+  return undefined;
+}
+
+function tabbedUris(): Set<string> {
+  const uris = new Set<string>();
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) {
+      const uri = tabUri(tab);
+      if (uri) {
+        uris.add(uri.toString());
+      }
+    }
+  }
+  return uris;
+}
+
 interface PositionSource {
   positionAt(offset: number): vscode.Position;
 }
@@ -81,11 +105,30 @@ export class ParamsDiagnostics extends Disposable {
     super();
     this._register(vscode.workspace.onDidOpenTextDocument((document) => this.checkNow(document)));
     this._register(vscode.workspace.onDidChangeTextDocument((event) => {
-      if (isParamsDocument(event.document) && event.contentChanges.length > 0) {
+      // Only files being checked: not one whose last tab closed while VS Code keeps its document around.
+      if (event.contentChanges.length > 0 && this.entries.has(event.document.uri.toString())) {
         this.schedule(event.document);
       }
     }));
     this._register(vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)));
+    // VS Code keeps a document alive for a while after its last editor closes; the user closed the file when
+    // its last tab went, so its problems go then. A tab opened on a document still alive brings them back.
+    this._register(vscode.window.tabGroups.onDidChangeTabs((event) => {
+      const shown = tabbedUris();
+      for (const tab of event.closed) {
+        const uri = tabUri(tab);
+        if (uri && isParamsFileUri(uri) && !shown.has(uri.toString())) {
+          this.forget(uri);
+        }
+      }
+      for (const tab of event.opened) {
+        const uri = tabUri(tab);
+        const document = uri && !this.entries.has(uri.toString()) ? openDocument(uri) : undefined;
+        if (document) {
+          this.checkNow(document);
+        }
+      }
+    }));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*.animate.json', true, false, false));
     this._register(watcher.onDidChange((uri) => void this.refreshClosedFile(uri)));
     this._register(watcher.onDidDelete((uri) => {

@@ -375,7 +375,8 @@ export class ParamsRunner extends Disposable {
     };
 
     const results: JobResult[] = jobs.map((job) => ({
-      item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'skipped', reason: 'cancelled before it started' },
+      // What an item stays when the batch is cancelled before it starts.
+      item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'cancelled', reason: 'cancelled before it started' },
     }));
     try {
       await runWithConcurrency(jobs, concurrency, async (job, index) => {
@@ -403,8 +404,8 @@ export class ParamsRunner extends Disposable {
       this.changeEmitter.fire();
     }
     results.forEach(({ item }, index) => {
-      if (item.state === 'skipped') {
-        grid[index] = { state: 'failed', label: jobs[index].label, reason: 'Cancelled before it started.' };
+      if (grid[index].state === 'running') {
+        grid[index] = { state: 'failed', label: jobs[index].label, reason: item.state === 'cancelled' ? 'Cancelled before it started.' : item.reason ?? 'Not run.' };
       }
     });
     showGrid(true);
