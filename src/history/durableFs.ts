@@ -125,6 +125,27 @@ export interface FileLockOptions {
 
 /** How long a lock file without readable contents may exist before it counts as left by a killed process. */
 const UNREADABLE_LOCK_STALE_MS = 2000;
+/** Breaking a stale lock takes a few file operations; a breaker older than this was killed while at it. */
+const BREAKER_STALE_MS = 2000;
+
+/** Creates `lockFile` if it does not exist; false if it does. */
+async function tryCreateLock(lockFile: string, token: string): Promise<boolean> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(lockFile, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') {
+      return false;
+    }
+    throw error;
+  }
+  try {
+    await handle.writeFile(JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() }), 'utf8');
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
 
 /**
  * Runs `action` while holding an exclusive lock file shared by every process on this machine (VS Code windows
@@ -134,25 +155,10 @@ const UNREADABLE_LOCK_STALE_MS = 2000;
 export async function withFileLock<T>(lockFile: string, action: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const staleMs = options.staleMs ?? 10_000;
   const token = randomBytes(12).toString('hex');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await fsp.open(lockFile, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() }), 'utf8');
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') {
-        throw error;
-      }
+  for (let attempt = 0; !(await tryCreateLock(lockFile, token)); attempt++) {
+    if (!(await breakIfStale(lockFile, staleMs))) {
+      await delay(Math.min(2 ** Math.min(attempt, 6), 50));
     }
-    if (await isStaleLock(lockFile, staleMs)) {
-      await fsp.rm(lockFile, { force: true });
-      continue;
-    }
-    await delay(Math.min(2 ** Math.min(attempt, 6), 50));
   }
   try {
     return await action();
@@ -161,7 +167,33 @@ export async function withFileLock<T>(lockFile: string, action: () => Promise<T>
   }
 }
 
-async function isStaleLock(lockFile: string, staleMs: number): Promise<boolean> {
+/**
+ * Removes the lock if its holder is gone. Breakers take turns through a second lock file: two processes that
+ * both found the same stale lock must not both remove "it", the second removing the lock the first just took.
+ */
+async function breakIfStale(lockFile: string, staleMs: number): Promise<boolean> {
+  const breaker = `${lockFile}.break`;
+  const breakerToken = randomBytes(12).toString('hex');
+  if (!(await tryCreateLock(breaker, breakerToken))) {
+    if (await staleHolder(breaker, BREAKER_STALE_MS)) {
+      await fsp.rm(breaker, { force: true });
+    }
+    return false;
+  }
+  try {
+    const stale = await staleHolder(lockFile, staleMs);
+    if (stale) {
+      await fsp.rm(lockFile, { force: true });
+      return true;
+    }
+    return false;
+  } finally {
+    await releaseLock(breaker, breakerToken);
+  }
+}
+
+/** Whether the lock file's holder is gone (or has held it for longer than `staleMs`). */
+async function staleHolder(lockFile: string, staleMs: number): Promise<boolean> {
   let text: string;
   let modifiedAt: number;
   try {

@@ -527,7 +527,9 @@ export class HistoryStore {
         }
         for (const id of upserts) {
           const entry = this.entries.get(id);
-          if (entry) {
+          // On disk when we last looked and gone now: another window deleted it. A late update must not bring it back.
+          const deletedElsewhere = this.diskEntries.has(id) && !base.entries.has(id);
+          if (entry && !deletedElsewhere) {
             base.entries.set(id, entry);
           }
         }

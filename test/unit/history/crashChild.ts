@@ -1,7 +1,7 @@
 // A process for the crash-safety tests: it writes to a HistoryStore and reports on stdout, one JSON line each,
 // every change once it is durable. The test kills it with SIGKILL at arbitrary moments.
 //
-//   node crashChild.js <folder> churn <seed>          add, update and delete entries forever
+//   node crashChild.js <folder> churn <seed> <writer> add, update and delete its own entries forever
 //   node crashChild.js <folder> stall <count> <seed>  add <count> entries, then stop between write and rename
 import { randomUUID } from 'node:crypto';
 import { HistoryStore } from '../../../src/history/historyStore';
@@ -31,17 +31,18 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-function entryFor(id: string, step: number) {
+function entryFor(id: string, step: number, writer = 'solo') {
   return {
     id,
     endpoint: 'fal-ai/fast-animatediff/turbo/text-to-video',
-    input: { prompt: `crash test ${id.slice(0, 8)} `.repeat(8), num_frames: 16, step },
+    input: { prompt: `crash test ${id.slice(0, 8)} `.repeat(8), num_frames: 16, step, writer },
     source: { kind: 'prompt' as const },
   };
 }
 
-async function churn(store: HistoryStore, random: () => number): Promise<never> {
-  const live = new Set(store.list().map((entry) => entry.id));
+/** Changes only entries of its own `writer`, like a window following its own jobs. */
+async function churn(store: HistoryStore, random: () => number, writer: string): Promise<never> {
+  const live = new Set(store.list().filter((entry) => entry.input.writer === writer).map((entry) => entry.id));
   const steps = new Map(store.list().map((entry) => [entry.id, Number(entry.input.step ?? 0)]));
   const pick = (): string | undefined => {
     const ids = [...live];
@@ -52,7 +53,7 @@ async function churn(store: HistoryStore, random: () => number): Promise<never> 
     const id = randomUUID();
     report({ op: 'adding', id });
     steps.set(id, 0);
-    await store.add(entryFor(id, 0));
+    await store.add(entryFor(id, 0, writer));
     live.add(id);
     report({ op: 'added', id, step: 0 });
   }
@@ -65,7 +66,7 @@ async function churn(store: HistoryStore, random: () => number): Promise<never> 
       status,
       requestId: `req-${id}`,
       queuePosition: status === 'queued' ? step : undefined,
-      input: { ...entryFor(id, step).input },
+      input: { ...entryFor(id, step, writer).input },
       logs: [`step ${step}`],
     });
     if (updated) {
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   if (mode === 'churn') {
     const { store, recovery } = await HistoryStore.open(folder);
     report({ op: 'ready', entries: store.list().length, recovered: recovery !== undefined });
-    await churn(store, seededRandom(Number(rest[0])));
+    await churn(store, seededRandom(Number(rest[0])), rest[1] ?? 'solo');
   } else if (mode === 'stall') {
     const count = Number(rest[0]);
     let commits = 0;

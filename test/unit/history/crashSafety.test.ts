@@ -89,7 +89,11 @@ describe('history index crash safety', function () {
   this.timeout(180_000);
   const temp = useTempFolder();
 
-  it('never loses or corrupts a durably reported entry when the writer is killed at random moments (30 kills)', async () => {
+  /**
+   * Runs `writers` child processes writing to the store at once, SIGKILLs them all `runs` times, and after each
+   * kill checks the index the children left: valid, holding every change they reported durable.
+   */
+  async function killRepeatedly(writers: number, runs: number): Promise<void> {
     const seed = Number(process.env.HISTORY_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
     const context = `(seed ${seed}; rerun with HISTORY_CRASH_SEED=${seed})`;
@@ -99,25 +103,29 @@ describe('history index crash safety', function () {
     const mayBeGone = new Set<string>();
     /** Deletion reported durable. */
     const mustBeGone = new Set<string>();
-    /** Every id the child ever announced: nothing else may appear in the index. */
+    /** Every id a child ever announced: nothing else may appear in the index. */
     const announced = new Set<string>();
     let killsWithLeftoverTemp = 0;
 
-    for (let run = 0; run < 30; run++) {
-      const child = new WritingChild([temp.path, 'churn', String(Math.floor(random() * 2 ** 31))]);
-      await child.until(() => child.reports.some((report) => report.op === 'ready'), 'it was ready');
-      const ready = child.reports.find((report) => report.op === 'ready');
-      assert.ok(ready?.op === 'ready' && !ready.recovered, `run ${run}: the child found a corrupt index ${context}`);
-      const durableReports = () => child.reports.filter((report) => report.op === 'added' || report.op === 'updated' || report.op === 'deleted').length;
-      const killAfter = 1 + Math.floor(random() * 40);
-      await child.until(() => durableReports() >= killAfter, `${killAfter} durable changes`);
-      // Half the kills land right after a report, half the moment a new index is being written.
-      if (run % 2 === 1) {
-        await child.nextIndexWrite(temp.path);
+    for (let run = 0; run < runs; run++) {
+      const children = Array.from({ length: writers }, (_, writer) =>
+        new WritingChild([temp.path, 'churn', String(Math.floor(random() * 2 ** 31)), `writer ${writer}`]));
+      for (const child of children) {
+        await child.until(() => child.reports.some((report) => report.op === 'ready'), 'it was ready');
+        const ready = child.reports.find((report) => report.op === 'ready');
+        assert.ok(ready?.op === 'ready' && !ready.recovered, `run ${run}: a child found a corrupt index ${context}`);
       }
-      await child.kill();
+      const durableReports = (child: WritingChild) =>
+        child.reports.filter((report) => report.op === 'added' || report.op === 'updated' || report.op === 'deleted').length;
+      const killAfter = 1 + Math.floor(random() * 40);
+      await children[0].until(() => durableReports(children[0]) >= killAfter, `${killAfter} durable changes`);
+      // Half the kills land right after a report, half the moment the index is being written.
+      if (run % 2 === 1) {
+        await children[0].nextIndexWrite(temp.path);
+      }
+      await Promise.all(children.map((child) => child.kill()));
 
-      for (const report of child.reports) {
+      for (const report of children.flatMap((child) => child.reports)) {
         switch (report.op) {
           case 'adding':
             announced.add(report.id);
@@ -138,7 +146,7 @@ describe('history index crash safety', function () {
         }
       }
 
-      // The index as the killed process left it, before anything repairs it.
+      // The index as the killed processes left it, before anything repairs it.
       const parsed = parseIndexText(readFileSync(path.join(temp.path, INDEX_FILE), 'utf8'));
       assert.equal(parsed.problem, undefined, `run ${run}: the index is damaged ${context}`);
       const onDisk = new Map(parsed.entries.map((entry) => [entry.id, entry]));
@@ -166,8 +174,16 @@ describe('history index crash safety', function () {
     assert.ok(mustHave.size > 0);
     // Not asserted (timing decides), but shows whether kills landed mid-write.
     if (process.env.HISTORY_CRASH_VERBOSE) {
-      console.log(`kills that left a temp index: ${killsWithLeftoverTemp}/30, entries: ${mustHave.size} ${context}`);
+      console.log(`kills that left a temp index: ${killsWithLeftoverTemp}/${runs}, entries: ${mustHave.size} ${context}`);
     }
+  }
+
+  it('never loses or corrupts a durably reported entry when the writer is killed at random moments (30 kills)', async () => {
+    await killRepeatedly(1, 30);
+  });
+
+  it('never loses an entry when two windows write at once and both are killed (10 kills)', async () => {
+    await killRepeatedly(2, 10);
   });
 
   it('keeps the previous index when killed between writing the temp file and the rename', async () => {

@@ -294,6 +294,16 @@ describe('history store', () => {
       assert.deepEqual(changes, [{ kind: 'synced', ids: [kept.id, removed.id] }]);
     });
 
+    it('does not resurrect an entry another window deleted when updating it late', async () => {
+      const first = await openStore();
+      const entry = await first.add(newEntry('running elsewhere', { status: 'running', requestId: 'r' }));
+      const second = await openStore();
+      await second.delete(entry.id);
+      await first.update(entry.id, { status: 'done' });
+      assert.equal(first.get(entry.id), undefined);
+      assert.deepEqual((await openStore()).list(), []);
+    });
+
     it('does not resurrect an entry another window deleted when writing its own changes', async () => {
       const first = await openStore();
       const doomed = await first.add(newEntry('doomed'));
