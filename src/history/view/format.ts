@@ -1,0 +1,223 @@
+import type { HistoryEntry } from '../entry';
+import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../params/modelSchema';
+
+/*
+ * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
+ */
+
+export const LABEL_LENGTH = 60;
+
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function shorten(text: string, max: number): string {
+  const line = oneLine(text);
+  return line.length <= max ? line : `${line.slice(0, max - 1).trimEnd()}…`;
+}
+
+export function promptOf(entry: HistoryEntry): string {
+  const prompt = entry.input.prompt;
+  return typeof prompt === 'string' ? prompt : '';
+}
+
+/** The item's label: the prompt on one line, shortened. */
+export function entryLabel(entry: HistoryEntry): string {
+  return shorten(promptOf(entry), LABEL_LENGTH) || '(no prompt)';
+}
+
+/** The seed fal used, else the one the request asked for. */
+export function seedOf(entry: HistoryEntry): number | undefined {
+  if (entry.seed !== undefined) {
+    return entry.seed;
+  }
+  return typeof entry.input.seed === 'number' ? entry.input.seed : undefined;
+}
+
+export function sizeOf(entry: HistoryEntry): { width: number; height: number } | undefined {
+  const size = entry.input.video_size;
+  if (typeof size === 'string' && size in VIDEO_SIZE_PIXELS) {
+    return VIDEO_SIZE_PIXELS[size as VideoSizeName];
+  }
+  if (typeof size === 'object' && size !== null) {
+    const { width, height } = size as Record<string, unknown>;
+    if (typeof width === 'number' && typeof height === 'number') {
+      return { width, height };
+    }
+  }
+  // fal's default for AnimateDiff when the request does not say.
+  return size === undefined ? VIDEO_SIZE_PIXELS.square : undefined;
+}
+
+/** `queued #2`, `running`, `done`, … (queue positions are fal's, counted from 0 = next). */
+export function statusText(entry: HistoryEntry): string {
+  switch (entry.status) {
+    case 'submitting':
+      return 'submitting';
+    case 'queued':
+      return entry.queuePosition !== undefined ? `queued #${entry.queuePosition + 1}` : 'queued';
+    case 'running':
+      return 'running';
+    case 'done':
+      return 'done';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+  }
+}
+
+/** How long the job took (or has taken so far, while it runs); undefined when not known. */
+export function durationMs(entry: HistoryEntry, now: number): number | undefined {
+  if (entry.status === 'submitting' || entry.status === 'queued' || entry.status === 'running') {
+    return Math.max(0, now - entry.createdAt);
+  }
+  if (entry.timings.totalMs !== undefined) {
+    return entry.timings.totalMs;
+  }
+  return entry.timings.completedAt !== undefined ? Math.max(0, entry.timings.completedAt - entry.createdAt) : undefined;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 10) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  if (seconds < 60) {
+    return `${Math.round(seconds)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+/** `just now`, `5 min ago`, `3 h ago`, `yesterday`, `4 days ago`, then the date. */
+export function formatRelativeTime(time: number, now: number, locale?: string): string {
+  const seconds = Math.max(0, Math.round((now - time) / 1000));
+  if (seconds < 45) {
+    return 'just now';
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ago`;
+  }
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) {
+    return `${hours} h ago`;
+  }
+  const days = Math.round(hours / 24);
+  if (days === 1) {
+    return 'yesterday';
+  }
+  if (days < 7) {
+    return `${days} days ago`;
+  }
+  return new Date(time).toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  if (bytes < 1024 * 1024) {
+    return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  }
+  if (bytes < 1024 * 1024 * 1024) {
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
+}
+
+/** The item's description: status · seed · size · when · how long. */
+export function entryDescription(entry: HistoryEntry, now: number, locale?: string): string {
+  const parts = [statusText(entry)];
+  const seed = seedOf(entry);
+  if (seed !== undefined) {
+    parts.push(`seed ${seed}`);
+  }
+  const size = sizeOf(entry);
+  if (size) {
+    parts.push(`${size.width}×${size.height}`);
+  }
+  parts.push(formatRelativeTime(entry.createdAt, now, locale));
+  const duration = durationMs(entry, now);
+  if (duration !== undefined) {
+    parts.push(formatDuration(duration));
+  }
+  return parts.join(' · ');
+}
+
+/** Whether the entry matches every word of the filter (prompt, negative prompt, seed, status, error, request id, file). */
+export function matchesFilter(entry: HistoryEntry, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter((word) => word !== '');
+  if (words.length === 0) {
+    return true;
+  }
+  const negative = entry.input.negative_prompt;
+  const haystack = [
+    promptOf(entry),
+    typeof negative === 'string' ? negative : '',
+    String(seedOf(entry) ?? ''),
+    statusText(entry),
+    entry.error?.message ?? '',
+    entry.requestId ?? '',
+    entry.source.file ?? '',
+    entry.endpoint,
+  ].join('\n').toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}
+
+/** Where the prompt came from, for people. */
+export function sourceText(entry: HistoryEntry): string {
+  const file = entry.source.file ? decodeURIComponent(entry.source.file.replace(/^.*\//, '')) : undefined;
+  switch (entry.source.kind) {
+    case 'selection':
+      return file ? `selection in ${file}` : 'editor selection';
+    case 'prompt':
+      return 'prompt box';
+    case 'file':
+      return file ? `parameter file ${file}` : 'parameter file';
+    case 'rerun':
+      return 're-run';
+  }
+}
+
+/** The read-only log document of one job: what was sent, what happened, and fal's last log lines. */
+export function logDocumentText(entry: HistoryEntry, localVideoPath: string | undefined): string {
+  const lines: string[] = [];
+  lines.push(`AnimateDiff generation ${entry.id}`);
+  lines.push(`Prompt:      ${oneLine(promptOf(entry))}`);
+  lines.push(`Status:      ${statusText(entry)}`);
+  if (entry.error) {
+    lines.push(`Error:       ${entry.error.message} (${entry.error.kind})`);
+  }
+  lines.push(`Endpoint:    ${entry.endpoint}`);
+  lines.push(`Request id:  ${entry.requestId ?? '(fal had not accepted it)'}`);
+  lines.push(`Created:     ${new Date(entry.createdAt).toISOString()}`);
+  if (entry.timings.completedAt !== undefined) {
+    lines.push(`Completed:   ${new Date(entry.timings.completedAt).toISOString()}`);
+  }
+  if (entry.timings.totalMs !== undefined) {
+    lines.push(`Took:        ${formatDuration(entry.timings.totalMs)}${entry.timings.inferenceSeconds !== undefined ? ` (inference ${entry.timings.inferenceSeconds.toFixed(2)} s)` : ''}`);
+  }
+  const seed = seedOf(entry);
+  if (seed !== undefined) {
+    lines.push(`Seed:        ${seed}`);
+  }
+  if (localVideoPath) {
+    lines.push(`Local copy:  ${localVideoPath}${entry.video ? ` (${formatBytes(entry.video.bytes)})` : ''}`);
+  } else if (entry.videoPruned) {
+    lines.push('Local copy:  deleted to stay within the history limits');
+  }
+  if (entry.remoteVideoUrl) {
+    lines.push(`fal's video: ${entry.remoteVideoUrl}`);
+  }
+  lines.push('');
+  lines.push('Request as sent:');
+  lines.push(JSON.stringify(entry.input, null, 2));
+  lines.push('');
+  const logs = entry.logs ?? [];
+  lines.push(logs.length > 0 ? `fal log (last ${logs.length} lines):` : 'fal log: no lines yet.');
+  lines.push(...logs);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,283 @@
+import * as vscode from 'vscode';
+import { HistoryStore, type HistoryChange, type IndexRecovery } from '../historyStore';
+import type { Command } from '../../commands/commandManager';
+import type { GenerationRecord, GenerationService } from '../../generation/generationService';
+import { toGenerationView, type ResultActions } from '../../generation/resultActions';
+import type { VideoPanelManager } from '../../panel/videoPanel';
+import type { Interaction } from '../../ui/interaction';
+import { Disposable } from '../../util/dispose';
+import { createHistoryCommands } from './commands';
+import { HISTORY_VIEW_ID } from './ids';
+import { HistoryJournal } from './journal';
+import { HistoryLogDocuments } from './logDocuments';
+import { HistoryLookup } from './lookup';
+import { HistoryPruner } from './pruning';
+import { recordOf } from './records';
+import { ResumeManager, type ResumeReport } from './resume';
+import { RunningJobsStatus } from './runningJobs';
+import { historyFolder } from './shim';
+import { HistoryTree } from './tree';
+
+export interface HistoryFeatureOptions {
+  globalStorageUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  interaction: Interaction;
+}
+
+/** What the history needs of the rest of the core, once that exists (the service needs the journal first). */
+export interface HistoryConnections {
+  service: GenerationService;
+  panels: VideoPanelManager;
+  actions: ResultActions;
+  saveParameters(record: GenerationRecord, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
+}
+
+/** What the integration suite looks at and drives. */
+export interface HistoryTestHooks {
+  /** The history folder (index.json, videos/). */
+  readonly folder: string;
+  ready(): Promise<HistoryStore | undefined>;
+  readonly tree: HistoryTree;
+  readonly lookup: HistoryLookup;
+  readonly statusBar: vscode.StatusBarItem | undefined;
+  /** What a window start does: claim the jobs no live window follows and resume them. */
+  resumeUnfinished(): Promise<ResumeReport>;
+  /** Reads the history from disk again as a window start does (a corrupt index is set aside and reported). */
+  reopen(): Promise<IndexRecovery | undefined>;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The generation history in VS Code: the journal that records every job, the local copies the panel plays, the
+ * History view and its commands, the running-jobs status bar item, and resuming jobs after a reload.
+ */
+export class HistoryFeature extends Disposable {
+  readonly journal: HistoryJournal;
+  readonly lookup: HistoryLookup;
+  readonly tree: HistoryTree;
+  readonly folder: vscode.Uri;
+  private readonly logs: HistoryLogDocuments;
+  private readonly pruner: HistoryPruner;
+  private store: HistoryStore | undefined;
+  private opening: Promise<HistoryStore | undefined>;
+  private storeSubscriptions: vscode.Disposable[] = [];
+  private connections: HistoryConnections | undefined;
+  private resume: ResumeManager | undefined;
+  private runningJobs: RunningJobsStatus | undefined;
+  private writeProblemReported = false;
+
+  constructor(private readonly options: HistoryFeatureOptions) {
+    super();
+    this.folder = historyFolder(options.globalStorageUri);
+    this.pruner = new HistoryPruner({
+      store: () => this.ready(),
+      interaction: options.interaction,
+      log: options.log,
+      protectedIds: () => this.connections?.panels.shownGenerationIds ?? [],
+    });
+    this.journal = this._register(new HistoryJournal({
+      store: () => this.ready(),
+      log: options.log,
+      pruner: this.pruner,
+      onWriteProblem: (error) => this.reportWriteProblem(error),
+    }));
+    this.lookup = new HistoryLookup(() => this.store, () => this.ready());
+    this.logs = this._register(new HistoryLogDocuments(() => this.store));
+    this.tree = this._register(new HistoryTree({
+      current: () => this.store,
+      ready: () => this.ready(),
+      hasVideo: (entry) => recordOf(entry) !== undefined,
+    }));
+    this._register({ dispose: () => this.closeStore() });
+    this.opening = this.open();
+  }
+
+  /** The opened history; undefined when it could not be opened (generations still work, unrecorded). */
+  ready(): Promise<HistoryStore | undefined> {
+    return this.opening;
+  }
+
+  /** Second step of construction: commands, status bar, pruning on settings changes, resuming interrupted jobs. */
+  connect(connections: HistoryConnections): Command[] {
+    this.connections = connections;
+    const { service } = connections;
+    const { interaction } = this.options;
+    this.runningJobs = this._register(new RunningJobsStatus({ service, interaction, reveal: (id) => this.revealInHistory(id) }));
+    this.resume = this._register(new ResumeManager({
+      store: () => this.ready(),
+      service,
+      interaction,
+      log: this.options.log,
+      present: (record) => this.present(record),
+      openLog: async (id) => {
+        await vscode.commands.executeCommand('animateDiff.history.openLog', id);
+      },
+      rerun: (id) => Promise.resolve(vscode.commands.executeCommand('animateDiff.history.rerun', id)),
+      revealInHistory: (id) => this.revealInHistory(id),
+    }));
+    this._register(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('animateDiff.history')) {
+        void this.pruner.prune();
+      }
+    }));
+    this._register(vscode.window.onDidChangeWindowState((state) => {
+      if (state.focused) {
+        // Other windows share the history: show what they did meanwhile.
+        void this.store?.refresh().catch(() => undefined);
+      }
+    }));
+    void this.opening.then((store) => this.startResuming(store));
+    return createHistoryCommands({
+      current: () => this.store,
+      service,
+      panels: connections.panels,
+      actions: connections.actions,
+      lookup: this.lookup,
+      tree: this.tree,
+      logs: this.logs,
+      runningJobs: this.runningJobs,
+      interaction,
+      saveParameters: connections.saveParameters,
+    });
+  }
+
+  /** Shows a finished generation in the video panel, from its local copy when there is one. */
+  present(record: GenerationRecord): void {
+    this.lookup.remember(record);
+    this.connections?.panels.showGeneration(toGenerationView(record), this.lookup.videoUri(record), { preserveFocus: true });
+  }
+
+  async revealInHistory(id: string): Promise<void> {
+    await vscode.commands.executeCommand(`${HISTORY_VIEW_ID}.focus`);
+    await this.tree.reveal(id);
+  }
+
+  get testHooks(): HistoryTestHooks {
+    return {
+      folder: this.folder.fsPath,
+      ready: () => this.ready(),
+      tree: this.tree,
+      lookup: this.lookup,
+      statusBar: this.runningJobs?.item,
+      resumeUnfinished: () => this.resume?.resumeUnfinished() ?? Promise.resolve({ resumed: [], interrupted: [], outcomes: Promise.resolve([]) }),
+      reopen: async () => {
+        await this.store?.flush().catch(() => undefined);
+        this.closeStore();
+        let recovery: IndexRecovery | undefined;
+        this.opening = this.open((found) => {
+          recovery = found;
+        });
+        await this.startResuming(await this.opening, false);
+        return recovery;
+      },
+    };
+  }
+
+  private async startResuming(store: HistoryStore | undefined, resumeNow = true): Promise<void> {
+    if (!store || !this.resume || this.isDisposed) {
+      return;
+    }
+    this.resume.watchOtherWindows(store);
+    if (resumeNow) {
+      await this.resume.resumeUnfinished().catch((error: unknown) => {
+        this.options.log.error(`Could not pick up the generations that were running before the reload: ${messageOf(error)}`);
+      });
+    }
+  }
+
+  private async open(onRecovery?: (recovery: IndexRecovery) => void): Promise<HistoryStore | undefined> {
+    const { log, interaction } = this.options;
+    if (this.folder.scheme !== 'file') {
+      log.warn(`The generation history needs a local folder; the extension's storage is ${this.folder.toString()}. Generations are not kept.`);
+      return undefined;
+    }
+    try {
+      const { store, recovery } = await HistoryStore.open(this.folder.fsPath);
+      if (this.isDisposed) {
+        store.dispose();
+        return undefined;
+      }
+      this.store = store;
+      this.storeSubscriptions = [
+        store.onDidChange((change) => this.onStoreChange(change)),
+        store.onDidFailToWrite((error) => this.reportWriteProblem(error)),
+      ];
+      log.info(`Generation history: ${store.list().length} entries in ${this.folder.fsPath}`);
+      this.tree.refresh('all');
+      if (recovery) {
+        onRecovery?.(recovery);
+        this.reportRecovery(recovery);
+      }
+      return store;
+    } catch (error) {
+      log.error(`Could not open the generation history in ${this.folder.fsPath}: ${messageOf(error)}`);
+      void interaction.error(`Could not open the AnimateDiff history (${messageOf(error)}). Generations still work, but they are not kept.`, 'Show Log')
+        .then((choice) => {
+          if (choice === 'Show Log') {
+            log.show(true);
+          }
+        });
+      return undefined;
+    }
+  }
+
+  private closeStore(): void {
+    for (const subscription of this.storeSubscriptions.splice(0)) {
+      subscription.dispose();
+    }
+    this.store?.dispose();
+    this.store = undefined;
+  }
+
+  private onStoreChange(change: HistoryChange): void {
+    switch (change.kind) {
+      case 'updated':
+        this.tree.refresh([change.entry.id]);
+        this.logs.entriesChanged([change.entry.id]);
+        return;
+      case 'added':
+      case 'deleted':
+      case 'synced':
+        this.tree.refresh('all');
+        this.logs.entriesChanged('all');
+        return;
+      case 'recovered':
+        this.tree.refresh('all');
+        this.reportRecovery(change.recovery);
+        return;
+    }
+  }
+
+  private reportRecovery(recovery: IndexRecovery): void {
+    const { log, interaction } = this.options;
+    log.warn(`${recovery.message} (${recovery.movedTo})`);
+    // Revealing in the OS file manager only works where VS Code runs on this machine; elsewhere open the file.
+    const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
+    const action = local ? 'Reveal Moved File' : 'Open Moved File';
+    void interaction.warning(recovery.message, {}, action).then(async (choice) => {
+      if (choice !== action) {
+        return;
+      }
+      const moved = vscode.Uri.file(recovery.movedTo);
+      if (local) {
+        await vscode.commands.executeCommand('revealFileInOS', moved);
+      } else {
+        await vscode.window.showTextDocument(moved, { preview: true });
+      }
+    });
+  }
+
+  private reportWriteProblem(error: unknown): void {
+    this.options.log.error(`Could not save the generation history: ${messageOf(error)}`);
+    if (!this.writeProblemReported) {
+      this.writeProblemReported = true;
+      void this.options.interaction.warning(
+        `Could not save the AnimateDiff history (${messageOf(error)}). Generations still work; the history tries again with the next change.`,
+        {},
+      );
+    }
+  }
+}

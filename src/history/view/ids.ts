@@ -1,0 +1,32 @@
+/** Ids the manifest, the activation shim and the core share. No imports: the shim loads this at activation. */
+
+export const HISTORY_VIEW_ID = 'animateDiff.history';
+/** Under the extension's global storage. */
+export const HISTORY_FOLDER_NAME = 'history';
+export const HISTORY_INDEX_FILE_NAME = 'index.json';
+/** Read-only documents with one job's parameters, outcome and fal log lines. */
+export const HISTORY_LOG_SCHEME = 'animatediff-history-log';
+
+export const HISTORY_CONTEXT = {
+  /** True while the History view shows a text filter. */
+  filtered: 'animateDiff.history.filtered',
+} as const;
+
+export const HISTORY_COMMANDS = {
+  open: 'animateDiff.history.open',
+  rerun: 'animateDiff.history.rerun',
+  rerunWithNewSeed: 'animateDiff.history.rerunWithNewSeed',
+  saveVideo: 'animateDiff.history.saveVideo',
+  saveParameters: 'animateDiff.history.saveParameters',
+  copyPrompt: 'animateDiff.history.copyPrompt',
+  openLog: 'animateDiff.history.openLog',
+  cancel: 'animateDiff.history.cancel',
+  delete: 'animateDiff.history.delete',
+  filter: 'animateDiff.history.filter',
+  clearFilter: 'animateDiff.history.clearFilter',
+  clear: 'animateDiff.history.clear',
+  showRunningJobs: 'animateDiff.showRunningJobs',
+} as const;
+
+/** `contextValue` of a history item: `animateDiffHistory.<status>` plus `.video` when it can be played or saved. */
+export const HISTORY_ITEM_CONTEXT_PREFIX = 'animateDiffHistory';

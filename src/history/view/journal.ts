@@ -1,0 +1,199 @@
+import type * as vscode from 'vscode';
+import { isUnfinished, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../entry';
+import type { HistoryStore } from '../historyStore';
+import type { GenerationJournal, GenerationOutcome, GenerationRecord, RunningJob } from '../../generation/generationService';
+import type { HistoryPruner } from './pruning';
+
+/** How long the local copy of a finished video may take to download before the panel plays fal's URL instead. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+/** fal log lines are written in small batches, not one index write per line. */
+const LOG_FLUSH_DELAY_MS = 400;
+
+export interface JournalDeps {
+  /** The opened store; undefined when it could not be opened (generations still work, unrecorded). */
+  store(): Promise<HistoryStore | undefined>;
+  log: vscode.LogOutputChannel;
+  pruner: HistoryPruner;
+  /** A write of the history failed. */
+  onWriteProblem(error: unknown): void;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Keeps every job in the history from the moment it starts: its request, fal's request id as soon as fal accepts
+ * it, queue position and state, log lines, and the outcome. A finished video is downloaded into the history
+ * (streamed to disk) before the service shows it; an entry becomes `done` only once that is settled, so a window
+ * reload during the download resumes the job and fetches the video again.
+ */
+export class HistoryJournal implements GenerationJournal, vscode.Disposable {
+  private readonly resumedIds = new Set<string>();
+  private readonly pendingLogs = new Map<string, string[]>();
+  private logTimer: NodeJS.Timeout | undefined;
+  private readonly disposal = new AbortController();
+
+  constructor(private readonly deps: JournalDeps) {}
+
+  async started(job: RunningJob, resumed: boolean): Promise<void> {
+    const store = await this.deps.store();
+    if (!store) {
+      return;
+    }
+    try {
+      if (resumed) {
+        this.resumedIds.add(job.id);
+        await store.update(job.id, { ownerPid: process.pid, error: undefined });
+        return;
+      }
+      await store.add({
+        id: job.id,
+        createdAt: job.startedAt,
+        status: 'submitting',
+        endpoint: job.endpoint,
+        input: job.request.input,
+        source: { kind: job.request.source.kind, ...(job.request.source.file ? { file: job.request.source.file } : {}) },
+        timings: { submittedAt: job.startedAt },
+      });
+    } catch (error) {
+      this.deps.onWriteProblem(error);
+    }
+  }
+
+  updated(job: RunningJob): void {
+    void this.deps.store().then((store) => {
+      const entry = store?.get(job.id);
+      if (!store || !entry || !isUnfinished(entry)) {
+        return;
+      }
+      const patch: HistoryEntryPatch = {};
+      if (entry.status !== job.state) {
+        patch.status = job.state;
+      }
+      const position = job.state === 'queued' ? job.queuePosition : undefined;
+      if (entry.queuePosition !== position) {
+        patch.queuePosition = position;
+      }
+      if (job.requestId !== undefined && entry.requestId !== job.requestId) {
+        patch.requestId = job.requestId;
+      }
+      if (job.state === 'running' && entry.timings.startedAt === undefined) {
+        patch.timings = { ...entry.timings, startedAt: Date.now() };
+      }
+      if (Object.keys(patch).length > 0) {
+        store.update(job.id, patch).catch((error: unknown) => this.deps.onWriteProblem(error));
+      }
+    });
+  }
+
+  logged(job: RunningJob, line: string): void {
+    const lines = this.pendingLogs.get(job.id) ?? [];
+    lines.push(line);
+    this.pendingLogs.set(job.id, lines);
+    this.logTimer ??= setTimeout(() => {
+      this.logTimer = undefined;
+      void this.flushLogs();
+    }, LOG_FLUSH_DELAY_MS);
+  }
+
+  async finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void> {
+    const resumed = this.resumedIds.delete(job.id);
+    await this.flushLogs(job.id);
+    const store = await this.deps.store();
+    const entry = store?.get(job.id);
+    if (!store || !entry) {
+      return; // not recorded, or deleted from the history while it ran
+    }
+    const timings = { ...entry.timings, completedAt: Date.now() };
+    try {
+      switch (outcome.kind) {
+        case 'done':
+          await this.keepResult(store, job, outcome.record, timings);
+          return;
+        case 'failed': {
+          const failure = outcome.failure;
+          const requestId = failure.details.requestId ?? job.requestId;
+          const error: HistoryError = resumed && failure.kind === 'notFound'
+            ? { kind: 'lost', message: `fal no longer knows this job (request ${requestId ?? 'unknown'}), so it could not be picked up again after the reload. Re-run it to generate the video.` }
+            : { kind: failure.kind, message: failure.message };
+          await store.update(job.id, { status: 'failed', error, requestId, queuePosition: undefined, ownerPid: undefined, timings });
+          return;
+        }
+        case 'cancelled':
+          await store.update(job.id, { status: 'cancelled', queuePosition: undefined, ownerPid: undefined, timings });
+          return;
+      }
+    } catch (error) {
+      this.deps.onWriteProblem(error);
+    }
+  }
+
+  dispose(): void {
+    this.disposal.abort();
+    if (this.logTimer) {
+      clearTimeout(this.logTimer);
+      this.logTimer = undefined;
+    }
+    void this.flushLogs();
+  }
+
+  private async keepResult(
+    store: HistoryStore,
+    job: RunningJob,
+    record: GenerationRecord,
+    timings: HistoryTimings,
+  ): Promise<void> {
+    const finishedTimings = { ...timings, totalMs: record.totalMs, ...(record.inferenceSeconds !== null ? { inferenceSeconds: record.inferenceSeconds } : {}) };
+    // Still unfinished (and owned): should the window close during the download, the next one resumes the job.
+    await store.update(job.id, {
+      requestId: record.requestId,
+      seed: record.seed ?? undefined,
+      remoteVideoUrl: record.videoUrl,
+      queuePosition: undefined,
+      timings: finishedTimings,
+    });
+    let downloadError: HistoryError | undefined;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
+    const onDispose = () => timeout.abort();
+    this.disposal.signal.addEventListener('abort', onDispose, { once: true });
+    try {
+      const saved = await store.saveVideo(job.id, record.videoUrl, { signal: timeout.signal });
+      if (saved?.video) {
+        this.deps.log.info(`[${record.requestId}] kept a local copy of the video (${saved.video.bytes} bytes) in the history`);
+      }
+    } catch (error) {
+      if (this.disposal.signal.aborted) {
+        return; // the window is closing: the next one resumes the job and downloads the video
+      }
+      const reason = timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error);
+      downloadError = { kind: 'download', message: `No local copy: ${reason}. The panel plays fal's URL, which expires after a while.` };
+      this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${reason}`);
+    } finally {
+      clearTimeout(timer);
+      this.disposal.signal.removeEventListener('abort', onDispose);
+    }
+    await store.update(job.id, { status: 'done', ownerPid: undefined, error: downloadError });
+    if (!downloadError) {
+      await this.deps.pruner.prune([job.id]);
+    }
+  }
+
+  private async flushLogs(onlyId?: string): Promise<void> {
+    const ids = onlyId !== undefined ? [onlyId] : [...this.pendingLogs.keys()];
+    const store = await this.deps.store();
+    await Promise.all(ids.map(async (id) => {
+      const lines = this.pendingLogs.get(id);
+      this.pendingLogs.delete(id);
+      if (!store || !lines || lines.length === 0) {
+        return;
+      }
+      try {
+        await store.appendLogs(id, lines);
+      } catch (error) {
+        this.deps.onWriteProblem(error);
+      }
+    }));
+  }
+}

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { HistoryStore } from '../historyStore';
+import type { PruneLimits, PruneResult } from '../prune';
+import type { Interaction } from '../../ui/interaction';
+import { formatBytes } from './format';
+
+export const HISTORY_SETTINGS = {
+  maxVideos: 'history.maxVideos',
+  maxVideoMegabytes: 'history.maxVideoMegabytes',
+} as const;
+
+const MEGABYTE = 1024 * 1024;
+
+export interface HistoryLimits {
+  limits: PruneLimits;
+  /** For the user: e.g. `200 videos and 1024 MB`; empty when there is no limit. */
+  description: string;
+  /** Settings that were invalid and ignored (each a sentence). */
+  problems: string[];
+}
+
+/** Reads `animateDiff.history.maxVideos` and `.maxVideoMegabytes` (0 = no limit); invalid values are ignored and named. */
+export function readHistoryLimits(read: (name: string) => unknown): HistoryLimits {
+  const problems: string[] = [];
+  const count = (name: string, whole: boolean): number | undefined => {
+    const value = read(name);
+    if (value === undefined || value === null || value === 0) {
+      return undefined;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
+      problems.push(`animateDiff.${name} must be ${whole ? 'a whole number' : 'a number'} of 0 or more (0 = no limit), but it is ${JSON.stringify(value)}; it is ignored.`);
+      return undefined;
+    }
+    return value;
+  };
+  const maxVideos = count(HISTORY_SETTINGS.maxVideos, true);
+  const maxMegabytes = count(HISTORY_SETTINGS.maxVideoMegabytes, false);
+  const parts = [
+    ...(maxVideos !== undefined ? [`${maxVideos} ${maxVideos === 1 ? 'video' : 'videos'}`] : []),
+    ...(maxMegabytes !== undefined ? [`${maxMegabytes} MB`] : []),
+  ];
+  return {
+    limits: { maxVideos, maxTotalBytes: maxMegabytes !== undefined ? maxMegabytes * MEGABYTE : undefined },
+    description: parts.join(' and '),
+    problems,
+  };
+}
+
+export interface PrunerDeps {
+  store(): Promise<HistoryStore | undefined>;
+  interaction: Interaction;
+  log: vscode.LogOutputChannel;
+  /** Generations whose local video must stay whatever the limits (e.g. what the video panel shows). */
+  protectedIds(): Iterable<string>;
+}
+
+/** Keeps the local videos within the settings' limits: the oldest go first, entries stay; says so once per prune. */
+export class HistoryPruner {
+  private chain: Promise<unknown> = Promise.resolve();
+  private reportedProblems = '';
+
+  constructor(private readonly deps: PrunerDeps) {}
+
+  /** Prunes now (after any prune already running); resolves with what was deleted, or undefined when nothing was. */
+  prune(alsoProtect: readonly string[] = []): Promise<PruneResult | undefined> {
+    const run = this.chain.then(() => this.pruneNow(alsoProtect));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pruneNow(alsoProtect: readonly string[]): Promise<PruneResult | undefined> {
+    const store = await this.deps.store();
+    if (!store) {
+      return undefined;
+    }
+    const { limits, description, problems } = readHistoryLimits((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+    const problemText = problems.join(' ');
+    if (problemText && problemText !== this.reportedProblems) {
+      this.deps.log.warn(problemText);
+      void this.deps.interaction.warning(problemText, {});
+    }
+    this.reportedProblems = problemText;
+    if (limits.maxVideos === undefined && limits.maxTotalBytes === undefined) {
+      return undefined;
+    }
+    let result: PruneResult;
+    try {
+      result = await store.prune(limits, { protect: [...alsoProtect, ...this.deps.protectedIds()] });
+    } catch (error) {
+      this.deps.log.error(`Could not delete old history videos: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    if (result.pruned.length === 0) {
+      return undefined;
+    }
+    const count = result.pruned.length;
+    const what = count === 1 ? 'the local copy of the oldest video' : `the local copies of the ${count} oldest videos`;
+    const message = `Deleted ${what} (${formatBytes(result.freedBytes)}) to keep the AnimateDiff history within ${description}. `
+      + `${count === 1 ? 'Its prompt and parameters stay' : 'Their prompts and parameters stay'} in the history; Re-run makes a video again.`;
+    this.deps.log.info(`${message} Deleted: ${result.pruned.map((video) => video.file).join(', ')}`);
+    void this.deps.interaction.info(message, 'Open Settings').then((choice) => {
+      if (choice === 'Open Settings') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'animateDiff.history');
+      }
+    });
+    return result;
+  }
+}

@@ -1,0 +1,89 @@
+import type { HistoryEntry } from '../entry';
+import type { GenerationRecord, GenerationRequest, ResumableJob } from '../../generation/generationService';
+
+/** The fal imitation (sandbox) serves its videos from a loopback http origin; fal serves https from its CDN. */
+export function isSandboxVideoUrl(url: string | undefined): boolean {
+  if (!url) {
+    return false;
+  }
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'http:' || hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+function requestedSeed(entry: HistoryEntry): number | null {
+  return entry.seed ?? (typeof entry.input.seed === 'number' ? entry.input.seed : null);
+}
+
+/** A finished generation as the panel and its actions know it; undefined unless the entry is done. */
+export function recordOf(entry: HistoryEntry): GenerationRecord | undefined {
+  if (entry.status !== 'done' || entry.requestId === undefined || (entry.remoteVideoUrl === undefined && entry.video === undefined)) {
+    return undefined;
+  }
+  return {
+    id: entry.id,
+    endpoint: entry.endpoint,
+    input: { ...entry.input },
+    source: { ...entry.source },
+    requestId: entry.requestId,
+    seed: requestedSeed(entry),
+    videoUrl: entry.remoteVideoUrl ?? '',
+    contentType: entry.video?.contentType,
+    createdAt: entry.createdAt,
+    totalMs: entry.timings.totalMs ?? Number.NaN,
+    inferenceSeconds: entry.timings.inferenceSeconds ?? null,
+    sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
+  };
+}
+
+/**
+ * The entry's parameters in the shape "Save Parameters as .animate.json" takes, for any entry — a failed or
+ * cancelled job's parameters are worth keeping too. Only endpoint, input, seed and source are meaningful.
+ */
+export function parametersRecordOf(entry: HistoryEntry): GenerationRecord {
+  return recordOf(entry) ?? {
+    id: entry.id,
+    endpoint: entry.endpoint,
+    input: { ...entry.input },
+    source: { ...entry.source },
+    requestId: entry.requestId ?? '',
+    seed: requestedSeed(entry),
+    videoUrl: entry.remoteVideoUrl ?? '',
+    contentType: undefined,
+    createdAt: entry.createdAt,
+    totalMs: Number.NaN,
+    inferenceSeconds: null,
+    sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
+  };
+}
+
+/** The same request again: with the seed fal used (the same video), or without a seed (fal picks a new one). */
+export function rerunRequestOf(entry: HistoryEntry, seed: 'same' | 'new'): GenerationRequest {
+  const input: Record<string, unknown> = { ...entry.input };
+  if (seed === 'new') {
+    delete input.seed;
+  } else {
+    const used = requestedSeed(entry);
+    if (used !== null) {
+      input.seed = used;
+    }
+  }
+  return { endpoint: entry.endpoint, input, source: { kind: 'rerun', file: entry.source.file } };
+}
+
+/** What `GenerationService.resume` needs to follow an unfinished entry's fal job again. */
+export function resumableJobOf(entry: HistoryEntry): ResumableJob | undefined {
+  if (entry.requestId === undefined) {
+    return undefined;
+  }
+  return {
+    id: entry.id,
+    endpoint: entry.endpoint,
+    requestId: entry.requestId,
+    request: { endpoint: entry.endpoint, input: { ...entry.input }, source: { ...entry.source } },
+    startedAt: entry.createdAt,
+  };
+}

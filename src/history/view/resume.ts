@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import { isProcessAlive } from '../durableFs';
+import { isUnfinished, type HistoryEntry } from '../entry';
+import type { HistoryStore } from '../historyStore';
+import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
+import type { Interaction } from '../../ui/interaction';
+import { Disposable } from '../../util/dispose';
+import { entryLabel } from './format';
+import { resumableJobOf } from './records';
+
+/** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
+const OWNER_CHECK_MS = 2000;
+
+export interface ResumeReport {
+  /** Entries picked up again from fal's queue by this window. */
+  resumed: string[];
+  /** Entries the window left before fal accepted them: marked failed. */
+  interrupted: string[];
+  /** Settles when every resumed job has ended. */
+  outcomes: Promise<Array<{ id: string; outcome: GenerationOutcome }>>;
+}
+
+export interface ResumeDeps {
+  store(): Promise<HistoryStore | undefined>;
+  service: GenerationService;
+  interaction: Interaction;
+  log: vscode.LogOutputChannel;
+  /** Shows a resumed job's result in the video panel (its local copy is in the history by then). */
+  present(record: GenerationRecord): void;
+  openLog(id: string): Promise<void>;
+  rerun(id: string): Promise<unknown>;
+  revealInHistory(id: string): Promise<void>;
+}
+
+/**
+ * Picks up jobs that a reloaded or closed window left running on fal: at start, and whenever the window that
+ * followed a job goes away. Claims go through the store, so of several windows exactly one resumes each job.
+ */
+export class ResumeManager extends Disposable {
+  private timer: NodeJS.Timeout | undefined;
+  private claiming: Promise<ResumeReport> | undefined;
+
+  constructor(private readonly deps: ResumeDeps) {
+    super();
+    this._register({ dispose: () => this.stopWatching() });
+  }
+
+  /** Claims the unfinished jobs no live window follows and resumes them; resolves once they are claimed. */
+  resumeUnfinished(): Promise<ResumeReport> {
+    // One claim at a time; a second caller gets the same answer.
+    this.claiming ??= this.claimAndResume().finally(() => {
+      this.claiming = undefined;
+    });
+    return this.claiming;
+  }
+
+  /** Looks for jobs of other windows: their progress is re-read, and they are resumed once their window is gone. */
+  watchOtherWindows(store: HistoryStore): void {
+    const check = () => {
+      this.timer = undefined;
+      if (this.isDisposed) {
+        return;
+      }
+      const foreign = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== undefined && entry.ownerPid !== process.pid);
+      if (foreign.length === 0) {
+        return;
+      }
+      const orphaned = foreign.some((entry) => entry.ownerPid !== undefined && !isProcessAlive(entry.ownerPid));
+      const next = orphaned ? this.resumeUnfinished().then(() => undefined) : store.refresh();
+      void next.catch((error: unknown) => this.deps.log.warn(`Checking other windows' generations failed: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => this.schedule(check));
+    };
+    this._register(store.onDidChange(() => this.schedule(check)));
+    this.schedule(check);
+  }
+
+  private schedule(check: () => void): void {
+    if (!this.timer && !this.isDisposed) {
+      this.timer = setTimeout(check, OWNER_CHECK_MS);
+    }
+  }
+
+  private stopWatching(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private async claimAndResume(): Promise<ResumeReport> {
+    const store = await this.deps.store();
+    if (!store || this.isDisposed) {
+      return { resumed: [], interrupted: [], outcomes: Promise.resolve([]) };
+    }
+    const claimed = await store.claimUnfinished();
+    if (claimed.interrupted.length > 0) {
+      this.reportInterrupted(claimed.interrupted);
+    }
+    const outcomes = claimed.resumable.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry) }));
+    return {
+      resumed: claimed.resumable.map((entry) => entry.id),
+      interrupted: claimed.interrupted.map((entry) => entry.id),
+      outcomes: Promise.all(outcomes),
+    };
+  }
+
+  private async resume(store: HistoryStore, entry: HistoryEntry): Promise<GenerationOutcome> {
+    const job = resumableJobOf(entry);
+    if (!job) {
+      return { kind: 'notStarted', reason: 'no fal request id' };
+    }
+    job.request.label = entryLabel(entry);
+    this.deps.log.info(`[${job.requestId}] picking up “${job.request.label}” again: it was ${entry.status} when the window that ran it closed`);
+    let outcome: GenerationOutcome;
+    try {
+      outcome = await this.deps.service.resume(job, { interactive: false });
+    } catch (error) {
+      outcome = { kind: 'notStarted', reason: error instanceof Error ? error.message : String(error) };
+    }
+    switch (outcome.kind) {
+      case 'done':
+        this.deps.present(outcome.record);
+        break;
+      case 'failed': {
+        const message = store.get(entry.id)?.error?.message ?? outcome.failure.message;
+        void this.deps.interaction.error(`A generation from before the reload failed: ${message}`, 'Re-run', 'Open Log').then((choice) => {
+          if (choice === 'Re-run') {
+            void this.deps.rerun(entry.id);
+          } else if (choice === 'Open Log') {
+            void this.deps.openLog(entry.id);
+          }
+        });
+        break;
+      }
+      case 'cancelled':
+        break;
+      case 'notStarted':
+        // Not resumed now (no key, invalid settings): let go of it, so the next window start tries again.
+        this.deps.log.warn(`[${job.requestId}] not picked up again: ${outcome.reason}`);
+        await store.update(entry.id, { ownerPid: undefined }).catch(() => undefined);
+        break;
+    }
+    return outcome;
+  }
+
+  private reportInterrupted(entries: readonly HistoryEntry[]): void {
+    const [first] = entries;
+    const message = entries.length === 1
+      ? `“${entryLabel(first)}” never reached fal: the window closed before fal accepted it. It is marked failed in the history.`
+      : `${entries.length} generations never reached fal: the window closed before fal accepted them. They are marked failed in the history.`;
+    this.deps.log.warn(message);
+    const actions = entries.length === 1 ? ['Re-run', 'Show in History'] : ['Show in History'];
+    void this.deps.interaction.warning(message, {}, ...actions).then((choice) => {
+      if (choice === 'Re-run') {
+        void this.deps.rerun(first.id);
+      } else if (choice === 'Show in History') {
+        void this.deps.revealInHistory(first.id);
+      }
+    });
+  }
+}

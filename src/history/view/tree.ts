@@ -1,0 +1,242 @@
+import * as vscode from 'vscode';
+import { isUnfinished, type HistoryEntry } from '../entry';
+import type { HistoryStore } from '../historyStore';
+import { Disposable } from '../../util/dispose';
+import {
+  durationMs, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, oneLine, promptOf, seedOf, sizeOf,
+  sourceText, statusText,
+} from './format';
+import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from './ids';
+import type { HistoryViewBackend } from './shim';
+
+const TICK_MS = 1000;
+/** Relative times ("3 min ago") are refreshed this often; running items every tick. */
+const RELATIVE_TIME_TICKS = 30;
+
+const STATUS_ICONS: Record<HistoryEntry['status'], vscode.ThemeIcon> = {
+  submitting: new vscode.ThemeIcon('cloud-upload'),
+  queued: new vscode.ThemeIcon('clock'),
+  running: new vscode.ThemeIcon('sync~spin'),
+  done: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: new vscode.ThemeIcon('circle-slash'),
+};
+
+export interface HistoryTreeDeps {
+  current(): HistoryStore | undefined;
+  ready(): Promise<HistoryStore | undefined>;
+  /** Whether the entry has a video to play or save (a local copy, or fal's URL). */
+  hasVideo(entry: HistoryEntry): boolean;
+}
+
+/**
+ * The History view: every generation newest first, filtered by text. Items are entry ids. Running items and
+ * relative times update while the view is visible.
+ */
+export class HistoryTree extends Disposable implements vscode.TreeDataProvider<string>, HistoryViewBackend {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<string | string[] | undefined | void>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private view: vscode.TreeView<string> | undefined;
+  private filterText = '';
+  private ticker: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private pendingIds = new Set<string>();
+  private pendingAll = false;
+  private flushScheduled = false;
+
+  constructor(private readonly deps: HistoryTreeDeps) {
+    super();
+    this._register({ dispose: () => this.stopTicker() });
+  }
+
+  get provider(): vscode.TreeDataProvider<string> {
+    return this;
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  attach(view: vscode.TreeView<string>): void {
+    this.view = view;
+    this._register(view.onDidChangeVisibility(() => this.updateTicker()));
+    this.applyFilterPresentation();
+    this.updateTicker();
+  }
+
+  /** Shows only entries matching every word of `text`; empty clears the filter. */
+  setFilter(text: string): void {
+    this.filterText = oneLine(text);
+    this.applyFilterPresentation();
+    this.refresh('all');
+  }
+
+  /** Entries changed (ids), or the list itself did (`all`: added, deleted, re-read). */
+  refresh(ids: readonly string[] | 'all'): void {
+    if (ids === 'all') {
+      this.pendingAll = true;
+    } else {
+      ids.forEach((id) => this.pendingIds.add(id));
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Bursts of changes (a job's state, its log lines) become one refresh.
+      setTimeout(() => this.flushRefresh(), 50);
+    }
+    this.updateTicker();
+  }
+
+  /** Selects and shows an entry in the view (clearing a filter that hides it). */
+  async reveal(id: string): Promise<void> {
+    const entry = this.deps.current()?.get(id);
+    if (!entry || !this.view) {
+      return;
+    }
+    if (!matchesFilter(entry, this.filterText)) {
+      this.setFilter('');
+      this.flushRefresh();
+    }
+    await this.view.reveal(id, { select: true, focus: true });
+  }
+
+  /** Ids the user selected in the view. */
+  get selection(): readonly string[] {
+    return this.view?.selection ?? [];
+  }
+
+  async getChildren(element?: string): Promise<string[]> {
+    if (element !== undefined) {
+      return [];
+    }
+    const store = await this.deps.ready();
+    return (store?.list() ?? []).filter((entry) => matchesFilter(entry, this.filterText)).map((entry) => entry.id);
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  getTreeItem(id: string): vscode.TreeItem {
+    const entry = this.deps.current()?.get(id);
+    if (!entry) {
+      const gone = new vscode.TreeItem('(deleted)');
+      gone.id = id;
+      return gone;
+    }
+    const now = Date.now();
+    const item = new vscode.TreeItem(entryLabel(entry), vscode.TreeItemCollapsibleState.None);
+    item.id = entry.id;
+    item.description = entryDescription(entry, now, vscode.env.language);
+    item.tooltip = this.tooltipOf(entry, now);
+    item.iconPath = STATUS_ICONS[entry.status];
+    const playable = entry.status === 'done' && this.deps.hasVideo(entry);
+    item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}`;
+    item.command = playable
+      ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
+      : { command: HISTORY_COMMANDS.openLog, title: 'Open Log', arguments: [entry.id] };
+    item.accessibilityInformation = { label: `${oneLine(promptOf(entry))}, ${item.description}` };
+    return item;
+  }
+
+  private tooltipOf(entry: HistoryEntry, now: number): vscode.MarkdownString {
+    const tooltip = new vscode.MarkdownString('', true);
+    tooltip.appendText(oneLine(promptOf(entry)) || '(no prompt)');
+    const negative = entry.input.negative_prompt;
+    if (typeof negative === 'string' && negative.trim() !== '') {
+      tooltip.appendMarkdown('\n\n*Negative:* ');
+      tooltip.appendText(oneLine(negative));
+    }
+    tooltip.appendMarkdown('\n\n---\n\n');
+    const rows: Array<[string, string]> = [];
+    const duration = durationMs(entry, now);
+    rows.push(['Status', `${statusText(entry)}${duration !== undefined ? ` (${formatDuration(duration)}${entry.timings.inferenceSeconds !== undefined ? `, inference ${entry.timings.inferenceSeconds.toFixed(1)} s` : ''})` : ''}`]);
+    if (entry.error) {
+      rows.push([entry.status === 'done' ? 'Note' : 'Error', entry.error.message]);
+    }
+    const seed = seedOf(entry);
+    rows.push(['Seed', seed !== undefined ? String(seed) : 'random (fal has not reported it)']);
+    const size = sizeOf(entry);
+    if (size) {
+      rows.push(['Size', `${size.width}×${size.height}`]);
+    }
+    const numbers: Array<[string, string]> = [['Frames', 'num_frames'], ['FPS', 'fps'], ['Steps', 'num_inference_steps'], ['Guidance', 'guidance_scale']];
+    for (const [label, field] of numbers) {
+      const value = entry.input[field];
+      if (typeof value === 'number') {
+        rows.push([label, String(value)]);
+      }
+    }
+    const motions = entry.input.motions;
+    if (Array.isArray(motions) && motions.length > 0) {
+      rows.push(['Motions', motions.map(String).join(', ')]);
+    }
+    rows.push(['Created', new Date(entry.createdAt).toLocaleString(vscode.env.language)]);
+    rows.push(['From', sourceText(entry)]);
+    rows.push(['Endpoint', entry.endpoint]);
+    if (entry.requestId) {
+      rows.push(['Request id', entry.requestId]);
+    }
+    if (entry.video) {
+      rows.push(['Local copy', formatBytes(entry.video.bytes)]);
+    } else if (entry.videoPruned) {
+      rows.push(['Local copy', 'deleted to stay within the history limits (Re-run makes it again)']);
+    }
+    for (const [label, value] of rows) {
+      tooltip.appendMarkdown(`**${label}:** `);
+      tooltip.appendText(value);
+      tooltip.appendMarkdown('  \n');
+    }
+    return tooltip;
+  }
+
+  private applyFilterPresentation(): void {
+    if (this.view) {
+      this.view.description = this.filterText ? `Filter: ${this.filterText}` : undefined;
+    }
+    void vscode.commands.executeCommand('setContext', HISTORY_CONTEXT.filtered, this.filterText !== '');
+  }
+
+  private flushRefresh(): void {
+    this.flushScheduled = false;
+    // With a filter, a changed entry may start or stop matching: show the list anew.
+    if (this.pendingAll || (this.filterText !== '' && this.pendingIds.size > 0)) {
+      this.pendingAll = false;
+      this.pendingIds.clear();
+      this.changeEmitter.fire();
+      return;
+    }
+    const ids = [...this.pendingIds];
+    this.pendingIds.clear();
+    if (ids.length > 0) {
+      this.changeEmitter.fire(ids);
+    }
+  }
+
+  private updateTicker(): void {
+    const wanted = this.view?.visible === true && (this.deps.current()?.list().length ?? 0) > 0;
+    if (wanted && !this.ticker) {
+      this.ticker = setInterval(() => this.tick(), TICK_MS);
+    } else if (!wanted) {
+      this.stopTicker();
+    }
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private tick(): void {
+    this.ticks += 1;
+    if (this.ticks % RELATIVE_TIME_TICKS === 0) {
+      this.refresh('all');
+      return;
+    }
+    const running = (this.deps.current()?.list() ?? []).filter((entry) => isUnfinished(entry) && matchesFilter(entry, this.filterText));
+    if (running.length > 0) {
+      this.refresh(running.map((entry) => entry.id));
+    }
+  }
+}
