@@ -128,8 +128,35 @@ const UNREADABLE_LOCK_STALE_MS = 2000;
 /** Breaking a stale lock takes a few file operations; a breaker older than this was killed while at it. */
 const BREAKER_STALE_MS = 2000;
 
-/** Creates `lockFile` if it does not exist; false if it does. */
+/** Prefix of the private files a lock's contents are prepared in (followed by `<pid>-<random>`). */
+export function lockTempPrefix(lockFile: string): string {
+  return `${path.basename(lockFile)}.tmp-`;
+}
+
+/**
+ * Creates `lockFile` holding our pid and token if it does not exist; false if it does. The contents are written
+ * to a private file first and hard-linked into place, so a lock file never exists without its holder's pid: a
+ * process killed at any moment leaves a lock that is recognisably stale. Where hard links are not supported the
+ * file is created exclusively and then written.
+ */
 async function tryCreateLock(lockFile: string, token: string): Promise<boolean> {
+  const contents = JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() });
+  const prepared = path.join(path.dirname(lockFile), `${lockTempPrefix(lockFile)}${process.pid}-${randomBytes(6).toString('hex')}`);
+  await fsp.writeFile(prepared, contents, { flag: 'wx' });
+  try {
+    await fsp.link(prepared, lockFile);
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') {
+      return false;
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') {
+      throw error;
+    }
+  } finally {
+    await fsp.rm(prepared, { force: true });
+  }
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(lockFile, 'wx');
@@ -140,11 +167,24 @@ async function tryCreateLock(lockFile: string, token: string): Promise<boolean> 
     throw error;
   }
   try {
-    await handle.writeFile(JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() }), 'utf8');
+    await handle.writeFile(contents, 'utf8');
   } finally {
     await handle.close();
   }
   return true;
+}
+
+/** Removes the private files of lock attempts (of the lock and its breaker) whose process was killed mid-attempt. */
+export async function removeDeadLockTemps(lockFile: string): Promise<void> {
+  const folder = path.dirname(lockFile);
+  const base = path.basename(lockFile);
+  for (const name of await fsp.readdir(folder)) {
+    const match = name.startsWith(base) ? /\.tmp-(\d+)-[0-9a-f]{12}$/.exec(name) : null;
+    const pid = match ? Number(match[1]) : NaN;
+    if (pid > 0 && !isProcessAlive(pid)) {
+      await fsp.rm(path.join(folder, name), { force: true });
+    }
+  }
 }
 
 /**

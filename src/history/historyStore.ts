@@ -12,7 +12,7 @@ import {
   type HistoryEntryPatch,
   type NewHistoryEntry,
 } from './entry';
-import { errorCode, fsyncDirectory, isProcessAlive, withFileLock, writeFileAtomic } from './durableFs';
+import { errorCode, fsyncDirectory, isProcessAlive, removeDeadLockTemps, withFileLock, writeFileAtomic } from './durableFs';
 import { planPrune, type PruneLimits, type PruneResult } from './prune';
 import { downloadVideo, videoExtension, type DownloadOptions } from './videoFiles';
 
@@ -147,12 +147,26 @@ export function parseIndexText(text: string): ParsedIndex {
     : { entries };
 }
 
+/** Entries are immutable, so each is turned into JSON once, not on every write of the index. */
+const serializedEntries = new WeakMap<HistoryEntry, string>();
+
+function serializeEntry(entry: HistoryEntry): string {
+  let json = serializedEntries.get(entry);
+  if (json === undefined) {
+    json = JSON.stringify(entry);
+    if (Object.isFrozen(entry)) {
+      serializedEntries.set(entry, json);
+    }
+  }
+  return json;
+}
+
 /** The index file's text: small, versioned, one entry per line. */
 export function serializeIndex(newestFirst: readonly HistoryEntry[]): string {
   if (newestFirst.length === 0) {
     return `{"version":${HISTORY_INDEX_VERSION},"entries":[]}\n`;
   }
-  return `{"version":${HISTORY_INDEX_VERSION},"entries":[\n${newestFirst.map((entry) => JSON.stringify(entry)).join(',\n')}\n]}\n`;
+  return `{"version":${HISTORY_INDEX_VERSION},"entries":[\n${newestFirst.map(serializeEntry).join(',\n')}\n]}\n`;
 }
 
 /** Entries kept oldest-inserted first (a Map's order), returned newest first; equal times keep insertion order. */
@@ -219,7 +233,7 @@ export class HistoryStore {
   private readonly lockedSteps: Array<(base: Map<string, HistoryEntry>) => boolean> = [];
   private nextBatch: Deferred | undefined;
   private writeChain: Promise<void> = Promise.resolve();
-  private sorted: HistoryEntry[] | undefined;
+  private sorted: readonly HistoryEntry[] | undefined;
   private readonly changeListeners = new Set<(change: HistoryChange) => void>();
   private readonly writeErrorListeners = new Set<(error: unknown) => void>();
   private readonly now: () => number;
@@ -256,7 +270,7 @@ export class HistoryStore {
 
   /** Every entry, newest first. */
   list(): readonly HistoryEntry[] {
-    this.sorted ??= newestFirst(this.entries);
+    this.sorted ??= Object.freeze(newestFirst(this.entries));
     return this.sorted;
   }
 
@@ -595,7 +609,7 @@ export class HistoryStore {
         continue;
       }
       const inMemory = this.entries.get(id);
-      if (inMemory !== onDisk && (!inMemory || JSON.stringify(inMemory) !== JSON.stringify(onDisk))) {
+      if (inMemory !== onDisk && (!inMemory || serializeEntry(inMemory) !== serializeEntry(onDisk))) {
         this.entries.set(id, onDisk);
         changedIds.push(id);
       }
@@ -678,6 +692,7 @@ export class HistoryStore {
     this.diskEntries = new Map(this.entries);
     this.diskStamp = stamp;
     await this.sweepOrphanVideos().catch(() => undefined);
+    await removeDeadLockTemps(this.lockFile).catch(() => undefined);
     return recovery;
   }
 

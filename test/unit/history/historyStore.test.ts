@@ -425,6 +425,17 @@ describe('history store', () => {
       assert.equal(existsSync(path.join(temp.path, 'index.lock')), false);
     });
 
+    it('removes the private files of lock attempts by processes that are gone, not of live ones', async () => {
+      const dead = path.join(temp.path, `index.lock.tmp-${deadPid()}-0123456789ab`);
+      const deadBreaker = path.join(temp.path, `index.lock.break.tmp-${deadPid()}-0123456789ab`);
+      const live = path.join(temp.path, `index.lock.tmp-${process.pid}-0123456789ab`);
+      for (const file of [dead, deadBreaker, live]) {
+        writeFileSync(file, '{}');
+      }
+      await openStore();
+      assert.deepEqual(filesIn(temp.path), [path.basename(live)]);
+    });
+
     it('takes over a lock held far longer than any write takes', async () => {
       writeFileSync(path.join(temp.path, 'index.lock'), JSON.stringify({ pid: process.pid, token: 't', acquiredAt: Date.now() - 60_000 }));
       const store = await openStore();
