@@ -11,8 +11,10 @@ import {
 } from './commands/paramFileCommands';
 import { CommandManager } from './commands/commandManager';
 import { ApiKeyStore } from './fal/apiKey';
-import { GenerationService, type GenerationRecord } from './generation/generationService';
-import { ResultActions, toGenerationView, type GenerationLookup } from './generation/resultActions';
+import { GenerationService } from './generation/generationService';
+import { ResultActions, toGenerationView } from './generation/resultActions';
+import { HistoryFeature, type HistoryTestHooks } from './history/view/historyFeature';
+import type { HistoryViewBackend } from './history/view/shim';
 import { VideoPanelManager } from './panel/videoPanel';
 import { ParamsEditorFeatures } from './params/editor';
 import { RecordingInteraction, windowInteraction, type Interaction } from './ui/interaction';
@@ -22,7 +24,8 @@ export interface TestHooks {
   readonly interaction: RecordingInteraction;
   readonly service: GenerationService;
   readonly panels: VideoPanelManager;
-  readonly results: ReadonlyMap<string, GenerationRecord>;
+  /** The generation history: store, History view, resume. */
+  readonly history: HistoryTestHooks;
   readonly log: vscode.LogOutputChannel;
   readonly keys: ApiKeyStore;
   readonly actions: ResultActions;
@@ -34,31 +37,11 @@ export interface TestHooks {
   readonly params: ParamsEditorFeatures;
 }
 
-/** Finished generations of this window, by id (the history replaces this with a persistent store). */
-class SessionResults implements GenerationLookup {
-  readonly records = new Map<string, GenerationRecord>();
-  /** Copies saved next to a parameter file, played instead of fal's URL (which expires). */
-  private readonly savedVideos = new Map<string, vscode.Uri>();
-
-  add(record: GenerationRecord, savedVideo?: vscode.Uri): void {
-    this.records.set(record.id, record);
-    if (savedVideo) {
-      this.savedVideos.set(record.id, savedVideo);
-    }
-  }
-
-  get(id: string): GenerationRecord | undefined {
-    return this.records.get(id);
-  }
-
-  videoUri(record: GenerationRecord): vscode.Uri {
-    return this.savedVideos.get(record.id) ?? vscode.Uri.parse(record.videoUrl, true);
-  }
-}
-
 export class Core extends Disposable {
   readonly commands: CommandManager;
   readonly panels: VideoPanelManager;
+  /** The History view's items and actions, handed to the view the activation shim registered. */
+  readonly historyView: HistoryViewBackend;
   readonly testHooks: TestHooks | undefined;
 
   constructor(context: vscode.ExtensionContext) {
@@ -67,7 +50,9 @@ export class Core extends Disposable {
     const recording = process.env.ANIMATEDIFF_TEST_HOOKS === '1' ? new RecordingInteraction() : undefined;
     const interaction: Interaction = recording ?? windowInteraction;
     const keys = new ApiKeyStore(context.secrets);
-    const results = new SessionResults();
+    const history = this._register(new HistoryFeature({ globalStorageUri: context.globalStorageUri, log, interaction }));
+    const results = history.lookup;
+    this.historyView = history.tree;
 
     const trust = { override: undefined as boolean | undefined };
     const service = this._register(new GenerationService({
@@ -76,12 +61,13 @@ export class Core extends Disposable {
       interaction,
       isTrusted: () => trust.override ?? vscode.workspace.isTrusted,
       presenter: {
-        // The panel is created below; results only arrive after construction.
+        // The panel is created below; results only arrive after construction. The journal has kept the local copy by now.
         showResult: (record) => {
-          results.add(record);
+          results.remember(record);
           this.panels.showGeneration(toGenerationView(record), results.videoUri(record), { preserveFocus: true });
         },
       },
+      journal: history.journal,
     }));
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
@@ -95,10 +81,7 @@ export class Core extends Disposable {
     });
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
       handleMessage: (message) => resultActions.handle(message),
-      resolveGeneration: async (id) => {
-        const record = results.get(id);
-        return record ? { view: toGenerationView(record), video: results.videoUri(record) } : undefined;
-      },
+      resolveGeneration: (id) => results.resolveGeneration(id),
       localVideoRoots: () => [context.globalStorageUri, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)],
       logWarning: (text) => log.warn(text),
     }));
@@ -109,7 +92,7 @@ export class Core extends Disposable {
       panels: this.panels,
       interaction,
       log,
-      remember: (record, savedVideo) => results.add(record, savedVideo),
+      remember: (record, savedVideo) => results.remember(record, savedVideo),
       generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
     }));
 
@@ -126,13 +109,21 @@ export class Core extends Disposable {
     this.commands.register(saveParameters);
     this.commands.register(new CancelParamsFileRunCommand(params));
     this.commands.register(new ShowParamsProblemCommand(params));
+    for (const command of history.connect({
+      service,
+      panels: this.panels,
+      actions: resultActions,
+      saveParameters: (record, target) => saveParameters.save(record, target),
+    })) {
+      this.commands.register(command);
+    }
 
     this.testHooks = recording
       ? {
         interaction: recording,
         service,
         panels: this.panels,
-        results: results.records,
+        history: history.testHooks,
         log,
         keys,
         actions: resultActions,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type * as CoreModule from './core';
+import { DeferredHistoryView, historyHasUnfinishedJobs } from './history/view/shim';
 
 /**
  * Activation stays light: this shim only registers commands and the panel serializer. The core — zod, the fal
@@ -17,11 +18,15 @@ function contributedCommandIds(context: vscode.ExtensionContext): string[] {
 }
 
 export function activate(context: vscode.ExtensionContext) {
+  // The History view is registered now; its items come from the core, loaded when the view is first shown.
+  const historyView = new DeferredHistoryView(() => load());
+  context.subscriptions.push(historyView);
   const load = (): CoreModule.Core => {
     if (!core) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const module = require('./core') as typeof CoreModule;
       core = module.createCore(context);
+      historyView.connect(core.historyView);
     }
     return core;
   };
@@ -43,6 +48,12 @@ export function activate(context: vscode.ExtensionContext) {
     });
     context.subscriptions.push(watch);
   }
+  // A window reload interrupted a generation (onStartupFinished): load the core to pick it up from fal's queue.
+  void historyHasUnfinishedJobs(context.globalStorageUri).then((unfinished) => {
+    if (unfinished) {
+      load();
+    }
+  });
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) => load().panels.deserializeWebviewPanel(panel, state),
