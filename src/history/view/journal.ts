@@ -176,7 +176,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     }
     await store.update(job.id, { status: 'done', ownerPid: undefined, error: downloadError });
     if (!downloadError) {
-      await this.deps.pruner.prune([job.id]);
+      // Once the service has shown this result: the video the panel showed until then may be among the oldest.
+      setImmediate(() => void this.deps.pruner.prune([job.id]));
     }
   }
 

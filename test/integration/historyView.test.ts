@@ -1,0 +1,200 @@
+// The History view, its item and title actions, and the running-jobs status bar item, in a genuine VS Code.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { TestHooks } from '../../src/core';
+import type { HistoryStore } from '../../src/history/historyStore';
+import type { GenerationOutcome } from '../../src/generation/generationService';
+import { renderParamsFromRequest } from '../../src/params/template';
+import { freshState, imitation, submits, waitFor } from './support';
+
+async function storeOf(hooks: TestHooks): Promise<HistoryStore> {
+  const store = await hooks.history.ready();
+  assert.ok(store, 'the history opened');
+  return store;
+}
+
+async function generate(hooks: TestHooks, prompt: string): Promise<Extract<GenerationOutcome, { kind: 'done' }>['record']> {
+  hooks.interaction.script(/Describe the video/, prompt);
+  const outcome = (await vscode.commands.executeCommand('animateDiff.generate')) as GenerationOutcome;
+  assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
+  assert.ok(outcome.kind === 'done');
+  return outcome.record;
+}
+
+function treeItem(hooks: TestHooks, id: string): vscode.TreeItem {
+  return hooks.history.tree.getTreeItem(id);
+}
+
+function tooltipText(item: vscode.TreeItem): string {
+  // MarkdownString.appendText keeps runs of spaces with &nbsp;.
+  return (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '')).replace(/&nbsp;/g, ' ');
+}
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder);
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+describe('history view', () => {
+  let hooks: TestHooks;
+  let store: HistoryStore;
+  let older: Extract<GenerationOutcome, { kind: 'done' }>['record'];
+  let newer: Extract<GenerationOutcome, { kind: 'done' }>['record'];
+
+  before(async () => {
+    hooks = await freshState();
+    store = await storeOf(hooks);
+    await store.clear();
+    older = await generate(hooks, 'a copper kettle steaming on an old stove, warm light');
+    newer = await generate(hooks, 'a mountain goat on a ridge, wind in its fur, golden hour, highly detailed, 35mm film look');
+  });
+
+  beforeEach(async () => {
+    hooks = await freshState();
+  });
+
+  it('lists every generation newest first: shortened prompt, status · seed · size · when · duration, rich tooltip', async () => {
+    assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
+    const item = treeItem(hooks, newer.id);
+    assert.equal(item.label, 'a mountain goat on a ridge, wind in its fur, golden hour, h…');
+    assert.match(String(item.description), new RegExp(`^done · seed ${newer.seed} · 512×512 · just now · \\d+\\.\\d s$`));
+    assert.equal(item.contextValue, 'animateDiffHistory.done.video');
+    assert.equal(item.command?.command, 'animateDiff.history.open');
+    assert.deepEqual(item.command?.arguments, [newer.id]);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
+    const tooltip = tooltipText(item);
+    assert.match(tooltip, /a mountain goat on a ridge, wind in its fur, golden hour, highly detailed, 35mm film look/);
+    assert.match(tooltip, new RegExp(`\\*\\*Seed:\\*\\* ${newer.seed}`));
+    assert.match(tooltip, /\*\*Request id:\*\* /);
+    assert.match(tooltip, /\*\*Local copy:\*\* \d+(\.\d)? KB/);
+    assert.match(tooltip, /\*\*Frames:\*\* 16/);
+  });
+
+  it('a running item shows its state live and its queue position', async () => {
+    await imitation().configure({ timing: { queuePositions: 3, queueMs: 1500 } });
+    await imitation().addFault({ at: 'submit', kind: 'neverFinish' });
+    hooks.interaction.script(/Describe the video/, 'a lantern festival over a river');
+    const running = vscode.commands.executeCommand('animateDiff.generate') as Thenable<GenerationOutcome>;
+    await waitFor(() => hooks.service.runningJobs.length === 1, 'the job to start');
+    const id = hooks.service.runningJobs[0].id;
+    await waitFor(() => /^queued #\d/.test(String(treeItem(hooks, id).description)), 'the item to show its queue position', 10_000);
+    assert.equal((await hooks.history.tree.getChildren())[0], id, 'the running job is the newest item');
+    assert.equal(treeItem(hooks, id).contextValue, 'animateDiffHistory.queued');
+    assert.match(hooks.history.statusBar?.text ?? '', /^\$\(sync~spin\) AnimateDiff: 1 running · queue #\d$/);
+    await waitFor(() => String(treeItem(hooks, id).description).startsWith('running'), 'the item to show it running', 10_000);
+    assert.equal(treeItem(hooks, id).command?.command, 'animateDiff.history.openLog', 'a running item opens its live log');
+    assert.equal(hooks.history.statusBar?.text, '$(sync~spin) AnimateDiff: 1 running');
+
+    hooks.interaction.script(/show or cancel it/, '$(list-selection) Show in History');
+    assert.equal(await vscode.commands.executeCommand('animateDiff.showRunningJobs'), 'shown');
+    await waitFor(() => hooks.history.tree.selection.includes(id), 'the job to be selected in the History view');
+
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.cancel', id), true);
+    assert.equal((await running).kind, 'cancelled');
+    assert.equal(store.get(id)?.status, 'cancelled');
+    assert.match(String(treeItem(hooks, id).description), /^cancelled · /);
+    await waitFor(() => hooks.service.runningJobs.length === 0, 'no job to run');
+    await store.delete(id);
+  });
+
+  it('Filter shows matching items, says so in the view and offers Clear Filter', async () => {
+    hooks.interaction.script(/Show generations whose prompt/, 'goat golden');
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.filter'), 'goat golden');
+    assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id]);
+    hooks.interaction.script(/Show generations whose prompt/, String(older.seed));
+    await vscode.commands.executeCommand('animateDiff.history.filter');
+    assert.deepEqual(await hooks.history.tree.getChildren(), [older.id], 'a seed finds its generation');
+    hooks.interaction.script(/Show generations whose prompt/, 'no such words anywhere');
+    await vscode.commands.executeCommand('animateDiff.history.filter');
+    assert.deepEqual(await hooks.history.tree.getChildren(), []);
+    await vscode.commands.executeCommand('animateDiff.history.clearFilter');
+    assert.equal(hooks.history.tree.filter, '');
+    assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
+  });
+
+  it('Open in Video Panel, Copy Prompt and Open Log (read-only, with the request and fal\'s log lines)', async () => {
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.open', older.id), true);
+    assert.equal(hooks.panels.visibleGenerationId, older.id);
+
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.copyPrompt', older.id), older.input.prompt);
+    assert.equal(await vscode.env.clipboard.readText(), older.input.prompt);
+
+    const uri = (await vscode.commands.executeCommand('animateDiff.history.openLog', older.id)) as vscode.Uri;
+    assert.equal(uri.scheme, 'animatediff-history-log');
+    const document = vscode.window.activeTextEditor?.document;
+    assert.equal(document?.uri.toString(), uri.toString());
+    const text = document?.getText() ?? '';
+    assert.match(text, /Prompt: +a copper kettle steaming/);
+    assert.match(text, new RegExp(`Request id: +${older.requestId}`));
+    assert.match(text, /"num_inference_steps": 4/);
+    assert.match(text, /fal log \(last \d+ lines\):\n(.*\n)*step 4\/4\n/);
+    assert.equal(document?.languageId, 'log');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('Save Video… writes the local copy; Save Parameters writes the exact request with the seed', async () => {
+    const videoTarget = workspaceFile('history-saved.mp4');
+    assert.equal(((await vscode.commands.executeCommand('animateDiff.history.saveVideo', older.id, videoTarget)) as vscode.Uri).toString(), videoTarget.toString());
+    const entry = store.get(older.id);
+    assert.ok(entry);
+    const local = store.videoPath(entry);
+    assert.ok(local);
+    assert.deepEqual(fs.readFileSync(videoTarget.fsPath), fs.readFileSync(local));
+
+    const paramsTarget = workspaceFile('history-saved.animate.json');
+    await vscode.commands.executeCommand('animateDiff.history.saveParameters', older.id, paramsTarget);
+    assert.equal(fs.readFileSync(paramsTarget.fsPath, 'utf8'), renderParamsFromRequest(older.endpoint, { ...older.input, seed: older.seed }));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(videoTarget);
+    await vscode.workspace.fs.delete(paramsTarget);
+  });
+
+  it('Re-run sends the same request with the seed fal used; Re-run with a New Seed sends it without a seed', async () => {
+    const again = (await vscode.commands.executeCommand('animateDiff.history.rerun', older.id)) as GenerationOutcome;
+    assert.equal(again.kind, 'done');
+    const fresh = (await vscode.commands.executeCommand('animateDiff.history.rerunWithNewSeed', older.id)) as GenerationOutcome;
+    assert.equal(fresh.kind, 'done');
+    const bodies = (await submits()).map((submit) => submit.body as Record<string, unknown>);
+    assert.equal(bodies.length, 2);
+    assert.deepEqual(bodies[0], { ...older.input, seed: older.seed });
+    const { seed: _seed, ...withoutSeed } = older.input;
+    assert.deepEqual(bodies[1], withoutSeed);
+    const reruns = store.list().slice(0, 2);
+    assert.ok(reruns.every((item) => item.source.kind === 'rerun'), 'recorded as re-runs');
+    await Promise.all(reruns.map((item) => store.delete(item.id)));
+  });
+
+  it('Delete removes the entries the user selected and their local videos', async () => {
+    const extra = await generate(hooks, 'to be deleted: a paper crane');
+    const other = await generate(hooks, 'to be deleted too: a tin robot');
+    const files = [extra.id, other.id].map((id) => {
+      const entry = store.get(id);
+      assert.ok(entry);
+      const file = store.videoPath(entry);
+      assert.ok(file && fs.existsSync(file));
+      return file;
+    });
+    // From the context menu with both selected: the clicked item and the selection.
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.delete', extra.id, [extra.id, other.id]), 2);
+    assert.equal(store.get(extra.id), undefined);
+    assert.equal(store.get(other.id), undefined);
+    assert.ok(files.every((file) => !fs.existsSync(file)), 'their videos are gone');
+    assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
+  });
+
+  it('Clear History asks (modal) and deletes every finished generation only when confirmed', async () => {
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.clear'), 0, 'dismissed: nothing is deleted');
+    const question = hooks.interaction.shown.find((message) => /Delete all 2 finished generations/.test(message.message));
+    assert.ok(question);
+    assert.equal(question.modal, true);
+    assert.deepEqual(question.actions, ['Clear History']);
+    assert.equal(store.list().length, 2);
+
+    hooks.interaction.script(/Delete all 2 finished generations/, 'Clear History');
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.clear'), 2);
+    assert.deepEqual(await hooks.history.tree.getChildren(), []);
+    assert.deepEqual(fs.readdirSync(`${hooks.history.folder}/videos`), []);
+  });
+});
