@@ -107,6 +107,8 @@ export class ShowParamsProblemCommand implements Command {
     const [first] = this.params.diagnostics.errorsOf(file);
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     if (!first) {
+      // The lens that led here was out of date (VS Code keeps an unfocused editor's lenses until it is focused).
+      this.params.refreshLenses();
       return false;
     }
     editor.selection = new vscode.Selection(first.range.start, first.range.end);

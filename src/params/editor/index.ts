@@ -22,18 +22,24 @@ export class ParamsEditorFeatures extends Disposable {
   readonly diagnostics: ParamsDiagnostics;
   readonly runner: ParamsRunner;
   readonly dryRuns: DryRunDocuments;
+  private readonly lenses: ParamsCodeLensProvider;
 
   constructor(deps: Omit<ParamsRunnerDeps, 'diagnostics'>) {
     super();
     this.diagnostics = this._register(new ParamsDiagnostics());
     this.runner = this._register(new ParamsRunner({ ...deps, diagnostics: this.diagnostics }));
     this.dryRuns = this._register(new DryRunDocuments());
-    const lenses = this._register(new ParamsCodeLensProvider(this.diagnostics, this.runner));
-    this._register(vscode.languages.registerCodeLensProvider(PARAMS_DOCUMENT_SELECTOR, lenses));
+    this.lenses = this._register(new ParamsCodeLensProvider(this.diagnostics, this.runner));
+    this._register(vscode.languages.registerCodeLensProvider(PARAMS_DOCUMENT_SELECTOR, this.lenses));
     this._register(vscode.languages.registerCodeActionsProvider(
       PARAMS_DOCUMENT_SELECTOR,
       new ParamsCodeActionProvider(this.diagnostics),
       ParamsCodeActionProvider.metadata,
     ));
+  }
+
+  /** Brings the lenses up to date, e.g. after a lens that was out of date was clicked. */
+  refreshLenses(): void {
+    this.lenses.refresh();
   }
 }

@@ -37,6 +37,11 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
     this._register(runner.onDidChangeRuns(() => this.changeEmitter.fire()));
   }
 
+  /** Asks VS Code for the lenses again (it drops a pending refresh when the editor loses focus). */
+  refresh(): void {
+    this.changeEmitter.fire();
+  }
+
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const range = topOfObject(document);
     const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
@@ -49,7 +54,7 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
         lens('Cancel', PARAMS_COMMANDS.cancel, document.uri),
       ];
     }
-    const validation = this.diagnostics.validationOf(document);
+    const validation = this.diagnostics.peekValidation(document);
     if (!validation.params) {
       const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
       return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];

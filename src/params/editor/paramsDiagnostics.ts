@@ -152,6 +152,15 @@ export class ParamsDiagnostics extends Disposable {
   }
 
   /**
+   * The validation of an open document without publishing anything: the cached one when it is current, else a
+   * fresh check (the debounced check publishes it). For providers, which must not fire events while asked.
+   */
+  peekValidation(document: vscode.TextDocument): ParamsValidation {
+    const entry = this.entries.get(document.uri.toString());
+    return entry && entry.version === document.version ? entry.validation : validateParamsText(document.getText());
+  }
+
+  /**
    * Checks `text` as the content of `uri` and publishes the result; for files a run reads without an editor.
    * An open document's own (newer) state wins.
    */

@@ -112,6 +112,8 @@ const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 const SETTINGS_ACTION = 'Open Settings';
+const REVEAL_ACTION = 'Reveal in Explorer';
+const LOG_ACTION = 'Open Log';
 
 /** One run of one or more parameter files (a batch): what the CodeLens and Cancel act on. */
 class ActiveRun {
@@ -585,14 +587,24 @@ export class ParamsRunner extends Disposable {
     if (batch) {
       const summary = summarizeBatch(results.map(({ item }): BatchItemSummary => ({ label: item.label, state: item.state, reason: item.reason })));
       log.info(`Batch finished: ${summary.text}`);
-      if (summary.severity === 'info') {
-        void interaction.info(summary.text);
-      } else {
-        const say = summary.severity === 'warning'
-          ? interaction.warning(summary.text, {}, 'Open Log')
-          : interaction.error(summary.text, 'Open Log');
-        void Promise.resolve(say).then((choice) => choice && log.show(true));
-      }
+      const firstVideo = results.find(({ item }) => item.video)?.item.video;
+      const folders = new Set(jobs.filter((_, index) => results[index].item.state === 'done').map((job) => job.file.outputFolder.toString()));
+      const [only] = jobs.filter((job) => folders.size === 1 && folders.has(job.file.outputFolder.toString()));
+      const where = only ? ` Saved ${only.file.params.output ? `in ${displayPath(only.file.outputFolder)}` : `next to ${only.file.name}`}.` : '';
+      const text = `${summary.text}${where}`;
+      const actions = [...(firstVideo ? [REVEAL_ACTION] : []), ...(summary.severity === 'info' ? [] : [LOG_ACTION])];
+      const say = summary.severity === 'info'
+        ? interaction.info(text, ...actions)
+        : summary.severity === 'warning'
+          ? interaction.warning(text, {}, ...actions)
+          : interaction.error(text, ...actions);
+      void Promise.resolve(say).then((choice) => {
+        if (choice === REVEAL_ACTION && firstVideo) {
+          void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.parse(firstVideo));
+        } else if (choice === LOG_ACTION) {
+          log.show(true);
+        }
+      });
       return;
     }
     const [{ item, record, panelVideo }] = results;
