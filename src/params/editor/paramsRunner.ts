@@ -86,6 +86,12 @@ export interface RunProgress {
   finished: number;
 }
 
+/** A local `video_url` and the fal storage URL it was uploaded to. */
+interface UploadedVideo {
+  video: vscode.Uri;
+  url: string;
+}
+
 interface JobResult {
   item: ParamsRunItem;
   record?: GenerationRecord;
@@ -433,14 +439,14 @@ export class ParamsRunner extends Disposable {
       return { item: { ...base, state, reason } };
     };
     const input: Record<string, unknown> = { ...job.request.input };
-    let uploaded: { file: string; url: string } | undefined;
+    let uploaded: UploadedVideo | undefined;
     const local = job.file.localVideo;
     if (local) {
       context.setRunning(index, `Uploading ${path.posix.basename(local.uri.path)} to fal storage…`);
       try {
         const url = await context.uploadOnce(local);
         input.video_url = url;
-        uploaded = { file: path.posix.relative(path.posix.dirname(job.pair.record.split(path.sep).join('/')), local.uri.fsPath.split(path.sep).join('/')), url };
+        uploaded = { video: local.uri, url };
       } catch (error) {
         return fail(`Could not upload ${local.shown} to fal storage: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -499,7 +505,7 @@ export class ParamsRunner extends Disposable {
   private async saveResult(
     job: PlannedJob,
     record: GenerationRecord,
-    uploaded: { file: string; url: string } | undefined,
+    uploaded: UploadedVideo | undefined,
     signal: AbortSignal,
   ): Promise<{ ok: true; pair: OutputPair } | { ok: false; reason: string }> {
     const folder = job.file.outputFolder;
@@ -528,14 +534,15 @@ export class ParamsRunner extends Disposable {
     }
     const downloadMs = Date.now() - startedAt;
     const recordFolder = path.dirname(pair.record);
+    const relativeToRecord = (file: vscode.Uri) => path.relative(recordFolder, file.fsPath).split(path.sep).join('/');
     const resultRecord = {
-      parameterFile: path.relative(recordFolder, job.file.uri.fsPath).split(path.sep).join('/'),
+      parameterFile: relativeToRecord(job.file.uri),
       endpoint: record.endpoint,
       requestId: record.requestId,
       seed: record.seed,
       request: record.input,
       video: { file: path.basename(pair.video), bytes: saved.bytes, contentType: saved.contentType, url: record.videoUrl },
-      ...(uploaded ? { upload: uploaded } : {}),
+      ...(uploaded ? { upload: { file: relativeToRecord(uploaded.video), url: uploaded.url } } : {}),
       timings: {
         submittedAt: new Date(record.createdAt).toISOString(),
         completedAt: new Date(record.createdAt + record.totalMs).toISOString(),
