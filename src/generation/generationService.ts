@@ -286,7 +286,8 @@ export class GenerationService extends Disposable {
     try {
       await journal?.started(job, Boolean(resumed));
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `AnimateDiff: “${label}”`, cancellable: true },
+        // A batch reports progress in its own lens and grid: one notification per job would bury the editor.
+        { location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `AnimateDiff: “${label}”`, cancellable: interactive },
         async (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
           progress.report({ message: 'Submitting to fal…' });

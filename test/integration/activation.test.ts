@@ -1,7 +1,7 @@
-// Runs first (files load in name order): nothing has used a command yet.
+// Runs first (files load in name order): nothing has used a command or opened a parameter file yet.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { extensionApi } from './support';
+import { extensionApi, waitFor } from './support';
 
 describe('activation', () => {
   it('activating registers the commands without loading the core (zod, fal client)', async () => {
@@ -12,8 +12,20 @@ describe('activation', () => {
     assert.equal(api.isCoreLoaded, false, 'listing commands does not load the core either');
   });
 
-  it('the first command loads the core', async () => {
-    await vscode.commands.executeCommand('animateDiff.showLog');
-    assert.equal((await extensionApi()).isCoreLoaded, true);
+  it('an ordinary JSON file does not load the core', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'json', content: '{ "name": "not a parameter file" }' });
+    await vscode.window.showTextDocument(document);
+    assert.equal(document.languageId, 'json');
+    assert.equal((await extensionApi()).isCoreLoaded, false);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('opening a .animate.json file loads the core, which checks the file', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'fox-in-snow.animate.json'));
+    await vscode.window.showTextDocument(document);
+    await waitFor(async () => (await extensionApi()).isCoreLoaded, 'the core to load for a parameter file');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
