@@ -42,6 +42,7 @@ export class Core extends Disposable {
   readonly panels: VideoPanelManager;
   /** The History view's items and actions, handed to the view the activation shim registered. */
   readonly historyView: HistoryViewBackend;
+  private readonly history: HistoryFeature;
   readonly testHooks: TestHooks | undefined;
 
   constructor(context: vscode.ExtensionContext) {
@@ -50,7 +51,8 @@ export class Core extends Disposable {
     const recording = process.env.ANIMATEDIFF_TEST_HOOKS === '1' ? new RecordingInteraction() : undefined;
     const interaction: Interaction = recording ?? windowInteraction;
     const keys = new ApiKeyStore(context.secrets);
-    const history = this._register(new HistoryFeature({ globalStorageUri: context.globalStorageUri, log, interaction }));
+    const history = this._register(new HistoryFeature({ globalStorageUri: context.globalStorageUri, workspaceStorageUri: context.storageUri, log, interaction }));
+    this.history = history;
     const results = history.lookup;
     this.historyView = history.tree;
 
@@ -133,6 +135,11 @@ export class Core extends Disposable {
         params,
       }
       : undefined;
+  }
+
+  /** Restores the video panel after a reload; VS Code's saved state can be missing in a web or remote window. */
+  async deserializeVideoPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    await this.panels.deserializeWebviewPanel(panel, await this.history.panelStateForRestore(state));
   }
 }
 

@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext) {
   });
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: (panel, state: unknown) => load().panels.deserializeWebviewPanel(panel, state),
+      deserializeWebviewPanel: (panel, state: unknown) => load().deserializeVideoPanel(panel, state),
     }),
     { dispose: () => core?.dispose() },
   );

@@ -58,7 +58,7 @@ describe('history view', () => {
   it('lists every generation newest first: shortened prompt, status · seed · size · when · duration, rich tooltip', async () => {
     assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
     const item = treeItem(hooks, newer.id);
-    assert.equal(item.label, 'a mountain goat on a ridge, wind in its fur, golden hour, h…');
+    assert.equal(item.label, 'a mountain goat on a ridge, win…');
     assert.match(String(item.description), new RegExp(`^done · seed ${newer.seed} · 512×512 · just now · \\d+\\.\\d s$`));
     assert.equal(item.contextValue, 'animateDiffHistory.done.video');
     assert.equal(item.command?.command, 'animateDiff.history.open');

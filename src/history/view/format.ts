@@ -5,7 +5,7 @@ import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../params/modelSchema'
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
  */
 
-export const LABEL_LENGTH = 60;
+export const LABEL_LENGTH = 32;
 
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

@@ -15,11 +15,15 @@ import { HistoryPruner } from './pruning';
 import { recordOf } from './records';
 import { ResumeManager, type ResumeReport } from './resume';
 import { RunningJobsStatus } from './runningJobs';
+import { WindowPresence } from './windowPresence';
+import { PanelMemory } from './panelMemory';
 import { historyFolder } from './shim';
 import { HistoryTree } from './tree';
 
 export interface HistoryFeatureOptions {
   globalStorageUri: vscode.Uri;
+  /** The workspace's own storage (undefined without a workspace): where the panel's last generation is remembered. */
+  workspaceStorageUri: vscode.Uri | undefined;
   log: vscode.LogOutputChannel;
   interaction: Interaction;
 }
@@ -68,6 +72,7 @@ export class HistoryFeature extends Disposable {
   private resume: ResumeManager | undefined;
   private runningJobs: RunningJobsStatus | undefined;
   private writeProblemReported = false;
+  private panelMemory: PanelMemory | undefined;
 
   constructor(private readonly options: HistoryFeatureOptions) {
     super();
@@ -106,8 +111,22 @@ export class HistoryFeature extends Disposable {
     const { service } = connections;
     const { interaction } = this.options;
     this.runningJobs = this._register(new RunningJobsStatus({ service, interaction, reveal: (id) => this.revealInHistory(id) }));
+    this.panelMemory = this._register(new PanelMemory(
+      this.options.workspaceStorageUri ?? this.options.globalStorageUri,
+      connections.panels,
+      this.options.log,
+    ));
+    const presence = this._register(new WindowPresence(() => service.runningJobs.length > 0, this.options.log));
+    this._register(service.onDidChangeJobs(() => presence.update()));
+    this._register(presence.onDidChange((reachable) => {
+      void this.journal.setWindowReachable(reachable);
+      if (reachable) {
+        this.resume?.scheduleCheck();
+      }
+    }));
     this.resume = this._register(new ResumeManager({
       store: () => this.ready(),
+      windowReachable: () => presence.isReachable,
       service,
       interaction,
       log: this.options.log,
@@ -142,6 +161,11 @@ export class HistoryFeature extends Disposable {
       interaction,
       saveParameters: connections.saveParameters,
     });
+  }
+
+  /** The state a restored video panel shows: VS Code's saved state, or the generation it showed last. */
+  async panelStateForRestore(state: unknown): Promise<unknown> {
+    return this.panelMemory ? this.panelMemory.stateForRestore(state) : state;
   }
 
   /** Shows a finished generation in the video panel, from its local copy when there is one. */

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../entry';
+import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../entry';
 import type { HistoryStore } from '../historyStore';
 import type { GenerationJournal, GenerationOutcome, GenerationRecord, RunningJob } from '../../generation/generationService';
 import type { HistoryPruner } from './pruning';
@@ -22,14 +22,25 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether this extension host follows the entry's job for the history (another window may have taken it over). */
+function ownedHere(entry: HistoryEntry): boolean {
+  return entry.ownerPid === process.pid;
+}
+
 /**
  * Keeps every job in the history from the moment it starts: its request, fal's request id as soon as fal accepts
  * it, queue position and state, log lines, and the outcome. A finished video is downloaded into the history
  * (streamed to disk) before the service shows it; an entry becomes `done` only once that is settled, so a window
  * reload during the download resumes the job and fetches the video again.
+ *
+ * It writes only entries this process owns. A host whose window went away lets go of its jobs ({@link release})
+ * so the next window resumes them, and stops writing to them.
  */
 export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   private readonly resumedIds = new Set<string>();
+  /** Jobs this process follows right now. */
+  private readonly followed = new Set<string>();
+  private windowReachable = true;
   private readonly pendingLogs = new Map<string, string[]>();
   private logTimer: NodeJS.Timeout | undefined;
   private readonly disposal = new AbortController();
@@ -37,6 +48,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   constructor(private readonly deps: JournalDeps) {}
 
   async started(job: RunningJob, resumed: boolean): Promise<void> {
+    this.followed.add(job.id);
     const store = await this.deps.store();
     if (!store) {
       return;
@@ -64,7 +76,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   updated(job: RunningJob): void {
     void this.deps.store().then((store) => {
       const entry = store?.get(job.id);
-      if (!store || !entry || !isUnfinished(entry)) {
+      if (!store || !entry || !isUnfinished(entry) || !ownedHere(entry)) {
         return;
       }
       const patch: HistoryEntryPatch = {};
@@ -80,6 +92,10 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       }
       if (job.state === 'running' && entry.timings.startedAt === undefined) {
         patch.timings = { ...entry.timings, startedAt: Date.now() };
+      }
+      if (!this.windowReachable && (patch.requestId ?? entry.requestId) !== undefined) {
+        // fal has the job now: the next window can resume it.
+        patch.ownerPid = undefined;
       }
       if (Object.keys(patch).length > 0) {
         store.update(job.id, patch).catch((error: unknown) => this.deps.onWriteProblem(error));
@@ -99,11 +115,12 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
 
   async finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void> {
     const resumed = this.resumedIds.delete(job.id);
+    this.followed.delete(job.id);
     await this.flushLogs(job.id);
     const store = await this.deps.store();
     const entry = store?.get(job.id);
-    if (!store || !entry) {
-      return; // not recorded, or deleted from the history while it ran
+    if (!store || !entry || !ownedHere(entry)) {
+      return; // not recorded, deleted from the history while it ran, or another window took it over
     }
     const timings = { ...entry.timings, completedAt: Date.now() };
     try {
@@ -127,6 +144,28 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     } catch (error) {
       this.deps.onWriteProblem(error);
     }
+  }
+
+  /**
+   * The window is gone (`false`) or back (`true`). Gone: every followed job fal has accepted is let go of, so the
+   * next window resumes it; this process stops writing to them. Back: the resume manager claims them again if
+   * no other window has.
+   */
+  async setWindowReachable(reachable: boolean): Promise<void> {
+    this.windowReachable = reachable;
+    if (reachable) {
+      return;
+    }
+    const store = await this.deps.store();
+    if (!store) {
+      return;
+    }
+    await this.flushLogs();
+    const releasable = [...this.followed].flatMap((id) => {
+      const entry = store.get(id);
+      return entry && ownedHere(entry) && isUnfinished(entry) && entry.requestId !== undefined ? [entry] : [];
+    });
+    await Promise.all(releasable.map((entry) => store.update(entry.id, { ownerPid: undefined }).catch((error: unknown) => this.deps.onWriteProblem(error))));
   }
 
   dispose(): void {
@@ -174,6 +213,10 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       clearTimeout(timer);
       this.disposal.signal.removeEventListener('abort', onDispose);
     }
+    const current = store.get(job.id);
+    if (!current || !ownedHere(current)) {
+      return; // deleted, or taken over by another window during the download: that one finishes the entry
+    }
     await store.update(job.id, { status: 'done', ownerPid: undefined, error: downloadError });
     if (!downloadError) {
       // Once the service has shown this result: the video the panel showed until then may be among the oldest.
@@ -187,7 +230,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     await Promise.all(ids.map(async (id) => {
       const lines = this.pendingLogs.get(id);
       this.pendingLogs.delete(id);
-      if (!store || !lines || lines.length === 0) {
+      const entry = store?.get(id);
+      if (!store || !entry || !ownedHere(entry) || !lines || lines.length === 0) {
         return;
       }
       try {

@@ -22,6 +22,8 @@ export interface ResumeReport {
 
 export interface ResumeDeps {
   store(): Promise<HistoryStore | undefined>;
+  /** False while this host's window does not answer: then it must not take jobs over. */
+  windowReachable(): boolean;
   service: GenerationService;
   interaction: Interaction;
   log: vscode.LogOutputChannel;
@@ -34,15 +36,23 @@ export interface ResumeDeps {
 
 /**
  * Picks up jobs that a reloaded or closed window left running on fal: at start, and whenever the window that
- * followed a job goes away. Claims go through the store, so of several windows exactly one resumes each job.
+ * followed a job goes away (its extension host ends, or lets go of the job because its window stopped
+ * answering). Claims go through the store, so of several windows exactly one resumes each job.
  */
 export class ResumeManager extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private claiming: Promise<ResumeReport> | undefined;
+  private watched: { dispose(): void } | undefined;
+  private watchedStore: HistoryStore | undefined;
 
   constructor(private readonly deps: ResumeDeps) {
     super();
-    this._register({ dispose: () => this.stopWatching() });
+    this._register({
+      dispose: () => {
+        this.stopWatching();
+        this.watched?.dispose();
+      },
+    });
   }
 
   /** Claims the unfinished jobs no live window follows and resumes them; resolves once they are claimed. */
@@ -54,30 +64,45 @@ export class ResumeManager extends Disposable {
     return this.claiming;
   }
 
-  /** Looks for jobs of other windows: their progress is re-read, and they are resumed once their window is gone. */
+  /**
+   * While the history holds unfinished jobs this process does not own, re-reads it now and then (their progress
+   * shows) and resumes those whose window is gone.
+   */
   watchOtherWindows(store: HistoryStore): void {
-    const check = () => {
-      this.timer = undefined;
-      if (this.isDisposed) {
-        return;
-      }
-      const foreign = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== undefined && entry.ownerPid !== process.pid);
-      if (foreign.length === 0) {
-        return;
-      }
-      const orphaned = foreign.some((entry) => entry.ownerPid !== undefined && !isProcessAlive(entry.ownerPid));
-      const next = orphaned ? this.resumeUnfinished().then(() => undefined) : store.refresh();
-      void next.catch((error: unknown) => this.deps.log.warn(`Checking other windows' generations failed: ${error instanceof Error ? error.message : String(error)}`))
-        .finally(() => this.schedule(check));
-    };
-    this._register(store.onDidChange(() => this.schedule(check)));
-    this.schedule(check);
+    this.watched?.dispose();
+    this.watched = store.onDidChange(() => this.scheduleCheck());
+    this.watchedStore = store;
+    this.scheduleCheck();
   }
 
-  private schedule(check: () => void): void {
-    if (!this.timer && !this.isDisposed) {
-      this.timer = setTimeout(check, OWNER_CHECK_MS);
+  /** Checks soon (e.g. the window answers again). */
+  scheduleCheck(): void {
+    if (!this.timer && !this.isDisposed && this.watchedStore) {
+      this.timer = setTimeout(() => void this.check(), OWNER_CHECK_MS);
     }
+  }
+
+  private async check(): Promise<void> {
+    this.timer = undefined;
+    const store = this.watchedStore;
+    if (this.isDisposed || !store) {
+      return;
+    }
+    const others = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== process.pid);
+    if (others.length === 0) {
+      return;
+    }
+    try {
+      const orphaned = others.some((entry) => entry.ownerPid === undefined || !isProcessAlive(entry.ownerPid));
+      if (orphaned && this.deps.windowReachable()) {
+        await this.resumeUnfinished();
+      } else {
+        await store.refresh();
+      }
+    } catch (error) {
+      this.deps.log.warn(`Checking other windows' generations failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.scheduleCheck();
   }
 
   private stopWatching(): void {
@@ -96,9 +121,11 @@ export class ResumeManager extends Disposable {
     if (claimed.interrupted.length > 0) {
       this.reportInterrupted(claimed.interrupted);
     }
-    const outcomes = claimed.resumable.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry) }));
+    // A job this process still follows was let go of while the window did not answer: owning it again is all.
+    const toResume = claimed.resumable.filter((entry) => !this.deps.service.runningJobs.some((job) => job.id === entry.id));
+    const outcomes = toResume.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry) }));
     return {
-      resumed: claimed.resumable.map((entry) => entry.id),
+      resumed: toResume.map((entry) => entry.id),
       interrupted: claimed.interrupted.map((entry) => entry.id),
       outcomes: Promise.all(outcomes),
     };
@@ -135,9 +162,8 @@ export class ResumeManager extends Disposable {
       case 'cancelled':
         break;
       case 'notStarted':
-        // Not resumed now (no key, invalid settings): let go of it, so the next window start tries again.
+        // No key, or invalid settings (the user was told). It stays this window's: the next start tries again.
         this.deps.log.warn(`[${job.requestId}] not picked up again: ${outcome.reason}`);
-        await store.update(entry.id, { ownerPid: undefined }).catch(() => undefined);
         break;
     }
     return outcome;

@@ -192,12 +192,28 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   private applyFilterPresentation(): void {
     if (this.view) {
       this.view.description = this.filterText ? `Filter: ${this.filterText}` : undefined;
+      this.updateFilterMessage();
     }
     void vscode.commands.executeCommand('setContext', HISTORY_CONTEXT.filtered, this.filterText !== '');
   }
 
+  /** Also in the view's body: as the only view of its container, its header (and description) is not shown. */
+  private updateFilterMessage(): void {
+    if (!this.view) {
+      return;
+    }
+    if (!this.filterText) {
+      this.view.message = undefined;
+      return;
+    }
+    const all = this.deps.current()?.list() ?? [];
+    const shown = all.filter((entry) => matchesFilter(entry, this.filterText)).length;
+    this.view.message = shown > 0 ? `Filtered by “${this.filterText}”: ${shown} of ${all.length}` : undefined;
+  }
+
   private flushRefresh(): void {
     this.flushScheduled = false;
+    this.updateFilterMessage();
     // With a filter, a changed entry may start or stop matching: show the list anew.
     if (this.pendingAll || (this.filterText !== '' && this.pendingIds.size > 0)) {
       this.pendingAll = false;

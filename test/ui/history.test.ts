@@ -1,0 +1,150 @@
+// Nothing is lost on a reload, as a person sees it in Chromium: a generation still running when the page
+// reloads is picked up again from fal's queue (the imitation keeps the job running across the reload), its
+// video plays in the panel, the panel that was open before comes back, and the History view lists both.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import { openWorkbench, type Workbench } from './workbench';
+
+const KEY = 'ui-history-key-id:ui-history-secret-5d2e81';
+const FIRST_PROMPT = 'a paper boat sailing down a rain-soaked street, reflections, cinematic';
+const RESUMED_PROMPT = 'a glass jellyfish drifting through deep blue water, soft glow';
+/** Long enough that the reload lands while fal still works on the job, and the restored panel can be seen first. */
+const SLOW_MS = 30_000;
+
+/** Resolves once the panel's video for the prompt has decoded frames and its time advances. */
+async function videoPlays(panel: FrameLocator, prompt: string): Promise<void> {
+  await panel.getByText(prompt).first().waitFor({ timeout: 40_000 });
+  const video = panel.locator('video');
+  await video.waitFor();
+  const state = await video.evaluate((element: HTMLVideoElement) => new Promise<{ readyState: number; width: number; src: string }>((resolve) => {
+    const report = () => resolve({ readyState: element.readyState, width: element.videoWidth, src: element.currentSrc });
+    if (element.readyState >= 2 && element.currentTime > 0) {
+      report();
+      return;
+    }
+    element.addEventListener('timeupdate', () => {
+      if (element.currentTime > 0) {
+        report();
+      }
+    });
+  }));
+  assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
+  assert.ok(state.width > 0, `videoWidth ${state.width}`);
+  // A webview resource, i.e. the local copy in the history, not fal's (the imitation's) URL.
+  assert.doesNotMatch(state.src, /\/files\/videos\//, `the panel plays the local copy, not ${state.src}`);
+}
+
+describe('UI: the history survives a window reload', () => {
+  let ui: Workbench;
+  before(async () => {
+    ui = await openWorkbench();
+    await ui.imitation.reset();
+  });
+  after(() => ui.close());
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') {
+      return;
+    }
+    // What both extension hosts (before and after the reload) logged, and the history index, to see why.
+    const userData = path.join(path.dirname(ui.workspaceDir), 'user-data');
+    for (const file of fs.readdirSync(userData, { recursive: true, encoding: 'utf8' })) {
+      if (/AnimateDiff\.log$|history[\\/]index\.json$/.test(file)) {
+        console.log(`      ---- ${file}\n${fs.readFileSync(path.join(userData, file), 'utf8')}`);
+      }
+    }
+  });
+
+  it('reload mid-generation: the job resumes and plays, the panel comes back, the History view lists it', async function () {
+    // Two generations, one of them slow on purpose, and a reload of the whole workbench.
+    this.timeout(180_000);
+    await ui.runCommand('AnimateDiff: Set fal API Key');
+    await ui.answerInputBox(KEY);
+    await ui.notification(/fal API key saved/).waitFor();
+
+    // A first video: the panel opens and plays it.
+    await ui.runCommand('AnimateDiff: Generate Video…');
+    await ui.answerInputBox(FIRST_PROMPT);
+    await videoPlays(ui.webviewFrame(), FIRST_PROMPT);
+
+    // A second one that fal takes its time over; the History view shows it running.
+    await ui.imitation.addFault({ at: 'submit', kind: 'slow', ms: SLOW_MS, match: { promptIncludes: 'jellyfish' } });
+    await ui.runCommand('AnimateDiff: Generate Video…');
+    await ui.answerInputBox(RESUMED_PROMPT);
+    const job = await ui.imitation.waitForJob({ promptIncludes: 'jellyfish', status: 'IN_PROGRESS', timeoutMs: 20_000 });
+    await ui.page.locator('.part.activitybar .action-item a[aria-label^="AnimateDiff"]').click();
+    const historyRow = (prompt: string, description: RegExp) => ui.page.locator('.part.sidebar .monaco-list-row')
+      .filter({ hasText: prompt.slice(0, 30) })
+      .filter({ hasText: description });
+    await historyRow(RESUMED_PROMPT, /running/).waitFor();
+    await historyRow(FIRST_PROMPT, /done · seed \d+ · 512×512/).waitFor();
+    await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor();
+    await ui.screenshot('history-before-reload');
+
+    await ui.page.reload();
+    await ui.page.locator('.monaco-workbench .part.statusbar').waitFor();
+
+    // The panel that was open is back, showing the first video from its local copy.
+    await videoPlays(ui.webviewFrame(), FIRST_PROMPT);
+    const stillRunning = await ui.imitation.job(job.requestId);
+    assert.equal(stillRunning?.status, 'IN_PROGRESS', 'fal was still working on the job when the panel came back');
+    // The interrupted job is followed again: its progress and the status bar item show, the view lists it running.
+    // As a toast, or in the status bar where VS Code puts progress that starts while the window is still loading.
+    const progress = /AnimateDiff: “a glass jellyfish drifting/;
+    await ui.notification(progress).or(ui.page.locator('.statusbar-item').filter({ hasText: progress })).first().waitFor({ timeout: 20_000 });
+    await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor();
+    await historyRow(RESUMED_PROMPT, /running|queued/).waitFor();
+    await ui.screenshot('history-after-reload-resumed');
+
+    // It finishes: the panel plays its video (from the local copy) and the view shows it done.
+    await videoPlays(ui.webviewFrame(), RESUMED_PROMPT);
+    await historyRow(RESUMED_PROMPT, /done · seed \d+ · 512×512/).waitFor({ timeout: 20_000 });
+    await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor({ state: 'hidden' });
+    const submitted = (await ui.imitation.requests()).filter((request) => request.stage === 'submit');
+    assert.equal(submitted.filter((request) => JSON.stringify(request.body).includes('jellyfish')).length, 1, 'the job was not submitted again');
+    await ui.screenshot('history-resumed-done');
+  });
+
+  it('the History view: a rich tooltip, the item\'s actions on right-click (Open Log), and a text filter', async () => {
+    const sidebar = ui.page.locator('.part.sidebar');
+    const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 30) });
+
+    await row(RESUMED_PROMPT).hover();
+    const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' });
+    await hover.waitFor();
+    // Markdown hovers keep spaces as no-break spaces.
+    const tooltip = (await hover.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(tooltip, /a glass jellyfish drifting through deep blue water, soft glow/);
+    assert.match(tooltip, /Status: done/);
+    assert.match(tooltip, /Local copy: \d+(\.\d)? KB/);
+    await ui.screenshot('history-tooltip');
+    await ui.page.mouse.move(700, 400);
+
+    await row(RESUMED_PROMPT).click({ button: 'right' });
+    await ui.contextMenu().waitFor();
+    const entries = await ui.page.locator('.monaco-menu .action-label').allInnerTexts();
+    for (const action of ['Open in Video Panel', 'Open Log', 'Re-run', 'Re-run with a New Seed', 'Save Video…', 'Save Parameters as .animate.json', 'Copy Prompt', 'Delete']) {
+      assert.ok(entries.includes(action), `"${action}" is in the item's menu: ${JSON.stringify(entries)}`);
+    }
+    await ui.screenshot('history-item-menu');
+    await ui.clickMenuItem('Open Log');
+    const log = ui.activeEditor();
+    await log.locator('.view-lines').filter({ hasText: 'Request id:' }).waitFor();
+    // The editor draws spaces as other characters; compare the printable text.
+    assert.match((await log.locator('.view-lines').innerText()).replace(/[^\x20-\x7e\n]/g, ' '), /Prompt: +a glass jellyfish drifting/);
+    await ui.screenshot('history-log');
+    await ui.runCommand('View: Close All Editors');
+
+    // With one view in the container, its title actions show in the container's title bar.
+    const titleAction = (label: string) => sidebar.locator(`.action-label[aria-label="${label}"]`).filter({ visible: true }).first();
+    await titleAction('Filter History…').click();
+    await ui.answerInputBox('paper boat');
+    await sidebar.getByText(/Filtered by “paper boat”: 1 of \d+/).waitFor();
+    await row(RESUMED_PROMPT).waitFor({ state: 'detached' });
+    await row(FIRST_PROMPT).waitFor();
+    await ui.screenshot('history-filtered');
+    await titleAction('Clear History Filter').click();
+    await row(RESUMED_PROMPT).waitFor();
+  });
+});
