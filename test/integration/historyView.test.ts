@@ -192,9 +192,34 @@ describe('history view', () => {
     assert.deepEqual(question.actions, ['Clear History']);
     assert.equal(store.list().length, 2);
 
+    const videos = store.list().map((entry) => store.videoPath(entry));
+    assert.ok(videos.every((file) => file !== undefined && fs.existsSync(file)));
     hooks.interaction.script(/Delete all 2 finished generations/, 'Clear History');
     assert.equal(await vscode.commands.executeCommand('animateDiff.history.clear'), 2);
     assert.deepEqual(await hooks.history.tree.getChildren(), []);
-    assert.deepEqual(fs.readdirSync(`${hooks.history.folder}/videos`), []);
+    assert.ok(videos.every((file) => file !== undefined && !fs.existsSync(file)), 'their local videos are deleted');
+  });
+});
+
+describe('video panel restore', () => {
+  it('a restored panel without saved state shows the generation the panel showed last', async () => {
+    const hooks = await freshState();
+    const record = await generate(hooks, 'a snow globe being shaken, glitter swirling');
+    await waitFor(() => hooks.panels.playbackOf(record.id) !== undefined, 'the panel to play it');
+    assert.deepEqual(await hooks.history.panelStateForRestore(undefined), { generationId: record.id });
+    assert.deepEqual(await hooks.history.panelStateForRestore({ generationId: null }), { generationId: record.id });
+    const saved = { generationId: 'another-generation' };
+    assert.equal(await hooks.history.panelStateForRestore(saved), saved, 'VS Code\'s saved state wins when there is one');
+
+    // Restore as VS Code does after a reload: a panel of the view type, handed to the serializer with that state.
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
+    await vscode.window.tabGroups.close(tabs);
+    await waitFor(() => hooks.panels.shownGenerationIds.length === 0, 'the panel to close');
+    const panel = vscode.window.createWebviewPanel('animateDiff.videoPanel', 'AnimateDiff Video', vscode.ViewColumn.Beside, { enableScripts: true });
+    await hooks.panels.deserializeWebviewPanel(panel, await hooks.history.panelStateForRestore(null));
+    assert.equal(hooks.panels.visibleGenerationId, record.id);
+    const local = hooks.history.lookup.localCopy(record.id);
+    assert.ok(local, 'it plays from the local copy');
+    await waitFor(() => hooks.panels.playbackOf(record.id)?.state === 'playing', 'the restored panel to play it');
   });
 });

@@ -48,6 +48,8 @@ export interface HistoryTestHooks {
   resumeUnfinished(): Promise<ResumeReport>;
   /** Reads the history from disk again as a window start does (a corrupt index is set aside and reported). */
   reopen(): Promise<IndexRecovery | undefined>;
+  /** The state a video panel restored after a reload is given (VS Code's, or the generation it showed last). */
+  panelStateForRestore(state: unknown): Promise<unknown>;
 }
 
 function messageOf(error: unknown): string {
@@ -186,6 +188,7 @@ export class HistoryFeature extends Disposable {
       tree: this.tree,
       lookup: this.lookup,
       statusBar: this.runningJobs?.item,
+      panelStateForRestore: (state) => this.panelStateForRestore(state),
       resumeUnfinished: () => this.resume?.resumeUnfinished() ?? Promise.resolve({ resumed: [], interrupted: [], outcomes: Promise.resolve([]) }),
       reopen: async () => {
         await this.store?.flush().catch(() => undefined);
