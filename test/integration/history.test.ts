@@ -8,7 +8,8 @@ import type { TestHooks } from '../../src/core';
 import type { HistoryEntry, HistoryStatus } from '../../src/history/entry';
 import type { HistoryStore } from '../../src/history/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
-import { editorWithSelection, freshState, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
+import { WindowPresence } from '../../src/history/view/windowPresence';
+import { editorWithSelection, freshState, hooks as extensionHooks, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
 
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
 const PROMPT = 'masterpiece, a lighthouse on a cliff at dusk, waves crashing, cinematic';
@@ -336,6 +337,58 @@ describe('history: resuming jobs a reload interrupted', () => {
     assert.match(entry?.error?.message ?? '', /before fal accepted the job/);
     assert.ok(hooks.interaction.shown.some((m) => m.kind === 'warning' && /never reached fal: the window closed before fal accepted it/.test(m.message)));
     assert.equal((await submits()).length, 0, 'nothing is sent');
+  });
+
+  it('a host whose window stops answering lets go of its jobs, and claims them back (without following twice) when it answers again', async () => {
+    const hooks = await freshState();
+    const store = await storeOf(hooks);
+    await imitation().addFault({ at: 'submit', kind: 'neverFinish' });
+    hooks.interaction.script(/Describe the video/, 'let go: a kite on a string');
+    const running = vscode.commands.executeCommand('animateDiff.generate') as Thenable<GenerationOutcome>;
+    await waitFor(() => hooks.service.runningJobs.some((job) => job.state === 'running'), 'the job to run');
+    const id = hooks.service.runningJobs[0].id;
+    await waitFor(() => store.get(id)?.requestId !== undefined, 'the request id to be stored');
+    assert.equal(store.get(id)?.ownerPid, process.pid);
+
+    await hooks.history.windowReachabilityChanged(false);
+    assert.equal(store.get(id)?.ownerPid, undefined, 'left for the next window to resume');
+    assert.equal(store.get(id)?.status, 'running');
+    const onDisk = JSON.parse(fs.readFileSync(path.join(hooks.history.folder, 'index.json'), 'utf8')) as { entries: HistoryEntry[] };
+    assert.equal(onDisk.entries.find((entry) => entry.id === id)?.ownerPid, undefined, 'and that is on disk for other windows');
+
+    await hooks.history.windowReachabilityChanged(true);
+    await waitFor(() => store.get(id)?.ownerPid === process.pid, 'the job to be claimed back', 10_000);
+    assert.equal(hooks.service.runningJobs.length, 1, 'followed once, not resumed a second time');
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.cancel', id), true);
+    assert.equal((await running).kind, 'cancelled');
+    assert.equal(store.get(id)?.status, 'cancelled', 'owned again, its outcome is recorded');
+  });
+
+  it('the window presence check: a round trip that never returns means the window is gone; one that returns, back', async () => {
+    const hooks = await extensionHooks();
+    let answer: (() => void) | undefined;
+    let followsJobs = true;
+    const presence = new WindowPresence(() => followsJobs, hooks.log, {
+      intervalMs: 10,
+      timeoutMs: 100,
+      probe: () => new Promise<void>((resolve) => {
+        answer = resolve;
+      }),
+    });
+    try {
+      const changes: boolean[] = [];
+      presence.onDidChange((reachable) => changes.push(reachable));
+      presence.update();
+      await waitFor(() => changes.length === 1, 'the window to count as gone');
+      assert.deepEqual(changes, [false]);
+      assert.equal(presence.isReachable, false);
+      followsJobs = false;
+      answer?.();
+      await waitFor(() => changes.length === 2, 'the window to count as back');
+      assert.deepEqual(changes, [false, true]);
+    } finally {
+      presence.dispose();
+    }
   });
 
   it('cancel works on a resumed job, from the status bar\'s list of running jobs', async () => {

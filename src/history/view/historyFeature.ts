@@ -50,6 +50,8 @@ export interface HistoryTestHooks {
   reopen(): Promise<IndexRecovery | undefined>;
   /** The state a video panel restored after a reload is given (VS Code's, or the generation it showed last). */
   panelStateForRestore(state: unknown): Promise<unknown>;
+  /** Acts as when the window stops answering (`false`, as after a page reload in a remote window) or answers again. */
+  windowReachabilityChanged(reachable: boolean): Promise<void>;
 }
 
 function messageOf(error: unknown): string {
@@ -75,6 +77,7 @@ export class HistoryFeature extends Disposable {
   private runningJobs: RunningJobsStatus | undefined;
   private writeProblemReported = false;
   private panelMemory: PanelMemory | undefined;
+  private windowReachable = true;
 
   constructor(private readonly options: HistoryFeatureOptions) {
     super();
@@ -120,15 +123,10 @@ export class HistoryFeature extends Disposable {
     ));
     const presence = this._register(new WindowPresence(() => service.runningJobs.length > 0, this.options.log));
     this._register(service.onDidChangeJobs(() => presence.update()));
-    this._register(presence.onDidChange((reachable) => {
-      void this.journal.setWindowReachable(reachable);
-      if (reachable) {
-        this.resume?.scheduleCheck();
-      }
-    }));
+    this._register(presence.onDidChange((reachable) => void this.windowReachabilityChanged(reachable)));
     this.resume = this._register(new ResumeManager({
       store: () => this.ready(),
-      windowReachable: () => presence.isReachable,
+      windowReachable: () => this.windowReachable,
       service,
       interaction,
       log: this.options.log,
@@ -165,6 +163,15 @@ export class HistoryFeature extends Disposable {
     });
   }
 
+  /** The window stopped answering (its jobs are left to the next window) or answers again (they are claimed back). */
+  private async windowReachabilityChanged(reachable: boolean): Promise<void> {
+    this.windowReachable = reachable;
+    await this.journal.setWindowReachable(reachable);
+    if (reachable) {
+      this.resume?.scheduleCheck();
+    }
+  }
+
   /** The state a restored video panel shows: VS Code's saved state, or the generation it showed last. */
   async panelStateForRestore(state: unknown): Promise<unknown> {
     return this.panelMemory ? this.panelMemory.stateForRestore(state) : state;
@@ -189,6 +196,7 @@ export class HistoryFeature extends Disposable {
       lookup: this.lookup,
       statusBar: this.runningJobs?.item,
       panelStateForRestore: (state) => this.panelStateForRestore(state),
+      windowReachabilityChanged: (reachable) => this.windowReachabilityChanged(reachable),
       resumeUnfinished: () => this.resume?.resumeUnfinished() ?? Promise.resolve({ resumed: [], interrupted: [], outcomes: Promise.resolve([]) }),
       reopen: async () => {
         await this.store?.flush().catch(() => undefined);

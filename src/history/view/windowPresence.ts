@@ -9,9 +9,15 @@ export interface WindowPresenceOptions {
   intervalMs: number;
   /** A round trip slower than this means the window is gone (or cut off). */
   timeoutMs: number;
+  /** The round trip; by default a no-op command executed by the window. */
+  probe?: () => Thenable<unknown>;
 }
 
 const DEFAULT_OPTIONS: WindowPresenceOptions = { intervalMs: 3000, timeoutMs: 8000 };
+
+function probeTheWindow(): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', PROBE_CONTEXT_KEY, true);
+}
 
 /**
  * Whether the window this extension host serves is still there. In a remote or web VS Code (code-server, SSH,
@@ -59,7 +65,7 @@ export class WindowPresence extends Disposable {
 
   private probe(): void {
     let answered = false;
-    const roundTrip = Promise.resolve(vscode.commands.executeCommand('setContext', PROBE_CONTEXT_KEY, true)).then(
+    const roundTrip = Promise.resolve((this.options.probe ?? probeTheWindow)()).then(
       () => undefined,
       () => undefined,
     );
