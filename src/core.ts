@@ -95,6 +95,7 @@ export class Core extends Disposable {
       interaction,
       log,
       remember: (record, savedVideo) => results.remember(record, savedVideo),
+      localCopyOf: (record) => results.localCopy(record.id),
       generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
     }));
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { readGenerationDefaults } from '../../config/settings';
@@ -13,6 +14,7 @@ import {
   outputPairIn,
   pathExists,
   realPathOf,
+  writeStreamToFile,
   writeTextFile,
   type OutputPair,
 } from '../../generation/outputFiles';
@@ -78,6 +80,8 @@ export interface ParamsRunnerDeps {
   remember(record: GenerationRecord, savedVideo: vscode.Uri | undefined): void;
   /** `name version`, written into each result record. */
   generatedBy: string;
+  /** The history's local copy of a finished generation's video, so it is copied rather than downloaded again. */
+  localCopyOf?(record: GenerationRecord): vscode.Uri | undefined;
 }
 
 /** Progress of a running file, for its CodeLens. */
@@ -515,17 +519,21 @@ export class ParamsRunner extends Disposable {
     let pair = job.pair;
     const startedAt = Date.now();
     let saved: { bytes: number; contentType: string };
+    const localCopy = this.deps.localCopyOf?.(record);
+    const saveVideo = async (target: string, replace: boolean) => localCopy
+      ? { bytes: await writeStreamToFile(createReadStream(localCopy.fsPath), target, { replace, signal }), contentType: record.contentType ?? 'video/mp4' }
+      : downloadVideoToFile(record.videoUrl, target, { replace, signal });
     try {
       await vscode.workspace.fs.createDirectory(folder);
       try {
-        saved = await downloadVideoToFile(record.videoUrl, pair.video, { replace: job.replace, signal });
+        saved = await saveVideo(pair.video, job.replace);
       } catch (error) {
         if (!(error instanceof OutputExistsError)) {
           throw error;
         }
         // Another program created the file since the run was planned: keep it and take the next free name.
         pair = await freeOutputPair(folder.fsPath, { video: path.basename(job.pair.video), record: path.basename(job.pair.record) }, new Set());
-        saved = await downloadVideoToFile(record.videoUrl, pair.video, { replace: false, signal });
+        saved = await saveVideo(pair.video, false);
       }
     } catch (error) {
       const reason = `Generated (fal request ${record.requestId}), but the video could not be saved: ${error instanceof Error ? error.message : String(error)}`;
