@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, createWriteStream, promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
+import { pipeToNewFile } from '../util/streamToFile';
 
 /**
  * Writing results next to a parameter file: a video streamed from fal's URL to disk and its result record.
@@ -104,15 +104,8 @@ async function commit(temp: string, target: string, replace: boolean): Promise<v
  */
 export async function writeStreamToFile(source: Readable, target: string, options: WriteOptions = {}): Promise<number> {
   const temp = tempFileFor(target);
-  let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
   try {
-    await pipeline(source, counter, createWriteStream(temp, { flags: 'wx' }), options.signal ? { signal: options.signal } : {});
+    const bytes = await pipeToNewFile(source, temp, { signal: options.signal });
     await flushToDisk(temp);
     await commit(temp, target, options.replace ?? false);
     return bytes;

@@ -1,8 +1,8 @@
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeToNewFile } from '../util/streamToFile';
 import { errorCode, fsyncDirectory, fsyncFile, renameReplacing, tempFileFor } from './durableFs';
 
 export type VideoDownloadFailureKind = 'http' | 'aborted' | 'empty' | 'truncated' | 'notVideo' | 'network' | 'disk';
@@ -98,16 +98,11 @@ export async function downloadVideo(url: string, destFile: string, options: Down
   await fsp.mkdir(path.dirname(destFile), { recursive: true });
   const temp = tempFileFor(destFile, 'part');
   let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
   try {
     try {
       const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }), { signal });
+      // Counted as it arrives, so a broken download can say how far it got.
+      await pipeToNewFile(body, temp, { signal, onBytes: (count) => { bytes += count; } });
     } catch (error) {
       if (isAbort(error, signal)) {
         throw new VideoDownloadError('aborted', 'The video download was cancelled.');
