@@ -142,6 +142,11 @@ export class Core extends Disposable {
   async deserializeVideoPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     await this.panels.deserializeWebviewPanel(panel, await this.history.panelStateForRestore(state));
   }
+
+  /** Opens the video panel again when it was open as the window went away and VS Code did not restore it. */
+  reopenLostPanel(): Promise<boolean> {
+    return this.history.reopenLostPanel();
+  }
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type * as CoreModule from './core';
-import { DeferredHistoryView, historyHasUnfinishedJobs } from './history/view/shim';
+import { DeferredHistoryView, historyHasUnfinishedJobs, panelWasOpen } from './history/view/shim';
+import { VIDEO_PANEL_VIEW_TYPE } from './panel/viewType';
 
 /**
  * Activation stays light: this shim only registers commands and the panel serializer. The core — zod, the fal
  * client, the panel — is required on first use, so opening VS Code or a JSON file costs (almost) nothing.
  */
 
-const PANEL_VIEW_TYPE = 'animateDiff.videoPanel';
 const PARAMS_FILE_SUFFIX = '.animate.json';
 
 let core: CoreModule.Core | undefined;
@@ -49,13 +49,17 @@ export function activate(context: vscode.ExtensionContext) {
     context.subscriptions.push(watch);
   }
   // A window reload interrupted a generation (onStartupFinished): load the core to pick it up from fal's queue.
-  void historyHasUnfinishedJobs(context.globalStorageUri).then((unfinished) => {
-    if (unfinished) {
-      load();
+  // The video panel was open: load the core to open it again if VS Code lost it.
+  void Promise.all([historyHasUnfinishedJobs(context.globalStorageUri), panelWasOpen(context.storageUri)]).then(([unfinished, panelOpen]) => {
+    if (unfinished || panelOpen) {
+      const loaded = load();
+      if (panelOpen) {
+        void loaded.reopenLostPanel();
+      }
     }
   });
   context.subscriptions.push(
-    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+    vscode.window.registerWebviewPanelSerializer(VIDEO_PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) => load().deserializeVideoPanel(panel, state),
     }),
     { dispose: () => core?.dispose() },

@@ -12,6 +12,7 @@ import {
 import { Disposable, disposeAll } from '../util/dispose';
 import { createNonce, remoteOriginOf } from './csp';
 import { buildPanelHtml } from './html';
+import { VIDEO_PANEL_VIEW_TYPE } from './viewType';
 import { panelStrings } from './strings';
 
 /*
@@ -22,7 +23,7 @@ import { panelStrings } from './strings';
  * the panel is hidden (a hidden webview receives no messages and reloads from its HTML when shown again).
  */
 
-export const VIDEO_PANEL_VIEW_TYPE = 'animateDiff.videoPanel';
+export { VIDEO_PANEL_VIEW_TYPE };
 
 /** A generation as the panel shows it; the panel itself turns the video's Uri into `videoSrc`. */
 export type GenerationSummary = Omit<GenerationView, 'videoSrc'>;
@@ -140,6 +141,9 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private readonly playbackReports = new Map<string, PlaybackReport>();
   private readonly unreachableVideosReported = new Set<string>();
 
+  private readonly onDidCloseEmitter = this._register(new vscode.EventEmitter<void>());
+  /** The panel was closed while this manager lives (the user closed it, not the window going away). */
+  readonly onDidClose = this.onDidCloseEmitter.event;
   private readonly onDidReceiveMessageEmitter = this._register(new vscode.EventEmitter<FromWebviewMessage>());
   /** Every valid message from the webview, after the panel has acted on it (tests wait for `videoPlaying`). */
   readonly onDidReceiveMessage = this.onDidReceiveMessageEmitter.event;
@@ -155,6 +159,25 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   /** The generation the panel shows on its own, or undefined (no panel, a batch grid, or a notice). */
   get visibleGenerationId(): string | undefined {
     return this.panel && this.content?.kind === 'generation' ? this.content.view.id : undefined;
+  }
+
+  /** Whether the panel is open (visible or in a background tab). */
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** What a panel restored from it would show again: the generation, or the grid's finished generations. */
+  get restorableState(): WebviewState | undefined {
+    if (!this.panel || !this.content) {
+      return undefined;
+    }
+    if (this.content.kind === 'generation') {
+      return { generationId: this.content.view.id };
+    }
+    if (this.content.kind === 'grid') {
+      return { generationId: null, grid: { title: this.content.title, generationIds: [...this.shownGenerationIds] } };
+    }
+    return undefined;
   }
 
   /** Ids of every finished generation the panel shows (one, or a grid's done items). */
@@ -211,6 +234,22 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       },
       { reveal: false, preserveFocus: true },
     );
+  }
+
+  /**
+   * Opens the panel on `state` without taking focus, when no panel is open and what it showed can still be
+   * found. Returns whether it opened one.
+   */
+  async reopen(state: WebviewState): Promise<boolean> {
+    if (this.isDisposed || this.panel) {
+      return false;
+    }
+    const restored = await this.restore(state);
+    if (!restored || this.isDisposed || this.panel) {
+      return false;
+    }
+    this.present(restored, { reveal: false, preserveFocus: true });
+    return true;
   }
 
   private async restore(state: WebviewState): Promise<PanelContent | undefined> {
@@ -290,6 +329,9 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     this.document = undefined;
     this.latest = undefined;
     this.webviewReady = false;
+    if (!this.isDisposed) {
+      this.onDidCloseEmitter.fire();
+    }
   }
 
   private onViewStateChanged(panel: vscode.WebviewPanel): void {

@@ -9,7 +9,7 @@ import type { HistoryEntry, HistoryStatus } from '../../src/history/entry';
 import type { HistoryStore } from '../../src/history/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
 import { WindowPresence } from '../../src/history/view/windowPresence';
-import { editorWithSelection, freshState, hooks as extensionHooks, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
+import { editorWithSelection, freshState, hooks as extensionHooks, imitation, nextPlayback, submits, TEST_KEY, waitFor, withSettings } from './support';
 
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
 const PROMPT = 'masterpiece, a lighthouse on a cliff at dusk, waves crashing, cinematic';
@@ -68,21 +68,6 @@ async function closeVideoPanel(hooks: TestHooks): Promise<void> {
   const panelTabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
   await vscode.window.tabGroups.close(panelTabs);
   await waitFor(() => hooks.panels.shownGenerationIds.length === 0, 'the video panel to close');
-}
-
-/** Resolves with the next `videoPlaying` (or rejects with the next `videoError`) the panel reports for the generation. */
-function nextPlayback(hooks: TestHooks, id: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const subscription = hooks.panels.onDidReceiveMessage((message) => {
-      if (message.type === 'videoPlaying' && message.id === id) {
-        subscription.dispose();
-        resolve();
-      } else if (message.type === 'videoError' && message.id === id) {
-        subscription.dispose();
-        reject(new Error(`the panel could not play ${id}: ${message.message}`));
-      }
-    });
-  });
 }
 
 describe('history: every generation is kept with its video', () => {

@@ -6,7 +6,7 @@ import type { TestHooks } from '../../src/core';
 import type { HistoryStore } from '../../src/history/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
 import { renderParamsFromRequest } from '../../src/params/template';
-import { freshState, imitation, submits, waitFor } from './support';
+import { freshState, imitation, nextPlayback, submits, waitFor } from './support';
 
 async function storeOf(hooks: TestHooks): Promise<HistoryStore> {
   const store = await hooks.history.ready();
@@ -221,5 +221,71 @@ describe('video panel restore', () => {
     const local = hooks.history.lookup.localCopy(record.id);
     assert.ok(local, 'it plays from the local copy');
     await waitFor(() => hooks.panels.playbackOf(record.id)?.state === 'playing', 'the restored panel to play it');
+  });
+});
+
+describe('video panel reopened when VS Code forgot it', () => {
+  const readMemory = (file: string): unknown => {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const closePanelTabs = async () => {
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
+    await vscode.window.tabGroups.close(tabs);
+  };
+
+  it('remembers an open panel and what it shows; a panel the user closes is remembered as closed', async () => {
+    const hooks = await freshState();
+    const file = hooks.history.panelMemoryFile;
+    assert.ok(file, 'the suite runs in a workspace');
+    const record = await generate(hooks, 'a kite over a windy beach, bright colours');
+    await waitFor(() => JSON.stringify(readMemory(file)) === JSON.stringify({ open: true, state: { generationId: record.id } }), 'the open panel to be remembered');
+
+    await closePanelTabs();
+    await waitFor(() => JSON.stringify(readMemory(file)) === JSON.stringify({ open: false }), 'the closed panel to be remembered as closed');
+    assert.equal(await hooks.history.reopenLostPanel(), false, 'a panel the user closed is not opened again');
+    assert.equal(hooks.panels.isOpen, false);
+  });
+
+  it('opens the panel again, on the generation it showed, when it was open as the window went away and no tab of it came back', async () => {
+    const hooks = await freshState();
+    const file = hooks.history.panelMemoryFile;
+    assert.ok(file);
+    const record = await generate(hooks, 'a lantern floating on a dark lake, ripples');
+    await waitFor(() => hooks.panels.playbackOf(record.id) !== undefined, 'the panel to play it');
+    assert.equal(await hooks.history.reopenLostPanel(), false, 'the panel is open: nothing to do');
+
+    await closePanelTabs();
+    await waitFor(() => (readMemory(file) as { open?: boolean } | undefined)?.open === false, 'the close to be remembered');
+    // What the window that went away left behind: its panel open on this generation.
+    fs.writeFileSync(file, `${JSON.stringify({ open: true, state: { generationId: record.id } })}\n`);
+    const plays = nextPlayback(hooks, record.id);
+    assert.equal(await hooks.history.reopenLostPanel(), true);
+    assert.equal(hooks.panels.visibleGenerationId, record.id);
+    await plays;
+    assert.ok(hooks.history.lookup.localCopy(record.id), 'from the local copy');
+    await waitFor(() => vscode.window.tabGroups.all.some((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputWebview)), 'a panel tab to open');
+    assert.equal(await hooks.history.reopenLostPanel(), false, 'only once');
+  });
+
+  it('does not open a second panel while VS Code still has a tab of it to restore', async () => {
+    const hooks = await freshState();
+    const file = hooks.history.panelMemoryFile;
+    assert.ok(file);
+    const record = await generate(hooks, 'a spinning top on a wooden table');
+    await closePanelTabs();
+    await waitFor(() => (readMemory(file) as { open?: boolean } | undefined)?.open === false, 'the close to be remembered');
+    fs.writeFileSync(file, `${JSON.stringify({ open: true, state: { generationId: record.id } })}\n`);
+    // A tab of the panel's view type that the serializer has not been handed yet, as VS Code restores background tabs.
+    const pending = vscode.window.createWebviewPanel('animateDiff.videoPanel', 'AnimateDiff Video', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    try {
+      assert.equal(await hooks.history.reopenLostPanel(), false);
+      assert.equal(hooks.panels.isOpen, false, 'the manager did not open one of its own');
+    } finally {
+      pending.dispose();
+    }
   });
 });

@@ -87,3 +87,18 @@ export async function withSettings<T>(values: Record<string, unknown>, body: () 
 export async function submits(): Promise<Array<{ body: unknown; keyId: string | null; viaProxy: boolean; authorizationPresent: boolean; keyInjectedByProxy: boolean }>> {
   return (await imitation().requests()).filter((r) => r.stage === 'submit');
 }
+
+/** Resolves with the next `videoPlaying` (or rejects with the next `videoError`) the panel reports for the generation. */
+export function nextPlayback(hooks: TestHooks, id: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const subscription = hooks.panels.onDidReceiveMessage((message) => {
+      if (message.type === 'videoPlaying' && message.id === id) {
+        subscription.dispose();
+        resolve();
+      } else if (message.type === 'videoError' && message.id === id) {
+        subscription.dispose();
+        reject(new Error(`the panel could not play ${id}: ${message.message}`));
+      }
+    });
+  });
+}

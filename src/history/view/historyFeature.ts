@@ -7,7 +7,7 @@ import type { VideoPanelManager } from '../../panel/videoPanel';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import { createHistoryCommands } from './commands';
-import { HISTORY_VIEW_ID } from './ids';
+import { HISTORY_VIEW_ID, PANEL_MEMORY_FILE_NAME } from './ids';
 import { HistoryJournal } from './journal';
 import { HistoryLogDocuments } from './logDocuments';
 import { HistoryLookup } from './lookup';
@@ -50,6 +50,10 @@ export interface HistoryTestHooks {
   reopen(): Promise<IndexRecovery | undefined>;
   /** The state a video panel restored after a reload is given (VS Code's, or the generation it showed last). */
   panelStateForRestore(state: unknown): Promise<unknown>;
+  /** Opens the video panel again if it was open as the window went away and VS Code did not restore it. */
+  reopenLostPanel(): Promise<boolean>;
+  /** Where the video panel's memory is kept (this workspace's storage). */
+  readonly panelMemoryFile: string | undefined;
   /** Acts as when the window stops answering (`false`, as after a page reload in a remote window) or answers again. */
   windowReachabilityChanged(reachable: boolean): Promise<void>;
 }
@@ -177,6 +181,19 @@ export class HistoryFeature extends Disposable {
     return this.panelMemory ? this.panelMemory.stateForRestore(state) : state;
   }
 
+  /** Opens the video panel again if VS Code forgot it over a reload; only in a workspace (see PanelMemory). */
+  async reopenLostPanel(): Promise<boolean> {
+    if (!this.options.workspaceStorageUri || !this.panelMemory) {
+      return false;
+    }
+    try {
+      return await this.panelMemory.reopenIfLost();
+    } catch (error) {
+      this.options.log.warn(`Could not open the video panel again: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  }
+
   /** Shows a finished generation in the video panel, from its local copy when there is one. */
   present(record: GenerationRecord): void {
     this.lookup.remember(record);
@@ -196,6 +213,8 @@ export class HistoryFeature extends Disposable {
       lookup: this.lookup,
       statusBar: this.runningJobs?.item,
       panelStateForRestore: (state) => this.panelStateForRestore(state),
+      reopenLostPanel: () => this.reopenLostPanel(),
+      panelMemoryFile: this.options.workspaceStorageUri && vscode.Uri.joinPath(this.options.workspaceStorageUri, PANEL_MEMORY_FILE_NAME).fsPath,
       windowReachabilityChanged: (reachable) => this.windowReachabilityChanged(reachable),
       resumeUnfinished: () => this.resume?.resumeUnfinished() ?? Promise.resolve({ resumed: [], interrupted: [], outcomes: Promise.resolve([]) }),
       reopen: async () => {

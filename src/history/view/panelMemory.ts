@@ -1,71 +1,137 @@
 import * as vscode from 'vscode';
+import { z } from 'zod';
 import type { VideoPanelManager } from '../../panel/videoPanel';
 import { webviewStateSchema, type WebviewState } from '../../shared/protocol';
 import { Disposable } from '../../util/dispose';
-
-const FILE_NAME = 'videoPanel.json';
+import { VIDEO_PANEL_VIEW_TYPE } from '../../panel/viewType';
+import { PANEL_MEMORY_FILE_NAME } from './ids';
 
 /**
- * Remembers, on the extension host's disk, which generation this workspace's video panel shows. The panel keeps
- * that in its webview state, which VS Code stores for a reload; a web or remote VS Code can lose the latest
- * state when the page reloads (its browser storage is written as the page goes away). A restored panel without
- * a state then shows what this remembers instead of an empty notice.
+ * A closed panel is recorded as closed only after this long. When the window reloads or closes, the extension
+ * host is stopped within it (and the timer with it), so a panel that goes away with its window stays "open".
+ */
+const CLOSE_SETTLE_MS = 2_000;
+
+const memorySchema = z.object({
+  open: z.boolean().default(false),
+  state: webviewStateSchema.optional(),
+  /** The first format: only the generation shown. */
+  generationId: z.string().optional(),
+});
+
+interface Memory {
+  readonly open: boolean;
+  readonly state: WebviewState | undefined;
+}
+
+/**
+ * Remembers, on the extension host's disk, whether this workspace's video panel is open and what it shows.
+ * VS Code keeps both itself (its editor layout, and the webview's state) but writes them lazily: a web or
+ * remote VS Code whose page is reloaded can lose them. A restored panel without a state then shows what this
+ * remembers, and a panel VS Code forgot altogether is opened again.
  */
 export class PanelMemory extends Disposable {
   private remembered: string | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private closing: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly folder: vscode.Uri,
-    panels: VideoPanelManager,
+    private readonly panels: VideoPanelManager,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
     this._register(panels.onDidReceiveMessage((message) => {
       if (message.type === 'ready' || message.type === 'videoPlaying') {
-        this.remember(panels.visibleGenerationId);
+        this.cancelClosing();
+        const state = panels.restorableState;
+        if (state) {
+          this.write({ open: true, state });
+        }
       }
     }));
+    this._register(panels.onDidClose(() => {
+      this.cancelClosing();
+      this.closing = setTimeout(() => {
+        this.closing = undefined;
+        this.write({ open: false, state: undefined });
+      }, CLOSE_SETTLE_MS);
+    }));
+    this._register({ dispose: () => this.cancelClosing() });
   }
 
-  /** The state to restore a panel with: VS Code's when it has one, else the generation remembered here. */
+  /** The state to restore a panel with: VS Code's when it has one, else what this remembers. */
   async stateForRestore(state: unknown): Promise<unknown> {
     const parsed = webviewStateSchema.safeParse(state);
     if (parsed.success && (parsed.data.generationId !== null || parsed.data.grid !== undefined)) {
       return state;
     }
-    const generationId = await this.read();
-    if (!generationId) {
+    const remembered = (await this.read())?.state;
+    if (!remembered) {
       return state;
     }
-    this.log.info(`The restored video panel had no saved state; showing the generation it showed last (${generationId}).`);
-    const restored: WebviewState = { generationId };
-    return restored;
+    this.log.info(`The restored video panel had no saved state; showing what it showed last (${describe(remembered)}).`);
+    return remembered;
   }
 
-  private remember(generationId: string | undefined): void {
-    if (!generationId || generationId === this.remembered) {
+  /**
+   * Opens the panel again when it was open as the window went away and VS Code did not bring it back (it lists
+   * no tab of it, not even one it restores later). Returns whether it did.
+   */
+  async reopenIfLost(): Promise<boolean> {
+    const memory = await this.read();
+    if (!memory?.open || !memory.state || this.panels.isOpen || hasPanelTab()) {
+      return false;
+    }
+    this.log.info(`The video panel was open when the window went away and VS Code did not restore it; opening it again (${describe(memory.state)}).`);
+    return this.panels.reopen(memory.state);
+  }
+
+  private cancelClosing(): void {
+    if (this.closing !== undefined) {
+      clearTimeout(this.closing);
+      this.closing = undefined;
+    }
+  }
+
+  private write(memory: Memory): void {
+    const text = `${JSON.stringify(memory)}\n`;
+    if (text === this.remembered) {
       return;
     }
-    this.remembered = generationId;
-    const file = vscode.Uri.joinPath(this.folder, FILE_NAME);
-    const text = new TextEncoder().encode(`${JSON.stringify({ generationId })}\n`);
+    this.remembered = text;
+    const file = vscode.Uri.joinPath(this.folder, PANEL_MEMORY_FILE_NAME);
     this.writing = this.writing
       .then(async () => {
         await vscode.workspace.fs.createDirectory(this.folder);
-        await vscode.workspace.fs.writeFile(file, text);
+        await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(text));
       })
       .catch((error: unknown) => this.log.warn(`Could not remember what the video panel shows: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  private async read(): Promise<string | undefined> {
+  private async read(): Promise<Memory | undefined> {
     await this.writing;
     try {
-      const json: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.folder, FILE_NAME))));
-      const generationId = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).generationId : undefined;
-      return typeof generationId === 'string' ? generationId : undefined;
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.folder, PANEL_MEMORY_FILE_NAME));
+      const parsed = memorySchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+      if (!parsed.success) {
+        return undefined;
+      }
+      const { open, state, generationId } = parsed.data;
+      return { open, state: state ?? (generationId ? { generationId } : undefined) };
     } catch {
       return undefined;
     }
   }
+}
+
+/** Whether the window has a tab of the video panel, restored or still waiting to be restored. */
+function hasPanelTab(): boolean {
+  // The tab's view type carries a prefix VS Code adds ("mainThreadWebview-").
+  return vscode.window.tabGroups.all.some((group) => group.tabs.some(
+    (tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(VIDEO_PANEL_VIEW_TYPE)));
+}
+
+function describe(state: WebviewState): string {
+  return state.grid ? `a grid of ${state.grid.generationIds.length}` : `generation ${state.generationId ?? 'none'}`;
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME, HISTORY_VIEW_ID } from './ids';
+import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME, HISTORY_VIEW_ID, PANEL_MEMORY_FILE_NAME } from './ids';
 
 /*
  * The parts of the history the activation shim (src/extension.ts) needs before the core is loaded. Only vscode
@@ -80,6 +80,21 @@ export async function historyHasUnfinishedJobs(globalStorageUri: vscode.Uri): Pr
   try {
     const text = await fsp.readFile(path.join(historyFolder(globalStorageUri).fsPath, HISTORY_INDEX_FILE_NAME), 'utf8');
     return /"status":"(submitting|queued|running)"/.test(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether this workspace's video panel was open when its window last went away: the core loads to open it again
+ * if VS Code did not restore it. Only for a workspace (an empty window has no storage of its own).
+ */
+export async function panelWasOpen(workspaceStorageUri: vscode.Uri | undefined): Promise<boolean> {
+  if (workspaceStorageUri?.scheme !== 'file') {
+    return false;
+  }
+  try {
+    return /"open":true/.test(await fsp.readFile(path.join(workspaceStorageUri.fsPath, PANEL_MEMORY_FILE_NAME), 'utf8'));
   } catch {
     return false;
   }
