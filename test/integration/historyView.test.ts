@@ -202,25 +202,32 @@ describe('history view', () => {
 });
 
 describe('video panel restore', () => {
-  it('a restored panel without saved state shows the generation the panel showed last', async () => {
+  it('a restored panel shows what it showed last, even when VS Code\'s saved state is missing or older', async () => {
     const hooks = await freshState();
+    const older = await generate(hooks, 'a paper plane gliding across a classroom');
     const record = await generate(hooks, 'a snow globe being shaken, glitter swirling');
     await waitFor(() => hooks.panels.playbackOf(record.id) !== undefined, 'the panel to play it');
     assert.deepEqual(await hooks.history.panelStateForRestore(undefined), { generationId: record.id });
     assert.deepEqual(await hooks.history.panelStateForRestore({ generationId: null }), { generationId: record.id });
-    const saved = { generationId: 'another-generation' };
-    assert.equal(await hooks.history.panelStateForRestore(saved), saved, 'VS Code\'s saved state wins when there is one');
+    // A browser reload can leave VS Code with the state of an earlier video.
+    assert.deepEqual(await hooks.history.panelStateForRestore({ generationId: older.id }), { generationId: record.id });
 
     // Restore as VS Code does after a reload: a panel of the view type, handed to the serializer with that state.
+    const memory = hooks.history.panelMemoryFile;
+    assert.ok(memory);
     const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
     await vscode.window.tabGroups.close(tabs);
-    await waitFor(() => hooks.panels.shownGenerationIds.length === 0, 'the panel to close');
+    await waitFor(() => /"open":false/.test(fs.readFileSync(memory, 'utf8')), 'the closed panel to be remembered');
+    const saved = { generationId: older.id };
+    assert.equal(await hooks.history.panelStateForRestore(saved), saved, 'with no open panel remembered, VS Code\'s state serves');
+    // What the window that went away left behind: its panel open on the newer video.
+    fs.writeFileSync(memory, `${JSON.stringify({ open: true, state: { generationId: record.id } })}\n`);
     const panel = vscode.window.createWebviewPanel('animateDiff.videoPanel', 'AnimateDiff Video', vscode.ViewColumn.Beside, { enableScripts: true });
-    await hooks.panels.deserializeWebviewPanel(panel, await hooks.history.panelStateForRestore(null));
+    const plays = nextPlayback(hooks, record.id);
+    await hooks.panels.deserializeWebviewPanel(panel, await hooks.history.panelStateForRestore(saved));
     assert.equal(hooks.panels.visibleGenerationId, record.id);
-    const local = hooks.history.lookup.localCopy(record.id);
-    assert.ok(local, 'it plays from the local copy');
-    await waitFor(() => hooks.panels.playbackOf(record.id)?.state === 'playing', 'the restored panel to play it');
+    assert.ok(hooks.history.lookup.localCopy(record.id), 'it plays from the local copy');
+    await plays;
   });
 });
 

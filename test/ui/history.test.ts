@@ -1,6 +1,6 @@
-// Nothing is lost on a reload, as a person sees it in Chromium: a generation still running when the page
-// reloads is picked up again from fal's queue (the imitation keeps the job running across the reload), its
-// video plays in the panel, the panel that was open before comes back, and the History view lists both.
+// Nothing is lost on a reload, as a person sees it in Chromium: three videos, then a browser reload while a
+// fourth is still running (the imitation keeps the job running across it). The job is picked up again from fal's
+// queue and its video plays, the panel that was open comes back, and all four play from disk once fal's URLs are gone.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +8,8 @@ import type { FrameLocator } from 'playwright-core';
 import { openWorkbench, type Workbench } from './workbench';
 
 const KEY = 'ui-history-key-id:ui-history-secret-5d2e81';
+const EARLIER_PROMPTS = ['a lighthouse beam sweeping over a stormy sea at night', 'a steaming cup of coffee on a rainy window sill'];
+/** The third video, which the panel shows when the window reloads. */
 const FIRST_PROMPT = 'a paper boat sailing down a rain-soaked street, reflections, cinematic';
 const RESUMED_PROMPT = 'a glass jellyfish drifting through deep blue water, soft glow';
 /** Long enough that the reload lands while fal still works on the job, and the restored panel can be seen first. */
@@ -57,18 +59,20 @@ describe('UI: the history survives a window reload', () => {
   });
 
   it('reload mid-generation: the job resumes and plays, the panel comes back, the History view lists it', async function () {
-    // Two generations, one of them slow on purpose, and a reload of the whole workbench.
+    // As the issue's new user: three videos, a reload while a fourth is running, then all four from disk.
     this.timeout(180_000);
     await ui.runCommand('AnimateDiff: Set fal API Key');
     await ui.answerInputBox(KEY);
     await ui.notification(/fal API key saved/).waitFor();
 
-    // A first video: the panel opens and plays it.
-    await ui.runCommand('AnimateDiff: Generate Video…');
-    await ui.answerInputBox(FIRST_PROMPT);
-    await videoPlays(ui.webviewFrame(), FIRST_PROMPT);
+    // Three videos: the panel opens and plays each.
+    for (const prompt of [...EARLIER_PROMPTS, FIRST_PROMPT]) {
+      await ui.runCommand('AnimateDiff: Generate Video…');
+      await ui.answerInputBox(prompt);
+      await videoPlays(ui.webviewFrame(), prompt);
+    }
 
-    // A second one that fal takes its time over; the History view shows it running.
+    // A fourth that fal takes its time over; the History view shows it running.
     await ui.imitation.addFault({ at: 'submit', kind: 'slow', ms: SLOW_MS, match: { promptIncludes: 'jellyfish' } });
     await ui.runCommand('AnimateDiff: Generate Video…');
     await ui.answerInputBox(RESUMED_PROMPT);
@@ -105,12 +109,21 @@ describe('UI: the history survives a window reload', () => {
     const submitted = (await ui.imitation.requests()).filter((request) => request.stage === 'submit');
     assert.equal(submitted.filter((request) => JSON.stringify(request.body).includes('jellyfish')).length, 1, 'the job was not submitted again');
     await ui.screenshot('history-resumed-done');
+
+    // fal's result URLs are gone: every one of the four, selected in the History view, still plays from disk.
+    assert.equal((await ui.imitation.deleteResultVideos()).length, 4);
+    for (const prompt of [...EARLIER_PROMPTS, FIRST_PROMPT, RESUMED_PROMPT]) {
+      await historyRow(prompt, /done/).click();
+      await videoPlays(ui.webviewFrame(), prompt);
+    }
   });
 
   it('the History view: a rich tooltip, the item\'s actions on right-click (Open Log), and a text filter', async () => {
     const sidebar = ui.page.locator('.part.sidebar');
     const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 30) });
 
+    // From elsewhere: the pointer may still rest on the row from the last click, and a hover needs a move onto it.
+    await ui.page.mouse.move(700, 400);
     await row(RESUMED_PROMPT).hover();
     const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' });
     await hover.waitFor();

@@ -54,24 +54,30 @@ export class PanelMemory extends Disposable {
       this.cancelClosing();
       this.closing = setTimeout(() => {
         this.closing = undefined;
+        this.log.info('The video panel was closed; it stays closed after a reload.');
         this.write({ open: false, state: undefined });
       }, CLOSE_SETTLE_MS);
     }));
     this._register({ dispose: () => this.cancelClosing() });
   }
 
-  /** The state to restore a panel with: VS Code's when it has one, else what this remembers. */
+  /**
+   * The state to restore a panel with. What this remembers of an open panel wins: it is written as the panel
+   * changes, while VS Code's copy can be older after a browser reload. VS Code's state serves when this has none.
+   */
   async stateForRestore(state: unknown): Promise<unknown> {
+    const memory = await this.read();
     const parsed = webviewStateSchema.safeParse(state);
-    if (parsed.success && (parsed.data.generationId !== null || parsed.data.grid !== undefined)) {
-      return state;
+    const saved = parsed.success && (parsed.data.generationId !== null || parsed.data.grid !== undefined) ? parsed.data : undefined;
+    if (memory?.open && memory.state) {
+      if (!saved) {
+        this.log.info(`The restored video panel had no saved state; showing what it showed last (${describe(memory.state)}).`);
+      } else if (JSON.stringify(saved) !== JSON.stringify(memory.state)) {
+        this.log.info(`The restored video panel's saved state is older than what it showed last; showing ${describe(memory.state)}.`);
+      }
+      return memory.state;
     }
-    const remembered = (await this.read())?.state;
-    if (!remembered) {
-      return state;
-    }
-    this.log.info(`The restored video panel had no saved state; showing what it showed last (${describe(remembered)}).`);
-    return remembered;
+    return state;
   }
 
   /**
@@ -83,8 +89,11 @@ export class PanelMemory extends Disposable {
     if (!memory?.open || !memory.state || this.panels.isOpen || hasPanelTab()) {
       return false;
     }
-    this.log.info(`The video panel was open when the window went away and VS Code did not restore it; opening it again (${describe(memory.state)}).`);
-    return this.panels.reopen(memory.state);
+    const reopened = await this.panels.reopen(memory.state);
+    this.log.info(reopened
+      ? `The video panel was open when the window went away and VS Code did not restore it; opened it again (${describe(memory.state)}).`
+      : `The video panel was open when the window went away; what it showed (${describe(memory.state)}) is no longer in the history or a panel is open now.`);
+    return reopened;
   }
 
   private cancelClosing(): void {
