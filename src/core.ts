@@ -117,6 +117,7 @@ export class Core extends Disposable {
       panels: this.panels,
       actions: resultActions,
       saveParameters: (record, target) => saveParameters.save(record, target),
+      onDidChangeKey: (listener) => keys.onDidChange(listener),
     })) {
       this.commands.register(command);
     }

@@ -234,13 +234,17 @@ export class GenerationService extends Disposable {
    * Picks up a job fal accepted before the window reloaded: its progress shows again and its result lands
    * as if nothing had happened. No new credits are spent, so Restricted Mode does not ask again.
    */
-  async resume(job: ResumableJob, options: { interactive?: boolean } = {}): Promise<GenerationOutcome> {
+  async resume(job: ResumableJob, options: { interactive?: boolean; askForKey?: boolean } = {}): Promise<GenerationOutcome> {
+    const askForKey = options.askForKey ?? true;
     const settings = readConnectionSettings((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
     if (!settings.ok) {
-      await this.reportSettingProblems(settings.problems);
+      if (askForKey) {
+        await this.reportSettingProblems(settings.problems);
+      }
       return { kind: 'notStarted', reason: 'invalid settings' };
     }
-    const credentials = settings.value.proxyUrl ? undefined : (await this.options.keys.resolve())?.key ?? await this.promptForKey('A generation from before the reload is still running on fal.');
+    const stored = settings.value.proxyUrl ? undefined : (await this.options.keys.resolve())?.key;
+    const credentials = stored ?? (settings.value.proxyUrl || !askForKey ? undefined : await this.promptForKey('A generation from before the reload is still running on fal.'));
     if (!settings.value.proxyUrl && !credentials) {
       return { kind: 'notStarted', reason: 'no key' };
     }

@@ -27,10 +27,23 @@ describe('fal imitation: HTTP control API', () => {
     assert.equal(changed.timing.processingMs, TEST_TIMING.processingMs, 'other settings stay');
     assert.deepEqual(imitation.config(), changed);
     await control.reset();
-    assert.deepEqual(await control.config(), { timing: TEST_TIMING, rejectedKeys: ['revoked-key-id'], logsWhenDisabled: 'null' });
+    assert.deepEqual(await control.config(), { timing: TEST_TIMING, rejectedKeys: ['revoked-key-id'], logsWhenDisabled: 'null', offline: false });
     const invalid = await rejectionOf(control.configure({ timing: { queueMs: -1 } }));
     assert.ok(invalid instanceof FalImitationControlError);
     assert.equal(invalid.status, 400);
+  });
+
+  it('offline: every fal request (queue, files) has its connection dropped while the control API still answers', async () => {
+    const client = sandboxClient(imitation);
+    const { request_id: requestId } = await client.queue.submit(TURBO_T2V, { input: { prompt: 'before the network went' } });
+    const done = await control.waitForJob({ requestId, status: 'COMPLETED' });
+    assert.ok(done.videoUrl);
+    await control.configure({ offline: true });
+    await assert.rejects(fetch(done.videoUrl), TypeError, 'the result video is unreachable');
+    await assert.rejects(fetch(`${imitation.url}/${TURBO_T2V}`, { method: 'POST', body: '{}' }), TypeError, 'the queue is unreachable');
+    assert.equal((await control.config()).offline, true);
+    await control.configure({ offline: false });
+    assert.equal((await fetch(done.videoUrl)).status, 200, 'back online');
   });
 
   it('faults armed over HTTP apply to the client, and invalid ones are refused with the reason', async () => {

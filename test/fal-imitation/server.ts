@@ -147,7 +147,7 @@ interface ApiCall {
 const JOB_STATUSES: readonly JobStatus[] = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'];
 
 function parseConfigPatch(input: unknown): ImitationConfigPatch {
-  const fields = expectObject(input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled']);
+  const fields = expectObject(input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled', 'offline']);
   const patch: ImitationConfigPatch = {};
   if (fields.timing !== undefined) {
     const timing = expectObject(fields.timing, 'config.timing', ['queuePositions', 'queueMs', 'processingMs', 'logSteps', 'pingIntervalMs']);
@@ -167,6 +167,12 @@ function parseConfigPatch(input: unknown): ImitationConfigPatch {
   const logsWhenDisabled = optionalOneOf(fields, 'logsWhenDisabled', 'config', ['missing', 'null', 'empty'] as const);
   if (logsWhenDisabled) {
     patch.logsWhenDisabled = logsWhenDisabled;
+  }
+  if (fields.offline !== undefined) {
+    if (typeof fields.offline !== 'boolean') {
+      throw new InputError('config.offline must be a boolean');
+    }
+    patch.offline = fields.offline;
   }
   return patch;
 }
@@ -235,6 +241,7 @@ class Imitation implements FalImitation {
       timing: { ...(options.realistic ? REALISTIC_TIMING : FAST_TIMING), ...(options.timing ?? {}) },
       rejectedKeys: [...(options.rejectedKeys ?? [])],
       logsWhenDisabled: 'null',
+      offline: false,
     };
     this.current = structuredClone(this.defaults);
     this.proxyKey = options.proxyKey ?? DEFAULT_PROXY_KEY;
@@ -308,6 +315,7 @@ class Imitation implements FalImitation {
       timing: { ...this.current.timing, ...(parsed.timing ?? {}) },
       rejectedKeys: parsed.rejectedKeys ?? this.current.rejectedKeys,
       logsWhenDisabled: parsed.logsWhenDisabled ?? this.current.logsWhenDisabled,
+      offline: parsed.offline ?? this.current.offline,
     };
     return this.config();
   }
@@ -365,6 +373,10 @@ class Imitation implements FalImitation {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://imitation.invalid');
+    if (this.current.offline && !url.pathname.startsWith(CONTROL_PREFIX)) {
+      req.socket.destroy();
+      return;
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         ...CORS_HEADERS,
@@ -379,6 +391,7 @@ class Imitation implements FalImitation {
       await this.handleControl(req, res, url);
       return;
     }
+
     if (url.pathname.startsWith('/files/')) {
       await this.handleFile(req, res, url.pathname);
       return;

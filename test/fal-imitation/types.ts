@@ -30,12 +30,15 @@ export interface ImitationConfig {
   /** Keys (`id:secret`) or key ids answered with 401 "No user found for Key ID and Secret". */
   rejectedKeys: string[];
   logsWhenDisabled: LogsWhenDisabled;
+  /** The network to fal is gone: every request but the control API's has its connection dropped unanswered. */
+  offline: boolean;
 }
 
 export interface ImitationConfigPatch {
   timing?: Partial<TimingConfig>;
   rejectedKeys?: string[];
   logsWhenDisabled?: LogsWhenDisabled;
+  offline?: boolean;
 }
 
 export const FAST_TIMING: Readonly<TimingConfig> = {

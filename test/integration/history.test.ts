@@ -292,6 +292,32 @@ describe('history: resuming jobs a reload interrupted', () => {
     assert.equal(submitted.length, 1, 'nothing was submitted again (no new credits spent)');
   });
 
+  it('a job picked up while no key is set waits (Cancel says why) and is followed as soon as a key is set', async () => {
+    const hooks = await freshState({ key: undefined });
+    const store = await storeOf(hooks);
+    await imitation().addFault({ at: 'submit', kind: 'slow', ms: 500 });
+    const requestId = await submitDirectly('waiting: a paper lantern rising');
+    const left = await leftByAReload(store, { prompt: 'waiting: a paper lantern rising', status: 'running', requestId });
+
+    // The start-up prompt for a key is dismissed.
+    const report = await hooks.history.resumeUnfinished();
+    const [first] = await report.outcomes;
+    assert.deepEqual(first.outcome, { kind: 'notStarted', reason: 'no key' });
+    assert.equal(store.get(left.id)?.status, 'running', 'still unfinished, not failed');
+    assert.equal(store.get(left.id)?.ownerPid, process.pid);
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.cancel', left.id), false);
+    const told = hooks.interaction.shown.find((m) => /waits for a fal API key/.test(m.message));
+    assert.ok(told, 'Cancel says the job waits for a key, not that another window follows it');
+    assert.deepEqual(told.actions, ['Set API Key']);
+
+    const prompts = hooks.interaction.shown.length;
+    await hooks.keys.store(TEST_KEY);
+    await waitFor(() => store.get(left.id)?.status === 'done', 'the waiting job to be followed and finish');
+    assert.ok(fs.existsSync(localPathOf(store, left.id)));
+    assert.equal((await submits()).length, 1, 'nothing was submitted again');
+    assert.equal(hooks.interaction.shown.slice(prompts).filter((m) => /API key/i.test(m.message)).length, 0, 'the retry does not ask again');
+  });
+
   it('a job fal no longer knows is marked failed with the reason', async () => {
     const hooks = await freshState();
     const store = await storeOf(hooks);

@@ -25,6 +25,8 @@ export interface HistoryCommandDeps {
   logs: HistoryLogDocuments;
   runningJobs: RunningJobsStatus;
   interaction: Interaction;
+  /** Whether this window holds the unfinished job but waits for a key or valid settings to follow it. */
+  isWaitingForKey(id: string): boolean;
   /** "Save Parameters as .animate.json" (a save dialog unless `target` is given). */
   saveParameters(record: GenerationRecord, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
 }
@@ -139,6 +141,14 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     }
     if (deps.service.cancel(entry.id)) {
       return true;
+    }
+    if (deps.isWaitingForKey(entry.id)) {
+      void deps.interaction.info(`“${entryLabel(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
+        if (choice === 'Set API Key') {
+          void vscode.commands.executeCommand('animateDiff.setApiKey');
+        }
+      });
+      return false;
     }
     void deps.interaction.info(isUnfinished(entry)
       ? `“${entryLabel(entry)}” is followed by another VS Code window; cancel it there.`

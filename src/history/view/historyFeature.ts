@@ -34,6 +34,8 @@ export interface HistoryConnections {
   panels: VideoPanelManager;
   actions: ResultActions;
   saveParameters(record: GenerationRecord, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** Fires when the stored fal key changes. */
+  onDidChangeKey(listener: () => void): vscode.Disposable;
 }
 
 /** What the integration suite looks at and drives. */
@@ -141,9 +143,16 @@ export class HistoryFeature extends Disposable {
       rerun: (id) => Promise.resolve(vscode.commands.executeCommand('animateDiff.history.rerun', id)),
       revealInHistory: (id) => this.revealInHistory(id),
     }));
+    const retryWaiting = () => void this.resume?.retryWaiting().catch((error: unknown) => {
+      this.options.log.warn(`Could not pick up waiting generations again: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this._register(connections.onDidChangeKey(retryWaiting));
     this._register(vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('animateDiff.history')) {
         void this.pruner.prune();
+      }
+      if (event.affectsConfiguration('animateDiff')) {
+        retryWaiting();
       }
     }));
     this._register(vscode.window.onDidChangeWindowState((state) => {
@@ -164,6 +173,7 @@ export class HistoryFeature extends Disposable {
       runningJobs: this.runningJobs,
       interaction,
       saveParameters: connections.saveParameters,
+      isWaitingForKey: (id) => this.resume?.isWaiting(id) ?? false,
     });
   }
 

@@ -44,6 +44,8 @@ export class ResumeManager extends Disposable {
   private claiming: Promise<ResumeReport> | undefined;
   private watched: { dispose(): void } | undefined;
   private watchedStore: HistoryStore | undefined;
+  /** Jobs this window claimed but could not follow yet (no key, or invalid settings): tried again when those change. */
+  private readonly waiting = new Set<string>();
 
   constructor(private readonly deps: ResumeDeps) {
     super();
@@ -62,6 +64,25 @@ export class ResumeManager extends Disposable {
       this.claiming = undefined;
     });
     return this.claiming;
+  }
+
+  /** Whether this window holds the job but waits for a key or valid settings to follow it again. */
+  isWaiting(id: string): boolean {
+    return this.waiting.has(id);
+  }
+
+  /** Tries again to follow the jobs that waited for a key or valid settings (call when either changes). */
+  async retryWaiting(): Promise<Array<{ id: string; outcome: GenerationOutcome }>> {
+    const store = await this.deps.store();
+    if (!store || this.isDisposed || this.waiting.size === 0) {
+      return [];
+    }
+    const entries = [...this.waiting].flatMap((id) => {
+      this.waiting.delete(id);
+      const entry = store.get(id);
+      return entry && isUnfinished(entry) && entry.ownerPid === process.pid ? [entry] : [];
+    });
+    return Promise.all(entries.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry, false) })));
   }
 
   /**
@@ -131,7 +152,8 @@ export class ResumeManager extends Disposable {
     };
   }
 
-  private async resume(store: HistoryStore, entry: HistoryEntry): Promise<GenerationOutcome> {
+  /** `askForKey`: prompt for a missing key (at start), or stay quiet and keep waiting (a retry). */
+  private async resume(store: HistoryStore, entry: HistoryEntry, askForKey = true): Promise<GenerationOutcome> {
     const job = resumableJobOf(entry);
     if (!job) {
       return { kind: 'notStarted', reason: 'no fal request id' };
@@ -140,7 +162,7 @@ export class ResumeManager extends Disposable {
     this.deps.log.info(`[${job.requestId}] picking up “${job.request.label}” again: it was ${entry.status} when the window that ran it closed`);
     let outcome: GenerationOutcome;
     try {
-      outcome = await this.deps.service.resume(job, { interactive: false });
+      outcome = await this.deps.service.resume(job, { interactive: false, askForKey });
     } catch (error) {
       outcome = { kind: 'notStarted', reason: error instanceof Error ? error.message : String(error) };
     }
@@ -162,8 +184,10 @@ export class ResumeManager extends Disposable {
       case 'cancelled':
         break;
       case 'notStarted':
-        // No key, or invalid settings (the user was told). It stays this window's: the next start tries again.
-        this.deps.log.warn(`[${job.requestId}] not picked up again: ${outcome.reason}`);
+        // No key, or invalid settings (the user was told). It stays this window's, and is tried again as soon as
+        // the key or the settings change (or at the next start).
+        this.waiting.add(entry.id);
+        this.deps.log.warn(`[${job.requestId}] not picked up again yet (${outcome.reason}); it is followed as soon as that is fixed`);
         break;
     }
     return outcome;
