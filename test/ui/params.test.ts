@@ -13,6 +13,11 @@ const BROKEN = `{
 }
 `;
 const TOO_MANY = '"num_frames" must be a whole number from 1 to 32, not 48.';
+const LANTERN_PROMPT = 'paper lanterns drifting over a night river, warm glow';
+const BATCH = {
+  harbor: { prompt: 'fishing boats rocking in a misty harbor at dawn', seed: 101 },
+  meadow: { prompt: 'wildflowers swaying in a sunny alpine meadow', seed: 202 },
+};
 
 /** Waits until a video element has decoded frames and its time moves. */
 async function waitUntilPlaying(video: Locator): Promise<void> {
@@ -31,6 +36,17 @@ async function waitUntilPlaying(video: Locator): Promise<void> {
   assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
   assert.ok(state.width > 0, `videoWidth ${state.width}`);
   assert.equal(state.paused, false);
+}
+
+/** Waits until a condition on the workspace's files (which VS Code writes) holds. */
+async function waitForDisk(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('UI: parameter files, as a person uses them', () => {
@@ -150,5 +166,79 @@ describe('UI: parameter files, as a person uses them', () => {
     assert.equal(renders.filter((name) => /^four-variations-\d+\.result\.json$/.test(name)).length, 4);
     const stats = await ui.imitation.stats();
     assert.ok(stats.maxConcurrentInProgress > 1 && stats.maxConcurrentInProgress <= 4, `ran in parallel (${stats.maxConcurrentInProgress})`);
+  });
+
+  it('"AnimateDiff: New Parameter File" opens a valid file, its sample prompt selected to type over', async () => {
+    await ui.runCommand('View: Close All Editors');
+    await ui.runCommand('AnimateDiff: New Parameter File');
+    await ui.answerInputBox('lantern');
+    const editor = ui.page.locator('.editor-group-container.active .monaco-editor[data-uri$="/lantern.animate.json"]');
+    await editor.waitFor();
+    const onDisk = path.join(ui.workspaceDir, 'lantern.animate.json');
+    const { prompt: samplePrompt } = JSON.parse(fs.readFileSync(onDisk, 'utf8')) as { prompt: string };
+    const lines = editor.locator('.view-lines');
+    await lines.filter({ hasText: `"prompt": "${samplePrompt}"` }).waitFor();
+    await lines.filter({ hasText: '"num_inference_steps"' }).waitFor();
+    await ui.page.locator('.statusbar-item').filter({ hasText: `(${samplePrompt.length} selected)` }).waitFor();
+    // The lens of a file without errors: by then its problems have been published.
+    await lens('▶ Generate').waitFor();
+    await ui.runCommand('Problems: Focus on Problems View');
+    const markers = ui.page.locator('.markers-panel');
+    await markers.waitFor();
+    assert.equal(await markers.locator('.monaco-list-row').filter({ hasText: 'lantern.animate.json' }).count(), 0, await markers.innerText());
+    await ui.screenshot('params-new-file');
+
+    // Back in the editor (its selection kept), typing replaces the sample prompt.
+    await ui.page.keyboard.press('Control+1');
+    await ui.page.locator('.statusbar-item').filter({ hasText: `(${samplePrompt.length} selected)` }).waitFor();
+    await ui.page.keyboard.type(LANTERN_PROMPT);
+    await lines.filter({ hasText: `"prompt": "${LANTERN_PROMPT}",` }).waitFor();
+    await ui.page.keyboard.press('Control+S');
+    // VS Code in the browser also saves by itself after a second, so its tab never shows a dirty marker to wait on.
+    await waitForDisk(() => (JSON.parse(fs.readFileSync(onDisk, 'utf8')) as { prompt: string }).prompt === LANTERN_PROMPT, 'the typed prompt in lantern.animate.json');
+  });
+
+  it('the editor title\'s Generate button: the panel plays the active file\'s video', async () => {
+    await ui.imitation.reset();
+    await ui.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label="Generate Video from Parameter File"]').click();
+    const panel = ui.webviewFrame();
+    await panel.getByText(LANTERN_PROMPT).first().waitFor({ timeout: 40_000 });
+    const video = panel.locator('video');
+    await video.waitFor();
+    await waitUntilPlaying(video);
+    await ui.screenshot('params-title-button');
+    const submits = (await ui.imitation.requests()).filter((r) => r.stage === 'submit');
+    assert.deepEqual(submits.map((r) => (r.body as Record<string, unknown>).prompt), [LANTERN_PROMPT]);
+    const seed = (submits[0].body as Record<string, unknown>).seed;
+    await ui.notification(`Saved lantern-${String(seed)}.mp4 and its result record`).waitFor();
+    assert.ok(fs.statSync(path.join(ui.workspaceDir, `lantern-${String(seed)}.mp4`)).size > 1000);
+  });
+
+  it('Explorer: two files selected, right-click → Generate runs both as one batch', async () => {
+    await ui.imitation.reset();
+    for (const [name, { prompt, seed }] of Object.entries(BATCH)) {
+      fs.writeFileSync(path.join(ui.workspaceDir, `${name}.animate.json`), `${JSON.stringify({ prompt, seed }, null, 2)}\n`);
+    }
+    const row = (name: string) => ui.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}.animate.json"]`);
+    await row('harbor').click();
+    await row('meadow').click({ modifiers: ['ControlOrMeta'] });
+    await ui.page.locator('.explorer-folders-view .monaco-list-row.selected').nth(1).waitFor();
+    await ui.rightClickExplorerItem('meadow.animate.json');
+    // Dry Run is for one file only; Generate takes the whole selection.
+    assert.equal(await ui.contextMenu().locator('.action-label').filter({ hasText: /^Dry Run Parameter File$/ }).count(), 0);
+    await ui.screenshot('params-explorer-menu');
+    await ui.clickMenuItem('Generate Video from Parameter File');
+
+    const panel = ui.webviewFrame();
+    for (const { prompt } of Object.values(BATCH)) {
+      await panel.locator('li.tile-done').filter({ hasText: prompt }).locator('video').waitFor({ timeout: 40_000 });
+    }
+    assert.equal(await panel.locator('li.tile').count(), 2);
+    await ui.screenshot('params-explorer-batch');
+    for (const [name, { seed }] of Object.entries(BATCH)) {
+      assert.ok(fs.statSync(path.join(ui.workspaceDir, `${name}-${seed}.mp4`)).size > 1000, `${name}-${seed}.mp4`);
+    }
+    const prompts = (await ui.imitation.requests()).filter((r) => r.stage === 'submit').map((r) => (r.body as Record<string, unknown>).prompt);
+    assert.deepEqual(prompts.sort(), Object.values(BATCH).map((b) => b.prompt).sort());
   });
 });
