@@ -152,10 +152,8 @@ export class NewParamsFileCommand implements Command {
       }
       target = vscode.Uri.joinPath(folder, withSuffix(name));
     } else {
-      target = await vscode.window.showSaveDialog({ title: 'New Parameter File', filters: { 'AnimateDiff parameters': ['animate.json'] } });
-      if (target) {
-        target = ensureParamsName(target);
-      }
+      const chosen = await vscode.window.showSaveDialog({ title: 'New Parameter File', filters: { 'AnimateDiff parameters': ['animate.json'] } });
+      target = chosen && await paramsTargetFromDialog(chosen, this.interaction);
     }
     if (!target) {
       return undefined;
@@ -223,10 +221,10 @@ export class SaveParametersCommand implements Command {
         defaultUri: defaultParamsTarget(record, seed),
         filters: { 'AnimateDiff parameters': ['animate.json'] },
       });
-      if (!chosen) {
+      target = chosen && await paramsTargetFromDialog(chosen, this.interaction);
+      if (!target) {
         return undefined;
       }
-      target = ensureParamsName(chosen);
     }
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(renderParamsFromRequest(record.endpoint, input)));
     await vscode.window.showTextDocument(target, { preview: false });
@@ -253,6 +251,19 @@ function withSuffix(name: string): string {
     return trimmed;
   }
   return `${trimmed.replace(/\.json$/i, '')}${PARAMS_FILE_SUFFIX}`;
+}
+
+/**
+ * The file a save dialog's choice is written to: with the `.animate.json` suffix added when missing. The dialog
+ * asked about replacing the name the user typed; a different existing file is only replaced when they confirm.
+ */
+export async function paramsTargetFromDialog(chosen: vscode.Uri, interaction: Interaction): Promise<vscode.Uri | undefined> {
+  const target = ensureParamsName(chosen);
+  if (target.toString() === chosen.toString() || !await exists(target)) {
+    return target;
+  }
+  const choice = await interaction.warning(`${baseName(target)} already exists. Replace it?`, { modal: true }, 'Replace');
+  return choice === 'Replace' ? target : undefined;
 }
 
 function ensureParamsName(uri: vscode.Uri): vscode.Uri {

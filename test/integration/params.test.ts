@@ -8,6 +8,7 @@ import { freshState, imitation, submits, TEST_KEY, waitFor, withSettings } from 
 import type { DryRunDocument, ParamsRunReport } from '../../src/params/editor';
 import { validateParamsText } from '../../src/params/validate';
 import { renderParamsFromRequest } from '../../src/params/template';
+import { paramsTargetFromDialog } from '../../src/commands/paramFileCommands';
 
 const CLIP = path.resolve(__dirname, '../../../test/fixtures/clip.mp4');
 const SOURCE = 'AnimateDiff';
@@ -216,6 +217,28 @@ describe('parameter files: lenses and commands', () => {
     assert.ok(params && 'num_frames' in params);
     assert.equal(params.num_frames, 20, 'filled with the configured defaults');
     assert.equal(editor.document.getText(editor.selection), validation.params?.prompt, 'the sample prompt is selected to be typed over');
+  });
+});
+
+describe('parameter files: save dialogs', () => {
+  it('a name typed without the suffix gets it, and an existing file of that name is only replaced when confirmed', async () => {
+    const hooks = await freshState();
+    const folder = testFolder('save-dialog');
+    const existing = writeParams(folder, 'harbour.animate.json', { prompt: 'kept: a harbour at dawn' });
+    const typed = vscode.Uri.file(path.join(folder, 'harbour'));
+
+    assert.equal(await paramsTargetFromDialog(typed, hooks.interaction), undefined, 'dismissed: nothing is chosen');
+    const asked = hooks.interaction.shown.find((m) => /harbour\.animate\.json already exists\. Replace it\?/.test(m.message));
+    assert.ok(asked, 'the user is asked');
+    assert.equal(asked.modal, true);
+    assert.deepEqual(asked.actions, ['Replace']);
+
+    hooks.interaction.script(/already exists\. Replace it\?/, 'Replace');
+    assert.equal((await paramsTargetFromDialog(typed, hooks.interaction))?.toString(), existing.toString());
+    const fresh = vscode.Uri.file(path.join(folder, 'lighthouse'));
+    const questions = hooks.interaction.shown.length;
+    assert.equal((await paramsTargetFromDialog(fresh, hooks.interaction))?.fsPath, path.join(folder, 'lighthouse.animate.json'));
+    assert.equal(hooks.interaction.shown.length, questions, 'no question for a new name');
   });
 });
 

@@ -392,17 +392,24 @@ export class ParamsRunner extends Disposable {
     }));
     try {
       await runWithConcurrency(jobs, concurrency, async (job, index) => {
-        results[index] = await this.runJob(job, index, {
-          session,
-          run,
-          requestIndex,
-          setRunning,
-          uploadOnce,
-          setGrid: (item) => {
-            grid[index] = item;
-            showGrid();
-          },
-        });
+        try {
+          results[index] = await this.runJob(job, index, {
+            session,
+            run,
+            requestIndex,
+            setRunning,
+            uploadOnce,
+            setGrid: (item) => {
+              grid[index] = item;
+              showGrid();
+            },
+          });
+        } catch (error) {
+          // A bug, not a fal failure: the summary still names this item and why, and the others go on.
+          const reason = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+          this.deps.log.error(`${job.label}: ${reason}`);
+          results[index] = { item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'failed', reason } };
+        }
       }, {
         shouldStart: () => !run.cancelled,
         onSettled: () => {
