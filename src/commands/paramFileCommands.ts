@@ -303,5 +303,6 @@ function selectPromptValue(editor: vscode.TextEditor): void {
   const start = match.index + match[0].length - match[1].length - 1;
   const selection = new vscode.Selection(editor.document.positionAt(start), editor.document.positionAt(start + match[1].length));
   editor.selection = selection;
-  editor.revealRange(selection);
+  // Revealing the whole (long) selection would scroll sideways and hide the key names.
+  editor.revealRange(new vscode.Range(selection.start, selection.start));
 }

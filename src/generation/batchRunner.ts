@@ -109,7 +109,8 @@ export function summarizeBatch(items: readonly BatchItemSummary[]): BatchSummary
   const done = items.filter((item) => item.state === 'done').length;
   const notDone = items.filter((item) => item.state !== 'done');
   if (notDone.length === 0) {
-    return { severity: 'info', text: `${done === items.length && done > 1 ? 'All ' : ''}${videos(done)} generated.` };
+    const all = done === 2 ? 'Both videos' : done > 2 ? `All ${done} videos` : videos(done);
+    return { severity: 'info', text: `${all} generated.` };
   }
   // Keyed by verb and reason, so items failing the same way are named together.
   const groups = new Map<string, { verb: string; reason: string; labels: string[] }>();

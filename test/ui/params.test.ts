@@ -234,6 +234,9 @@ describe('UI: parameter files, as a person uses them', () => {
       await panel.locator('li.tile-done').filter({ hasText: prompt }).locator('video').waitFor({ timeout: 40_000 });
     }
     assert.equal(await panel.locator('li.tile').count(), 2);
+    await ui.runCommand('Notifications: Show Notifications');
+    await ui.page.locator('.notifications-center .notification-list-item').filter({ hasText: /Both videos generated\. Saved in the workspace folder/ }).waitFor();
+    await ui.runCommand('Notifications: Hide Notifications');
     await ui.screenshot('params-explorer-batch');
     for (const [name, { seed }] of Object.entries(BATCH)) {
       assert.ok(fs.statSync(path.join(ui.workspaceDir, `${name}-${seed}.mp4`)).size > 1000, `${name}-${seed}.mp4`);

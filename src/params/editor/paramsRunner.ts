@@ -610,9 +610,7 @@ export class ParamsRunner extends Disposable {
       const summary = summarizeBatch(results.map(({ item }): BatchItemSummary => ({ label: item.label, state: item.state, reason: item.reason })));
       log.info(`Batch finished: ${summary.text}`);
       const firstVideo = results.find(({ item }) => item.video)?.item.video;
-      const folders = new Set(jobs.filter((_, index) => results[index].item.state === 'done').map((job) => job.file.outputFolder.toString()));
-      const [only] = jobs.filter((job) => folders.size === 1 && folders.has(job.file.outputFolder.toString()));
-      const where = only ? ` Saved ${only.file.params.output ? `in ${displayPath(only.file.outputFolder)}` : `next to ${only.file.name}`}.` : '';
+      const where = savedWhere(jobs.filter((_, index) => results[index].item.state === 'done'));
       const text = `${summary.text}${where}`;
       const actions = [...(firstVideo ? [REVEAL_ACTION] : []), ...(summary.severity === 'info' ? [] : [LOG_ACTION])];
       const say = summary.severity === 'info'
@@ -737,3 +735,19 @@ function problemAtKey(text: string, key: string, message: string): ParamDiagnost
   return { offset: at?.offset ?? 0, length: node ? node.length : Math.min(1, text.length), severity: 'error', code: 'invalid-value', message };
 }
 
+/** Where a batch's videos were saved, for its summary: beside one file, in one folder, or beside each file. */
+function savedWhere(done: readonly PlannedJob[]): string {
+  const [first] = done;
+  if (!first) {
+    return '';
+  }
+  if (done.every((job) => job.file.uri.toString() === first.file.uri.toString())) {
+    return ` Saved ${first.file.params.output ? `in ${displayPath(first.file.outputFolder)}` : `next to ${first.file.name}`}.`;
+  }
+  if (done.every((job) => job.file.outputFolder.toString() === first.file.outputFolder.toString())) {
+    const folder = first.file.outputFolder;
+    const root = vscode.workspace.getWorkspaceFolder(folder);
+    return ` Saved in ${root && root.uri.toString() === folder.toString() ? `the workspace folder ${root.name}` : displayPath(folder)}.`;
+  }
+  return ' Each is saved next to its parameter file (or in its "output" folder).';
+}

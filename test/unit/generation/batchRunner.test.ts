@@ -114,7 +114,8 @@ describe('animateDiff.batch.concurrency', () => {
 
 describe('batch summary', () => {
   it('all done', () => {
-    assert.deepEqual(summarizeBatch([{ label: 'a', state: 'done' }, { label: 'b', state: 'done' }]), { severity: 'info', text: 'All 2 videos generated.' });
+    assert.deepEqual(summarizeBatch([{ label: 'a', state: 'done' }, { label: 'b', state: 'done' }]), { severity: 'info', text: 'Both videos generated.' });
+    assert.deepEqual(summarizeBatch(['a', 'b', 'c'].map((label) => ({ label, state: 'done' as const }))), { severity: 'info', text: 'All 3 videos generated.' });
     assert.deepEqual(summarizeBatch([{ label: 'a', state: 'done' }]), { severity: 'info', text: '1 video generated.' });
   });
 
