@@ -13,10 +13,14 @@ const problemMatcherPlugin = {
   name: 'problem-matcher',
   setup(build) {
     build.onStart(() => console.log('[watch] build started'));
-    build.onEnd((result) => {
+    build.onEnd(async (result) => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);
         if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      // The schema follows the zod source while watching too (the extension bundle is the one that imports it).
+      if (result.errors.length === 0 && build.initialOptions.entryPoints.core) {
+        await writeParamsJsonSchema().catch((error) => console.error(`✘ [ERROR] animate.schema.json: ${error.message}`));
       }
       console.log('[watch] build finished');
     });
@@ -90,7 +94,8 @@ async function writeParamsJsonSchema() {
 async function main() {
   if (tests) {
     fs.rmSync('out', { recursive: true, force: true });
-    await esbuild.build(testOptions);
+    // The unit tests check the schema the manifest contributes, so it is written here too.
+    await Promise.all([esbuild.build(testOptions), writeParamsJsonSchema()]);
     return;
   }
   if (watch) {

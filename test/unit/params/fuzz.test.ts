@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseTree, type Node } from 'jsonc-parser';
-import { applyParamEdits } from '../../../src/params/diagnostics';
+import { applyParamEdits, type ParamDiagnostic } from '../../../src/params/diagnostics';
 import { paramsFileSchema } from '../../../src/params/fileSchema';
 import { validateParamsText } from '../../../src/params/validate';
 import { assertWithinText, describeDiagnostics, readParamsFixtures } from './support';
@@ -199,6 +199,45 @@ function strictJson(text: string): { ok: true; value: unknown } | { ok: false } 
   }
 }
 
+/** Every value and every property name in a JSON value, as canonical JSON. */
+function nodesOf(value: unknown, values = new Set<string>(), keys = new Set<string>()): { values: Set<string>; keys: Set<string> } {
+  values.add(JSON.stringify(value));
+  if (Array.isArray(value)) {
+    value.forEach((item) => nodesOf(item, values, keys));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      keys.add(key);
+      nodesOf(item, values, keys);
+    }
+  }
+  return { values, keys };
+}
+
+const VALUE_CODES = new Set(['invalid-type', 'invalid-value', 'out-of-range', 'recommended-range']);
+const KEY_CODES = new Set(['unknown-key', 'wrong-endpoint-key', 'duplicate-key']);
+/** How many diagnostics the position check looked at, so the run shows it was not vacuous. */
+let positionsChecked = 0;
+
+/**
+ * In a well-formed file, a problem with a value covers exactly a value of the file, and a problem with a key
+ * covers exactly a property name: never an arbitrary stretch of text (or the start of the file).
+ */
+function assertPointsAtNodes(text: string, value: unknown, diagnostics: readonly ParamDiagnostic[], explain: () => string): void {
+  const { values, keys } = nodesOf(value);
+  for (const diagnostic of diagnostics) {
+    const covered = text.slice(diagnostic.offset, diagnostic.offset + diagnostic.length);
+    const parsed = strictJson(covered);
+    if (VALUE_CODES.has(diagnostic.code) || KEY_CODES.has(diagnostic.code)) {
+      positionsChecked++;
+    }
+    if (VALUE_CODES.has(diagnostic.code)) {
+      assert.ok(parsed.ok && values.has(JSON.stringify(parsed.value)), `${diagnostic.code} does not cover a value of the file: ${JSON.stringify(covered)}\n${explain()}`);
+    } else if (KEY_CODES.has(diagnostic.code)) {
+      assert.ok(parsed.ok && typeof parsed.value === 'string' && keys.has(parsed.value), `${diagnostic.code} does not cover a property name: ${JSON.stringify(covered)}\n${explain()}`);
+    }
+  }
+}
+
 function checkOne(text: string, context: string): void {
   let result: ReturnType<typeof validateParamsText> | undefined;
   assert.doesNotThrow(() => {
@@ -220,6 +259,9 @@ function checkOne(text: string, context: string): void {
   if (result.params) {
     assert.ok(json.ok, `params for text that is not JSON\n${explain()}`);
     assert.ok(paramsFileSchema.safeParse(result.params).success, `params that do not satisfy the schema\n${explain()}`);
+  }
+  if (json.ok && !hasDuplicateKeys(text)) {
+    assertPointsAtNodes(text, json.value, result.diagnostics, explain);
   }
   for (const diagnostic of result.diagnostics) {
     const preferred = diagnostic.fixes?.find((fix) => fix.preferred);
@@ -255,5 +297,6 @@ describe('parameter file validation under fuzzing', function () {
       checkOne(randomText(dice), `seed ${SEED}, random case ${i}`);
     }
     assert.ok(checked >= 1000);
+    assert.ok(positionsChecked >= 200, `only ${positionsChecked} value or key problems had their position checked`);
   });
 });

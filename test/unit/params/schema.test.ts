@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/params/modelSchema';
 import { paramsFileSchema, paramsKeysFor, PRODUCT_KEYS } from '../../../src/params/fileSchema';
 import { buildParamsJsonSchema } from '../../../src/params/jsonSchema';
@@ -33,6 +35,15 @@ function branchFor(endpoint: string): JsonSchema {
 }
 
 describe('parameter file schema', () => {
+  it('is what the manifest contributes for *.animate.json, generated from the zod schema at build time', () => {
+    const root = path.resolve(__dirname, '../../../..');
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { jsonValidation: Array<{ fileMatch: string; url: string }> } };
+    const contributed = manifest.contributes.jsonValidation.find((entry) => entry.fileMatch === '*.animate.json');
+    assert.ok(contributed, 'contributes.jsonValidation has *.animate.json');
+    const built = JSON.parse(fs.readFileSync(path.join(root, contributed.url), 'utf8')) as unknown;
+    assert.deepEqual(built, buildParamsJsonSchema());
+  });
+
   it('knows exactly the input fields of each endpoint, plus the product keys', () => {
     const modelKeys = (endpoint: string) => paramsKeysFor(endpoint as never).filter((k) => !(PRODUCT_KEYS as readonly string[]).includes(k)).sort();
     const textToVideo = ['fps', 'guidance_scale', 'motions', 'negative_prompt', 'num_frames', 'num_inference_steps', 'prompt', 'seed', 'video_size'];
