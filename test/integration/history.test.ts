@@ -318,6 +318,36 @@ describe('history: resuming jobs a reload interrupted', () => {
     assert.equal(hooks.interaction.shown.slice(prompts).filter((m) => /API key/i.test(m.message)).length, 0, 'the retry does not ask again');
   });
 
+  it('a job that failed because fal could not be reached is followed again by "Check fal Again": its video lands, no new credits', async () => {
+    const hooks = await freshState();
+    const store = await storeOf(hooks);
+    const prompt = 'unreachable: a tram climbing a hill';
+    const requestId = await submitDirectly(prompt);
+    const added = await store.add({
+      endpoint: ENDPOINT,
+      input: { prompt, num_inference_steps: 4, video_size: 'square' },
+      source: { kind: 'prompt' },
+      status: 'failed',
+      requestId,
+      error: { kind: 'network', message: 'Could not reach fal (ECONNRESET). Check your internet connection, then retry.' },
+    });
+    const other = await store.add({ endpoint: ENDPOINT, input: { prompt: 'refused: a rowing boat' }, source: { kind: 'prompt' }, status: 'failed', requestId: 'r-2', error: { kind: 'server', message: 'fal had a server problem (500).' } });
+    assert.match(String(hooks.history.tree.getTreeItem(added.id).contextValue), /^animateDiffHistory\.failed\.followable$/);
+    assert.doesNotMatch(String(hooks.history.tree.getTreeItem(other.id).contextValue), /followable/, 'only a lost connection can be followed again');
+
+    const outcome = (await vscode.commands.executeCommand('animateDiff.history.followAgain', added.id)) as GenerationOutcome | undefined;
+    assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));
+    const entry = store.get(added.id);
+    assert.equal(entry?.status, 'done');
+    assert.equal(entry?.error, undefined);
+    assert.equal(entry?.requestId, requestId);
+    assert.ok(fs.existsSync(localPathOf(store, added.id)));
+    assert.equal((await submits()).length, 1, 'fal was not asked to generate it again');
+
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.followAgain', other.id), undefined);
+    assert.ok(hooks.interaction.shown.some((m) => /did not fail for want of a connection to fal; Re-run it instead/.test(m.message)));
+  });
+
   it('a job fal no longer knows is marked failed with the reason', async () => {
     const hooks = await freshState();
     const store = await storeOf(hooks);

@@ -11,7 +11,7 @@ import { entryLabel, promptOf } from './format';
 import { HISTORY_COMMANDS } from './ids';
 import type { HistoryLogDocuments } from './logDocuments';
 import type { HistoryLookup } from './lookup';
-import { parametersRecordOf, recordOf, rerunRequestOf } from './records';
+import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from './records';
 import type { RunningJobsStatus } from './runningJobs';
 import type { HistoryTree } from './tree';
 
@@ -27,6 +27,8 @@ export interface HistoryCommandDeps {
   interaction: Interaction;
   /** Whether this window holds the unfinished job but waits for a key or valid settings to follow it. */
   isWaitingForKey(id: string): boolean;
+  /** Follows a job again that failed because fal could not be reached. */
+  followAgain(id: string): Promise<GenerationOutcome | undefined>;
   /** "Save Parameters as .animate.json" (a save dialog unless `target` is given). */
   saveParameters(record: GenerationRecord, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
 }
@@ -156,6 +158,18 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     return false;
   };
 
+  const followAgain = async (...args: unknown[]): Promise<GenerationOutcome | undefined> => {
+    const entry = firstEntry(args);
+    if (!entry) {
+      return undefined;
+    }
+    if (!canFollowAgain(entry)) {
+      void deps.interaction.info(`“${entryLabel(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
+      return undefined;
+    }
+    return deps.followAgain(entry.id);
+  };
+
   const remove = async (...args: unknown[]): Promise<number> => {
     const store = deps.current();
     const entries = entriesOf(args);
@@ -223,6 +237,7 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     new HistoryCommand(HISTORY_COMMANDS.copyPrompt, copyPrompt),
     new HistoryCommand(HISTORY_COMMANDS.openLog, openLog),
     new HistoryCommand(HISTORY_COMMANDS.cancel, cancel),
+    new HistoryCommand(HISTORY_COMMANDS.followAgain, followAgain),
     new HistoryCommand(HISTORY_COMMANDS.delete, remove),
     new HistoryCommand(HISTORY_COMMANDS.filter, filter),
     new HistoryCommand(HISTORY_COMMANDS.clearFilter, clearFilter),

@@ -174,6 +174,7 @@ export class HistoryFeature extends Disposable {
       interaction,
       saveParameters: connections.saveParameters,
       isWaitingForKey: (id) => this.resume?.isWaiting(id) ?? false,
+      followAgain: (id) => this.resume?.followAgain(id) ?? Promise.resolve(undefined),
     });
   }
 

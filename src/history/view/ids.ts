@@ -23,6 +23,7 @@ export const HISTORY_COMMANDS = {
   copyPrompt: 'animateDiff.history.copyPrompt',
   openLog: 'animateDiff.history.openLog',
   cancel: 'animateDiff.history.cancel',
+  followAgain: 'animateDiff.history.followAgain',
   delete: 'animateDiff.history.delete',
   filter: 'animateDiff.history.filter',
   clearFilter: 'animateDiff.history.clearFilter',

@@ -87,3 +87,11 @@ export function resumableJobOf(entry: HistoryEntry): ResumableJob | undefined {
     startedAt: entry.createdAt,
   };
 }
+
+/**
+ * Whether the job failed only because fal could not be reached while following it: fal had accepted it and may
+ * have finished it meanwhile, so it can be followed again by request id (no new credits).
+ */
+export function canFollowAgain(entry: HistoryEntry): boolean {
+  return entry.status === 'failed' && entry.error?.kind === 'network' && entry.requestId !== undefined;
+}

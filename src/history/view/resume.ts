@@ -6,7 +6,7 @@ import type { GenerationOutcome, GenerationRecord, GenerationService } from '../
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import { entryLabel } from './format';
-import { resumableJobOf } from './records';
+import { canFollowAgain, resumableJobOf } from './records';
 
 /** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
 const OWNER_CHECK_MS = 2000;
@@ -85,6 +85,17 @@ export class ResumeManager extends Disposable {
     return Promise.all(entries.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry, false) })));
   }
 
+  /** Follows a job again that failed because fal could not be reached; undefined when it cannot be. */
+  async followAgain(id: string): Promise<GenerationOutcome | undefined> {
+    const store = await this.deps.store();
+    const entry = store?.get(id);
+    if (!store || !entry || !canFollowAgain(entry) || this.deps.service.runningJobs.some((job) => job.id === id)) {
+      return undefined;
+    }
+    const reopened = await store.update(id, { status: 'running', error: undefined, ownerPid: process.pid, timings: { ...entry.timings, completedAt: undefined } });
+    return reopened ? this.resume(store, reopened, true, 'fal could not be reached while it ran') : undefined;
+  }
+
   /**
    * While the history holds unfinished jobs this process does not own, re-reads it now and then (their progress
    * shows) and resumes those whose window is gone.
@@ -153,13 +164,13 @@ export class ResumeManager extends Disposable {
   }
 
   /** `askForKey`: prompt for a missing key (at start), or stay quiet and keep waiting (a retry). */
-  private async resume(store: HistoryStore, entry: HistoryEntry, askForKey = true): Promise<GenerationOutcome> {
+  private async resume(store: HistoryStore, entry: HistoryEntry, askForKey = true, why?: string): Promise<GenerationOutcome> {
     const job = resumableJobOf(entry);
     if (!job) {
       return { kind: 'notStarted', reason: 'no fal request id' };
     }
     job.request.label = entryLabel(entry);
-    this.deps.log.info(`[${job.requestId}] picking up “${job.request.label}” again: it was ${entry.status} when the window that ran it closed`);
+    this.deps.log.info(`[${job.requestId}] picking up “${job.request.label}” again: ${why ?? `it was ${entry.status} when the window that ran it closed`}`);
     let outcome: GenerationOutcome;
     try {
       outcome = await this.deps.service.resume(job, { interactive: false, askForKey });
@@ -171,10 +182,15 @@ export class ResumeManager extends Disposable {
         this.deps.present(outcome.record);
         break;
       case 'failed': {
-        const message = store.get(entry.id)?.error?.message ?? outcome.failure.message;
-        void this.deps.interaction.error(`A generation from before the reload failed: ${message}`, 'Re-run', 'Open Log').then((choice) => {
+        const failed = store.get(entry.id);
+        const message = failed?.error?.message ?? outcome.failure.message;
+        const actions = failed && canFollowAgain(failed) ? ['Check fal Again', 'Open Log'] : ['Re-run', 'Open Log'];
+        const what = why ? `“${entryLabel(entry)}” failed again` : 'A generation from before the reload failed';
+        void this.deps.interaction.error(`${what}: ${message}`, ...actions).then((choice) => {
           if (choice === 'Re-run') {
             void this.deps.rerun(entry.id);
+          } else if (choice === 'Check fal Again') {
+            void this.followAgain(entry.id);
           } else if (choice === 'Open Log') {
             void this.deps.openLog(entry.id);
           }

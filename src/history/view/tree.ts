@@ -8,6 +8,7 @@ import {
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from './ids';
 import type { HistoryViewBackend } from './shim';
+import { canFollowAgain } from './records';
 
 const TICK_MS = 1000;
 /** Relative times ("3 min ago") are refreshed this often; running items every tick. */
@@ -130,7 +131,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     item.tooltip = this.tooltipOf(entry, now);
     item.iconPath = STATUS_ICONS[entry.status];
     const playable = entry.status === 'done' && this.deps.hasVideo(entry);
-    item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}`;
+    item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}${canFollowAgain(entry) ? '.followable' : ''}`;
     item.command = playable
       ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
       : { command: HISTORY_COMMANDS.openLog, title: 'Open Log', arguments: [entry.id] };
