@@ -193,6 +193,29 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       : [];
   }
 
+  /**
+   * Generations were deleted from the history: the panel stops showing them. A generation shown alone gives way to
+   * a notice; a grid drops their tiles (and gives way to the notice when none is left).
+   */
+  generationsDeleted(ids: readonly string[]): void {
+    const gone = new Set(ids);
+    const isGone = (item: GridItemInput) => item.state === 'done' && gone.has(item.view.id);
+    if (this.lastGrid?.items.some(isGone)) {
+      this.lastGrid = { title: this.lastGrid.title, items: this.lastGrid.items.filter((item) => !isGone(item)) };
+    }
+    const content = this.content;
+    if (!this.panel || !content) {
+      return;
+    }
+    const deletedNotice: PanelContent = { kind: 'notice', text: vscode.l10n.t('This generation was deleted from the history.') };
+    if (content.kind === 'generation' && gone.has(content.view.id)) {
+      this.present(deletedNotice, { reveal: false, preserveFocus: true });
+    } else if (content.kind === 'grid' && content.items.some(isGone)) {
+      const items = content.items.filter((item) => !isGone(item));
+      this.present(items.length > 0 ? { kind: 'grid', title: content.title, items } : deletedNotice, { reveal: false, preserveFocus: true });
+    }
+  }
+
   /** The webview's latest report about a generation's video: playing, or why it failed. */
   playbackOf(generationId: string): PlaybackReport | undefined {
     return this.playbackReports.get(generationId);

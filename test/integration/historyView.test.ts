@@ -176,11 +176,14 @@ describe('history view', () => {
       assert.ok(file && fs.existsSync(file));
       return file;
     });
+    assert.equal(hooks.panels.visibleGenerationId, other.id, 'the panel shows the newest');
     // From the context menu with both selected: the clicked item and the selection.
     assert.equal(await vscode.commands.executeCommand('animateDiff.history.delete', extra.id, [extra.id, other.id]), 2);
     assert.equal(store.get(extra.id), undefined);
     assert.equal(store.get(other.id), undefined);
     assert.ok(files.every((file) => !fs.existsSync(file)), 'their videos are gone');
+    assert.ok(hooks.panels.isOpen, 'the panel stays open');
+    assert.deepEqual(hooks.panels.shownGenerationIds, [], 'and no longer shows the deleted video');
     assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
   });
 

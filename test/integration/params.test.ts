@@ -342,6 +342,11 @@ describe('parameter files: runs', () => {
     assert.deepEqual([...hooks.panels.shownGenerationIds].sort(), report.items.map((i) => i.generationId).sort(), 'the grid shows all five');
     assert.ok(gridSizes.some((size) => size > 0 && size < 5), `the grid filled in as videos finished (${[...new Set(gridSizes)].join(',')})`);
     assert.ok(hooks.interaction.shown.some((m) => m.kind === 'info' && /All 5 videos generated/.test(m.message)));
+
+    // Deleting one of them from the history takes its tile out of the grid; the others stay.
+    const [deleted, ...kept] = report.items.map((i) => i.generationId!);
+    assert.equal(await vscode.commands.executeCommand('animateDiff.history.delete', deleted), 1);
+    assert.deepEqual([...hooks.panels.shownGenerationIds].sort(), kept.sort());
   });
 
   it('several files from the Explorer run as one batch; one failure does not stop the others and the summary says why', async () => {

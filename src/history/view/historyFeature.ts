@@ -303,9 +303,23 @@ export class HistoryFeature extends Disposable {
         this.tree.refresh([change.entry.id]);
         this.logs.entriesChanged([change.entry.id]);
         return;
-      case 'added':
       case 'deleted':
-      case 'synced':
+        this.connections?.panels.generationsDeleted(change.ids);
+        this.tree.refresh('all');
+        this.logs.entriesChanged('all');
+        return;
+      case 'synced': {
+        // Another window may have deleted some of them.
+        const store = this.store;
+        const deleted = store ? change.ids.filter((id) => store.get(id) === undefined) : [];
+        if (deleted.length > 0) {
+          this.connections?.panels.generationsDeleted(deleted);
+        }
+        this.tree.refresh('all');
+        this.logs.entriesChanged('all');
+        return;
+      }
+      case 'added':
         this.tree.refresh('all');
         this.logs.entriesChanged('all');
         return;
