@@ -127,6 +127,7 @@ function childEnv(scratchEnv, extra = {}) {
  *   extensionsDir: string,
  *   port?: number,
  *   smokeTestDriver?: boolean,
+ *   workspaceTrust?: boolean,
  *   env?: Record<string, string>,
  *   onOutput?: (text: string) => void,
  *   startTimeoutMs?: number,
@@ -146,9 +147,13 @@ function startCodeServer(options) {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
     '--ignore-last-opened',
   ];
+  if (!options.workspaceTrust) {
+    // Every folder is trusted. With trust on, the user settings below open a folder in Restricted Mode
+    // without asking (the UI tests of Restricted Mode use that).
+    args.push('--disable-workspace-trust');
+  }
   if (options.smokeTestDriver) {
     // Without it the built workbench ignores extensionTestsPath and runs no tests.
     args.push('--vscode-option', 'enable-smoke-test-driver');
@@ -242,6 +247,7 @@ const defaultUserSettings = {
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'security.workspace.trust.startupPrompt': 'never',
 };
 
 /**

@@ -3,11 +3,12 @@
 //   1. `node esbuild.js --production`, then `vsce package` into a temporary .vsix (unless --vsix <file>);
 //   2. installs it with code-server's --install-extension into a throw-away extensions folder;
 //   3. starts the fal imitation in this process (the extension's sandbox via ANIMATEDIFF_FAL_SANDBOX_URL,
-//      no test hooks: the product as shipped) and code-server WITHOUT the smoke-test driver on a fresh
-//      copy of test/fixtures/sample-workspace;
+//      no test hooks: the product as shipped), code-server WITHOUT the smoke-test driver, and a second
+//      code-server with workspace trust on, whose folders open in Restricted Mode; each workbench a test
+//      opens gets a fresh copy of test/fixtures/sample-workspace (test/ui/workbench.ts);
 //   4. runs the test files with mocha here (BDD, spec reporter, 60 s per test; hooks from
 //      out/test/ui/hooks.js); each test opens its workbench with test/ui/workbench.ts.
-// Screenshots: test-output/screenshots/ (emptied at the start). code-server log: test-output/logs/ui-code-server.log.
+// Screenshots: test-output/screenshots/ (emptied at the start). code-server logs: test-output/logs/ui-code-server*.log.
 //
 //   node test/harness/run-ui.js [--no-build] [--vsix <file>]
 // --no-build skips `node esbuild.js --tests` (npm test has just run it). ANIMATEDIFF_TEST_GREP narrows
@@ -17,7 +18,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  repoRoot, sampleWorkspace, createScratch, childEnv, copyFolder, installExtension, startCodeServer,
+  repoRoot, sampleWorkspace, createScratch, homeFolders, childEnv, installExtension, startCodeServer,
   launchChromiumServer, requireTools,
 } = require('./code-server.js');
 const { run, packageExtension } = require('./prepare.js');
@@ -97,8 +98,9 @@ async function main() {
     delete process.env.FAL_KEY;
     delete process.env.ANIMATEDIFF_TEST_HOOKS;
 
-    const workspace = scratch.path('workspace');
-    copyFolder(sampleWorkspace, workspace);
+    // Each workbench a test opens gets its own copy of the sample workspace in here.
+    const workspaces = scratch.path('workspaces');
+    fs.mkdirSync(workspaces);
     fs.mkdirSync(logDir, { recursive: true });
     const serverLog = fs.createWriteStream(path.join(logDir, 'ui-code-server.log'));
     cleanups.push(() => new Promise((resolve) => serverLog.end(resolve)));
@@ -110,6 +112,19 @@ async function main() {
       onOutput: (text) => serverLog.write(text),
     });
     cleanups.push(() => server.stop());
+    // A second VS Code with workspace trust on, whose folders open in Restricted Mode.
+    const restrictedLog = fs.createWriteStream(path.join(logDir, 'ui-code-server-restricted.log'));
+    cleanups.push(() => new Promise((resolve) => restrictedLog.end(resolve)));
+    const restrictedScratch = homeFolders(scratch.path('restricted'));
+    const restrictedServer = await startCodeServer({
+      scratch: restrictedScratch,
+      userDataDir: restrictedScratch.path('user-data'),
+      extensionsDir,
+      workspaceTrust: true,
+      env: { ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url },
+      onOutput: (text) => restrictedLog.write(text),
+    });
+    cleanups.push(() => restrictedServer.stop());
     const browserServer = await launchChromiumServer({ env: childEnv(scratch.env) });
     cleanups.push(() => browserServer.close());
     console.log(`[ui] code-server ${server.url}, fal imitation ${imitation.url}`);
@@ -117,7 +132,10 @@ async function main() {
     fs.rmSync(screenshotsDir, { recursive: true, force: true });
     Object.assign(process.env, {
       ANIMATEDIFF_UI_WORKBENCH_URL: server.url,
-      ANIMATEDIFF_UI_WORKSPACE: workspace,
+      ANIMATEDIFF_UI_USER_DATA: userDataDir,
+      ANIMATEDIFF_UI_RESTRICTED_WORKBENCH_URL: restrictedServer.url,
+      ANIMATEDIFF_UI_SAMPLE_WORKSPACE: sampleWorkspace,
+      ANIMATEDIFF_UI_WORKSPACES: workspaces,
       ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url,
       ANIMATEDIFF_UI_BROWSER_ENDPOINT: browserServer.wsEndpoint(),
       ANIMATEDIFF_UI_SCREENSHOTS: screenshotsDir,

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { openWorkbench, type Workbench } from './workbench';
+import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 const KEY = 'ui-history-key-id:ui-history-secret-5d2e81';
 const EARLIER_PROMPTS = ['a lighthouse beam sweeping over a stormy sea at night', 'a steaming cup of coffee on a rainy window sill'];
@@ -20,22 +20,9 @@ async function videoPlays(panel: FrameLocator, prompt: string): Promise<void> {
   await panel.getByText(prompt).first().waitFor({ timeout: 40_000 });
   const video = panel.locator('video');
   await video.waitFor();
-  const state = await video.evaluate((element: HTMLVideoElement) => new Promise<{ readyState: number; width: number; src: string }>((resolve) => {
-    const report = () => resolve({ readyState: element.readyState, width: element.videoWidth, src: element.currentSrc });
-    if (element.readyState >= 2 && element.currentTime > 0) {
-      report();
-      return;
-    }
-    element.addEventListener('timeupdate', () => {
-      if (element.currentTime > 0) {
-        report();
-      }
-    });
-  }));
-  assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
-  assert.ok(state.width > 0, `videoWidth ${state.width}`);
+  const src = await waitUntilPlaying(video);
   // A webview resource, i.e. the local copy in the history, not fal's (the imitation's) URL.
-  assert.doesNotMatch(state.src, /\/files\/videos\//, `the panel plays the local copy, not ${state.src}`);
+  assert.doesNotMatch(src, /\/files\/videos\//, `the panel plays the local copy, not ${src}`);
 }
 
 describe('UI: the history survives a window reload', () => {
@@ -50,7 +37,7 @@ describe('UI: the history survives a window reload', () => {
       return;
     }
     // What both extension hosts (before and after the reload) logged, and the history index, to see why.
-    const userData = path.join(path.dirname(ui.workspaceDir), 'user-data');
+    const userData = ui.userDataDir;
     for (const file of fs.readdirSync(userData, { recursive: true, encoding: 'utf8' })) {
       if (/AnimateDiff\.log$|history[\\/]index\.json$/.test(file)) {
         console.log(`      ---- ${file}\n${fs.readFileSync(path.join(userData, file), 'utf8')}`);

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Locator } from 'playwright-core';
-import { openWorkbench, type Workbench } from './workbench';
+import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 const KEY = 'ui-params-key:ui-params-secret-51d0e2';
 const BROKEN = `{
@@ -18,25 +17,6 @@ const BATCH = {
   harbor: { prompt: 'fishing boats rocking in a misty harbor at dawn', seed: 101 },
   meadow: { prompt: 'wildflowers swaying in a sunny alpine meadow', seed: 202 },
 };
-
-/** Waits until a video element has decoded frames and its time moves. */
-async function waitUntilPlaying(video: Locator): Promise<void> {
-  await video.evaluate((element: HTMLVideoElement) => new Promise<void>((resolve) => {
-    if (element.readyState >= 2 && element.currentTime > 0) {
-      resolve();
-      return;
-    }
-    element.addEventListener('timeupdate', () => {
-      if (element.currentTime > 0) {
-        resolve();
-      }
-    });
-  }));
-  const state = await video.evaluate((element: HTMLVideoElement) => ({ readyState: element.readyState, width: element.videoWidth, paused: element.paused }));
-  assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
-  assert.ok(state.width > 0, `videoWidth ${state.width}`);
-  assert.equal(state.paused, false);
-}
 
 /** Waits until a condition on the workspace's files (which VS Code writes) holds. */
 async function waitForDisk(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {

@@ -7,11 +7,13 @@
 //   after(() => ui.close());
 //   it('shows the log', async () => { await ui.runCommand('AnimateDiff: Show Log'); ... });
 //
-// Every openWorkbench() is a fresh browser context, so VS Code's browser-side state (open editors,
-// SecretStorage, dismissed notifications) starts empty. The code-server, its installed extension,
-// the workspace folder on disk and the fal imitation are shared by the whole run: a test that changes
-// files should create its own and the imitation should be reset (`ui.imitation.reset()`) where a test
-// depends on its state. On a failing test, hooks.ts saves a screenshot of every open workbench.
+// Every openWorkbench() is a fresh browser context on a fresh copy of test/fixtures/sample-workspace, so
+// VS Code's browser-side state (open editors, SecretStorage, dismissed notifications) and what it keeps
+// per folder start empty. openWorkbench({ restricted: true }) opens it in a second code-server, which has
+// workspace trust on: the folder is in Restricted Mode. The code-servers, the installed extension (and
+// its global storage: the history) and the fal imitation are shared by the whole run: reset the
+// imitation (`ui.imitation.reset()`) where a test depends on its state. On a failing test, hooks.ts
+// saves a screenshot of every open workbench.
 //
 // Helpers (all wait on conditions; none sleeps):
 //   page                        Playwright page, for anything not covered here
@@ -28,7 +30,10 @@
 //   selectedOutputChannel()     name of the channel the Output panel shows
 //   screenshot(name)            PNG under test-output/screenshots/, returns its path
 //   imitation / imitationUrl    the fal imitation's control client and origin
-//   workspaceDir                the workspace folder on disk
+//   workspaceDir                this workbench's workspace folder on disk
+//   userDataDir                 the (normal) code-server's user data: extension logs and storage
+// and waitUntilPlaying(videoLocator): a <video> has decoded frames and its time moves.
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
@@ -37,8 +42,14 @@ import { FalImitationControl } from '../fal-imitation/control';
 export interface UiEnvironment {
   /** Origin of the code-server under test. */
   workbenchUrl: string;
-  /** The workspace folder it opens (a copy of test/fixtures/sample-workspace). */
-  workspaceDir: string;
+  /** Its user data folder (logs, storage). */
+  userDataDir: string;
+  /** Origin of the second code-server, which has workspace trust on: its folders open in Restricted Mode. */
+  restrictedWorkbenchUrl: string;
+  /** The folder every workbench gets a fresh copy of (test/fixtures/sample-workspace). */
+  sampleWorkspace: string;
+  /** Where those copies go. */
+  workspacesDir: string;
   /** Origin of the fal imitation the extension uses as its sandbox. */
   imitationUrl: string;
   /** Playwright endpoint of the Chromium the runner launched. */
@@ -61,11 +72,24 @@ export function uiEnvironment(): UiEnvironment {
   };
   return {
     workbenchUrl: read('ANIMATEDIFF_UI_WORKBENCH_URL'),
-    workspaceDir: read('ANIMATEDIFF_UI_WORKSPACE'),
+    userDataDir: read('ANIMATEDIFF_UI_USER_DATA'),
+    restrictedWorkbenchUrl: read('ANIMATEDIFF_UI_RESTRICTED_WORKBENCH_URL'),
+    sampleWorkspace: read('ANIMATEDIFF_UI_SAMPLE_WORKSPACE'),
+    workspacesDir: read('ANIMATEDIFF_UI_WORKSPACES'),
     imitationUrl: read('ANIMATEDIFF_FAL_SANDBOX_URL'),
     browserEndpoint: read('ANIMATEDIFF_UI_BROWSER_ENDPOINT'),
     screenshotsDir: read('ANIMATEDIFF_UI_SCREENSHOTS'),
   };
+}
+
+/**
+ * A new copy of the sample workspace. Its name stays "workspace"; its own path keeps what VS Code remembers per
+ * folder (open editors, the video panel) from leaking from one test file into the next.
+ */
+function freshWorkspace(environment: UiEnvironment): string {
+  const folder = path.join(fs.mkdtempSync(path.join(environment.workspacesDir, 'ws-')), 'workspace');
+  fs.cpSync(environment.sampleWorkspace, folder, { recursive: true });
+  return folder;
 }
 
 let browserConnection: Promise<Browser> | undefined;
@@ -76,19 +100,24 @@ export function currentWorkbenches(): Workbench[] {
   return [...openWorkbenches];
 }
 
-/** Opens the workbench on the workspace in a fresh browser context and waits until it is usable. */
-export async function openWorkbench(): Promise<Workbench> {
+/**
+ * Opens the workbench on a fresh copy of the sample workspace in a fresh browser context and waits until it is
+ * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode).
+ */
+export async function openWorkbench(options: { restricted?: boolean } = {}): Promise<Workbench> {
   const environment = uiEnvironment();
+  const workbenchUrl = options.restricted ? environment.restrictedWorkbenchUrl : environment.workbenchUrl;
+  const workspaceDir = freshWorkspace(environment);
   browserConnection ??= chromium.connect(environment.browserEndpoint);
   const browser = await browserConnection;
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(DEFAULT_WAIT_MS);
-  const workbench = new Workbench(page, context, environment);
+  const workbench = new Workbench(page, context, environment, workspaceDir);
   openWorkbenches.add(workbench);
   try {
-    const query = new URLSearchParams({ folder: environment.workspaceDir });
-    await page.goto(`${environment.workbenchUrl}/?${query.toString()}`);
+    const query = new URLSearchParams({ folder: workspaceDir });
+    await page.goto(`${workbenchUrl}/?${query.toString()}`);
     await page.locator('.monaco-workbench .part.statusbar').waitFor();
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
   } catch (error) {
@@ -101,16 +130,19 @@ export async function openWorkbench(): Promise<Workbench> {
 export class Workbench {
   readonly imitation: FalImitationControl;
   readonly imitationUrl: string;
-  readonly workspaceDir: string;
+  /** What the normal code-server's extension hosts logged and stored. */
+  readonly userDataDir: string;
 
   constructor(
     readonly page: Page,
     private readonly context: BrowserContext,
     private readonly environment: UiEnvironment,
+    /** This workbench's own copy of the sample workspace. */
+    readonly workspaceDir: string,
   ) {
     this.imitationUrl = environment.imitationUrl;
     this.imitation = new FalImitationControl(environment.imitationUrl);
-    this.workspaceDir = environment.workspaceDir;
+    this.userDataDir = environment.userDataDir;
   }
 
   /** Runs a palette command by its full title, e.g. "AnimateDiff: Show Log". */
@@ -293,6 +325,27 @@ export class Workbench {
     await this.page.keyboard.press(key);
     await this.quickInputBox().waitFor();
   }
+}
+
+/** Waits until a video element has decoded frames and its time moves; returns the URL it plays. */
+export async function waitUntilPlaying(video: Locator): Promise<string> {
+  await video.evaluate((element: HTMLVideoElement) => new Promise<void>((resolve) => {
+    if (element.readyState >= 2 && element.currentTime > 0) {
+      resolve();
+      return;
+    }
+    element.addEventListener('timeupdate', () => {
+      if (element.currentTime > 0) {
+        resolve();
+      }
+    });
+  }));
+  const state = await video.evaluate((element: HTMLVideoElement) => (
+    { readyState: element.readyState, width: element.videoWidth, paused: element.paused, src: element.currentSrc }));
+  assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
+  assert.ok(state.width > 0, `videoWidth ${state.width}`);
+  assert.equal(state.paused, false);
+  return state.src;
 }
 
 function cssString(value: string): string {
