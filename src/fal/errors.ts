@@ -26,6 +26,8 @@ export interface FalFieldError {
   loc: Array<string | number>;
   message: string;
   type: string | undefined;
+  /** pydantic's context, e.g. the bound `{ le: 32 }` of a value that is too large. */
+  ctx?: Record<string, unknown>;
 }
 
 /** The actions a failure can offer; the UI layer turns them into buttons. */
@@ -93,6 +95,7 @@ export function parseFieldErrors(detail: unknown): FalFieldError[] {
       loc,
       message: typeof item.msg === 'string' ? item.msg : 'Invalid value',
       type: typeof item.type === 'string' ? item.type : undefined,
+      ...(isRecord(item.ctx) ? { ctx: item.ctx } : {}),
     });
   }
   return errors;

@@ -465,9 +465,12 @@ describe('parameter files: runs', () => {
     assert.match(problem!.message, /less than or equal to 24/);
     const said = hooks.interaction.shown.find((m) => m.kind === 'error' && /long\.animate\.json/.test(m.message));
     assert.deepEqual(said?.actions, ['Show Problem', 'Open Log']);
-    // Editing the file retires fal's verdict on the old text.
-    const editor = vscode.window.activeTextEditor!;
-    await editor.edit((edit) => edit.replace(rangeOf(document, '32'), '24'));
+    // fal's bound makes the fix obvious; applying it retires fal's verdict on the old text.
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, problem!.range, vscode.CodeActionKind.QuickFix.value);
+    const clamp = actions.find((action) => action.title === "Use fal's maximum, 24");
+    assert.ok(clamp?.edit, `a fix from fal's bound (offered: ${actions.map((a) => a.title).join(', ')})`);
+    assert.ok(await vscode.workspace.applyEdit(clamp.edit));
+    assert.match(document.getText(), /"num_frames": 24/);
     await waitFor(() => !ourDiagnostics(uri).some((d) => /fal rejected/.test(d.message)), 'fal\'s problem retired by the edit');
   });
 

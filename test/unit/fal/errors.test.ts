@@ -32,6 +32,7 @@ describe('fal error mapping', () => {
     assert.match(failure.message, /num_frames: Input should be less than or equal to 32/);
     assert.match(failure.message, /video_size: Input should be/);
     assert.deepEqual(failure.details.fieldErrors?.map((e) => e.field), ['num_frames', 'video_size']);
+    assert.deepEqual(failure.details.fieldErrors?.map((e) => e.ctx), [{ le: 32 }, undefined], 'the bound is kept for the quick fix');
     assert.ok(!actionsFor(failure).includes('retry'), 'retrying the same invalid request cannot help');
   });
 
