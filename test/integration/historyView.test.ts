@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
-import type { HistoryStore } from '../../src/history/historyStore';
+import { HistoryStore } from '../../src/history/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
 import { renderParamsFromRequest } from '../../src/params/template';
 import { freshState, imitation, nextPlayback, submits, waitFor } from './support';
@@ -185,6 +185,23 @@ describe('history view', () => {
     assert.ok(hooks.panels.isOpen, 'the panel stays open');
     assert.deepEqual(hooks.panels.shownGenerationIds, [], 'and no longer shows the deleted video');
     assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
+  });
+
+  it('a generation another window deletes leaves the panel here too', async () => {
+    const shown = await generate(hooks, 'to be deleted elsewhere: a glass marble rolling');
+    assert.equal(hooks.panels.visibleGenerationId, shown.id);
+    // The other window: its own store on the same folder.
+    const { store: otherWindow } = await HistoryStore.open(store.folder);
+    try {
+      assert.equal(await otherWindow.delete(shown.id), true);
+    } finally {
+      otherWindow.dispose();
+    }
+    // What this window does when it gets the focus back.
+    await store.refresh();
+    assert.equal(store.get(shown.id), undefined);
+    assert.ok(hooks.panels.isOpen);
+    assert.deepEqual(hooks.panels.shownGenerationIds, [], 'the panel no longer shows it');
   });
 
   it('Clear History asks (modal) and deletes every finished generation only when confirmed', async () => {
