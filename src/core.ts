@@ -96,6 +96,7 @@ export class Core extends Disposable {
       log,
       remember: (record, savedVideo) => results.remember(record, savedVideo),
       localCopyOf: (record) => results.localCopy(record.id),
+      saveVideoAs: (record) => resultActions.saveVideo(record),
       generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
     }));
 

@@ -516,4 +516,67 @@ describe('parameter files: runs', () => {
     assert.ok(hooks.interaction.shown.some((m) => /cancelled/.test(m.message)));
     assert.deepEqual((await lensesOf(uri)).map((l) => l.command?.title), ['▶ Generate 3 variations', 'Dry run']);
   });
+
+  it('a second Generate on a file that is still starting is refused; only one run is sent', async () => {
+    const hooks = await freshState();
+    const uri = writeParams(testFolder('double-click'), 'twice.animate.json', { prompt: 'a spinning top on a wooden table', seed: 5 });
+    const [first, second] = await Promise.all([run(uri), run(uri)]);
+    assert.equal(first.started, true);
+    assert.equal(first.items[0].state, 'done', first.items[0].reason);
+    assert.deepEqual(second, { started: false, reason: 'already running', items: [] });
+    assert.ok(hooks.interaction.shown.some((m) => /twice\.animate\.json is already generating/.test(m.message)));
+    assert.equal((await submits()).length, 1, 'one paid generation');
+  });
+
+  it('a file that is not saved on disk is refused before anything is sent', async () => {
+    const hooks = await freshState();
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse('untitled:draft.animate.json'));
+    const editor = await vscode.window.showTextDocument(document);
+    await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), '{ "prompt": "a kite over the dunes", "seed": 3 }\n'));
+    const report = await run(document.uri);
+    assert.equal(report.started, false);
+    const said = hooks.interaction.shown.find((m) => m.kind === 'error');
+    assert.match(said?.message ?? '', /draft\.animate\.json: results are written beside the file, but it has not been saved yet\. Save it in a local folder to generate from it\. Nothing was sent\./);
+    assert.deepEqual(await imitation().requests(), [], 'nothing reached fal');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('a video that was generated but could not be saved is shown anyway, with Save Video… rather than a paid Retry', async () => {
+    const hooks = await freshState();
+    const folder = testFolder('save-fails');
+    // "renders" is a file, so the output folder cannot be created.
+    fs.writeFileSync(path.join(folder, 'renders'), 'not a folder');
+    const uri = writeParams(folder, 'blocked.animate.json', { prompt: 'a lighthouse in a storm', seed: 8, output: 'renders' });
+    const report = await run(uri);
+    const [item] = report.items;
+    assert.equal(item.state, 'failed');
+    assert.match(item.reason ?? '', /Generated \(fal request .+\), but the video could not be saved/);
+    assert.ok(item.generationId);
+    assert.equal(hooks.panels.visibleGenerationId, item.generationId, 'the panel shows the video');
+    const said = hooks.interaction.shown.find((m) => m.kind === 'error' && /blocked\.animate\.json/.test(m.message));
+    assert.match(said?.message ?? '', /The video is in the AnimateDiff history\.$/);
+    assert.deepEqual(said?.actions, ['Save Video…', 'Open Log']);
+  });
+
+  it('a panel closed during a batch stays closed until the batch is done, then shows the results', async () => {
+    const hooks = await freshState();
+    await imitation().configure({ timing: { queuePositions: 0, queueMs: 0, processingMs: 800 } });
+    const uri = writeParams(testFolder('closed-panel'), 'three.animate.json', { prompt: 'lanterns on a lake', variations: 3 });
+    const running = withSettings({ 'batch.concurrency': 1 }, () => run(uri));
+    await waitFor(async () => (await imitation().jobs()).some((j) => j.status === 'IN_PROGRESS'), 'the first job runs');
+    assert.ok(hooks.panels.isOpen, 'the grid is open');
+    const panelTabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
+    await waitFor(() => panelTabs().length > 0, 'the grid\'s tab');
+    await vscode.window.tabGroups.close(panelTabs());
+    await waitFor(() => !hooks.panels.isOpen, 'the panel to close');
+    // Every job change while the batch runs would have brought the grid back.
+    const reopenedWhileRunning: boolean[] = [];
+    const watching = hooks.service.onDidChangeJobs(() => reopenedWhileRunning.push(hooks.panels.isOpen));
+    const report = await running.finally(() => watching.dispose());
+    assert.deepEqual(report.items.map((i) => i.state), ['done', 'done', 'done']);
+    assert.ok(reopenedWhileRunning.length > 0);
+    assert.ok(reopenedWhileRunning.every((open) => !open), 'the grid did not come back while the batch ran');
+    assert.ok(hooks.panels.isOpen, 'the results show at the end');
+    assert.equal(hooks.panels.shownGenerationIds.length, 3);
+  });
 });

@@ -82,6 +82,8 @@ export interface ParamsRunnerDeps {
   generatedBy: string;
   /** The history's local copy of a finished generation's video, so it is copied rather than downloaded again. */
   localCopyOf?(record: GenerationRecord): vscode.Uri | undefined;
+  /** Asks where to save a generation's video and writes it there (the panel's Save Video…). */
+  saveVideoAs?(record: GenerationRecord): Promise<unknown>;
 }
 
 /** Progress of a running file, for its CodeLens. */
@@ -124,6 +126,7 @@ const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = {
 const SETTINGS_ACTION = 'Open Settings';
 const REVEAL_ACTION = 'Reveal in Explorer';
 const LOG_ACTION = 'Open Log';
+const SAVE_VIDEO_ACTION = 'Save Video…';
 
 /** One run of one or more parameter files (a batch): what the CodeLens and Cancel act on. */
 class ActiveRun {
@@ -142,6 +145,8 @@ class ActiveRun {
  */
 export class ParamsRunner extends Disposable {
   private readonly runs = new Map<string, ActiveRun>();
+  /** Files between the busy check and their run (asking, preparing): a second click must not start them twice. */
+  private readonly starting = new Set<string>();
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeRuns = this.changeEmitter.event;
 
@@ -167,7 +172,7 @@ export class ParamsRunner extends Disposable {
         this.deps.service.cancel(job.id);
       }
     }
-    run.abort.abort();
+    // Videos fal has already made (and billed) are still saved: only closing the window aborts that.
     return true;
   }
 
@@ -207,7 +212,11 @@ export class ParamsRunner extends Disposable {
       return this.refuse(uri, text, 'output', output.message);
     }
     const outputFolder = uri.with({ path: output.path });
-    if (outputFolder.scheme === 'file' && !await this.staysInside(outputFolder, root)) {
+    if (outputFolder.scheme !== 'file') {
+      const where = uri.scheme === 'untitled' ? 'it has not been saved yet' : `it is not on this computer's disk (${uri.scheme}:)`;
+      return { ok: false, uri, invalid: false, message: `${name}: results are written beside the file, but ${where}. Save it in a local folder to generate from it.` };
+    }
+    if (!await this.staysInside(outputFolder, root)) {
       return this.refuse(uri, text, 'output', `"output" ${JSON.stringify(params.output)} leads outside the workspace through a symbolic link; results are only written inside it.`);
     }
 
@@ -246,11 +255,21 @@ export class ParamsRunner extends Disposable {
       void this.deps.interaction.warning('Choose one or more .animate.json parameter files to generate from.', {});
       return notStarted('no parameter file');
     }
-    const busy = uris.filter((uri) => this.runs.has(uri.toString()));
+    const busy = uris.filter((uri) => this.runs.has(uri.toString()) || this.starting.has(uri.toString()));
     if (busy.length > 0) {
       void this.deps.interaction.info(`${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} already generating. Cancel from its CodeLens to start again.`);
       return notStarted('already running');
     }
+    const keys = uris.map((uri) => uri.toString());
+    keys.forEach((key) => this.starting.add(key));
+    try {
+      return await this.start(uris);
+    } finally {
+      keys.forEach((key) => this.starting.delete(key));
+    }
+  }
+
+  private async start(uris: readonly vscode.Uri[]): Promise<ParamsRunReport> {
     const defaults = await this.readDefaults();
     const concurrency = readBatchConcurrency((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
     if (!defaults) {
@@ -347,15 +366,27 @@ export class ParamsRunner extends Disposable {
     const grid: GridItemInput[] = jobs.map((job) => ({ state: 'running', label: job.label, detail: 'Waiting for a free slot…' }));
     const requestIndex = new Map<GenerationRequest, number>();
     let gridTimer: ReturnType<typeof setTimeout> | undefined;
-    const showGrid = (now = false) => {
+    // A panel the user closes during the batch stays closed until the batch is done (then it shows the results).
+    let panelClosed = false;
+    const panelWatch = this.deps.panels.onDidClose(() => {
+      panelClosed = true;
+    });
+    const showGrid = (now = false, final = false) => {
       if (!batch) {
         return;
       }
       clearTimeout(gridTimer);
+      if (panelClosed && !final) {
+        return;
+      }
       if (now) {
         this.deps.panels.showGrid(title, grid);
       } else {
-        gridTimer = setTimeout(() => this.deps.panels.showGrid(title, grid), 100);
+        gridTimer = setTimeout(() => {
+          if (!panelClosed) {
+            this.deps.panels.showGrid(title, grid);
+          }
+        }, 100);
       }
     };
     const setRunning = (index: number, detail: string) => {
@@ -419,7 +450,12 @@ export class ParamsRunner extends Disposable {
       });
     } finally {
       jobWatch.dispose();
-      files.forEach((file) => this.runs.delete(file.uri.toString()));
+      panelWatch.dispose();
+      files.forEach((file) => {
+        if (this.runs.get(file.uri.toString()) === run) {
+          this.runs.delete(file.uri.toString());
+        }
+      });
       this.changeEmitter.fire();
     }
     results.forEach(({ item }, index) => {
@@ -427,7 +463,7 @@ export class ParamsRunner extends Disposable {
         grid[index] = { state: 'failed', label: jobs[index].label, reason: item.state === 'cancelled' ? 'Cancelled before it started.' : item.reason ?? 'Not run.' };
       }
     });
-    showGrid(true);
+    showGrid(true, true);
     this.announce(jobs, results, batch);
     return results.map(({ item }) => item);
   }
@@ -520,9 +556,6 @@ export class ParamsRunner extends Disposable {
     signal: AbortSignal,
   ): Promise<{ ok: true; pair: OutputPair } | { ok: false; reason: string }> {
     const folder = job.file.outputFolder;
-    if (folder.scheme !== 'file') {
-      return { ok: false, reason: `Generated, but results can only be saved to local folders (not ${folder.scheme}:). fal's video: ${record.videoUrl}` };
-    }
     let pair = job.pair;
     const startedAt = Date.now();
     let saved: { bytes: number; contentType: string };
@@ -644,14 +677,28 @@ export class ParamsRunner extends Disposable {
     if (item.state === 'cancelled') {
       return;
     }
+    if (record) {
+      // Generated and paid for, but not saved beside the file: show it anyway and offer to save it, not to pay again.
+      panels.showGeneration(toGenerationView(record), this.deps.localCopyOf?.(record) ?? vscode.Uri.parse(record.videoUrl, true));
+      const actions = this.deps.saveVideoAs ? [SAVE_VIDEO_ACTION, LOG_ACTION] : [LOG_ACTION];
+      void Promise.resolve(interaction.error(`${job.file.name}: ${item.reason ?? 'the video was not saved'} The video is in the AnimateDiff history.`, ...actions))
+        .then((choice) => {
+          if (choice === SAVE_VIDEO_ACTION) {
+            void this.deps.saveVideoAs?.(record);
+          } else if (choice === LOG_ACTION) {
+            log.show(true);
+          }
+        });
+      return;
+    }
     const hasProblems = this.deps.diagnostics.errorsOf(job.file.uri).length > 0;
-    const actions = hasProblems ? ['Show Problem', 'Open Log'] : ['Retry', 'Open Log'];
+    const actions = hasProblems ? ['Show Problem', LOG_ACTION] : ['Retry', LOG_ACTION];
     void Promise.resolve(interaction.error(`${job.file.name}: ${item.reason ?? 'the video was not generated'}`, ...actions)).then((choice) => {
       if (choice === 'Show Problem') {
         void vscode.commands.executeCommand('animateDiff.showParamsProblem', job.file.uri);
       } else if (choice === 'Retry') {
         void vscode.commands.executeCommand('animateDiff.generateFromParamsFile', job.file.uri);
-      } else if (choice === 'Open Log') {
+      } else if (choice === LOG_ACTION) {
         log.show(true);
       }
     });
@@ -686,8 +733,8 @@ export class ParamsRunner extends Disposable {
   private async reportProblems(problems: ReadonlyArray<Extract<PreparedOrProblem, { ok: false }>>): Promise<void> {
     if (problems.length === 1) {
       const [problem] = problems;
-      // Instead of sending: show where the problem is.
-      await vscode.commands.executeCommand('animateDiff.showParamsProblem', problem.uri);
+      // Instead of sending: show where the problem is (a file that cannot be read cannot be shown; the message says why).
+      await Promise.resolve(vscode.commands.executeCommand('animateDiff.showParamsProblem', problem.uri)).catch(() => undefined);
       void this.deps.interaction.error(`${problem.message} Nothing was sent.`);
       return;
     }
