@@ -479,7 +479,12 @@ export class HistoryStore {
   }
 
   private async removeVideoFile(relative: string): Promise<void> {
-    await fsp.rm(this.resolveInFolder(relative), { force: true });
+    try {
+      await fsp.rm(this.resolveInFolder(relative), { force: true });
+    } catch {
+      // E.g. locked by a player on Windows. The index no longer names it, so a later start sweeps it away;
+      // the other files are still removed and the caller's entries are already gone.
+    }
   }
 
   private changed(change: HistoryChange): void {

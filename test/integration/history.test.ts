@@ -304,6 +304,8 @@ describe('history: resuming jobs a reload interrupted', () => {
     const [first] = await report.outcomes;
     assert.deepEqual(first.outcome, { kind: 'notStarted', reason: 'no key' });
     assert.equal(store.get(left.id)?.status, 'running', 'still unfinished, not failed');
+    const waiting = hooks.interaction.shown.find((m) => /still on fal and wait for a fal API key/.test(m.message));
+    assert.deepEqual(waiting?.actions, ['Set API Key'], 'the user is told why it waits, with the way out');
     assert.equal(store.get(left.id)?.ownerPid, process.pid);
     assert.equal(await vscode.commands.executeCommand('animateDiff.history.cancel', left.id), false);
     const told = hooks.interaction.shown.find((m) => /waits for a fal API key/.test(m.message));

@@ -122,11 +122,10 @@ export class HistoryFeature extends Disposable {
     const { service } = connections;
     const { interaction } = this.options;
     this.runningJobs = this._register(new RunningJobsStatus({ service, interaction, reveal: (id) => this.revealInHistory(id) }));
-    this.panelMemory = this._register(new PanelMemory(
-      this.options.workspaceStorageUri ?? this.options.globalStorageUri,
-      connections.panels,
-      this.options.log,
-    ));
+    // Only in a workspace: windows without a folder would share one memory, and VS Code's own state serves there.
+    if (this.options.workspaceStorageUri) {
+      this.panelMemory = this._register(new PanelMemory(this.options.workspaceStorageUri, connections.panels, this.options.log));
+    }
     const presence = this._register(new WindowPresence(() => service.runningJobs.length > 0, this.options.log));
     this._register(service.onDidChangeJobs(() => presence.update()));
     this._register(presence.onDidChange((reachable) => void this.windowReachabilityChanged(reachable)));
@@ -336,7 +335,7 @@ export class HistoryFeature extends Disposable {
     // Revealing in the OS file manager only works where VS Code runs on this machine; elsewhere open the file.
     const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
     const action = local ? 'Reveal Moved File' : 'Open Moved File';
-    void interaction.warning(recovery.message, {}, action).then(async (choice) => {
+    Promise.resolve(interaction.warning(recovery.message, {}, action)).then(async (choice) => {
       if (choice !== action) {
         return;
       }
@@ -346,7 +345,7 @@ export class HistoryFeature extends Disposable {
       } else {
         await vscode.window.showTextDocument(moved, { preview: true });
       }
-    });
+    }).catch((error: unknown) => log.warn(`Could not show the moved index: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   private reportWriteProblem(error: unknown): void {

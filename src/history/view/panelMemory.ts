@@ -42,7 +42,8 @@ export class PanelMemory extends Disposable {
   ) {
     super();
     this._register(panels.onDidReceiveMessage((message) => {
-      if (message.type === 'ready' || message.type === 'videoPlaying') {
+      // Also when its video fails to play: the panel still shows that generation (and says why).
+      if (message.type === 'ready' || message.type === 'videoPlaying' || message.type === 'videoError') {
         this.cancelClosing();
         const state = panels.restorableState;
         if (state) {

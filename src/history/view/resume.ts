@@ -46,6 +46,8 @@ export class ResumeManager extends Disposable {
   private watchedStore: HistoryStore | undefined;
   /** Jobs this window claimed but could not follow yet (no key, or invalid settings): tried again when those change. */
   private readonly waiting = new Set<string>();
+  /** Whether the user was told that jobs wait for a key (once: they were asked for it already). */
+  private toldWaitingForKey = false;
 
   constructor(private readonly deps: ResumeDeps) {
     super();
@@ -190,7 +192,7 @@ export class ResumeManager extends Disposable {
           if (choice === 'Re-run') {
             void this.deps.rerun(entry.id);
           } else if (choice === 'Check fal Again') {
-            void this.followAgain(entry.id);
+            this.followAgain(entry.id).catch((error: unknown) => this.logFailure('Check fal Again', error));
           } else if (choice === 'Open Log') {
             void this.deps.openLog(entry.id);
           }
@@ -204,9 +206,22 @@ export class ResumeManager extends Disposable {
         // the key or the settings change (or at the next start).
         this.waiting.add(entry.id);
         this.deps.log.warn(`[${job.requestId}] not picked up again yet (${outcome.reason}); it is followed as soon as that is fixed`);
+        if (outcome.reason === 'no key' && askForKey && !this.toldWaitingForKey) {
+          this.toldWaitingForKey = true;
+          void this.deps.interaction.info('Generations from before the reload are still on fal and wait for a fal API key: they go on as soon as one is set.', 'Set API Key')
+            .then((choice) => {
+              if (choice === 'Set API Key') {
+                void vscode.commands.executeCommand('animateDiff.setApiKey');
+              }
+            });
+        }
         break;
     }
     return outcome;
+  }
+
+  private logFailure(action: string, error: unknown): void {
+    this.deps.log.warn(`${action} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   private reportInterrupted(entries: readonly HistoryEntry[]): void {
@@ -220,7 +235,7 @@ export class ResumeManager extends Disposable {
       if (choice === 'Re-run') {
         void this.deps.rerun(first.id);
       } else if (choice === 'Show in History') {
-        void this.deps.revealInHistory(first.id);
+        this.deps.revealInHistory(first.id).catch((error: unknown) => this.logFailure('Show in History', error));
       }
     });
   }
