@@ -209,8 +209,20 @@ function recoveryMessage(problem: IndexProblem, movedTo: string, kept: number, w
   }
 }
 
-function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
-  return entry.ownerPid !== undefined && (entry.ownerPid === process.pid || isProcessAlive(entry.ownerPid));
+/** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
+export const OWNER_HEARTBEAT_MS = 60_000;
+/**
+ * An owner that has not marked its job for this long is gone even if a process with its id runs: after a crash
+ * or a power loss, the id can belong to an unrelated process.
+ */
+export const OWNER_STALE_MS = 5 * OWNER_HEARTBEAT_MS;
+
+/** Whether a live window follows the unfinished entry: this process, or one alive that marked it lately. */
+export function isFollowedByLiveProcess(entry: HistoryEntry, now = Date.now()): boolean {
+  if (entry.ownerPid === undefined) {
+    return false;
+  }
+  return entry.ownerPid === process.pid || (now - entry.updatedAt < OWNER_STALE_MS && isProcessAlive(entry.ownerPid));
 }
 
 /**
@@ -349,6 +361,21 @@ export class HistoryStore {
     await (this.nextBatch?.promise ?? this.writeChain);
   }
 
+  /**
+   * Marks the unfinished jobs this process follows as still followed, so other windows do not take them over
+   * (see OWNER_STALE_MS). Writes only when one has not been marked for OWNER_HEARTBEAT_MS.
+   */
+  async touchOwned(): Promise<void> {
+    const due = this.list().filter((entry) => isUnfinished(entry) && entry.ownerPid === process.pid && this.now() - entry.updatedAt >= OWNER_HEARTBEAT_MS);
+    if (due.length === 0) {
+      return;
+    }
+    for (const entry of due) {
+      this.updateInMemory(entry.id, { ownerPid: process.pid });
+    }
+    await this.scheduleWrite();
+  }
+
   /** Re-reads the index to pick up other windows' changes (reported as a `synced` change). */
   async refresh(): Promise<void> {
     await this.scheduleWrite();
@@ -363,7 +390,7 @@ export class HistoryStore {
     const claimed: ClaimedJobs = { resumable: [], interrupted: [] };
     this.lockedSteps.push((base) => {
       for (const entry of base.values()) {
-        if (!isUnfinished(entry) || isFollowedByLiveProcess(entry) || this.pendingUpserts.has(entry.id)) {
+        if (!isUnfinished(entry) || isFollowedByLiveProcess(entry, this.now()) || this.pendingUpserts.has(entry.id)) {
           continue;
         }
         if (entry.requestId !== undefined) {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { HistoryStore, type HistoryChange, type IndexRecovery } from '../historyStore';
+import { HistoryStore, OWNER_HEARTBEAT_MS, type HistoryChange, type IndexRecovery } from '../historyStore';
 import type { Command } from '../../commands/commandManager';
 import type { GenerationRecord, GenerationService } from '../../generation/generationService';
 import { toGenerationView, type ResultActions } from '../../generation/resultActions';
@@ -126,6 +126,11 @@ export class HistoryFeature extends Disposable {
     if (this.options.workspaceStorageUri) {
       this.panelMemory = this._register(new PanelMemory(this.options.workspaceStorageUri, connections.panels, this.options.log));
     }
+    // Other windows take over a job whose owner has not marked it for a while (its process id may be reused).
+    const heartbeat = setInterval(() => {
+      this.store?.touchOwned().catch((error: unknown) => this.reportWriteProblem(error));
+    }, OWNER_HEARTBEAT_MS / 2);
+    this._register({ dispose: () => clearInterval(heartbeat) });
     const presence = this._register(new WindowPresence(() => service.runningJobs.length > 0, this.options.log));
     this._register(service.onDidChangeJobs(() => presence.update()));
     this._register(presence.onDidChange((reachable) => void this.windowReachabilityChanged(reachable)));

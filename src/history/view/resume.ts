@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { isProcessAlive } from '../durableFs';
 import { isUnfinished, type HistoryEntry } from '../entry';
-import type { HistoryStore } from '../historyStore';
+import { isFollowedByLiveProcess, type HistoryStore } from '../historyStore';
 import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
@@ -127,7 +126,7 @@ export class ResumeManager extends Disposable {
       return;
     }
     try {
-      const orphaned = others.some((entry) => entry.ownerPid === undefined || !isProcessAlive(entry.ownerPid));
+      const orphaned = others.some((entry) => !isFollowedByLiveProcess(entry));
       if (orphaned && this.deps.windowReachable()) {
         await this.resumeUnfinished();
       } else {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../src/history/entry';
-import { HistoryStore, INDEX_FILE, parseIndexText, type HistoryChange } from '../../../src/history/historyStore';
+import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, OWNER_STALE_MS, parseIndexText, type HistoryChange } from '../../../src/history/historyStore';
 import { deadPid, filesIn, newEntry, useTempFolder } from './support';
 
 describe('history store', () => {
@@ -229,6 +229,37 @@ describe('history store', () => {
     assert.equal(third.get(orphaned.id)?.ownerPid, process.pid);
     assert.equal(third.get(neverAccepted.id)?.status, 'failed');
     assert.deepEqual(await third.claimUnfinished(), { resumable: [], interrupted: [] });
+  });
+
+  it('takes over a job whose owner process id is alive but has not marked it for OWNER_STALE_MS (a reused id)', async () => {
+    let clock = 1_000_000;
+    const store = await openStore({ now: () => clock });
+    // The parent process is alive: as if, after a crash, the owner's id now belonged to it.
+    const stale = await store.add(newEntry('stale', { status: 'running', requestId: 'r1', ownerPid: process.ppid }));
+    clock += OWNER_STALE_MS - 1;
+    const fresh = await store.add(newEntry('fresh', { status: 'running', requestId: 'r2', ownerPid: process.ppid }));
+    clock += 1;
+    const other = await openStore({ now: () => clock });
+    const claimed = await other.claimUnfinished();
+    assert.deepEqual(claimed.resumable.map((entry) => entry.id), [stale.id]);
+    assert.equal(other.get(fresh.id)?.ownerPid, process.ppid, 'an owner that marked its job lately keeps it');
+  });
+
+  it('touchOwned marks the unfinished jobs this process follows, once a heartbeat is due', async () => {
+    let clock = 5_000_000;
+    const store = await openStore({ now: () => clock });
+    const ours = await store.add(newEntry('ours', { status: 'running', requestId: 'r1' }));
+    const theirs = await store.add(newEntry('theirs', { status: 'running', requestId: 'r2', ownerPid: process.ppid }));
+    const done = await store.add(newEntry('done', { status: 'done', requestId: 'r3' }));
+    clock += OWNER_HEARTBEAT_MS - 1;
+    await store.touchOwned();
+    assert.equal(indexOnDisk().entries.find((entry) => entry.id === ours.id)?.updatedAt, ours.updatedAt, 'not due yet');
+    clock += 1;
+    await store.touchOwned();
+    const onDisk = new Map(indexOnDisk().entries.map((entry) => [entry.id, entry.updatedAt]));
+    assert.equal(onDisk.get(ours.id), clock, 'marked on disk');
+    assert.equal(onDisk.get(theirs.id), theirs.updatedAt, "another process's job is left alone");
+    assert.equal(onDisk.get(done.id), done.updatedAt, 'a finished job needs no owner');
   });
 
   it('deletes an entry and its video; clear deletes everything', async () => {
