@@ -171,6 +171,17 @@ describe('history: every generation is kept with its video', () => {
     assert.match(entry.error?.message ?? '', /HTTP 404/);
     assert.equal(hooks.panels.visibleGenerationId, entry.id, 'the panel still shows the result');
     assert.equal(hooks.history.lookup.videoUri(record).toString(true), missingVideo, 'from fal\'s URL');
+
+    // Tried again when the window starts or gets the focus: while fal's URL fails, nothing changes.
+    assert.equal(await hooks.history.retryMissingCopies(), 0);
+    assert.equal(store.get(record.id)?.error?.kind, 'download');
+    // Once it serves the video (here: pointed at one the imitation serves), the copy is kept and the error goes.
+    const { record: served } = await generate(hooks, 'a second kite, whose video fal serves');
+    await store.update(record.id, { remoteVideoUrl: served.videoUrl });
+    assert.equal(await hooks.history.retryMissingCopies(), 1);
+    assert.equal(store.get(record.id)?.error, undefined);
+    assert.ok(fs.existsSync(localPathOf(store, record.id)), 'the local copy is on disk');
+    assert.equal(hooks.history.lookup.videoUri(record).scheme, 'file', 'the panel plays it from there now');
   });
 
   it('pruning by animateDiff.history.maxVideos deletes the oldest videos only, keeps their entries, and says so once per prune', async () => {

@@ -48,6 +48,8 @@ export interface HistoryTestHooks {
   readonly statusBar: vscode.StatusBarItem | undefined;
   /** What a window start does: claim the jobs no live window follows and resume them. */
   resumeUnfinished(): Promise<ResumeReport>;
+  /** What a window start (or focus) does: download again the local copies that could not be kept. */
+  retryMissingCopies(): Promise<number>;
   /** Reads the history from disk again as a window start does (a corrupt index is set aside and reported). */
   reopen(): Promise<IndexRecovery | undefined>;
   /** The state a video panel restored after a reload is given (VS Code's, or the generation it showed last). */
@@ -161,11 +163,15 @@ export class HistoryFeature extends Disposable {
     }));
     this._register(vscode.window.onDidChangeWindowState((state) => {
       if (state.focused) {
-        // Other windows share the history: show what they did meanwhile.
+        // Other windows share the history: show what they did meanwhile. And the network may be back.
         void this.store?.refresh().catch(() => undefined);
+        void this.journal.retryMissingCopies();
       }
     }));
-    void this.opening.then((store) => this.startResuming(store));
+    void this.opening.then((store) => {
+      this.startResuming(store);
+      void this.journal.retryMissingCopies();
+    });
     return createHistoryCommands({
       current: () => this.store,
       service,
@@ -231,6 +237,7 @@ export class HistoryFeature extends Disposable {
       reopenLostPanel: () => this.reopenLostPanel(),
       panelMemoryFile: this.options.workspaceStorageUri && vscode.Uri.joinPath(this.options.workspaceStorageUri, PANEL_MEMORY_FILE_NAME).fsPath,
       windowReachabilityChanged: (reachable) => this.windowReachabilityChanged(reachable),
+      retryMissingCopies: () => this.journal.retryMissingCopies(),
       resumeUnfinished: () => this.resume?.resumeUnfinished() ?? Promise.resolve({ resumed: [], interrupted: [], outcomes: Promise.resolve([]) }),
       reopen: async () => {
         await this.store?.flush().catch(() => undefined);

@@ -44,6 +44,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   private readonly pendingLogs = new Map<string, string[]>();
   private logTimer: NodeJS.Timeout | undefined;
   private readonly disposal = new AbortController();
+  /** Entries whose missing local copy is being downloaded again. */
+  private readonly retrying = new Set<string>();
 
   constructor(private readonly deps: JournalDeps) {}
 
@@ -192,26 +194,16 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       queuePosition: undefined,
       timings: finishedTimings,
     });
+    const copy = await this.downloadCopy(store, job.id, record.videoUrl);
+    if (copy === 'closing') {
+      return; // the window is closing: the next one resumes the job and downloads the video
+    }
     let downloadError: HistoryError | undefined;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
-    const onDispose = () => timeout.abort();
-    this.disposal.signal.addEventListener('abort', onDispose, { once: true });
-    try {
-      const saved = await store.saveVideo(job.id, record.videoUrl, { signal: timeout.signal });
-      if (saved?.video) {
-        this.deps.log.info(`[${record.requestId}] kept a local copy of the video (${saved.video.bytes} bytes) in the history`);
-      }
-    } catch (error) {
-      if (this.disposal.signal.aborted) {
-        return; // the window is closing: the next one resumes the job and downloads the video
-      }
-      const reason = timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error);
-      downloadError = { kind: 'download', message: `No local copy: ${reason}. The panel plays fal's URL, which expires after a while.` };
-      this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${reason}`);
-    } finally {
-      clearTimeout(timer);
-      this.disposal.signal.removeEventListener('abort', onDispose);
+    if (copy.ok) {
+      this.deps.log.info(`[${record.requestId}] kept a local copy of the video (${copy.bytes} bytes) in the history`);
+    } else {
+      downloadError = { kind: 'download', message: `No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.` };
+      this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
     }
     const current = store.get(job.id);
     if (!current || !ownedHere(current)) {
@@ -221,6 +213,65 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     if (!downloadError) {
       // Once the service has shown this result: the video the panel showed until then may be among the oldest.
       setImmediate(() => void this.deps.pruner.prune([job.id]));
+    }
+  }
+
+  /**
+   * Downloads again the local copies that could not be kept (a network drop, a full disk) while fal's URL may
+   * still serve them. Resolves with how many are now kept.
+   */
+  async retryMissingCopies(): Promise<number> {
+    const store = await this.deps.store();
+    if (!store) {
+      return 0;
+    }
+    const missing = store.list().filter((entry) => entry.status === 'done' && entry.error?.kind === 'download'
+      && entry.remoteVideoUrl !== undefined && !entry.video && !entry.videoPruned && !this.retrying.has(entry.id));
+    let kept = 0;
+    for (const entry of missing) {
+      this.retrying.add(entry.id);
+      try {
+        const copy = await this.downloadCopy(store, entry.id, entry.remoteVideoUrl!);
+        if (copy === 'closing') {
+          break;
+        }
+        const label = entry.requestId ?? entry.id;
+        if (copy.ok && store.get(entry.id)) {
+          await store.update(entry.id, { error: undefined });
+          kept += 1;
+          this.deps.log.info(`[${label}] kept the local copy of the video (${copy.bytes} bytes) that could not be downloaded before`);
+        } else if (!copy.ok) {
+          this.deps.log.warn(`[${label}] still no local copy of the video: ${copy.reason}`);
+        }
+      } catch (error) {
+        this.deps.onWriteProblem(error);
+      } finally {
+        this.retrying.delete(entry.id);
+      }
+    }
+    if (kept > 0) {
+      setImmediate(() => void this.deps.pruner.prune());
+    }
+    return kept;
+  }
+
+  /** Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS; 'closing' when the window goes away meanwhile. */
+  private async downloadCopy(store: HistoryStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string } | 'closing'> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
+    const onDispose = () => timeout.abort();
+    this.disposal.signal.addEventListener('abort', onDispose, { once: true });
+    try {
+      const saved = await store.saveVideo(id, url, { signal: timeout.signal });
+      return { ok: true, bytes: saved?.video?.bytes ?? 0 };
+    } catch (error) {
+      if (this.disposal.signal.aborted) {
+        return 'closing';
+      }
+      return { ok: false, reason: timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error) };
+    } finally {
+      clearTimeout(timer);
+      this.disposal.signal.removeEventListener('abort', onDispose);
     }
   }
 
