@@ -103,7 +103,7 @@ export class Core extends Disposable {
     this.commands = this._register(new CommandManager());
     this.commands.register(new GenerateFromSelectionCommand(service, interaction));
     this.commands.register(new GenerateFromPromptCommand(service, interaction));
-    this.commands.register(new CancelGenerationCommand(service, interaction));
+    this.commands.register(new CancelGenerationCommand(service, interaction, (job) => params.runner.batchOf(job.request)));
     this.commands.register(new SetApiKeyCommand(service, interaction));
     this.commands.register(new ClearApiKeyCommand(keys, interaction));
     this.commands.register(new ShowLogCommand(log));

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { GenerationOutcome, GenerationService } from '../generation/generationService';
+import type { GenerationOutcome, GenerationService, RunningJob } from '../generation/generationService';
 import type { Interaction } from '../ui/interaction';
 import type { Command } from './commandManager';
 import { generateFromPrompt } from './promptGeneration';
@@ -53,10 +53,23 @@ export class GenerateFromPromptCommand implements Command {
   }
 }
 
+/** A batch of parameter files that a running job belongs to (see ParamsRunner.batchOf). */
+export interface RunningBatch {
+  /** The files, e.g. `four.animate.json`. */
+  label: string;
+  /** Videos not finished yet, the running ones included. */
+  left: number;
+  cancel(): boolean;
+}
+
 export class CancelGenerationCommand implements Command {
   readonly id = 'animateDiff.cancelGeneration';
 
-  constructor(private readonly service: GenerationService, private readonly interaction: Interaction) {}
+  constructor(
+    private readonly service: GenerationService,
+    private readonly interaction: Interaction,
+    private readonly batchOf: (job: RunningJob) => RunningBatch | undefined = () => undefined,
+  ) {}
 
   async execute(jobId?: unknown): Promise<boolean> {
     const jobs = this.service.runningJobs;
@@ -67,13 +80,28 @@ export class CancelGenerationCommand implements Command {
       void this.interaction.info('No generation is running.');
       return false;
     }
-    if (jobs.length === 1) {
+    const batches = new Map<string, RunningBatch>();
+    for (const job of jobs) {
+      const batch = this.batchOf(job);
+      if (batch && !batches.has(batch.label)) {
+        batches.set(batch.label, batch);
+      }
+    }
+    if (jobs.length === 1 && batches.size === 0) {
       return this.service.cancel(jobs[0].id);
     }
+    // Stopping a whole batch comes first: cancelling one of its jobs only lets it start the next.
     const picked = await this.interaction.pick(
-      jobs.map((job) => ({ label: job.label, description: job.state, id: job.id })),
+      [
+        ...[...batches.values()].map((batch) => ({
+          label: `$(close-all) All of ${batch.label}`,
+          description: `${batch.left} ${batch.left === 1 ? 'video' : 'videos'} left`,
+          cancel: () => batch.cancel(),
+        })),
+        ...jobs.map((job) => ({ label: job.label, description: job.state, cancel: () => this.service.cancel(job.id) })),
+      ],
       { placeHolder: 'Cancel which generation?' },
     );
-    return picked ? this.service.cancel(picked.id) : false;
+    return picked ? picked.cancel() : false;
   }
 }

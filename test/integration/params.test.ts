@@ -517,6 +517,21 @@ describe('parameter files: runs', () => {
     assert.deepEqual((await lensesOf(uri)).map((l) => l.command?.title), ['▶ Generate 3 variations', 'Dry run']);
   });
 
+  it('the palette\'s Cancel Generation offers to stop a whole batch, not only the video that runs', async () => {
+    const hooks = await freshState();
+    await imitation().addFault({ at: 'submit', kind: 'neverFinish', times: 10 });
+    const uri = writeParams(testFolder('cancel-palette'), 'queue.animate.json', { prompt: 'a slow tide', variations: 3 });
+    const running = withSettings({ 'batch.concurrency': 1 }, () => run(uri));
+    await waitFor(async () => (await imitation().jobs()).some((j) => j.status === 'IN_PROGRESS'), 'the first job runs');
+    hooks.interaction.script(/Cancel which generation/, '$(close-all) All of queue.animate.json');
+    assert.equal(await vscode.commands.executeCommand('animateDiff.cancelGeneration'), true);
+    const offered = hooks.interaction.shown.find((m) => m.kind === 'quickPick');
+    assert.equal(offered?.actions.length, 2, 'the batch and its running video');
+    const report = await running;
+    assert.deepEqual(report.items.map((i) => i.state), ['cancelled', 'cancelled', 'cancelled']);
+    assert.equal((await imitation().jobs()).length, 1, 'nothing more was started');
+  });
+
   it('a second Generate on a file that is still starting is refused; only one run is sent', async () => {
     const hooks = await freshState();
     const uri = writeParams(testFolder('double-click'), 'twice.animate.json', { prompt: 'a spinning top on a wooden table', seed: 5 });

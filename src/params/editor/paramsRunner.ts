@@ -160,6 +160,22 @@ export class ParamsRunner extends Disposable {
     return run ? { total: run.total, finished: run.finished } : undefined;
   }
 
+  /**
+   * The parameter-file batch a running job belongs to, while more of it is left than that job: the palette's
+   * Cancel offers to stop all of it (cancelling one job alone lets the batch start the next).
+   */
+  batchOf(request: GenerationRequest): { label: string; left: number; cancel(): boolean } | undefined {
+    for (const [key, run] of this.runs) {
+      const left = run.total - run.finished;
+      if (run.requests.has(request) && !run.cancelled && left > 1) {
+        const uri = vscode.Uri.parse(key);
+        const files = [...this.runs].filter(([, other]) => other === run).map(([file]) => baseName(vscode.Uri.parse(file)));
+        return { label: files.join(', '), left, cancel: () => this.cancel(uri) };
+      }
+    }
+    return undefined;
+  }
+
   /** Stops a file's run: nothing more starts, running jobs are cancelled at fal. */
   cancel(uri: vscode.Uri): boolean {
     const run = this.runs.get(uri.toString());
