@@ -49,6 +49,8 @@ export interface RunningJob {
   readonly startedAt: number;
   requestId: string | undefined;
   state: 'submitting' | 'queued' | 'running';
+  /** fal has made the video; the job is only being saved (into the history) and can no longer be cancelled. */
+  resultReady: boolean;
   queuePosition: number | undefined;
   lastLog: string | undefined;
   cancel(): void;
@@ -226,6 +228,10 @@ export class GenerationService extends Disposable {
 
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
+    if (job?.resultReady) {
+      void this.options.interaction.info(`fal has already made “${job.label}”; its video is being saved. There is nothing left to cancel.`);
+      return false;
+    }
     job?.cancel();
     return Boolean(job);
   }
@@ -275,6 +281,7 @@ export class GenerationService extends Disposable {
       startedAt,
       requestId: resumed?.requestId,
       state: resumed ? 'queued' : 'submitting',
+      resultReady: false,
       queuePosition: undefined,
       lastLog: undefined,
       cancel: () => controller.abort(),
@@ -358,6 +365,8 @@ export class GenerationService extends Disposable {
       );
 
       if (outcome.kind === 'done') {
+        job.resultReady = true;
+        this.changeEmitter.fire();
         await journal?.finished(job, outcome);
         if (interactive) {
           await this.options.presenter.showResult(outcome.record);

@@ -2,6 +2,8 @@
 // fal's URL is gone, pruning by the settings' limits, a corrupt index, and resuming jobs a reload interrupted.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
@@ -182,6 +184,35 @@ describe('history: every generation is kept with its video', () => {
     assert.equal(store.get(record.id)?.error, undefined);
     assert.ok(fs.existsSync(localPathOf(store, record.id)), 'the local copy is on disk');
     assert.equal(hooks.history.lookup.videoUri(record).scheme, 'file', 'the panel plays it from there now');
+  });
+
+  it('Cancel on a job fal has already finished says there is nothing left to cancel, and its video is still kept', async () => {
+    const hooks = await freshState();
+    const store = await storeOf(hooks);
+    // A video host that answers only when told to, so the job stays in its saving phase.
+    let release: (() => void) | undefined;
+    const host = http.createServer((_request, response) => {
+      release = () => response.writeHead(200, { 'content-type': 'video/mp4' }).end(fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/clip.mp4')));
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    try {
+      const videoUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}/slow.mp4`;
+      await imitation().addFault({ at: 'result', kind: 'http', status: 200, body: { video: { url: videoUrl, content_type: 'video/mp4' }, seed: 99 } });
+      hooks.interaction.script(/Describe the video/, 'a slow download of a finished video');
+      const running = vscode.commands.executeCommand('animateDiff.generate');
+      await waitFor(() => release !== undefined, 'the local copy to be downloading');
+      const [job] = hooks.service.runningJobs;
+      assert.equal(job?.resultReady, true);
+      assert.equal(await vscode.commands.executeCommand('animateDiff.cancelGeneration', job.id), false);
+      assert.ok(hooks.interaction.shown.some((m) => m.kind === 'info' && /already made .*nothing left to cancel/.test(m.message)));
+      release?.();
+      const outcome = (await running) as GenerationOutcome;
+      assert.equal(outcome.kind, 'done');
+      assert.equal(store.get(job.id)?.status, 'done');
+      assert.ok(fs.existsSync(localPathOf(store, job.id)), 'the video was kept');
+    } finally {
+      host.close();
+    }
   });
 
   it('pruning by animateDiff.history.maxVideos deletes the oldest videos only, keeps their entries, and says so once per prune', async () => {

@@ -6,7 +6,7 @@ import {
 } from '../../src/history/view/format';
 import { isSandboxVideoUrl, parametersRecordOf, recordOf, rerunRequestOf } from '../../src/history/view/records';
 import { readHistoryLimits } from '../../src/history/view/pruning';
-import { statusBarText } from '../../src/history/view/runningJobs';
+import { jobStateText, statusBarText } from '../../src/history/view/runningJobs';
 import type { RunningJob } from '../../src/generation/generationService';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -94,12 +94,14 @@ describe('history: how entries read', () => {
     assert.equal(readHistoryLimits((name) => ({ 'history.maxVideos': 1, 'history.maxVideoMegabytes': 1.5 })[name]).description, '1 video and 1.5 MB');
   });
 
-  it('status bar: how many run, and the best queue position', () => {
-    const job = (state: RunningJob['state'], queuePosition?: number): RunningJob => ({
+  it('status bar: how many run, and the best queue position; a job fal has finished is being saved', () => {
+    const job = (state: RunningJob['state'], queuePosition?: number, resultReady = false): RunningJob => ({
       id: state, label: state, endpoint: 'e', request: { input: {}, source: { kind: 'prompt' } }, startedAt: NOW,
-      requestId: undefined, state, queuePosition, lastLog: undefined, cancel: () => undefined,
+      requestId: undefined, state, resultReady, queuePosition, lastLog: undefined, cancel: () => undefined,
     });
     assert.equal(statusBarText([job('running')]), '$(sync~spin) AnimateDiff: 1 running');
     assert.equal(statusBarText([job('running'), job('queued', 4), job('queued', 1)]), '$(sync~spin) AnimateDiff: 3 running · queue #2');
+    assert.equal(jobStateText(job('queued', 2)), 'queued #3');
+    assert.equal(jobStateText(job('running', undefined, true)), 'saving the video');
   });
 });

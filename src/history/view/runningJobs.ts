@@ -6,6 +6,9 @@ import { formatDuration } from './format';
 import { HISTORY_COMMANDS } from './ids';
 
 export function jobStateText(job: RunningJob): string {
+  if (job.resultReady) {
+    return 'saving the video';
+  }
   switch (job.state) {
     case 'submitting':
       return 'submitting';
