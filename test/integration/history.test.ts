@@ -205,6 +205,10 @@ describe('history: every generation is kept with its video', () => {
       assert.equal(job?.resultReady, true);
       assert.equal(await vscode.commands.executeCommand('animateDiff.cancelGeneration', job.id), false);
       assert.ok(hooks.interaction.shown.some((m) => m.kind === 'info' && /already made .*nothing left to cancel/.test(m.message)));
+      // The same from the History view's Cancel, which says nothing about another window.
+      const said = hooks.interaction.shown.length;
+      assert.equal(await vscode.commands.executeCommand('animateDiff.history.cancel', job.id), false);
+      assert.deepEqual(hooks.interaction.shown.slice(said).map((m) => m.message), [hooks.interaction.shown[said - 1].message]);
       release?.();
       const outcome = (await running) as GenerationOutcome;
       assert.equal(outcome.kind, 'done');

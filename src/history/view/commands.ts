@@ -144,6 +144,9 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     if (deps.service.cancel(entry.id)) {
       return true;
     }
+    if (deps.service.runningJobs.some((job) => job.id === entry.id)) {
+      return false; // fal has made it already; the service said so
+    }
     if (deps.isWaitingForKey(entry.id)) {
       void deps.interaction.info(`“${entryLabel(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
         if (choice === 'Set API Key') {
