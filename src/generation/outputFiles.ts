@@ -33,6 +33,8 @@ export interface WriteOptions {
   /** Put the file in place even if the target exists (the user chose "Replace"). Default false. */
   replace?: boolean;
   signal?: AbortSignal;
+  /** Checks what arrived (its size) before it is put in place; a throw leaves the target as it was. */
+  accept?: (bytes: number) => void;
 }
 
 export interface DownloadOptions extends WriteOptions {
@@ -106,6 +108,7 @@ export async function writeStreamToFile(source: Readable, target: string, option
   const temp = tempFileFor(target);
   try {
     const bytes = await pipeToNewFile(source, temp, { signal: options.signal });
+    options.accept?.(bytes);
     await flushToDisk(temp);
     await commit(temp, target, options.replace ?? false);
     return bytes;
@@ -153,11 +156,19 @@ export async function downloadVideoToFile(url: string, target: string, options: 
     throw new VideoSaveError('empty', `${where} sent no video data.`);
   }
   const declared = Number(response.headers.get('content-length') ?? NaN);
+  // Checked before the file is put in place, so a broken download never replaces a good video.
+  const accept = (bytes: number) => {
+    if (bytes === 0 || (Number.isFinite(declared) && bytes < declared)) {
+      throw new VideoSaveError(bytes === 0 ? 'empty' : 'truncated', bytes === 0
+        ? `${where} sent an empty file.`
+        : `The download from ${where} stopped after ${bytes} of ${declared} bytes.`);
+    }
+  };
   let bytes: number;
   try {
-    bytes = await writeStreamToFile(Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>), target, options);
+    bytes = await writeStreamToFile(Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>), target, { ...options, accept });
   } catch (error) {
-    if (error instanceof OutputExistsError) {
+    if (error instanceof OutputExistsError || error instanceof VideoSaveError) {
       throw error;
     }
     if (options.signal?.aborted) {
@@ -168,12 +179,6 @@ export async function downloadVideoToFile(url: string, target: string, options: 
       throw new VideoSaveError('disk', `Could not write ${path.basename(target)} (${code}).`);
     }
     throw new VideoSaveError('network', `The download from ${where} broke off: ${error instanceof Error ? error.message : String(error)}.`);
-  }
-  if (bytes === 0 || (Number.isFinite(declared) && bytes < declared)) {
-    await fsp.rm(target, { force: true });
-    throw new VideoSaveError(bytes === 0 ? 'empty' : 'truncated', bytes === 0
-      ? `${where} sent an empty file.`
-      : `The download from ${where} stopped after ${bytes} of ${declared} bytes.`);
   }
   return { bytes, contentType };
 }

@@ -156,6 +156,19 @@ describe('batch output files', () => {
       }
     });
 
+    it('with "Replace", an empty download leaves the earlier video as it was', async () => {
+      const server = await serve((_q, r) => r.writeHead(200, { 'content-type': 'video/mp4' }).end());
+      try {
+        const target = path.join(folder, 'earlier.mp4');
+        fs.writeFileSync(target, 'the earlier video');
+        await assert.rejects(downloadVideoToFile(`${server.url}/v.mp4`, target, { replace: true }), (error) => error instanceof VideoSaveError && error.kind === 'empty');
+        assert.equal(fs.readFileSync(target, 'utf8'), 'the earlier video');
+        assert.deepEqual(leftovers(folder), []);
+      } finally {
+        await server.close();
+      }
+    });
+
     it('an unreachable host is a network failure', async () => {
       const server = await serve((_q, r) => r.end());
       const url = server.url;
