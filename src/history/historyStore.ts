@@ -438,13 +438,23 @@ export class HistoryStore {
    * Videos of `protect`ed entries are never deleted.
    */
   async prune(limits: PruneLimits, options: { protect?: Iterable<string> } = {}): Promise<PruneResult> {
-    const plan = planPrune(this.list(), limits, new Set(options.protect ?? []));
+    const protect = new Set(options.protect ?? []);
+    let plan = planPrune(this.list(), limits, protect);
     if (plan.pruned.length === 0) {
       return plan;
     }
-    for (const video of plan.pruned) {
-      this.updateInMemory(video.id, { video: undefined, videoPruned: true });
-    }
+    // Planned again under the lock, on the index as it is on disk: windows pruning at once (a settings change
+    // reaches them all) then delete only what is beyond the limits, not each its own share of it.
+    this.lockedSteps.push((base) => {
+      plan = planPrune(newestFirst(base), limits, protect);
+      for (const video of plan.pruned) {
+        const entry = base.get(video.id);
+        if (entry) {
+          base.set(video.id, deepFreeze(applyPatch(entry, { video: undefined, videoPruned: true }, this.now())));
+        }
+      }
+      return plan.pruned.length > 0;
+    });
     await this.scheduleWrite();
     for (const video of plan.pruned) {
       await this.removeVideoFile(video.file);

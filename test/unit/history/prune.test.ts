@@ -103,6 +103,21 @@ describe('pruning the store', () => {
     assert.equal(reopened.get(entries[2].id)?.video?.bytes, 300);
   });
 
+  it('two windows pruning at once delete only what is beyond the limit, planned on the index as it is on disk', async () => {
+    const { store: first, entries } = await storeWithVideos([100, 100, 100, 100, 100]);
+    const { store: second } = await HistoryStore.open(temp.path);
+    // Each protects what its own panel shows, so planned alone they would delete different videos.
+    const [a, b] = await Promise.all([
+      first.prune({ maxVideos: 3 }, { protect: [entries[0].id] }),
+      second.prune({ maxVideos: 3 }, { protect: [entries[1].id] }),
+    ]);
+    assert.equal(a.pruned.length + b.pruned.length, 2, 'two videos over the limit, two deleted');
+    assert.equal(filesIn(path.join(temp.path, 'videos')).length, 3);
+    const { store: reopened } = await HistoryStore.open(temp.path);
+    assert.equal(reopened.list().filter((entry) => entry.video).length, 3);
+    assert.equal(reopened.list().filter((entry) => entry.videoPruned).length, 2);
+  });
+
   it('prunes by total size, keeping a protected video', async () => {
     const { store, entries } = await storeWithVideos([400, 300, 200, 100]);
     const result = await store.prune({ maxTotalBytes: 350 }, { protect: [entries[0].id] });
