@@ -277,6 +277,7 @@ describe('parameter files: runs', () => {
     assert.equal(record.seed, job.seed);
     assert.equal(record.endpoint, 'fal-ai/fast-animatediff/turbo/text-to-video');
     assert.equal(record.parameterFile, '../fox.animate.json');
+    assert.equal(record.parameterFileUnsaved, undefined, 'the file as saved was sent');
     const timings = record.timings as Record<string, unknown>;
     assert.equal(typeof timings.totalMs, 'number');
     assert.ok(!JSON.stringify(record).includes(TEST_KEY.split(':')[1]), 'no key in the record');
@@ -530,6 +531,23 @@ describe('parameter files: runs', () => {
     const report = await running;
     assert.deepEqual(report.items.map((i) => i.state), ['cancelled', 'cancelled', 'cancelled']);
     assert.equal((await imitation().jobs()).length, 1, 'nothing more was started');
+  });
+
+  it('a run uses the editor\'s unsaved text, and its result record says the file on disk differs', async () => {
+    await freshState();
+    const folder = testFolder('unsaved');
+    const uri = writeParams(folder, 'draft.animate.json', { prompt: 'a paper boat', seed: 12 });
+    const editor = await open(uri);
+    await editor.edit((edit) => edit.replace(rangeOf(editor.document, 'a paper boat'), 'a paper boat in the rain'));
+    assert.ok(editor.document.isDirty);
+    const [item] = (await run(uri)).items;
+    assert.equal(item.state, 'done', item.reason);
+    const [sent] = await submits();
+    assert.equal((sent.body as Record<string, unknown>).prompt, 'a paper boat in the rain');
+    const record = readJson(item.record ?? '');
+    assert.equal(record.parameterFileUnsaved, true);
+    assert.deepEqual(record.request, sent.body);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('a second Generate on a file that is still starting is refused; only one run is sent', async () => {

@@ -29,7 +29,7 @@ import type { ParamsFile } from '../fileSchema';
 import { isVideoToVideoEndpoint } from '../modelSchema';
 import { buildRequestsFromParams, cryptoRandomSeed, outputNameFor, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../requests';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
-import { baseName, displayPath, isParamsFileUri, readParamsText } from './paramsDocuments';
+import { baseName, displayPath, isParamsFileUri, openDocument, readParamsText } from './paramsDocuments';
 
 /** What happened to one video of a run (returned by the commands; the integration suite reads it). */
 export interface ParamsRunItem {
@@ -64,6 +64,8 @@ export interface PreparedParamsFile {
   outputFolder: vscode.Uri;
   /** A local `video_url` that is uploaded to fal storage first. */
   localVideo?: { uri: vscode.Uri; shown: string; contentType: string };
+  /** The run used the editor's text, which differed from the file on disk. */
+  unsaved: boolean;
 }
 
 export type PreparedOrProblem =
@@ -261,7 +263,8 @@ export class ParamsRunner extends Disposable {
       }
     }
     const requests = buildRequestsFromParams(params, defaults, cryptoRandomSeed);
-    return { ok: true, file: { uri, name, text, params, requests, outputFolder, localVideo } };
+    const unsaved = openDocument(uri)?.isDirty ?? false;
+    return { ok: true, file: { uri, name, text, params, requests, outputFolder, localVideo, unsaved } };
   }
 
   /** Runs the files as one batch (one file with one seed is a single run). */
@@ -601,6 +604,8 @@ export class ParamsRunner extends Disposable {
     const relativeToRecord = (file: vscode.Uri) => path.relative(recordFolder, file.fsPath).split(path.sep).join('/');
     const resultRecord = {
       parameterFile: relativeToRecord(job.file.uri),
+      // Reproducing from the file on disk would send something else: `request` is what was sent.
+      ...(job.file.unsaved ? { parameterFileUnsaved: true } : {}),
       endpoint: record.endpoint,
       requestId: record.requestId,
       seed: record.seed,
