@@ -38,6 +38,28 @@ export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDia
   return [...byPlace.values()].sort((a, b) => a.offset - b.offset);
 }
 
+/**
+ * fal judged the text that was sent; the user may have edited the file since. Keeps the entries whose value at the
+ * field fal named is the same in both texts (or absent from both), so a verdict never lands on a value already changed.
+ */
+export function entriesStillApplicable(sentText: string, currentText: string, entries: readonly unknown[]): unknown[] {
+  if (sentText === currentText) {
+    return [...entries];
+  }
+  const options = { allowTrailingComma: true, disallowComments: false };
+  const sentRoot = parseTree(sentText, [], options);
+  const currentRoot = parseTree(currentText, [], options);
+  const valueAt = (root: Node | undefined, path: ReadonlyArray<string | number>): string | undefined => {
+    const located = root?.type === 'object' ? locate(root, path) : undefined;
+    return located && located.matched.length > 0 ? JSON.stringify(getNodeValue(located.node)) : undefined;
+  };
+  return entries.filter((entry) => {
+    const loc = isRecord(entry) && Array.isArray(entry.loc) ? entry.loc.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number') : [];
+    const path = loc[0] === 'body' ? loc.slice(1) : loc;
+    return typeof path[0] !== 'string' || valueAt(sentRoot, path) === valueAt(currentRoot, path);
+  });
+}
+
 /** `atValue`: the diagnostic sits on the value fal named (so entries about the same value can merge). */
 function entryDiagnostic(
   root: Node | undefined,

@@ -24,7 +24,7 @@ import type { GridItemInput, VideoPanelManager } from '../../panel/videoPanel';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import type { ParamDiagnostic } from '../diagnostics';
-import { falErrorsToDiagnostics } from '../falErrors';
+import { entriesStillApplicable, falErrorsToDiagnostics } from '../falErrors';
 import type { ParamsFile } from '../fileSchema';
 import { isVideoToVideoEndpoint } from '../modelSchema';
 import { buildRequestsFromParams, cryptoRandomSeed, outputNameFor, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../requests';
@@ -537,7 +537,7 @@ export class ParamsRunner extends Disposable {
       return fail(outcome.reason);
     }
     if (outcome.kind === 'failed') {
-      await this.mapFailureOntoFile(job.file.uri, outcome.failure);
+      await this.mapFailureOntoFile(job.file.uri, outcome.failure, job.file.text);
       const failed = fail(outcome.failure.message);
       return { item: { ...failed.item, requestId: outcome.failure.details.requestId } };
     }
@@ -642,7 +642,7 @@ export class ParamsRunner extends Disposable {
   }
 
   /** fal's 422 (and content-policy refusals) go back onto the file, at the keys fal named. */
-  private async mapFailureOntoFile(uri: vscode.Uri, failure: FalFailure): Promise<void> {
+  private async mapFailureOntoFile(uri: vscode.Uri, failure: FalFailure, sentText: string): Promise<void> {
     if (failure.kind !== 'validation' && failure.kind !== 'contentPolicy') {
       return;
     }
@@ -653,6 +653,12 @@ export class ParamsRunner extends Disposable {
       return;
     }
     const fieldErrors = failure.details.fieldErrors ?? [];
+    if (fieldErrors.length > 0 && text !== sentText) {
+      // Edited while it ran: what the user has changed since is not marked (the notification still says it all).
+      const applicable = entriesStillApplicable(sentText, text, fieldErrors);
+      this.deps.diagnostics.setRunProblems(uri, text, applicable.length > 0 ? falErrorsToDiagnostics(text, applicable) : []);
+      return;
+    }
     const problems = falErrorsToDiagnostics(text, fieldErrors.length > 0 ? fieldErrors : failure.details.falDetail ?? failure.message);
     this.deps.diagnostics.setRunProblems(uri, text, problems);
   }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseFieldErrors } from '../../../src/fal/errors';
 import { applyParamEdits } from '../../../src/params/diagnostics';
-import { falErrorsToDiagnostics } from '../../../src/params/falErrors';
+import { entriesStillApplicable, falErrorsToDiagnostics } from '../../../src/params/falErrors';
 import { validateInput } from '../../fal-imitation/validation';
 import { assertWithinText, marked } from './support';
 
@@ -98,6 +98,20 @@ describe("fal's 422 answer on the parameter file", () => {
     const { offset, diagnostics } = located('{ "prompt": "a fox", "seed": ⟦1.5⟧ }', fieldErrors);
     assert.equal(diagnostics[0].offset, offset);
     assert.equal(diagnostics[0].message, 'fal rejected "seed": Input should be a valid integer.');
+  });
+
+  it('after the file was edited during the run, keeps only the entries whose value is still the one sent', () => {
+    const sent = '{\n  "prompt": "a fox",\n  "num_frames": 64,\n  "fps": 90\n}';
+    const edited = '{\n  "prompt": "a red fox",\n  "num_frames": 16,\n  "fps": 90\n}';
+    const entries = [
+      { loc: ['body', 'num_frames'], msg: 'Input should be less than or equal to 32', type: 'less_than_equal' },
+      { loc: ['body', 'fps'], msg: 'Input should be less than or equal to 16', type: 'less_than_equal' },
+      { loc: ['body', 'guidance_scale'], msg: 'not from the file', type: 'less_than_equal' },
+      { loc: ['body'], msg: 'about the whole request', type: 'value_error' },
+    ];
+    const kept = entriesStillApplicable(sent, edited, entries) as Array<{ loc: string[] }>;
+    assert.deepEqual(kept.map((entry) => entry.loc.join('.')), ['body.fps', 'body.guidance_scale', 'body']);
+    assert.equal(entriesStillApplicable(sent, sent, entries).length, 4, 'unchanged text: all of them');
   });
 
   it('never throws and stays within the text, whatever fal or the file look like', () => {
