@@ -55,6 +55,8 @@ export class GenerateFromPromptCommand implements Command {
 
 /** A batch of parameter files that a running job belongs to (see ParamsRunner.batchOf). */
 export interface RunningBatch {
+  /** Tells batches apart (files of the same name may run from different folders). */
+  key: string;
   /** The files, e.g. `four.animate.json`. */
   label: string;
   /** Videos not finished yet, the running ones included. */
@@ -83,8 +85,8 @@ export class CancelGenerationCommand implements Command {
     const batches = new Map<string, RunningBatch>();
     for (const job of jobs) {
       const batch = this.batchOf(job);
-      if (batch && !batches.has(batch.label)) {
-        batches.set(batch.label, batch);
+      if (batch && !batches.has(batch.key)) {
+        batches.set(batch.key, batch);
       }
     }
     if (jobs.length === 1 && batches.size === 0) {
@@ -98,7 +100,7 @@ export class CancelGenerationCommand implements Command {
           description: `${batch.left} ${batch.left === 1 ? 'video' : 'videos'} left`,
           cancel: () => batch.cancel(),
         })),
-        ...jobs.map((job) => ({ label: job.label, description: job.state, cancel: () => this.service.cancel(job.id) })),
+        ...jobs.map((job) => ({ label: job.label, description: job.resultReady ? 'saving the video' : job.state, cancel: () => this.service.cancel(job.id) })),
       ],
       { placeHolder: 'Cancel which generation?' },
     );

@@ -211,18 +211,10 @@ function recoveryMessage(problem: IndexProblem, movedTo: string, kept: number, w
 
 /** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
 export const OWNER_HEARTBEAT_MS = 60_000;
-/**
- * An owner that has not marked its job for this long is gone even if a process with its id runs: after a crash
- * or a power loss, the id can belong to an unrelated process.
- */
-export const OWNER_STALE_MS = 5 * OWNER_HEARTBEAT_MS;
 
-/** Whether a live window follows the unfinished entry: this process, or one alive that marked it lately. */
-export function isFollowedByLiveProcess(entry: HistoryEntry, now = Date.now()): boolean {
-  if (entry.ownerPid === undefined) {
-    return false;
-  }
-  return entry.ownerPid === process.pid || (now - entry.updatedAt < OWNER_STALE_MS && isProcessAlive(entry.ownerPid));
+/** Whether the entry's owner process runs (this one, or another that is alive). */
+export function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
+  return entry.ownerPid !== undefined && (entry.ownerPid === process.pid || isProcessAlive(entry.ownerPid));
 }
 
 /**
@@ -362,11 +354,13 @@ export class HistoryStore {
   }
 
   /**
-   * Marks the unfinished jobs this process follows as still followed, so other windows do not take them over
-   * (see OWNER_STALE_MS). Writes only when one has not been marked for OWNER_HEARTBEAT_MS.
+   * Marks the unfinished jobs this process `follows` as still followed, so other windows see their owner is there
+   * (they take over a job whose owner has not marked it for a while). Writes only when one has not been marked
+   * for OWNER_HEARTBEAT_MS.
    */
-  async touchOwned(): Promise<void> {
-    const due = this.list().filter((entry) => isUnfinished(entry) && entry.ownerPid === process.pid && this.now() - entry.updatedAt >= OWNER_HEARTBEAT_MS);
+  async touchOwned(follows: (id: string) => boolean): Promise<void> {
+    const due = this.list().filter((entry) => isUnfinished(entry) && entry.ownerPid === process.pid && follows(entry.id)
+      && this.now() - entry.updatedAt >= OWNER_HEARTBEAT_MS);
     if (due.length === 0) {
       return;
     }
@@ -386,11 +380,11 @@ export class HistoryStore {
    * windows: each such job is claimed by exactly one process. Jobs fal had accepted come back as `resumable`;
    * those it never confirmed are marked failed and come back as `interrupted`.
    */
-  async claimUnfinished(): Promise<ClaimedJobs> {
+  async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean = (entry) => !isFollowedByLiveProcess(entry)): Promise<ClaimedJobs> {
     const claimed: ClaimedJobs = { resumable: [], interrupted: [] };
     this.lockedSteps.push((base) => {
       for (const entry of base.values()) {
-        if (!isUnfinished(entry) || isFollowedByLiveProcess(entry, this.now()) || this.pendingUpserts.has(entry.id)) {
+        if (!isUnfinished(entry) || !isAbandoned(entry) || this.pendingUpserts.has(entry.id)) {
           continue;
         }
         if (entry.requestId !== undefined) {
@@ -456,6 +450,17 @@ export class HistoryStore {
       return plan.pruned.length > 0;
     });
     await this.scheduleWrite();
+    // A change made in this process during that write still names the video in memory; it is about to go.
+    let named = false;
+    for (const video of plan.pruned) {
+      if (this.entries.get(video.id)?.video?.file === video.file) {
+        this.updateInMemory(video.id, { video: undefined, videoPruned: true });
+        named = true;
+      }
+    }
+    if (named) {
+      await this.scheduleWrite();
+    }
     for (const video of plan.pruned) {
       await this.removeVideoFile(video.file);
     }

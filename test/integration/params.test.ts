@@ -557,7 +557,7 @@ describe('parameter files: runs', () => {
     assert.equal(first.started, true);
     assert.equal(first.items[0].state, 'done', first.items[0].reason);
     assert.deepEqual(second, { started: false, reason: 'already running', items: [] });
-    assert.ok(hooks.interaction.shown.some((m) => /twice\.animate\.json is already generating/.test(m.message)));
+    assert.ok(hooks.interaction.shown.some((m) => /twice\.animate\.json is still starting/.test(m.message)));
     assert.equal((await submits()).length, 1, 'one paid generation');
   });
 
@@ -587,7 +587,7 @@ describe('parameter files: runs', () => {
     assert.ok(item.generationId);
     assert.equal(hooks.panels.visibleGenerationId, item.generationId, 'the panel shows the video');
     const said = hooks.interaction.shown.find((m) => m.kind === 'error' && /blocked\.animate\.json/.test(m.message));
-    assert.match(said?.message ?? '', /The video is in the AnimateDiff history\.$/);
+    assert.match(said?.message ?? '', /[^.]\. A copy is in the AnimateDiff history\.$/);
     assert.deepEqual(said?.actions, ['Save Video…', 'Open Log']);
   });
 

@@ -128,9 +128,9 @@ export class HistoryFeature extends Disposable {
     if (this.options.workspaceStorageUri) {
       this.panelMemory = this._register(new PanelMemory(this.options.workspaceStorageUri, connections.panels, this.options.log));
     }
-    // Other windows take over a job whose owner has not marked it for a while (its process id may be reused).
+    // Other windows take over a job whose owner has not marked it for a while (its process id may have been reused).
     const heartbeat = setInterval(() => {
-      this.store?.touchOwned().catch((error: unknown) => this.reportWriteProblem(error));
+      this.store?.touchOwned((id) => this.resume?.followsHere(id) ?? false).catch((error: unknown) => this.reportWriteProblem(error));
     }, OWNER_HEARTBEAT_MS / 2);
     this._register({ dispose: () => clearInterval(heartbeat) });
     const presence = this._register(new WindowPresence(() => service.runningJobs.length > 0, this.options.log));

@@ -44,8 +44,10 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   private readonly pendingLogs = new Map<string, string[]>();
   private logTimer: NodeJS.Timeout | undefined;
   private readonly disposal = new AbortController();
-  /** Entries whose missing local copy is being downloaded again. */
-  private readonly retrying = new Set<string>();
+  /** The pass downloading missing local copies again, while one runs. */
+  private retrying: Promise<number> | undefined;
+  /** fal URLs that answered "gone" (HTTP 403, 404, 410): not tried again in this window. */
+  private readonly expiredUrls = new Set<string>();
 
   constructor(private readonly deps: JournalDeps) {}
 
@@ -220,18 +222,30 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
    * Downloads again the local copies that could not be kept (a network drop, a full disk) while fal's URL may
    * still serve them. Resolves with how many are now kept.
    */
-  async retryMissingCopies(): Promise<number> {
+  retryMissingCopies(): Promise<number> {
+    // One pass at a time; a call during a pass gets that pass's answer.
+    this.retrying ??= this.retryPass().finally(() => {
+      this.retrying = undefined;
+    });
+    return this.retrying;
+  }
+
+  private async retryPass(): Promise<number> {
     const store = await this.deps.store();
     if (!store) {
       return 0;
     }
-    const missing = store.list().filter((entry) => entry.status === 'done' && entry.error?.kind === 'download'
-      && entry.remoteVideoUrl !== undefined && !entry.video && !entry.videoPruned && !this.retrying.has(entry.id));
+    const isMissing = (entry: HistoryEntry | undefined): entry is HistoryEntry & { remoteVideoUrl: string } => entry !== undefined
+      && entry.status === 'done' && entry.error?.kind === 'download' && entry.remoteVideoUrl !== undefined
+      && !entry.video && !entry.videoPruned && !this.expiredUrls.has(entry.remoteVideoUrl);
     let kept = 0;
-    for (const entry of missing) {
-      this.retrying.add(entry.id);
+    for (const { id } of store.list().filter(isMissing)) {
+      const entry = store.get(id);
+      if (!isMissing(entry)) {
+        continue; // kept, deleted or changed by another window meanwhile
+      }
       try {
-        const copy = await this.downloadCopy(store, entry.id, entry.remoteVideoUrl!);
+        const copy = await this.downloadCopy(store, entry.id, entry.remoteVideoUrl);
         if (copy === 'closing') {
           break;
         }
@@ -241,12 +255,14 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
           kept += 1;
           this.deps.log.info(`[${label}] kept the local copy of the video (${copy.bytes} bytes) that could not be downloaded before`);
         } else if (!copy.ok) {
+          if (copy.expired) {
+            // fal's link has expired: trying again in this window cannot help.
+            this.expiredUrls.add(entry.remoteVideoUrl);
+          }
           this.deps.log.warn(`[${label}] still no local copy of the video: ${copy.reason}`);
         }
       } catch (error) {
         this.deps.onWriteProblem(error);
-      } finally {
-        this.retrying.delete(entry.id);
       }
     }
     if (kept > 0) {
@@ -256,7 +272,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   }
 
   /** Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS; 'closing' when the window goes away meanwhile. */
-  private async downloadCopy(store: HistoryStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string } | 'closing'> {
+  private async downloadCopy(store: HistoryStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; expired: boolean } | 'closing'> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
     const onDispose = () => timeout.abort();
@@ -268,7 +284,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       if (this.disposal.signal.aborted) {
         return 'closing';
       }
-      return { ok: false, reason: timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error) };
+      const reason = timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error);
+      return { ok: false, reason, expired: /\bHTTP (403|404|410)\b/.test(reason) };
     } finally {
       clearTimeout(timer);
       this.disposal.signal.removeEventListener('abort', onDispose);

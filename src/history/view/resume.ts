@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isUnfinished, type HistoryEntry } from '../entry';
-import { isFollowedByLiveProcess, type HistoryStore } from '../historyStore';
+import { isProcessAlive } from '../durableFs';
+import { OWNER_HEARTBEAT_MS, type HistoryStore } from '../historyStore';
 import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
@@ -9,6 +10,12 @@ import { canFollowAgain, resumableJobOf } from './records';
 
 /** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
 const OWNER_CHECK_MS = 2000;
+/**
+ * A job whose live-looking owner has not marked it (OWNER_HEARTBEAT_MS) for this many checks in a row is taken
+ * over: after a crash its process id can belong to something else. Counted in checks, not by the wall clock, so a
+ * system sleep (which stops the checks and the owner's heartbeat alike) does not make a live owner look gone.
+ */
+const STALE_OWNER_CHECKS = (5 * OWNER_HEARTBEAT_MS) / OWNER_CHECK_MS;
 
 export interface ResumeReport {
   /** Entries picked up again from fal's queue by this window. */
@@ -47,6 +54,10 @@ export class ResumeManager extends Disposable {
   private readonly waiting = new Set<string>();
   /** Whether the user was told that jobs wait for a key (once: they were asked for it already). */
   private toldWaitingForKey = false;
+  /** Jobs claimed by this window and on their way to being followed. */
+  private readonly resuming = new Set<string>();
+  /** Other windows' unfinished jobs: the `updatedAt` last seen, and for how many checks in a row it stayed so. */
+  private readonly unchanged = new Map<string, { updatedAt: number; checks: number }>();
 
   constructor(private readonly deps: ResumeDeps) {
     super();
@@ -65,6 +76,26 @@ export class ResumeManager extends Disposable {
       this.claiming = undefined;
     });
     return this.claiming;
+  }
+
+  /** Whether this process follows the job: running it, about to, or waiting for a key to. */
+  followsHere(id: string): boolean {
+    return this.resuming.has(id) || this.waiting.has(id) || this.deps.service.runningJobs.some((job) => job.id === id);
+  }
+
+  /**
+   * Whether an unfinished job has nobody following it: no owner; this process's id but not followed here (a
+   * previous extension host with the same id, or let go of); an owner process that is gone; or one that has not
+   * marked the job for STALE_OWNER_CHECKS checks.
+   */
+  private isAbandoned(entry: HistoryEntry): boolean {
+    if (entry.ownerPid === undefined) {
+      return true;
+    }
+    if (entry.ownerPid === process.pid) {
+      return !this.followsHere(entry.id);
+    }
+    return !isProcessAlive(entry.ownerPid) || (this.unchanged.get(entry.id)?.checks ?? 0) >= STALE_OWNER_CHECKS;
   }
 
   /** Whether this window holds the job but waits for a key or valid settings to follow it again. */
@@ -122,11 +153,20 @@ export class ResumeManager extends Disposable {
       return;
     }
     const others = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== process.pid);
+    for (const id of [...this.unchanged.keys()]) {
+      if (!others.some((entry) => entry.id === id)) {
+        this.unchanged.delete(id);
+      }
+    }
+    for (const entry of others) {
+      const seen = this.unchanged.get(entry.id);
+      this.unchanged.set(entry.id, seen?.updatedAt === entry.updatedAt ? { updatedAt: entry.updatedAt, checks: seen.checks + 1 } : { updatedAt: entry.updatedAt, checks: 0 });
+    }
     if (others.length === 0) {
       return;
     }
     try {
-      const orphaned = others.some((entry) => !isFollowedByLiveProcess(entry));
+      const orphaned = others.some((entry) => this.isAbandoned(entry));
       if (orphaned && this.deps.windowReachable()) {
         await this.resumeUnfinished();
       } else {
@@ -150,13 +190,20 @@ export class ResumeManager extends Disposable {
     if (!store || this.isDisposed) {
       return { resumed: [], interrupted: [], outcomes: Promise.resolve([]) };
     }
-    const claimed = await store.claimUnfinished();
+    const claimed = await store.claimUnfinished((entry) => this.isAbandoned(entry));
     if (claimed.interrupted.length > 0) {
       this.reportInterrupted(claimed.interrupted);
     }
     // A job this process still follows was let go of while the window did not answer: owning it again is all.
     const toResume = claimed.resumable.filter((entry) => !this.deps.service.runningJobs.some((job) => job.id === entry.id));
-    const outcomes = toResume.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry) }));
+    toResume.forEach((entry) => this.resuming.add(entry.id));
+    const outcomes = toResume.map(async (entry) => {
+      try {
+        return { id: entry.id, outcome: await this.resume(store, entry) };
+      } finally {
+        this.resuming.delete(entry.id);
+      }
+    });
     return {
       resumed: toResume.map((entry) => entry.id),
       interrupted: claimed.interrupted.map((entry) => entry.id),

@@ -105,6 +105,8 @@ interface JobResult {
   record?: GenerationRecord;
   /** Where the panel plays it from: the saved copy, or fal's URL when the copy is outside the workspace. */
   panelVideo?: vscode.Uri;
+  /** Generated, but the video could not be saved beside the file. */
+  videoNotSaved?: boolean;
 }
 
 interface PlannedJob {
@@ -166,13 +168,13 @@ export class ParamsRunner extends Disposable {
    * The parameter-file batch a running job belongs to, while more of it is left than that job: the palette's
    * Cancel offers to stop all of it (cancelling one job alone lets the batch start the next).
    */
-  batchOf(request: GenerationRequest): { label: string; left: number; cancel(): boolean } | undefined {
+  batchOf(request: GenerationRequest): { key: string; label: string; left: number; cancel(): boolean } | undefined {
     for (const [key, run] of this.runs) {
       const left = run.total - run.finished;
       if (run.requests.has(request) && !run.cancelled && left > 1) {
+        const files = [...this.runs].filter(([, other]) => other === run).map(([file]) => file);
         const uri = vscode.Uri.parse(key);
-        const files = [...this.runs].filter(([, other]) => other === run).map(([file]) => baseName(vscode.Uri.parse(file)));
-        return { label: files.join(', '), left, cancel: () => this.cancel(uri) };
+        return { key: files[0], label: files.map((file) => baseName(vscode.Uri.parse(file))).join(', '), left, cancel: () => this.cancel(uri) };
       }
     }
     return undefined;
@@ -186,7 +188,8 @@ export class ParamsRunner extends Disposable {
     }
     run.cancelled = true;
     for (const job of this.deps.service.runningJobs) {
-      if (run.requests.has(job.request)) {
+      // A video fal has already made is kept: there is nothing of it to cancel.
+      if (run.requests.has(job.request) && !job.resultReady) {
         this.deps.service.cancel(job.id);
       }
     }
@@ -276,7 +279,10 @@ export class ParamsRunner extends Disposable {
     }
     const busy = uris.filter((uri) => this.runs.has(uri.toString()) || this.starting.has(uri.toString()));
     if (busy.length > 0) {
-      void this.deps.interaction.info(`${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} already generating. Cancel from its CodeLens to start again.`);
+      const starting = busy.every((uri) => !this.runs.has(uri.toString()));
+      void this.deps.interaction.info(starting
+        ? `${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} still starting; answer its questions, if any, and it runs once.`
+        : `${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} already generating. Cancel from its CodeLens to start again.`);
       return notStarted('already running');
     }
     const keys = uris.map((uri) => uri.toString());
@@ -549,7 +555,7 @@ export class ParamsRunner extends Disposable {
     this.deps.remember(record, savedVideo);
     if (!saved.ok) {
       context.setGrid({ state: 'failed', label: job.label, reason: saved.reason });
-      return { item: { ...base, state: 'failed', reason: saved.reason, requestId: record.requestId, generationId: record.id }, record };
+      return { item: { ...base, state: 'failed', reason: saved.reason, requestId: record.requestId, generationId: record.id }, record, videoNotSaved: !saved.videoSaved };
     }
     const panelVideo = this.panelVideo(savedVideo, record);
     context.setGrid({ state: 'done', view: toGenerationView(record), video: panelVideo });
@@ -573,7 +579,7 @@ export class ParamsRunner extends Disposable {
     record: GenerationRecord,
     uploaded: UploadedVideo | undefined,
     signal: AbortSignal,
-  ): Promise<{ ok: true; pair: OutputPair } | { ok: false; reason: string }> {
+  ): Promise<{ ok: true; pair: OutputPair } | { ok: false; reason: string; videoSaved: boolean }> {
     const folder = job.file.outputFolder;
     let pair = job.pair;
     const startedAt = Date.now();
@@ -597,7 +603,7 @@ export class ParamsRunner extends Disposable {
     } catch (error) {
       const reason = `Generated (fal request ${record.requestId}), but the video could not be saved: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.log.error(reason);
-      return { ok: false, reason };
+      return { ok: false, reason, videoSaved: false };
     }
     const downloadMs = Date.now() - startedAt;
     const recordFolder = path.dirname(pair.record);
@@ -627,7 +633,7 @@ export class ParamsRunner extends Disposable {
     } catch (error) {
       const reason = `The video was saved as ${path.basename(pair.video)}, but its result record could not be written: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.log.error(reason);
-      return { ok: false, reason };
+      return { ok: false, reason, videoSaved: true };
     }
     this.deps.log.info(`[${record.requestId}] saved ${pair.video} (${saved.bytes} bytes) and ${path.basename(pair.record)}`);
     return { ok: true, pair };
@@ -687,7 +693,7 @@ export class ParamsRunner extends Disposable {
       });
       return;
     }
-    const [{ item, record, panelVideo }] = results;
+    const [{ item, record, panelVideo, videoNotSaved }] = results;
     const [job] = jobs;
     if (item.state === 'done' && record && panelVideo && item.video) {
       panels.showGeneration(toGenerationView(record), panelVideo);
@@ -704,11 +710,12 @@ export class ParamsRunner extends Disposable {
     if (item.state === 'cancelled') {
       return;
     }
-    if (record) {
+    if (record && videoNotSaved) {
       // Generated and paid for, but not saved beside the file: show it anyway and offer to save it, not to pay again.
       panels.showGeneration(toGenerationView(record), this.deps.localCopyOf?.(record) ?? vscode.Uri.parse(record.videoUrl, true));
       const actions = this.deps.saveVideoAs ? [SAVE_VIDEO_ACTION, LOG_ACTION] : [LOG_ACTION];
-      void Promise.resolve(interaction.error(`${job.file.name}: ${item.reason ?? 'the video was not saved'} The video is in the AnimateDiff history.`, ...actions))
+      const kept = this.deps.localCopyOf?.(record) ? ' A copy is in the AnimateDiff history.' : '';
+      void Promise.resolve(interaction.error(`${job.file.name}: ${(item.reason ?? 'the video was not saved').replace(/\.\s*$/, '')}.${kept}`, ...actions))
         .then((choice) => {
           if (choice === SAVE_VIDEO_ACTION) {
             void this.deps.saveVideoAs?.(record);
@@ -719,7 +726,8 @@ export class ParamsRunner extends Disposable {
       return;
     }
     const hasProblems = this.deps.diagnostics.errorsOf(job.file.uri).length > 0;
-    const actions = hasProblems ? ['Show Problem', LOG_ACTION] : ['Retry', LOG_ACTION];
+    // Retry spends credits again: not offered when fal made the video (only its record could not be written).
+    const actions = hasProblems ? ['Show Problem', LOG_ACTION] : record ? [LOG_ACTION] : ['Retry', LOG_ACTION];
     void Promise.resolve(interaction.error(`${job.file.name}: ${item.reason ?? 'the video was not generated'}`, ...actions)).then((choice) => {
       if (choice === 'Show Problem') {
         void vscode.commands.executeCommand('animateDiff.showParamsProblem', job.file.uri);
@@ -791,6 +799,9 @@ function uniqueParamsFiles(targets: readonly vscode.Uri[]): vscode.Uri[] {
 }
 
 function describeJob(job: RunningJob): string {
+  if (job.resultReady) {
+    return 'Saving the video…';
+  }
   switch (job.state) {
     case 'submitting':
       return 'Submitting to fal…';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../src/history/entry';
-import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, OWNER_STALE_MS, parseIndexText, type HistoryChange } from '../../../src/history/historyStore';
+import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, parseIndexText, type HistoryChange } from '../../../src/history/historyStore';
 import { deadPid, filesIn, newEntry, useTempFolder } from './support';
 
 describe('history store', () => {
@@ -231,36 +231,40 @@ describe('history store', () => {
     assert.deepEqual(await third.claimUnfinished(), { resumable: [], interrupted: [] });
   });
 
-  it('takes over a job whose owner process id is alive but has not marked it for OWNER_STALE_MS (a reused id)', async () => {
-    let clock = 1_000_000;
-    const store = await openStore({ now: () => clock });
-    // The parent process is alive: as if, after a crash, the owner's id now belonged to it.
-    const stale = await store.add(newEntry('stale', { status: 'running', requestId: 'r1', ownerPid: process.ppid }));
-    clock += OWNER_STALE_MS - 1;
-    const fresh = await store.add(newEntry('fresh', { status: 'running', requestId: 'r2', ownerPid: process.ppid }));
-    clock += 1;
-    const other = await openStore({ now: () => clock });
-    const claimed = await other.claimUnfinished();
-    assert.deepEqual(claimed.resumable.map((entry) => entry.id), [stale.id]);
-    assert.equal(other.get(fresh.id)?.ownerPid, process.ppid, 'an owner that marked its job lately keeps it');
+  it('claims what the caller calls abandoned, e.g. a live-looking owner it saw go quiet, or its own id not followed here', async () => {
+    const store = await openStore();
+    const quiet = await store.add(newEntry('quiet', { status: 'running', requestId: 'r1', ownerPid: process.ppid }));
+    const ownIdNotFollowed = await store.add(newEntry('own id', { status: 'running', requestId: 'r2' }));
+    const followed = await store.add(newEntry('followed', { status: 'running', requestId: 'r3', ownerPid: process.ppid }));
+    const other = await openStore();
+    // By default only a gone owner counts: none here (the parent and this process are alive).
+    assert.deepEqual(await other.claimUnfinished(), { resumable: [], interrupted: [] });
+    const claimed = await other.claimUnfinished((entry) => entry.id === quiet.id || entry.id === ownIdNotFollowed.id);
+    assert.deepEqual(claimed.resumable.map((entry) => entry.id).sort(), [quiet.id, ownIdNotFollowed.id].sort());
+    assert.equal(other.get(quiet.id)?.ownerPid, process.pid);
+    assert.equal(other.get(followed.id)?.ownerPid, process.ppid);
   });
 
   it('touchOwned marks the unfinished jobs this process follows, once a heartbeat is due', async () => {
     let clock = 5_000_000;
     const store = await openStore({ now: () => clock });
     const ours = await store.add(newEntry('ours', { status: 'running', requestId: 'r1' }));
+    const notFollowed = await store.add(newEntry('our id, not followed here', { status: 'running', requestId: 'r4' }));
     const theirs = await store.add(newEntry('theirs', { status: 'running', requestId: 'r2', ownerPid: process.ppid }));
     const done = await store.add(newEntry('done', { status: 'done', requestId: 'r3' }));
+    const follows = (id: string) => id === ours.id;
     clock += OWNER_HEARTBEAT_MS - 1;
-    await store.touchOwned();
+    await store.touchOwned(follows);
     assert.equal(indexOnDisk().entries.find((entry) => entry.id === ours.id)?.updatedAt, ours.updatedAt, 'not due yet');
     clock += 1;
-    await store.touchOwned();
+    await store.touchOwned(follows);
     const onDisk = new Map(indexOnDisk().entries.map((entry) => [entry.id, entry.updatedAt]));
     assert.equal(onDisk.get(ours.id), clock, 'marked on disk');
+    assert.equal(onDisk.get(notFollowed.id), notFollowed.updatedAt, 'a job this process does not follow is not kept alive');
     assert.equal(onDisk.get(theirs.id), theirs.updatedAt, "another process's job is left alone");
     assert.equal(onDisk.get(done.id), done.updatedAt, 'a finished job needs no owner');
   });
+
 
   it('deletes an entry and its video; clear deletes everything', async () => {
     const store = await openStore();
