@@ -138,6 +138,11 @@ export class GenerationService extends Disposable {
     return [...this.jobs.values()];
   }
 
+  /** Whether the job with this id runs in this window. */
+  isRunning(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
   get sandboxUrl(): string | undefined {
     const value = this.env.ANIMATEDIFF_FAL_SANDBOX_URL?.trim();
     return value ? value : undefined;
@@ -145,7 +150,7 @@ export class GenerationService extends Disposable {
 
   /** Asks for the key with a password box; stores it in SecretStorage. Returns the key, or undefined if dismissed. */
   async promptForKey(reason?: string): Promise<string | undefined> {
-    const sandboxHint = this.sandboxUrl ? ' (sandbox: any key of the form key_id:key_secret works)' : '';
+    const sandboxHint = this.sandboxUrl ? ' (sandbox: every key of the form key_id:key_secret works)' : '';
     const value = await this.options.interaction.input({
       title: 'fal API Key',
       prompt: `${reason ? `${reason} ` : ''}Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys)${sandboxHint}. It is kept in VS Code's secret storage.`,

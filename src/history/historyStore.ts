@@ -213,7 +213,7 @@ function recoveryMessage(problem: IndexProblem, movedTo: string, kept: number, w
 export const OWNER_HEARTBEAT_MS = 60_000;
 
 /** Whether the entry's owner process runs (this one, or another that is alive). */
-export function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
+function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
   return entry.ownerPid !== undefined && (entry.ownerPid === process.pid || isProcessAlive(entry.ownerPid));
 }
 
@@ -710,7 +710,7 @@ export class HistoryStore {
     let recovery: IndexRecovery | undefined;
     if (parsed.problem || leftovers.length > 0) {
       await withFileLock(this.lockFile, async () => {
-        // A temp index exists only while its writer holds the lock: any seen now is left by a killed process.
+        // A temp index exists only while its writer holds the lock: one seen now was left by a killed process.
         for (const name of (await fsp.readdir(this.folder)).filter((n) => n.startsWith(TEMP_INDEX_PREFIX))) {
           await fsp.rm(path.join(this.folder, name), { force: true });
         }

@@ -1,6 +1,8 @@
 import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
 import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type ParamFix } from './diagnostics';
 
+const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
+
 /**
  * Puts fal's 422 answer back onto the parameter file: each `detail[]` entry
  * (`{ loc: ["body", field, ...], msg, type, ctx }`) becomes an error at the offending value (or key),
@@ -12,7 +14,7 @@ import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type Par
  */
 export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDiagnostic[] {
   const source = typeof text === 'string' ? text : '';
-  const root = parseTree(source, [], { allowTrailingComma: true, disallowComments: false });
+  const root = parseTree(source, [], PARSE_OPTIONS);
   const top = root?.type === 'object' ? objectAnchor(root) : { offset: 0, length: Math.min(1, source.length) };
   const detail = isRecord(failure) && 'detail' in failure ? failure.detail : failure;
 
@@ -46,18 +48,22 @@ export function entriesStillApplicable(sentText: string, currentText: string, en
   if (sentText === currentText) {
     return [...entries];
   }
-  const options = { allowTrailingComma: true, disallowComments: false };
-  const sentRoot = parseTree(sentText, [], options);
-  const currentRoot = parseTree(currentText, [], options);
+  const sentRoot = parseTree(sentText, [], PARSE_OPTIONS);
+  const currentRoot = parseTree(currentText, [], PARSE_OPTIONS);
   const valueAt = (root: Node | undefined, path: ReadonlyArray<string | number>): string | undefined => {
     const located = root?.type === 'object' ? locate(root, path) : undefined;
     return located && located.matched.length > 0 ? JSON.stringify(getNodeValue(located.node)) : undefined;
   };
   return entries.filter((entry) => {
-    const loc = isRecord(entry) && Array.isArray(entry.loc) ? entry.loc.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number') : [];
-    const path = loc[0] === 'body' ? loc.slice(1) : loc;
+    const path = inputPathOf(isRecord(entry) ? entry : {});
     return typeof path[0] !== 'string' || valueAt(sentRoot, path) === valueAt(currentRoot, path);
   });
+}
+
+/** The input field path an entry's `loc` names (`["body", "num_frames"]` → `["num_frames"]`). */
+function inputPathOf(item: Record<string, unknown>): Array<string | number> {
+  const loc = Array.isArray(item.loc) ? item.loc.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number') : [];
+  return loc[0] === 'body' ? loc.slice(1) : loc;
 }
 
 /** `atValue`: the diagnostic sits on the value fal named (so entries about the same value can merge). */
@@ -67,8 +73,7 @@ function entryDiagnostic(
   entry: unknown,
 ): { diagnostic: ParamDiagnostic; atValue: boolean } {
   const item = isRecord(entry) ? entry : {};
-  const loc = Array.isArray(item.loc) ? item.loc.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number') : [];
-  const path = loc[0] === 'body' ? loc.slice(1) : loc;
+  const path = inputPathOf(item);
   const said = withoutFinalStop(typeof item.msg === 'string' ? item.msg : typeof item.message === 'string' ? item.message : 'invalid value');
   const type = typeof item.type === 'string' ? item.type : undefined;
   const field = typeof path[0] === 'string' ? path[0] : undefined;

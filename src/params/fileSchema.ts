@@ -158,7 +158,7 @@ const MOTION_DESCRIPTIONS: Readonly<Record<(typeof MOTIONS)[number], string>> = 
 
 const motions = documented(
   z.array(z.enum(MOTIONS).meta({ markdownEnumDescriptions: MOTIONS.map((m) => MOTION_DESCRIPTIONS[m]) })),
-  `Camera motions to apply: any of ${MOTIONS.map((m) => `\`${m}\``).join(', ')}. \`[]\` applies none. `
+  `Camera motions to apply: one or more of ${MOTIONS.map((m) => `\`${m}\``).join(', ')}. \`[]\` applies none. `
     + 'When omitted: the `animateDiff.defaults.motions` setting (none unless changed).',
 ).optional();
 

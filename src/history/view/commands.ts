@@ -144,7 +144,7 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     if (deps.service.cancel(entry.id)) {
       return true;
     }
-    if (deps.service.runningJobs.some((job) => job.id === entry.id)) {
+    if (deps.service.isRunning(entry.id)) {
       return false; // fal has made it already; the service said so
     }
     if (deps.isWaitingForKey(entry.id)) {
@@ -179,7 +179,7 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     if (!store || entries.length === 0) {
       return 0;
     }
-    const running = entries.filter((entry) => deps.service.runningJobs.some((job) => job.id === entry.id));
+    const running = entries.filter((entry) => deps.service.isRunning(entry.id));
     if (running.length > 0) {
       void deps.interaction.info(`${running.length === 1 ? `“${entryLabel(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
     }

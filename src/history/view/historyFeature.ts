@@ -314,15 +314,12 @@ export class HistoryFeature extends Disposable {
         this.tree.refresh([change.entry.id]);
         this.logs.entriesChanged([change.entry.id]);
         return;
+      case 'added':
       case 'deleted':
-        this.connections?.panels.generationsDeleted(change.ids);
-        this.tree.refresh('all');
-        this.logs.entriesChanged('all');
-        return;
       case 'synced': {
-        // Another window may have deleted some of them.
-        const store = this.store;
-        const deleted = store ? change.ids.filter((id) => store.get(id) === undefined) : [];
+        // Synced entries that are gone were deleted by another window.
+        const deleted = change.kind === 'deleted' ? change.ids
+          : change.kind === 'synced' ? change.ids.filter((id) => this.store?.get(id) === undefined) : [];
         if (deleted.length > 0) {
           this.connections?.panels.generationsDeleted(deleted);
         }
@@ -330,10 +327,6 @@ export class HistoryFeature extends Disposable {
         this.logs.entriesChanged('all');
         return;
       }
-      case 'added':
-        this.tree.refresh('all');
-        this.logs.entriesChanged('all');
-        return;
       case 'recovered':
         this.tree.refresh('all');
         this.reportRecovery(change.recovery);

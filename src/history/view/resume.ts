@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry } from '../entry';
 import { isProcessAlive } from '../durableFs';
+import { isUnfinished, type HistoryEntry } from '../entry';
 import { OWNER_HEARTBEAT_MS, type HistoryStore } from '../historyStore';
 import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
 import type { Interaction } from '../../ui/interaction';
@@ -80,7 +80,7 @@ export class ResumeManager extends Disposable {
 
   /** Whether this process follows the job: running it, about to, or waiting for a key to. */
   followsHere(id: string): boolean {
-    return this.resuming.has(id) || this.waiting.has(id) || this.deps.service.runningJobs.some((job) => job.id === id);
+    return this.resuming.has(id) || this.waiting.has(id) || this.deps.service.isRunning(id);
   }
 
   /**
@@ -121,7 +121,7 @@ export class ResumeManager extends Disposable {
   async followAgain(id: string): Promise<GenerationOutcome | undefined> {
     const store = await this.deps.store();
     const entry = store?.get(id);
-    if (!store || !entry || !canFollowAgain(entry) || this.deps.service.runningJobs.some((job) => job.id === id)) {
+    if (!store || !entry || !canFollowAgain(entry) || this.deps.service.isRunning(id)) {
       return undefined;
     }
     const reopened = await store.update(id, { status: 'running', error: undefined, ownerPid: process.pid, timings: { ...entry.timings, completedAt: undefined } });
@@ -195,7 +195,7 @@ export class ResumeManager extends Disposable {
       this.reportInterrupted(claimed.interrupted);
     }
     // A job this process still follows was let go of while the window did not answer: owning it again is all.
-    const toResume = claimed.resumable.filter((entry) => !this.deps.service.runningJobs.some((job) => job.id === entry.id));
+    const toResume = claimed.resumable.filter((entry) => !this.deps.service.isRunning(entry.id));
     toResume.forEach((entry) => this.resuming.add(entry.id));
     const outcomes = toResume.map(async (entry) => {
       try {

@@ -659,14 +659,13 @@ export class ParamsRunner extends Disposable {
       return;
     }
     const fieldErrors = failure.details.fieldErrors ?? [];
-    if (fieldErrors.length > 0 && text !== sentText) {
-      // Edited while it ran: what the user has changed since is not marked (the notification still says it all).
-      const applicable = entriesStillApplicable(sentText, text, fieldErrors);
-      this.deps.diagnostics.setRunProblems(uri, text, applicable.length > 0 ? falErrorsToDiagnostics(text, applicable) : []);
+    if (fieldErrors.length === 0) {
+      this.deps.diagnostics.setRunProblems(uri, text, falErrorsToDiagnostics(text, failure.details.falDetail ?? failure.message));
       return;
     }
-    const problems = falErrorsToDiagnostics(text, fieldErrors.length > 0 ? fieldErrors : failure.details.falDetail ?? failure.message);
-    this.deps.diagnostics.setRunProblems(uri, text, problems);
+    // Edited while it ran: what the user has changed since is not marked (the notification still says it all).
+    const applicable = entriesStillApplicable(sentText, text, fieldErrors);
+    this.deps.diagnostics.setRunProblems(uri, text, applicable.length > 0 ? falErrorsToDiagnostics(text, applicable) : []);
   }
 
   /** Tells the user how it went: the single video in the panel, or the batch's summary. */
@@ -712,9 +711,10 @@ export class ParamsRunner extends Disposable {
     }
     if (record && videoNotSaved) {
       // Generated and paid for, but not saved beside the file: show it anyway and offer to save it, not to pay again.
-      panels.showGeneration(toGenerationView(record), this.deps.localCopyOf?.(record) ?? vscode.Uri.parse(record.videoUrl, true));
+      const localCopy = this.deps.localCopyOf?.(record);
+      panels.showGeneration(toGenerationView(record), localCopy ?? vscode.Uri.parse(record.videoUrl, true));
       const actions = this.deps.saveVideoAs ? [SAVE_VIDEO_ACTION, LOG_ACTION] : [LOG_ACTION];
-      const kept = this.deps.localCopyOf?.(record) ? ' A copy is in the AnimateDiff history.' : '';
+      const kept = localCopy ? ' A copy is in the AnimateDiff history.' : '';
       void Promise.resolve(interaction.error(`${job.file.name}: ${(item.reason ?? 'the video was not saved').replace(/\.\s*$/, '')}.${kept}`, ...actions))
         .then((choice) => {
           if (choice === SAVE_VIDEO_ACTION) {
