@@ -190,7 +190,9 @@ export class ResumeManager extends Disposable {
     if (!store || this.isDisposed) {
       return { resumed: [], interrupted: [], outcomes: Promise.resolve([]) };
     }
-    const claimed = await store.claimUnfinished((entry) => this.isAbandoned(entry));
+    // Judged under the lock as the claim is written: a window that stopped answering meanwhile (and has let go of its
+    // own jobs for the next window) claims nothing, not even what it just let go of.
+    const claimed = await store.claimUnfinished((entry) => this.deps.windowReachable() && this.isAbandoned(entry));
     if (claimed.interrupted.length > 0) {
       this.reportInterrupted(claimed.interrupted);
     }
