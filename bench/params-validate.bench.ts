@@ -8,7 +8,7 @@
  * the zod schema's safeParse, i.e. the least any validation of the file must do. Times are medians of
  * alternating batches; ratios, not absolute times, are what compare across machines.
  */
-import { BUILT_IN_DEFAULTS } from '../src/generation/request';
+import { BUILT_IN_DEFAULTS } from '../src/model/request';
 import { paramsFileSchema } from '../src/params/fileSchema';
 import { renderNewParamsFile } from '../src/params/template';
 import { validateParamsText } from '../src/params/validate';

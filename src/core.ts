@@ -12,9 +12,9 @@ import {
 import { CommandManager } from './commands/commandManager';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService } from './generation/generationService';
-import { ResultActions, toGenerationView } from './generation/resultActions';
-import { HistoryFeature, type HistoryTestHooks } from './history/view/historyFeature';
-import type { HistoryViewBackend } from './history/view/shim';
+import { ResultActions, toGenerationView } from './panel/resultActions';
+import { HistoryFeature, type HistoryTestHooks } from './history/historyFeature';
+import type { HistoryViewBackend } from './activationProbes';
 import { VideoPanelManager } from './panel/videoPanel';
 import { ParamsEditorFeatures } from './params/editor';
 import { RecordingInteraction, windowInteraction, type Interaction } from './ui/interaction';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type * as CoreModule from './core';
-import { DeferredHistoryView, historyHasUnfinishedJobs, panelWasOpen } from './history/view/shim';
-import { VIDEO_PANEL_VIEW_TYPE } from './panel/viewType';
+import { DeferredHistoryView, historyHasUnfinishedJobs, panelWasOpen } from './activationProbes';
+import { VIDEO_PANEL_VIEW_TYPE } from './panel/ids';
 
 /**
  * Activation stays light: this shim only registers commands and the panel serializer. The core — zod, the fal

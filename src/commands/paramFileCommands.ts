@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readGenerationDefaults } from '../config/settings';
 import type { GenerationRecord } from '../generation/generationService';
-import { BUILT_IN_DEFAULTS } from '../generation/request';
+import { BUILT_IN_DEFAULTS } from '../model/request';
 import {
   PARAMS_COMMANDS,
   PARAMS_FILE_SUFFIX,

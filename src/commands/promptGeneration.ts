@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readGenerationDefaults } from '../config/settings';
-import { buildTextToVideoInput } from '../generation/request';
+import { buildTextToVideoInput } from '../model/request';
 import type { GenerationOutcome, GenerationService, GenerationSourceKind } from '../generation/generationService';
 import type { Interaction } from '../ui/interaction';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { LIMITS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../params/modelSchema';
-import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../generation/request';
+import { LIMITS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../model/animateDiff';
+import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../model/request';
 
 export const SECTION = 'animateDiff';
 

@@ -1,5 +1,5 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
-import { videoOutputSchema, type VideoOutput } from '../params/modelSchema';
+import { videoOutputSchema, type VideoOutput } from '../model/animateDiff';
 import { FalFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure } from './errors';
 
 /**

@@ -12,7 +12,7 @@ import {
 import { Disposable, disposeAll } from '../util/dispose';
 import { createNonce, remoteOriginOf } from './csp';
 import { buildPanelHtml } from './html';
-import { VIDEO_PANEL_VIEW_TYPE } from './viewType';
+import { VIDEO_PANEL_VIEW_TYPE } from './ids';
 import { panelStrings } from './strings';
 
 /*

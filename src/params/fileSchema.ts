@@ -14,7 +14,7 @@ import {
   VIDEO_TO_VIDEO_DEFAULTS,
   VIDEO_TO_VIDEO_LIMITS,
   type AnimateDiffEndpoint,
-} from './modelSchema';
+} from '../model/animateDiff';
 
 /**
  * The single source of truth for a `.animate.json` parameter file: it validates files (validate.ts),

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { buildTextToVideoInput, type GenerationDefaults } from '../generation/request';
+import { buildTextToVideoInput, type GenerationDefaults } from '../model/request';
 import {
   ENDPOINT_TUNING_DEFAULTS,
   LIMITS,
@@ -10,7 +10,7 @@ import {
   VIDEO_TO_VIDEO_DEFAULTS,
   type TextToVideoInput,
   type VideoToVideoInput,
-} from './modelSchema';
+} from '../model/animateDiff';
 import { isAbsoluteOrUrl, type ParamsFile, type TextToVideoParams, type VideoToVideoParams } from './fileSchema';
 
 /** One submission to fal, built from a parameter file. */

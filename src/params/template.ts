@@ -1,5 +1,5 @@
-import type { GenerationDefaults } from '../generation/request';
-import { TURBO_TEXT_TO_VIDEO, isAnimateDiffEndpoint, type TextToVideoInput, type VideoToVideoInput } from './modelSchema';
+import type { GenerationDefaults } from '../model/request';
+import { TURBO_TEXT_TO_VIDEO, isAnimateDiffEndpoint, type TextToVideoInput, type VideoToVideoInput } from '../model/animateDiff';
 import { paramsKeysFor } from './fileSchema';
 
 export const SAMPLE_PROMPT = 'a red fox running through fresh snow at sunrise, cinematic lighting, highly detailed';

@@ -17,7 +17,7 @@ import {
   isTurboEndpoint,
   isVideoToVideoEndpoint,
   type AnimateDiffEndpoint,
-} from './modelSchema';
+} from '../model/animateDiff';
 import { ENDPOINT_NAMES, PARAMS_SCHEMA_BY_ENDPOINT, paramsFileSchema, paramsKeysFor, type ParamsFile } from './fileSchema';
 import {
   nodeText,

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
-import type { HistoryEntry, HistoryStatus } from '../../src/history/entry';
-import type { HistoryStore } from '../../src/history/historyStore';
+import type { HistoryEntry, HistoryStatus } from '../../src/history/store/entry';
+import type { HistoryStore } from '../../src/history/store/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
-import { WindowPresence } from '../../src/history/view/windowPresence';
+import { WindowPresence } from '../../src/history/jobs/windowPresence';
 import { editorWithSelection, freshState, hooks as extensionHooks, imitation, nextPlayback, submits, TEST_KEY, waitFor, withSettings } from './support';
 
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';

@@ -1,11 +1,11 @@
 // How history entries read in the History view and their log documents (pure functions, no window needed).
 import * as assert from 'node:assert/strict';
-import { createEntry, type HistoryEntry, type NewHistoryEntry } from '../../src/history/entry';
+import { createEntry, type HistoryEntry, type NewHistoryEntry } from '../../src/history/store/entry';
 import {
   entryDescription, entryLabel, formatBytes, formatDuration, formatRelativeTime, logDocumentText, matchesFilter, statusText,
 } from '../../src/history/view/format';
-import { isSandboxVideoUrl, parametersRecordOf, recordOf, rerunRequestOf } from '../../src/history/view/records';
-import { readHistoryLimits } from '../../src/history/view/pruning';
+import { isSandboxVideoUrl, parametersRecordOf, recordOf, rerunRequestOf } from '../../src/history/records';
+import { readHistoryLimits } from '../../src/history/pruner';
 import { jobStateText, statusBarText } from '../../src/history/view/runningJobs';
 import type { RunningJob } from '../../src/generation/generationService';
 

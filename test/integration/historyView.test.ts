@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
-import { HistoryStore } from '../../src/history/historyStore';
+import { HistoryStore } from '../../src/history/store/historyStore';
 import type { GenerationOutcome } from '../../src/generation/generationService';
 import { renderParamsFromRequest } from '../../src/params/template';
 import { freshState, imitation, nextPlayback, submits, waitFor } from './support';

@@ -1,17 +1,17 @@
 import * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry } from '../entry';
-import type { HistoryStore } from '../historyStore';
+import { isUnfinished, type HistoryEntry } from '../store/entry';
+import type { HistoryStore } from '../store/historyStore';
 import type { Command } from '../../commands/commandManager';
 import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
-import type { ResultActions } from '../../generation/resultActions';
-import { toGenerationView } from '../../generation/resultActions';
+import type { ResultActions } from '../../panel/resultActions';
+import { toGenerationView } from '../../panel/resultActions';
 import type { VideoPanelManager } from '../../panel/videoPanel';
 import type { Interaction } from '../../ui/interaction';
 import { entryLabel, promptOf } from './format';
-import { HISTORY_COMMANDS } from './ids';
+import { HISTORY_COMMANDS } from '../ids';
 import type { HistoryLogDocuments } from './logDocuments';
-import type { HistoryLookup } from './lookup';
-import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from './records';
+import type { HistoryLookup } from '../results';
+import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from '../records';
 import type { RunningJobsStatus } from './runningJobs';
 import type { HistoryTree } from './tree';
 

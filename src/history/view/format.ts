@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../entry';
-import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../params/modelSchema';
+import type { HistoryEntry } from '../store/entry';
+import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../model/animateDiff';
 
 /*
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { HistoryEntry } from '../entry';
-import type { HistoryStore } from '../historyStore';
+import type { HistoryEntry } from '../store/entry';
+import type { HistoryStore } from '../store/historyStore';
 import { Disposable } from '../../util/dispose';
 import { logDocumentText, promptOf } from './format';
-import { HISTORY_LOG_SCHEME } from './ids';
+import { HISTORY_LOG_SCHEME } from '../ids';
 
 function slug(text: string): string {
   const words = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');

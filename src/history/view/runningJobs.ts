@@ -3,7 +3,7 @@ import type { GenerationService, RunningJob } from '../../generation/generationS
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import { formatDuration } from './format';
-import { HISTORY_COMMANDS } from './ids';
+import { HISTORY_COMMANDS } from '../ids';
 
 export function jobStateText(job: RunningJob): string {
   if (job.resultReady) {

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry } from '../entry';
-import type { HistoryStore } from '../historyStore';
+import { isUnfinished, type HistoryEntry } from '../store/entry';
+import type { HistoryStore } from '../store/historyStore';
 import { Disposable } from '../../util/dispose';
 import {
   durationMs, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, oneLine, promptOf, seedOf, sizeOf,
   sourceText, statusText,
 } from './format';
-import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from './ids';
-import type { HistoryViewBackend } from './shim';
-import { canFollowAgain } from './records';
+import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
+import type { HistoryViewBackend } from '../../activationProbes';
+import { canFollowAgain } from '../records';
 
 const TICK_MS = 1000;
 /** Relative times ("3 min ago") are refreshed this often; running items every tick. */

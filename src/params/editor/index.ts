@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../util/dispose';
-import { DryRunDocuments } from './dryRun';
+import { DryRunDocuments } from '../../runs/dryRun';
 import { ParamsCodeActionProvider } from './paramsCodeActions';
 import { ParamsCodeLensProvider } from './paramsCodeLens';
 import { ParamsDiagnostics } from './paramsDiagnostics';
 import { PARAMS_DOCUMENT_SELECTOR } from './paramsDocuments';
-import { ParamsRunner, type ParamsRunnerDeps } from './paramsRunner';
+import { ParamsRunner, type ParamsRunnerDeps } from '../../runs/runner';
 
 export { PARAMS_COMMANDS, videoCount } from './paramsCodeLens';
-export { buildDryRun, DRY_RUN_SCHEME, type DryRunDocument } from './dryRun';
-export { ParamsRunner, type ParamsRunItem, type ParamsRunReport, type PreparedParamsFile } from './paramsRunner';
+export { buildDryRun, DRY_RUN_SCHEME, type DryRunDocument } from '../../runs/dryRun';
+export { ParamsRunner, type ParamsRunItem, type ParamsRunReport, type PreparedParamsFile } from '../../runs/runner';
 export { ParamsDiagnostics } from './paramsDiagnostics';
 export * from './paramsDocuments';
 

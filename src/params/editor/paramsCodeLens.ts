@@ -3,7 +3,7 @@ import { parseTree } from 'jsonc-parser';
 import type { ParamsFile } from '../fileSchema';
 import { Disposable } from '../../util/dispose';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
-import type { ParamsRunner } from './paramsRunner';
+import type { ParamsRunner } from '../../runs/runner';
 
 export const PARAMS_COMMANDS = {
   generate: 'animateDiff.generateFromParamsFile',

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { readConnectionSettings, readGenerationDefaults } from '../../../src/config/settings';
-import { MODEL_DEFAULTS } from '../../../src/params/modelSchema';
+import { MODEL_DEFAULTS } from '../../../src/model/animateDiff';
 
 function reader(values: Record<string, unknown>) {
   return (name: string) => values[name];

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { NewHistoryEntry } from '../../../src/history/entry';
+import type { NewHistoryEntry } from '../../../src/history/store/entry';
 
 /** A fresh temp folder per test, removed afterwards. */
 export function useTempFolder(): { readonly path: string } {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../../../src/generation/request';
-import { textToVideoInputSchema } from '../../../src/params/modelSchema';
+import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../../../src/model/request';
+import { textToVideoInputSchema } from '../../../src/model/animateDiff';
 import type { ParamsFile } from '../../../src/params/fileSchema';
 import {
   buildRequestsFromParams,

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/params/modelSchema';
+import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/model/animateDiff';
 import { paramsFileSchema, paramsKeysFor, PRODUCT_KEYS } from '../../../src/params/fileSchema';
 import { buildParamsJsonSchema } from '../../../src/params/jsonSchema';
 import { readParamsFixtures } from './support';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BUILT_IN_DEFAULTS, buildTextToVideoInput, type GenerationDefaults } from '../../../src/generation/request';
+import { BUILT_IN_DEFAULTS, buildTextToVideoInput, type GenerationDefaults } from '../../../src/model/request';
 import { buildRequestsFromParams } from '../../../src/params/requests';
 import { renderNewParamsFile, renderParamsFromRequest, SAMPLE_PROMPT } from '../../../src/params/template';
 import { validateParamsText } from '../../../src/params/validate';

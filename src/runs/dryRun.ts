@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { readConnectionSettings } from '../../config/settings';
-import { outputPairIn, pathExists } from '../../generation/outputFiles';
-import { outputNameFor } from '../requests';
-import { Disposable } from '../../util/dispose';
-import { displayPath } from './paramsDocuments';
-import type { PreparedParamsFile } from './paramsRunner';
+import { readConnectionSettings } from '../config/settings';
+import { outputPairIn, pathExists } from '../files/outputFiles';
+import { outputNameFor } from '../params/requests';
+import { Disposable } from '../util/dispose';
+import { displayPath } from '../params/editor/paramsDocuments';
+import type { PreparedParamsFile } from './runner';
 
 export const DRY_RUN_SCHEME = 'animatediff-dry-run';
 

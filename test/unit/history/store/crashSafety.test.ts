@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch } from 'node:fs';
 import * as path from 'node:path';
-import { HistoryStore, INDEX_FILE, parseIndexText } from '../../../src/history/historyStore';
+import { HistoryStore, INDEX_FILE, parseIndexText } from '../../../../src/history/store/historyStore';
 import type { ChildReport } from './crashChild';
-import { filesIn, useTempFolder } from './support';
+import { filesIn, useTempFolder } from '../support';
 
 const CHILD_SCRIPT = path.join(__dirname, 'crashChild.js');
 

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { isProcessAlive } from '../durableFs';
-import { isUnfinished, type HistoryEntry } from '../entry';
-import { OWNER_HEARTBEAT_MS, type HistoryStore } from '../historyStore';
+import { isProcessAlive } from '../../files/durableFs';
+import { isUnfinished, type HistoryEntry } from '../store/entry';
+import { OWNER_HEARTBEAT_MS, type HistoryStore } from '../store/historyStore';
 import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
-import { entryLabel } from './format';
-import { canFollowAgain, resumableJobOf } from './records';
+import { entryLabel } from '../view/format';
+import { canFollowAgain, resumableJobOf } from '../records';
 
 /** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
 const OWNER_CHECK_MS = 2000;

@@ -4,7 +4,7 @@
 //   node crashChild.js <folder> churn <seed> <writer> add, update and delete its own entries forever
 //   node crashChild.js <folder> stall <count> <seed>  add <count> entries, then stop between write and rename
 import { randomUUID } from 'node:crypto';
-import { HistoryStore } from '../../../src/history/historyStore';
+import { HistoryStore } from '../../../../src/history/store/historyStore';
 
 export type ChildReport =
   | { op: 'ready'; entries: number; recovered: boolean }

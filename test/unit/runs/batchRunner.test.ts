@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { BATCH_CONCURRENCY, readBatchConcurrency, runWithConcurrency, summarizeBatch } from '../../../src/generation/batchRunner';
+import { BATCH_CONCURRENCY, readBatchConcurrency, runWithConcurrency, summarizeBatch } from '../../../src/runs/batchRunner';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {

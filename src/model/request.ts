@@ -1,4 +1,4 @@
-import { MODEL_DEFAULTS, type Motion, type TextToVideoInput, type VideoSize } from '../params/modelSchema';
+import { MODEL_DEFAULTS, type Motion, type TextToVideoInput, type VideoSize } from './animateDiff';
 
 /** The defaults applied to every field a prompt or parameter file does not set (from user settings). */
 export interface GenerationDefaults {

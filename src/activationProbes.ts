@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME, HISTORY_VIEW_ID, PANEL_MEMORY_FILE_NAME } from './ids';
+import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME, HISTORY_VIEW_ID, PANEL_MEMORY_FILE_NAME } from './history/ids';
 
 /*
  * The parts of the history the activation shim (src/extension.ts) needs before the core is loaded. Only vscode

@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../entry';
-import type { GenerationRecord, GenerationRequest, ResumableJob } from '../../generation/generationService';
+import type { HistoryEntry } from './store/entry';
+import type { GenerationRecord, GenerationRequest, ResumableJob } from '../generation/generationService';
 
 /** The fal imitation (sandbox) serves its videos from a loopback http origin; fal serves https from its CDN. */
 export function isSandboxVideoUrl(url: string | undefined): boolean {

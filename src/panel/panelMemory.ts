@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { VideoPanelManager } from '../../panel/videoPanel';
-import { webviewStateSchema, type WebviewState } from '../../shared/protocol';
-import { Disposable } from '../../util/dispose';
-import { VIDEO_PANEL_VIEW_TYPE } from '../../panel/viewType';
-import { PANEL_MEMORY_FILE_NAME } from './ids';
+import type { VideoPanelManager } from './videoPanel';
+import { webviewStateSchema, type WebviewState } from '../shared/protocol';
+import { Disposable } from '../util/dispose';
+import { VIDEO_PANEL_VIEW_TYPE } from './ids';
+import { PANEL_MEMORY_FILE_NAME } from '../history/ids';
 
 /**
  * A closed panel is recorded as closed only after this long. When the window reloads or closes, the extension

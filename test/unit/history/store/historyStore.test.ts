@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { MAX_LOG_LINES } from '../../../src/history/entry';
-import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, parseIndexText, type HistoryChange } from '../../../src/history/historyStore';
-import { deadPid, filesIn, newEntry, useTempFolder } from './support';
+import { MAX_LOG_LINES } from '../../../../src/history/store/entry';
+import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, parseIndexText, type HistoryChange } from '../../../../src/history/store/historyStore';
+import { deadPid, filesIn, newEntry, useTempFolder } from '../support';
 
 describe('history store', () => {
   const temp = useTempFolder();

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import type { HistoryEntry } from '../entry';
-import type { HistoryStore } from '../historyStore';
-import type { GenerationRecord } from '../../generation/generationService';
-import { toGenerationView, type GenerationLookup } from '../../generation/resultActions';
-import type { GenerationSummary } from '../../panel/videoPanel';
+import type { HistoryEntry } from './store/entry';
+import type { HistoryStore } from './store/historyStore';
+import type { GenerationRecord } from '../generation/generationService';
+import { toGenerationView, type GenerationLookup } from '../panel/resultActions';
+import type { GenerationSummary } from '../panel/videoPanel';
 import { recordOf } from './records';
 
 /**

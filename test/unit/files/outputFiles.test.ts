@@ -15,7 +15,7 @@ import {
   realPathOf,
   writeStreamToFile,
   writeTextFile,
-} from '../../../src/generation/outputFiles';
+} from '../../../src/files/outputFiles';
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 

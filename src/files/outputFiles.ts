@@ -3,7 +3,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { pipeToNewFile } from '../util/streamToFile';
+import { pipeToNewFile } from './streamToFile';
 
 /**
  * Writing results next to a parameter file: a video streamed from fal's URL to disk and its result record.

@@ -4,9 +4,9 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { HistoryStore } from '../../../src/history/historyStore';
-import { VideoDownloadError, downloadVideo, videoExtension } from '../../../src/history/videoFiles';
-import { filesIn, newEntry, useTempFolder } from './support';
+import { HistoryStore } from '../../../src/history/store/historyStore';
+import { VideoDownloadError, downloadVideo, videoExtension } from '../../../src/files/videoDownload';
+import { filesIn, newEntry, useTempFolder } from '../history/support';
 
 const CHUNK = 64 * 1024;
 

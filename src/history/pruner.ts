@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { HistoryStore } from '../historyStore';
-import type { PruneLimits, PruneResult } from '../prune';
-import type { Interaction } from '../../ui/interaction';
-import { formatBytes } from './format';
+import type { HistoryStore } from './store/historyStore';
+import type { PruneLimits, PruneResult } from './store/prunePlan';
+import type { Interaction } from '../ui/interaction';
+import { formatBytes } from './view/format';
 
 export const HISTORY_SETTINGS = {
   maxVideos: 'history.maxVideos',

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BUILT_IN_DEFAULTS, buildTextToVideoInput } from '../../../src/generation/request';
-import { textToVideoInputSchema } from '../../../src/params/modelSchema';
+import { BUILT_IN_DEFAULTS, buildTextToVideoInput } from '../../../src/model/request';
+import { textToVideoInputSchema } from '../../../src/model/animateDiff';
 import { isWellFormedKey } from '../../../src/fal/apiKey';
 
 describe('text-to-video request', () => {

@@ -12,9 +12,9 @@ import {
   type HistoryEntryPatch,
   type NewHistoryEntry,
 } from './entry';
-import { errorCode, fsyncDirectory, isProcessAlive, removeDeadLockTemps, withFileLock, writeFileAtomic } from './durableFs';
-import { planPrune, type PruneLimits, type PruneResult } from './prune';
-import { downloadVideo, videoExtension, type DownloadOptions } from './videoFiles';
+import { errorCode, fsyncDirectory, isProcessAlive, removeDeadLockTemps, withFileLock, writeFileAtomic } from '../../files/durableFs';
+import { planPrune, type PruneLimits, type PruneResult } from './prunePlan';
+import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 
 export const INDEX_FILE = 'index.json';
 export const LOCK_FILE = 'index.lock';

@@ -1,8 +1,8 @@
 import type * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../entry';
-import type { HistoryStore } from '../historyStore';
+import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../store/entry';
+import type { HistoryStore } from '../store/historyStore';
 import type { GenerationJournal, GenerationOutcome, GenerationRecord, RunningJob } from '../../generation/generationService';
-import type { HistoryPruner } from './pruning';
+import type { HistoryPruner } from '../pruner';
 
 /** How long the local copy of a finished video may take to download before the panel plays fal's URL instead. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pipeToNewFile } from '../util/streamToFile';
+import { pipeToNewFile } from './streamToFile';
 import { errorCode, fsyncDirectory, fsyncFile, renameReplacing, tempFileFor } from './durableFs';
 
 export type VideoDownloadFailureKind = 'http' | 'aborted' | 'empty' | 'truncated' | 'notVideo' | 'network' | 'disk';

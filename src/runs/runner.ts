@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import { readGenerationDefaults } from '../../config/settings';
-import type { FalFailure } from '../../fal/errors';
-import { readBatchConcurrency, runWithConcurrency, summarizeBatch, type BatchItemSummary } from '../../generation/batchRunner';
-import type { FalSession, GenerationRecord, GenerationRequest, GenerationService, RunningJob } from '../../generation/generationService';
+import { readGenerationDefaults } from '../config/settings';
+import type { FalFailure } from '../fal/errors';
+import { readBatchConcurrency, runWithConcurrency, summarizeBatch, type BatchItemSummary } from './batchRunner';
+import type { FalSession, GenerationRecord, GenerationRequest, GenerationService, RunningJob } from '../generation/generationService';
 import {
   OutputExistsError,
   downloadVideoToFile,
@@ -17,19 +17,19 @@ import {
   writeStreamToFile,
   writeTextFile,
   type OutputPair,
-} from '../../generation/outputFiles';
-import type { GenerationDefaults } from '../../generation/request';
-import { toGenerationView } from '../../generation/resultActions';
-import type { GridItemInput, VideoPanelManager } from '../../panel/videoPanel';
-import type { Interaction } from '../../ui/interaction';
-import { Disposable } from '../../util/dispose';
-import type { ParamDiagnostic } from '../diagnostics';
-import { entriesStillApplicable, falErrorsToDiagnostics } from '../falErrors';
-import type { ParamsFile } from '../fileSchema';
-import { isVideoToVideoEndpoint } from '../modelSchema';
-import { buildRequestsFromParams, cryptoRandomSeed, outputNameFor, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../requests';
-import type { ParamsDiagnostics } from './paramsDiagnostics';
-import { baseName, displayPath, isParamsFileUri, openDocument, readParamsText } from './paramsDocuments';
+} from '../files/outputFiles';
+import type { GenerationDefaults } from '../model/request';
+import { toGenerationView } from '../panel/resultActions';
+import type { GridItemInput, VideoPanelManager } from '../panel/videoPanel';
+import type { Interaction } from '../ui/interaction';
+import { Disposable } from '../util/dispose';
+import type { ParamDiagnostic } from '../params/diagnostics';
+import { entriesStillApplicable, falErrorsToDiagnostics } from '../params/falErrors';
+import type { ParamsFile } from '../params/fileSchema';
+import { isVideoToVideoEndpoint } from '../model/animateDiff';
+import { buildRequestsFromParams, cryptoRandomSeed, outputNameFor, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../params/requests';
+import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
+import { baseName, displayPath, isParamsFileUri, openDocument, readParamsText } from '../params/editor/paramsDocuments';
 
 /** What happened to one video of a run (returned by the commands; the integration suite reads it). */
 export interface ParamsRunItem {

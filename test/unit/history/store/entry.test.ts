@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { MAX_LOG_LINES, appendLogLines, applyPatch, createEntry, historyEntrySchema } from '../../../src/history/entry';
-import { parseIndexText, serializeIndex } from '../../../src/history/historyStore';
-import { newEntry } from './support';
+import { MAX_LOG_LINES, appendLogLines, applyPatch, createEntry, historyEntrySchema } from '../../../../src/history/store/entry';
+import { parseIndexText, serializeIndex } from '../../../../src/history/store/historyStore';
+import { newEntry } from '../support';
 
 describe('history entries', () => {
   it('fills in id, times, status and timings', () => {

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createEntry, type HistoryEntry } from '../../../src/history/entry';
-import { HistoryStore } from '../../../src/history/historyStore';
-import { planPrune } from '../../../src/history/prune';
-import { filesIn, newEntry, useTempFolder } from './support';
+import { createEntry, type HistoryEntry } from '../../../../src/history/store/entry';
+import { HistoryStore } from '../../../../src/history/store/historyStore';
+import { planPrune } from '../../../../src/history/store/prunePlan';
+import { filesIn, newEntry, useTempFolder } from '../support';
 
 /** Entries newest first, as the store lists them; `sizes` oldest first, undefined meaning no local video. */
 function entriesWithVideos(sizes: Array<number | undefined>): HistoryEntry[] {
