@@ -2,6 +2,81 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const srcFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src');
+
+/**
+ * The rooms of src/ and the rooms each may import (ARCHITECTURE.md draws them). A room imports only rooms
+ * below it; files directly in src/ (activation and the composition root) may import any room.
+ */
+const ROOMS = {
+  model: [],
+  shared: [],
+  util: [],
+  ui: ['util'],
+  fal: ['model'],
+  config: ['model'],
+  files: ['util'],
+  webview: ['shared'],
+  generation: ['model', 'fal', 'config', 'files', 'ui', 'util'],
+  params: ['model', 'config', 'ui', 'util'],
+  panel: ['model', 'shared', 'files', 'generation', 'ui', 'util'],
+  history: ['model', 'config', 'files', 'generation', 'panel', 'ui', 'util'],
+  runs: ['model', 'config', 'files', 'generation', 'panel', 'params', 'ui', 'util'],
+  commands: ['model', 'fal', 'config', 'files', 'generation', 'panel', 'params', 'history', 'runs', 'ui', 'util'],
+};
+
+/** The room a file of src/ is in: its first folder, or undefined for the files directly in src/. */
+function roomOf(file) {
+  const relative = path.relative(srcFolder, file);
+  const [first, ...rest] = relative.split(path.sep);
+  return rest.length > 0 ? first : undefined;
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+const layersRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Keeps the rooms of src/ in their layers (see ARCHITECTURE.md).' },
+    messages: {
+      upward: 'src/{{from}}/ may not import src/{{to}}/: it may import {{allowed}}. See ARCHITECTURE.md.',
+      unknownRoom: 'src/{{room}}/ is not a room of the house: add it to ROOMS in eslint.config.mjs and to ARCHITECTURE.md.',
+    },
+    schema: [],
+  },
+  create(context) {
+    const from = roomOf(context.filename);
+    if (from === undefined || !context.filename.startsWith(srcFolder)) {
+      return {};
+    }
+    const allowed = ROOMS[from];
+    const check = (node, specifier) => {
+      if (typeof specifier !== 'string' || !specifier.startsWith('.')) {
+        return;
+      }
+      if (!allowed) {
+        context.report({ node, messageId: 'unknownRoom', data: { room: from } });
+        return;
+      }
+      const to = roomOf(path.resolve(path.dirname(context.filename), specifier));
+      if (to !== from && (to === undefined || !allowed.includes(to))) {
+        context.report({
+          node,
+          messageId: 'upward',
+          data: { from, to: to ?? '(the root)', allowed: allowed.length > 0 ? allowed.map((room) => `${room}/`).join(', ') : 'no other room' },
+        });
+      }
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+      ExportAllDeclaration: (node) => check(node.source, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', '.cache/**', 'node_modules/**', 'test-output/**'] },
@@ -18,6 +93,11 @@ export default tseslint.config(
         paths: [{ name: '@fal-ai/client', message: 'Only src/fal/falClient.ts may import the fal client.' }],
       }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { house: { rules: { layers: layersRule } } },
+    rules: { 'house/layers': 'error' },
   },
   {
     // Tests and benchmarks drive the fal imitation with the real client; the rule guards the product's single import.

@@ -9,41 +9,64 @@ import {
   SaveParametersCommand,
   ShowParamsProblemCommand,
 } from './commands/paramFileCommands';
-import { CommandManager } from './commands/commandManager';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService } from './generation/generationService';
-import { ResultActions, toGenerationView } from './panel/resultActions';
+import { FalSessions } from './generation/session';
 import { HistoryFeature, type HistoryTestHooks } from './history/historyFeature';
-import type { HistoryViewBackend } from './activationProbes';
+import { HistoryJournal } from './history/jobs/journal';
+import { HistoryResults } from './history/results';
+import { HistoryStorage } from './history/storage';
+import type { HistoryViewBackend } from './history/view/deferredHistoryView';
+import type { GenerationRecord } from './model/generation';
+import { PanelMemory } from './panel/panelMemory';
+import { GenerationPresenter } from './panel/presenter';
+import { ResultActions } from './panel/resultActions';
 import { VideoPanelManager } from './panel/videoPanel';
 import { ParamsEditorFeatures } from './params/editor';
+import { saveParametersFile } from './params/editor/paramsFileWriter';
+import { ParamsDiagnostics } from './params/editor/paramsDiagnostics';
+import { DryRunDocuments } from './runs/dryRun';
+import { ParamsRunner } from './runs/runner';
 import { RecordingInteraction, windowInteraction, type Interaction } from './ui/interaction';
+import { CommandManager } from './util/commandManager';
 import { Disposable } from './util/dispose';
 
 export interface TestHooks {
   readonly interaction: RecordingInteraction;
   readonly service: GenerationService;
   readonly panels: VideoPanelManager;
-  /** The generation history: store, History view, resume. */
-  readonly history: HistoryTestHooks;
+  /** The generation history: store, History view, resume, and the video panel's memory. */
+  readonly history: HistoryTestHooks & {
+    /** The state a video panel restored after a reload is given (VS Code's, or the generation it showed last). */
+    panelStateForRestore(state: unknown): Promise<unknown>;
+    /** Opens the video panel again if it was open as the window went away and VS Code did not restore it. */
+    reopenLostPanel(): Promise<boolean>;
+    /** Where the video panel's memory is kept (this workspace's storage). */
+    readonly panelMemoryFile: string | undefined;
+  };
   readonly log: vscode.LogOutputChannel;
   readonly keys: ApiKeyStore;
   readonly actions: ResultActions;
+  readonly commands: CommandManager;
   readonly logUri: vscode.Uri;
   readonly globalStorageUri: vscode.Uri;
   /** Set to false to act as in Restricted Mode (the suite runs with workspace trust disabled). */
   readonly trust: { override: boolean | undefined };
-  /** `.animate.json` support: diagnostics, runner, dry runs. */
-  readonly params: ParamsEditorFeatures;
+  /** `.animate.json` runs and their problems. */
+  readonly params: { readonly runner: ParamsRunner; readonly diagnostics: ParamsDiagnostics };
 }
 
+/**
+ * The composition root, loaded on first use (see extension.ts): builds each part once, from the bottom up, so
+ * every part gets what it needs when it is made.
+ */
 export class Core extends Disposable {
   readonly commands: CommandManager;
-  readonly panels: VideoPanelManager;
-  /** The History view's items and actions, handed to the view the activation shim registered. */
+  /** The History view's items and actions, handed to the view activation registered. */
   readonly historyView: HistoryViewBackend;
-  private readonly history: HistoryFeature;
   readonly testHooks: TestHooks | undefined;
+  private readonly panels: VideoPanelManager;
+  private readonly panelMemory: PanelMemory | undefined;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -51,75 +74,83 @@ export class Core extends Disposable {
     const recording = process.env.ANIMATEDIFF_TEST_HOOKS === '1' ? new RecordingInteraction() : undefined;
     const interaction: Interaction = recording ?? windowInteraction;
     const keys = new ApiKeyStore(context.secrets);
-    const history = this._register(new HistoryFeature({ globalStorageUri: context.globalStorageUri, workspaceStorageUri: context.storageUri, log, interaction }));
-    this.history = history;
-    const results = history.lookup;
-    this.historyView = history.tree;
-
     const trust = { override: undefined as boolean | undefined };
-    const service = this._register(new GenerationService({
-      keys,
-      log,
-      interaction,
-      isTrusted: () => trust.override ?? vscode.workspace.isTrusted,
-      presenter: {
-        // The panel is created below; results only arrive after construction. The journal has kept the local copy by now.
-        showResult: (record) => {
-          results.remember(record);
-          this.panels.showGeneration(toGenerationView(record), results.videoUri(record), { preserveFocus: true });
-        },
-      },
-      journal: history.journal,
-    }));
+
+    // The history first: the service records every job in it from the moment it starts.
+    const storage = this._register(new HistoryStorage({ globalStorageUri: context.globalStorageUri, log, interaction }));
+    const journal = this._register(new HistoryJournal({ store: () => storage.ready(), log, onWriteProblem: (error) => storage.reportWriteProblem(error) }));
+    const results = new HistoryResults(() => storage.current(), () => storage.ready());
+
+    const sessions = new FalSessions({ keys, log, interaction, isTrusted: () => trust.override ?? vscode.workspace.isTrusted });
+    const service = this._register(new GenerationService({ sessions, log, interaction, journal }));
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
     }));
-    const saveParameters = new SaveParametersCommand({
-      find: (id) => results.get(id),
-      visibleGenerationId: () => this.panels.visibleGenerationId,
-    }, interaction);
-    const resultActions = new ResultActions(results, service, interaction, log, async (record) => {
-      await saveParameters.save(record);
+
+    const saveParameters = (record: GenerationRecord, target?: vscode.Uri) => saveParametersFile(record, interaction, target);
+    const actions = new ResultActions(results, service, interaction, log, async (record) => {
+      await saveParameters(record);
     });
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
-      handleMessage: (message) => resultActions.handle(message),
+      handleMessage: (message) => actions.handle(message),
       resolveGeneration: (id) => results.resolveGeneration(id),
       localVideoRoots: () => [context.globalStorageUri, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)],
       logWarning: (text) => log.warn(text),
     }));
+    const presenter = new GenerationPresenter(this.panels, results);
+    this._register(service.onDidGenerate((record) => presenter.show(record, { preserveFocus: true })));
+    // Only in a workspace: windows without a folder would share one memory, and VS Code's own state serves there.
+    this.panelMemory = context.storageUri ? this._register(new PanelMemory(context.storageUri, this.panels, log)) : undefined;
 
+    const diagnostics = this._register(new ParamsDiagnostics());
     const manifest = context.extension.packageJSON as { name?: unknown; version?: unknown };
-    const params = this._register(new ParamsEditorFeatures({
+    const runner = this._register(new ParamsRunner({
       service,
       panels: this.panels,
+      presenter,
+      copies: results,
       interaction,
       log,
-      remember: (record, savedVideo) => results.remember(record, savedVideo),
-      localCopyOf: (record) => results.localCopy(record.id),
-      saveVideoAs: (record) => resultActions.saveVideo(record),
+      diagnostics,
       generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
+      localCopyOf: (record) => results.localCopy(record.id),
+      saveVideoAs: (record) => actions.saveVideo(record),
     }));
+    const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner));
+    const dryRuns = this._register(new DryRunDocuments());
 
-    this.commands = this._register(new CommandManager());
-    this.commands.register(new GenerateFromSelectionCommand(service, interaction));
-    this.commands.register(new GenerateFromPromptCommand(service, interaction));
-    this.commands.register(new CancelGenerationCommand(service, interaction, (job) => params.runner.batchOf(job.request)));
-    this.commands.register(new SetApiKeyCommand(service, interaction));
-    this.commands.register(new ClearApiKeyCommand(keys, interaction));
-    this.commands.register(new ShowLogCommand(log));
-    this.commands.register(new GenerateFromParamsFileCommand(params, interaction));
-    this.commands.register(new DryRunParamsFileCommand(params, interaction));
-    this.commands.register(new NewParamsFileCommand(interaction));
-    this.commands.register(saveParameters);
-    this.commands.register(new CancelParamsFileRunCommand(params));
-    this.commands.register(new ShowParamsProblemCommand(params));
-    for (const command of history.connect({
+    const history = this._register(new HistoryFeature({
+      storage,
+      journal,
+      results,
       service,
       panels: this.panels,
-      actions: resultActions,
-      saveParameters: (record, target) => saveParameters.save(record, target),
+      presenter,
+      actions,
+      interaction,
+      log,
+      saveParameters,
       onDidChangeKey: (listener) => keys.onDidChange(listener),
-    })) {
+    }));
+    this.historyView = history.tree;
+
+    const params = { runner, dryRuns, diagnostics, refreshLenses: () => paramsEditor.refreshLenses() };
+    this.commands = this._register(new CommandManager());
+    for (const command of [
+      new GenerateFromSelectionCommand(service, interaction),
+      new GenerateFromPromptCommand(service, interaction),
+      new CancelGenerationCommand(service, interaction, (job) => runner.batchOf(job.request)),
+      new SetApiKeyCommand(sessions, interaction),
+      new ClearApiKeyCommand(keys, interaction),
+      new ShowLogCommand(log),
+      new GenerateFromParamsFileCommand(params, interaction),
+      new DryRunParamsFileCommand(params, interaction),
+      new NewParamsFileCommand(interaction),
+      new SaveParametersCommand({ find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId }, interaction),
+      new CancelParamsFileRunCommand(params),
+      new ShowParamsProblemCommand(params),
+      ...history.commands,
+    ]) {
       this.commands.register(command);
     }
 
@@ -128,26 +159,36 @@ export class Core extends Disposable {
         interaction: recording,
         service,
         panels: this.panels,
-        history: history.testHooks,
+        history: {
+          ...history.testHooks,
+          panelStateForRestore: (state) => this.panelStateForRestore(state),
+          reopenLostPanel: () => this.reopenLostPanel(),
+          panelMemoryFile: this.panelMemory?.file.fsPath,
+        },
         log,
         keys,
-        actions: resultActions,
+        actions,
+        commands: this.commands,
         logUri: context.logUri,
         globalStorageUri: context.globalStorageUri,
         trust,
-        params,
+        params: { runner, diagnostics },
       }
       : undefined;
   }
 
   /** Restores the video panel after a reload; VS Code's saved state can be missing in a web or remote window. */
   async deserializeVideoPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    await this.panels.deserializeWebviewPanel(panel, await this.history.panelStateForRestore(state));
+    await this.panels.deserializeWebviewPanel(panel, await this.panelStateForRestore(state));
   }
 
   /** Opens the video panel again when it was open as the window went away and VS Code did not restore it. */
   reopenLostPanel(): Promise<boolean> {
-    return this.history.reopenLostPanel();
+    return this.panelMemory?.reopenIfLost() ?? Promise.resolve(false);
+  }
+
+  private panelStateForRestore(state: unknown): Promise<unknown> {
+    return this.panelMemory?.stateForRestore(state) ?? Promise.resolve(state);
   }
 }
 

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type * as CoreModule from './core';
-import { DeferredHistoryView, historyHasUnfinishedJobs, panelWasOpen } from './activationProbes';
+import { historyHasUnfinishedJobs, panelWasOpen } from './activationProbes';
+import { DeferredHistoryView } from './history/view/deferredHistoryView';
 import { VIDEO_PANEL_VIEW_TYPE } from './panel/ids';
+import { PARAMS_FILE_SUFFIX } from './params/ids';
 
 /**
- * Activation stays light: this shim only registers commands and the panel serializer. The core — zod, the fal
- * client, the panel — is required on first use, so opening VS Code or a JSON file costs (almost) nothing.
+ * Activation stays light: it only registers commands, the History view and the panel serializer. The core — zod,
+ * the fal client, the panel — is required on first use, so opening VS Code or a JSON file costs (almost) nothing.
  */
-
-const PARAMS_FILE_SUFFIX = '.animate.json';
 
 let core: CoreModule.Core | undefined;
 

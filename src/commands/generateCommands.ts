@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
-import type { GenerationOutcome, GenerationService, RunningJob } from '../generation/generationService';
+import type { GenerationService } from '../generation/generationService';
+import type { GenerationOutcome, RunningJob } from '../model/generation';
+import { jobStateText } from '../generation/jobText';
+import type { RunningBatch } from '../runs/runner';
 import type { Interaction } from '../ui/interaction';
-import type { Command } from './commandManager';
+import type { Command } from '../util/commandManager';
 import { generateFromPrompt } from './promptGeneration';
 
 function selectedText(editor: vscode.TextEditor | undefined): string | undefined {
@@ -53,17 +56,6 @@ export class GenerateFromPromptCommand implements Command {
   }
 }
 
-/** A batch of parameter files that a running job belongs to (see ParamsRunner.batchOf). */
-export interface RunningBatch {
-  /** Tells batches apart (files of the same name may run from different folders). */
-  key: string;
-  /** The files, e.g. `four.animate.json`. */
-  label: string;
-  /** Videos not finished yet, the running ones included. */
-  left: number;
-  cancel(): boolean;
-}
-
 export class CancelGenerationCommand implements Command {
   readonly id = 'animateDiff.cancelGeneration';
 
@@ -100,7 +92,7 @@ export class CancelGenerationCommand implements Command {
           description: `${batch.left} ${batch.left === 1 ? 'video' : 'videos'} left`,
           cancel: () => batch.cancel(),
         })),
-        ...jobs.map((job) => ({ label: job.label, description: job.resultReady ? 'saving the video' : job.state, cancel: () => this.service.cancel(job.id) })),
+        ...jobs.map((job) => ({ label: job.label, description: jobStateText(job), cancel: () => this.service.cancel(job.id) })),
       ],
       { placeHolder: 'Cancel which generation?' },
     );

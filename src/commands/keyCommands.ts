@@ -1,16 +1,16 @@
 import type * as vscode from 'vscode';
 import type { ApiKeyStore } from '../fal/apiKey';
-import type { GenerationService } from '../generation/generationService';
+import type { FalSessions } from '../generation/session';
 import type { Interaction } from '../ui/interaction';
-import type { Command } from './commandManager';
+import type { Command } from '../util/commandManager';
 
 export class SetApiKeyCommand implements Command {
   readonly id = 'animateDiff.setApiKey';
 
-  constructor(private readonly service: GenerationService, private readonly interaction: Interaction) {}
+  constructor(private readonly sessions: FalSessions, private readonly interaction: Interaction) {}
 
   async execute(): Promise<boolean> {
-    const key = await this.service.promptForKey();
+    const key = await this.sessions.promptForKey();
     if (key) {
       void this.interaction.info('fal API key saved in VS Code\'s secret storage.');
     }

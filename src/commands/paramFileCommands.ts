@@ -1,22 +1,19 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readGenerationDefaults } from '../config/settings';
-import type { GenerationRecord } from '../generation/generationService';
+import type { GenerationRecord } from '../model/generation';
 import { BUILT_IN_DEFAULTS } from '../model/request';
-import {
-  PARAMS_COMMANDS,
-  PARAMS_FILE_SUFFIX,
-  baseName,
-  buildDryRun,
-  isParamsFileUri,
-  type DryRunDocument,
-  type ParamsEditorFeatures,
-  type ParamsRunReport,
-} from '../params/editor';
-import { paramsFileStem } from '../params/requests';
-import { renderNewParamsFile, renderParamsFromRequest } from '../params/template';
+import { PARAMS_COMMANDS } from '../params/editor/paramsCodeLens';
+import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
+import { baseName, isParamsFileUri } from '../params/editor/paramsDocuments';
+import { buildDryRun, type DryRunDocument, type DryRunDocuments } from '../runs/dryRun';
+import type { ParamsRunner } from '../runs/runner';
+import type { ParamsRunReport } from '../runs/runReport';
+import { exists, fileNameProblem, paramsTargetFromDialog, saveParametersFile, withSuffix } from '../params/editor/paramsFileWriter';
+import { renderNewParamsFile } from '../params/template';
 import type { Interaction } from '../ui/interaction';
-import type { Command } from './commandManager';
+import type { Command } from '../util/commandManager';
+import { readSettings } from '../config/reader';
 
 /** The files a command acts on: the Explorer's selection, the clicked file or lens, else the active editor. */
 function targetFiles(args: readonly unknown[]): vscode.Uri[] {
@@ -31,6 +28,15 @@ function targetFiles(args: readonly unknown[]): vscode.Uri[] {
   return active ? [active] : [];
 }
 
+/** What the parameter-file commands work with. */
+export interface ParamsCommandDeps {
+  runner: ParamsRunner;
+  dryRuns: DryRunDocuments;
+  diagnostics: ParamsDiagnostics;
+  /** Brings the lenses up to date (a lens that was out of date was clicked). */
+  refreshLenses(): void;
+}
+
 function onlyParamsFiles(uris: readonly vscode.Uri[], interaction: Interaction, action: string): vscode.Uri[] {
   const files = uris.filter(isParamsFileUri);
   if (files.length === 0) {
@@ -42,7 +48,7 @@ function onlyParamsFiles(uris: readonly vscode.Uri[], interaction: Interaction, 
 export class GenerateFromParamsFileCommand implements Command {
   readonly id = PARAMS_COMMANDS.generate;
 
-  constructor(private readonly params: ParamsEditorFeatures, private readonly interaction: Interaction) {}
+  constructor(private readonly params: ParamsCommandDeps, private readonly interaction: Interaction) {}
 
   async execute(...args: unknown[]): Promise<ParamsRunReport> {
     const files = onlyParamsFiles(targetFiles(args), this.interaction, 'Generate Video from Parameter File');
@@ -56,7 +62,7 @@ export class GenerateFromParamsFileCommand implements Command {
 export class DryRunParamsFileCommand implements Command {
   readonly id = PARAMS_COMMANDS.dryRun;
 
-  constructor(private readonly params: ParamsEditorFeatures, private readonly interaction: Interaction) {}
+  constructor(private readonly params: ParamsCommandDeps, private readonly interaction: Interaction) {}
 
   /** Shows the requests a run would send in a read-only editor; returns them (undefined when the file has problems). */
   async execute(...args: unknown[]): Promise<DryRunDocument | undefined> {
@@ -83,7 +89,7 @@ export class DryRunParamsFileCommand implements Command {
 export class CancelParamsFileRunCommand implements Command {
   readonly id = PARAMS_COMMANDS.cancel;
 
-  constructor(private readonly params: ParamsEditorFeatures) {}
+  constructor(private readonly params: ParamsCommandDeps) {}
 
   execute(...args: unknown[]): boolean {
     const [file] = targetFiles(args);
@@ -94,7 +100,7 @@ export class CancelParamsFileRunCommand implements Command {
 export class ShowParamsProblemCommand implements Command {
   readonly id = PARAMS_COMMANDS.showProblem;
 
-  constructor(private readonly params: ParamsEditorFeatures) {}
+  constructor(private readonly params: ParamsCommandDeps) {}
 
   /** Opens the file with its first error selected. Returns whether there was one. */
   async execute(...args: unknown[]): Promise<boolean> {
@@ -125,7 +131,7 @@ export class NewParamsFileCommand implements Command {
   /** Asks for a name, writes a valid file with every default filled in and opens it, prompt selected. */
   async execute(...args: unknown[]): Promise<vscode.Uri | undefined> {
     const folder = await this.targetFolder(args[0]);
-    const defaults = readGenerationDefaults((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+    const defaults = readGenerationDefaults(readSettings());
     if (!defaults.ok) {
       void this.interaction.warning(`${defaults.problems.map((p) => p.message).join(' ')} The new file uses the built-in defaults for those.`, {});
     }
@@ -207,89 +213,7 @@ export class SaveParametersCommand implements Command {
       void this.interaction.info('Show a generated video in the AnimateDiff panel first: its exact parameters are what gets saved.');
       return undefined;
     }
-    return this.save(record, target instanceof vscode.Uri ? target : undefined);
-  }
-
-  /** Writes the request exactly as sent (seed included) as a parameter file and opens it. */
-  async save(record: GenerationRecord, given?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const seed = record.seed ?? (typeof record.input.seed === 'number' ? record.input.seed : undefined);
-    const input = seed === undefined ? { ...record.input } : { ...record.input, seed };
-    let target = given;
-    if (!target) {
-      const chosen = await vscode.window.showSaveDialog({
-        title: 'Save Parameters as .animate.json',
-        defaultUri: defaultParamsTarget(record, seed),
-        filters: { 'AnimateDiff parameters': ['animate.json'] },
-      });
-      target = chosen && await paramsTargetFromDialog(chosen, this.interaction);
-      if (!target) {
-        return undefined;
-      }
-    }
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(renderParamsFromRequest(record.endpoint, input)));
-    await vscode.window.showTextDocument(target, { preview: false });
-    void this.interaction.info(`Saved the parameters as ${vscode.workspace.asRelativePath(target)}. Run it with "▶ Generate" to make the same video again.`);
-    return target;
-  }
-}
-
-function defaultParamsTarget(record: GenerationRecord, seed: number | undefined): vscode.Uri | undefined {
-  const suffix = seed === undefined ? 'random' : String(seed);
-  const source = record.source.file ? vscode.Uri.parse(record.source.file) : undefined;
-  if (source && source.scheme === 'file' && vscode.workspace.getWorkspaceFolder(source)) {
-    const stem = paramsFileStem(baseName(source)).replace(/-\d+$/, '');
-    return source.with({ path: path.posix.join(path.posix.dirname(source.path), `${stem}-${suffix}${PARAMS_FILE_SUFFIX}`) });
-  }
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return folder ? vscode.Uri.joinPath(folder, `video-${suffix}${PARAMS_FILE_SUFFIX}`) : undefined;
-}
-
-/** `fox` or `fox.json` → `fox.animate.json`. */
-function withSuffix(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.toLowerCase().endsWith(PARAMS_FILE_SUFFIX)) {
-    return trimmed;
-  }
-  return `${trimmed.replace(/\.json$/i, '')}${PARAMS_FILE_SUFFIX}`;
-}
-
-/**
- * The file a save dialog's choice is written to: with the `.animate.json` suffix added when missing. The dialog
- * asked about replacing the name the user typed; a different existing file is only replaced when they confirm.
- */
-export async function paramsTargetFromDialog(chosen: vscode.Uri, interaction: Interaction): Promise<vscode.Uri | undefined> {
-  const target = ensureParamsName(chosen);
-  if (target.toString() === chosen.toString() || !await exists(target)) {
-    return target;
-  }
-  const choice = await interaction.warning(`${baseName(target)} already exists. Replace it?`, { modal: true }, 'Replace');
-  return choice === 'Replace' ? target : undefined;
-}
-
-function ensureParamsName(uri: vscode.Uri): vscode.Uri {
-  const name = baseName(uri);
-  return name.toLowerCase().endsWith(PARAMS_FILE_SUFFIX)
-    ? uri
-    : uri.with({ path: path.posix.join(path.posix.dirname(uri.path), withSuffix(name)) });
-}
-
-function fileNameProblem(value: string): string | undefined {
-  const name = value.trim();
-  if (name === '' || withSuffix(name) === PARAMS_FILE_SUFFIX) {
-    return 'Enter a name, such as fox-in-snow.';
-  }
-  if (/[\\/:*?"<>|]/.test(name) || name.startsWith('.')) {
-    return 'Use a plain file name without / \\ : * ? " < > | or a leading dot.';
-  }
-  return undefined;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
+    return saveParametersFile(record, this.interaction, target instanceof vscode.Uri ? target : undefined);
   }
 }
 

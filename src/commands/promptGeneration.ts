@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { readGenerationDefaults } from '../config/settings';
 import { buildTextToVideoInput } from '../model/request';
-import type { GenerationOutcome, GenerationService, GenerationSourceKind } from '../generation/generationService';
+import type { GenerationService } from '../generation/generationService';
+import type { GenerationOutcome, GenerationSourceKind } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
+import { readSettings } from '../config/reader';
 
 /** Generates from a prompt with the user's `animateDiff.defaults.*`; an invalid setting is named, nothing is sent. */
 export async function generateFromPrompt(
@@ -11,7 +13,7 @@ export async function generateFromPrompt(
   prompt: string,
   source: GenerationSourceKind,
 ): Promise<GenerationOutcome> {
-  const defaults = readGenerationDefaults((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+  const defaults = readGenerationDefaults(readSettings());
   if (!defaults.ok) {
     const choice = await interaction.error(`${defaults.problems.map((p) => p.message).join(' ')} Your prompt was not sent.`, 'Open Settings');
     if (choice === 'Open Settings') {

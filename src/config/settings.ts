@@ -1,42 +1,57 @@
 import { z } from 'zod';
-import { LIMITS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../model/animateDiff';
+import { LIMITS, MODEL_DEFAULTS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../model/animateDiff';
 import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../model/request';
 
 export const SECTION = 'animateDiff';
 
-/** Each `animateDiff.defaults.*` setting, its field in the request, and how it is validated. */
+/**
+ * Reads one setting of the `animateDiff` section by its name without the section (`defaults.numFrames`). The
+ * parsers below take one, so they are unit-tested on Node; src/config/reader.ts gives the real one.
+ */
+export type SettingsReader = (name: string) => unknown;
+
+/** Each `animateDiff.defaults.*` setting: its field in the request, how it is validated, its default in the manifest. */
 const DEFAULT_SETTINGS = {
-  negativePrompt: { field: 'negative_prompt', schema: z.string(), expected: 'a string' },
+  negativePrompt: { field: 'negative_prompt', schema: z.string(), expected: 'a string', default: MODEL_DEFAULTS.negative_prompt },
   numFrames: {
     field: 'num_frames',
+    default: MODEL_DEFAULTS.num_frames,
     schema: z.number().int().min(LIMITS.num_frames.min).max(LIMITS.num_frames.max),
     expected: `a whole number from ${LIMITS.num_frames.min} to ${LIMITS.num_frames.max}`,
   },
   numInferenceSteps: {
     field: 'num_inference_steps',
+    default: MODEL_DEFAULTS.num_inference_steps,
     schema: z.number().int().min(LIMITS.num_inference_steps.min).max(LIMITS.num_inference_steps.max),
     expected: `a whole number from ${LIMITS.num_inference_steps.min} to ${LIMITS.num_inference_steps.max} (4–12 recommended for turbo)`,
   },
   guidanceScale: {
     field: 'guidance_scale',
+    default: MODEL_DEFAULTS.guidance_scale,
     schema: z.number().min(LIMITS.guidance_scale.min).max(LIMITS.guidance_scale.max),
     expected: `a number from ${LIMITS.guidance_scale.min} to ${LIMITS.guidance_scale.max}`,
   },
   fps: {
     field: 'fps',
+    default: MODEL_DEFAULTS.fps,
     schema: z.number().int().min(LIMITS.fps.min).max(LIMITS.fps.max),
     expected: `a whole number from ${LIMITS.fps.min} to ${LIMITS.fps.max}`,
   },
-  videoSize: { field: 'video_size', schema: z.enum(VIDEO_SIZE_NAMES), expected: `one of ${VIDEO_SIZE_NAMES.join(', ')}` },
+  videoSize: { field: 'video_size', schema: z.enum(VIDEO_SIZE_NAMES), expected: `one of ${VIDEO_SIZE_NAMES.join(', ')}`, default: MODEL_DEFAULTS.video_size },
   seed: {
     field: 'seed',
+    default: null,
     schema: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max).nullable(),
     expected: `empty (null) for a random seed, or a whole number from 0 to ${LIMITS.seed.max}`,
   },
-  motions: { field: 'motions', schema: z.array(z.enum(MOTIONS)), expected: `a list of ${MOTIONS.join(', ')}` },
+  motions: { field: 'motions', schema: z.array(z.enum(MOTIONS)), expected: `a list of ${MOTIONS.join(', ')}`, default: [] },
 } as const;
 
 export type DefaultSettingName = keyof typeof DEFAULT_SETTINGS;
+
+export const REQUEST_TIMEOUT_SECONDS = { default: 300, min: 10, max: 3600 } as const;
+
+const requestTimeoutSchema = z.number().min(REQUEST_TIMEOUT_SECONDS.min).max(REQUEST_TIMEOUT_SECONDS.max);
 
 export interface SettingProblem {
   /** Full setting id, e.g. `animateDiff.defaults.numFrames`. */
@@ -47,7 +62,7 @@ export interface SettingProblem {
 export type DefaultsResult = { ok: true; defaults: GenerationDefaults } | { ok: false; problems: SettingProblem[] };
 
 /** Reads the `animateDiff.defaults.*` settings; any invalid value is reported by its full setting name. */
-export function readGenerationDefaults(read: (name: string) => unknown): DefaultsResult {
+export function readGenerationDefaults(read: SettingsReader): DefaultsResult {
   const defaults: Record<string, unknown> = { ...BUILT_IN_DEFAULTS };
   const problems: SettingProblem[] = [];
   for (const [name, spec] of Object.entries(DEFAULT_SETTINGS)) {
@@ -79,7 +94,7 @@ export interface ConnectionSettings {
 
 const endpointSchema = z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/);
 
-export function readConnectionSettings(read: (name: string) => unknown): { ok: true; value: ConnectionSettings } | { ok: false; problems: SettingProblem[] } {
+export function readConnectionSettings(read: SettingsReader): { ok: true; value: ConnectionSettings } | { ok: false; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
   const endpointValue = read('endpoint') ?? TURBO_TEXT_TO_VIDEO;
   const endpoint = endpointSchema.safeParse(endpointValue);
@@ -101,13 +116,108 @@ export function readConnectionSettings(read: (name: string) => unknown): { ok: t
   } else if (proxyValue !== undefined && proxyValue !== null && proxyValue !== '') {
     problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be a URL string.` });
   }
-  const timeoutValue = read('requestTimeoutSeconds') ?? 300;
-  const timeout = z.number().min(10).max(3600).safeParse(timeoutValue);
+  const timeoutValue = read('requestTimeoutSeconds') ?? REQUEST_TIMEOUT_SECONDS.default;
+  const timeout = requestTimeoutSchema.safeParse(timeoutValue);
   if (!timeout.success) {
-    problems.push({ setting: `${SECTION}.requestTimeoutSeconds`, message: `The setting ${SECTION}.requestTimeoutSeconds must be a number of seconds from 10 to 3600, but it is ${JSON.stringify(timeoutValue)}.` });
+    problems.push({
+      setting: `${SECTION}.requestTimeoutSeconds`,
+      message: `The setting ${SECTION}.requestTimeoutSeconds must be a number of seconds from ${REQUEST_TIMEOUT_SECONDS.min} to ${REQUEST_TIMEOUT_SECONDS.max}, but it is ${JSON.stringify(timeoutValue)}.`,
+    });
   }
   if (problems.length > 0 || !endpoint.success || !timeout.success) {
     return { ok: false, problems };
   }
   return { ok: true, value: { endpoint: endpoint.data, proxyUrl, timeoutMs: timeout.data * 1000 } };
+}
+
+// ---- Parameter-file batches ----
+
+export const BATCH_CONCURRENCY_SETTING = 'batch.concurrency';
+export const BATCH_CONCURRENCY = { default: 4, min: 1, max: 16 } as const;
+
+export type ConcurrencySetting =
+  | { ok: true; value: number }
+  | { ok: false; setting: string; message: string };
+
+/** Reads `animateDiff.batch.concurrency` (`read` gets the name without the section); unset gives the default. */
+export function readBatchConcurrency(read: SettingsReader): ConcurrencySetting {
+  const value = read(BATCH_CONCURRENCY_SETTING);
+  if (value === undefined || value === null) {
+    return { ok: true, value: BATCH_CONCURRENCY.default };
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && value >= BATCH_CONCURRENCY.min && value <= BATCH_CONCURRENCY.max) {
+    return { ok: true, value };
+  }
+  return {
+    ok: false,
+    setting: `animateDiff.${BATCH_CONCURRENCY_SETTING}`,
+    message: `The setting animateDiff.${BATCH_CONCURRENCY_SETTING} must be a whole number from ${BATCH_CONCURRENCY.min} to ${BATCH_CONCURRENCY.max}, but it is ${JSON.stringify(value)}.`,
+  };
+}
+
+// ---- History limits ----
+
+export const HISTORY_SETTINGS = {
+  maxVideos: 'history.maxVideos',
+  maxVideoMegabytes: 'history.maxVideoMegabytes',
+} as const;
+
+/** The manifest's defaults for the history limits (0 = no limit). */
+export const HISTORY_LIMIT_DEFAULTS = { maxVideos: 200, maxVideoMegabytes: 1024 } as const;
+
+const MEGABYTE = 1024 * 1024;
+
+export interface HistoryLimits {
+  /** Omitted: no limit. */
+  limits: { maxVideos?: number; maxTotalBytes?: number };
+  /** For the user: e.g. `200 videos and 1024 MB`; empty when there is no limit. */
+  description: string;
+  /** Settings that were invalid and ignored (each a sentence). */
+  problems: string[];
+}
+
+/** Reads `animateDiff.history.maxVideos` and `.maxVideoMegabytes` (0 = no limit); invalid values are ignored and named. */
+export function readHistoryLimits(read: SettingsReader): HistoryLimits {
+  const problems: string[] = [];
+  const count = (name: string, whole: boolean): number | undefined => {
+    const value = read(name);
+    if (value === undefined || value === null || value === 0) {
+      return undefined;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
+      problems.push(`animateDiff.${name} must be ${whole ? 'a whole number' : 'a number'} of 0 or more (0 = no limit), but it is ${JSON.stringify(value)}; it is ignored.`);
+      return undefined;
+    }
+    return value;
+  };
+  const maxVideos = count(HISTORY_SETTINGS.maxVideos, true);
+  const maxMegabytes = count(HISTORY_SETTINGS.maxVideoMegabytes, false);
+  const parts = [
+    ...(maxVideos !== undefined ? [`${maxVideos} ${maxVideos === 1 ? 'video' : 'videos'}`] : []),
+    ...(maxMegabytes !== undefined ? [`${maxMegabytes} MB`] : []),
+  ];
+  return {
+    limits: { maxVideos, maxTotalBytes: maxMegabytes !== undefined ? maxMegabytes * MEGABYTE : undefined },
+    description: parts.join(' and '),
+    problems,
+  };
+}
+
+// ---- The manifest ----
+
+/**
+ * The value rules and defaults of the settings the extension checks, from the model and the constants above.
+ * package.json's `contributes.configuration` must say the same; a unit test pins it.
+ */
+export function settingContracts(): Record<string, { schema: z.ZodType; default: unknown }> {
+  const contracts: Record<string, { schema: z.ZodType; default: unknown }> = {
+    requestTimeoutSeconds: { schema: requestTimeoutSchema, default: REQUEST_TIMEOUT_SECONDS.default },
+    [BATCH_CONCURRENCY_SETTING]: { schema: z.number().int().min(BATCH_CONCURRENCY.min).max(BATCH_CONCURRENCY.max), default: BATCH_CONCURRENCY.default },
+    [HISTORY_SETTINGS.maxVideos]: { schema: z.number().int().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideos },
+    [HISTORY_SETTINGS.maxVideoMegabytes]: { schema: z.number().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideoMegabytes },
+  };
+  for (const [name, spec] of Object.entries(DEFAULT_SETTINGS)) {
+    contracts[`defaults.${name}`] = { schema: spec.schema, default: spec.default };
+  }
+  return contracts;
 }

@@ -3,52 +3,7 @@
  * Pure: no fal client and no vscode import, so every case is unit-tested on Node.
  */
 
-export type FalFailureKind =
-  | 'auth'
-  | 'balance'
-  | 'forbidden'
-  | 'validation'
-  | 'contentPolicy'
-  | 'rateLimit'
-  | 'server'
-  | 'generationTimeout'
-  | 'network'
-  | 'timeout'
-  | 'noVideo'
-  | 'notFound'
-  | 'proxy'
-  | 'cancelled'
-  | 'unknown';
-
-export interface FalFieldError {
-  /** The input field (e.g. `num_frames`), or undefined for errors about the whole request. */
-  field: string | undefined;
-  loc: Array<string | number>;
-  message: string;
-  type: string | undefined;
-  /** pydantic's context, e.g. the bound `{ le: 32 }` of a value that is too large. */
-  ctx?: Record<string, unknown>;
-}
-
-/** The actions a failure can offer; the UI layer turns them into buttons. */
-export type FailureAction = 'setApiKey' | 'retry' | 'openLog' | 'openBilling' | 'openSettings';
-
-export class FalFailure extends Error {
-  constructor(
-    readonly kind: FalFailureKind,
-    message: string,
-    readonly details: {
-      status?: number;
-      requestId?: string;
-      fieldErrors?: FalFieldError[];
-      /** fal's own words (body.detail) when they add something. */
-      falDetail?: string;
-    } = {},
-  ) {
-    super(message);
-    this.name = 'FalFailure';
-  }
-}
+import { FalFailure, type FalFieldError } from '../model/failure';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -191,32 +146,6 @@ export function timeoutFailure(seconds: number): FalFailure {
 
 export function noVideoFailure(requestId: string | undefined): FalFailure {
   return new FalFailure('noVideo', `fal finished the job but returned no video. Retry; if it keeps happening, check the log.`, { requestId });
-}
-
-/** The buttons offered for a failure, most useful first. */
-export function actionsFor(failure: FalFailure): FailureAction[] {
-  switch (failure.kind) {
-    case 'auth':
-      return ['setApiKey', 'openLog'];
-    case 'balance':
-      return ['openBilling', 'retry'];
-    case 'forbidden':
-      return ['setApiKey', 'retry'];
-    case 'validation':
-      return ['openSettings', 'openLog'];
-    case 'contentPolicy':
-      return ['openLog'];
-    case 'notFound':
-      return ['openSettings', 'openLog'];
-    case 'timeout':
-      return ['retry', 'openSettings'];
-    case 'proxy':
-      return ['openSettings', 'retry'];
-    case 'cancelled':
-      return [];
-    default:
-      return ['retry', 'openLog'];
-  }
 }
 
 /** Defence in depth: a key must never reach a message, even if an upstream error echoes it. */

@@ -1,6 +1,7 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
 import { videoOutputSchema, type VideoOutput } from '../model/animateDiff';
-import { FalFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure } from './errors';
+import { failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure } from './errors';
+import { FalFailure } from '../model/failure';
 
 /**
  * The only module that talks to `@fal-ai/client`. Everything else sees plain data and FalFailure.

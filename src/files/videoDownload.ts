@@ -2,8 +2,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { pipeToNewFile } from './streamToFile';
-import { errorCode, fsyncDirectory, fsyncFile, renameReplacing, tempFileFor } from './durableFs';
+import { OutputExistsError, writeStreamToFile } from './atomicFile';
+import { errorCode } from './durableFs';
+
+/**
+ * The one video download: fal's result URL streamed to a file (see {@link writeStreamToFile}: atomic, never held
+ * whole in memory), checked before it is put in place, with one error type that says what went wrong.
+ * No vscode import: unit-tested on Node.
+ */
 
 export type VideoDownloadFailureKind = 'http' | 'aborted' | 'empty' | 'truncated' | 'notVideo' | 'network' | 'disk';
 
@@ -19,6 +25,8 @@ export class VideoDownloadError extends Error {
 }
 
 export interface DownloadOptions {
+  /** Put the file in place even if the target exists (the user chose "Replace", or it is the history's own copy). */
+  replace?: boolean;
   signal?: AbortSignal;
   /** Defaults to the global `fetch`. */
   fetchImpl?: typeof fetch;
@@ -49,25 +57,27 @@ function isClearlyNotVideo(contentType: string): boolean {
   return /^(text\/|application\/(json|problem\+json|xml))/i.test(contentType);
 }
 
+const DISK_ERRORS = /^E(NOSPC|ACCES|PERM|ROFS|DQUOT|IO|EXIST|NOENT|ISDIR|NOTDIR)$/;
+
 /**
- * Streams the video at `url` to `destFile`: the body goes to a temp file beside it (with backpressure, never
- * held whole in memory), is flushed to disk and then renamed into place, so `destFile` is either absent or complete.
- * On any failure the temp file is removed and a {@link VideoDownloadError} says what went wrong.
+ * Streams the video at `url` to `target`; the target's folder is created if needed. Fails with a
+ * {@link VideoDownloadError}, or {@link OutputExistsError} when the target exists and `replace` is not set;
+ * nothing is left behind and an existing target is never replaced by a broken download.
  */
-export async function downloadVideo(url: string, destFile: string, options: DownloadOptions = {}): Promise<DownloadedVideo> {
+export async function downloadVideo(url: string, target: string, options: DownloadOptions = {}): Promise<DownloadedVideo> {
   const { signal } = options;
-  const fetchImpl = options.fetchImpl ?? fetch;
   const where = describeUrl(url);
+  const cancelled = () => new VideoDownloadError('aborted', 'The video download was cancelled.');
   if (signal?.aborted) {
-    throw new VideoDownloadError('aborted', 'The video download was cancelled.');
+    throw cancelled();
   }
 
   let response: Response;
   try {
-    response = await fetchImpl(url, { signal, redirect: 'follow' });
+    response = await (options.fetchImpl ?? fetch)(url, { signal, redirect: 'follow' });
   } catch (error) {
     if (isAbort(error, signal)) {
-      throw new VideoDownloadError('aborted', 'The video download was cancelled.');
+      throw cancelled();
     }
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new VideoDownloadError('network', `Could not download the video from ${where}: ${reason}`);
@@ -94,43 +104,42 @@ export async function downloadVideo(url: string, destFile: string, options: Down
   // fetch decodes compressed bodies, so Content-Length only counts the bytes we get when nothing was encoded.
   const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
   const declaredLength = !encoding || encoding === 'identity' ? Number(response.headers.get('content-length') ?? NaN) : NaN;
-
-  await fsp.mkdir(path.dirname(destFile), { recursive: true });
-  const temp = tempFileFor(destFile, 'part');
-  let bytes = 0;
-  try {
-    try {
-      const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-      // Counted as it arrives, so a broken download can say how far it got.
-      await pipeToNewFile(body, temp, { signal, onBytes: (count) => { bytes += count; } });
-    } catch (error) {
-      if (isAbort(error, signal)) {
-        throw new VideoDownloadError('aborted', 'The video download was cancelled.');
-      }
-      const code = errorCode(error);
-      if (code && /^E(NOSPC|ACCES|PERM|ROFS|DQUOT|IO|EXIST|NOENT|ISDIR|NOTDIR)$/.test(code)) {
-        throw new VideoDownloadError('disk', `Could not save the video to ${destFile}: ${error instanceof Error ? error.message : code}`);
-      }
-      throw new VideoDownloadError('network', `The video download from ${where} broke off after ${bytes} bytes: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  // Checked before the file is put in place, so a broken download never replaces a good video.
+  const accept = (bytes: number) => {
     if (bytes === 0) {
       throw new VideoDownloadError('empty', `The video from ${where} was empty.`);
     }
     if (Number.isFinite(declaredLength) && declaredLength !== bytes) {
       throw new VideoDownloadError('truncated', `The video from ${where} was cut short: ${bytes} of ${declaredLength} bytes arrived.`);
     }
-    try {
-      await fsyncFile(temp);
-      await renameReplacing(temp, destFile);
-    } catch (error) {
-      throw new VideoDownloadError('disk', `Could not save the video to ${destFile}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  };
+
+  let arrived = 0;
+  try {
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const bytes = await writeStreamToFile(body, target, {
+      replace: options.replace,
+      signal,
+      accept,
+      onBytes: (count) => {
+        arrived += count;
+      },
+    });
+    return { bytes, contentType };
   } catch (error) {
-    await fsp.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
+    if (error instanceof VideoDownloadError || error instanceof OutputExistsError) {
+      throw error;
+    }
+    if (isAbort(error, signal)) {
+      throw cancelled();
+    }
+    const code = errorCode(error);
+    if (code && DISK_ERRORS.test(code)) {
+      throw new VideoDownloadError('disk', `Could not save the video to ${target}: ${error instanceof Error ? error.message : code}`);
+    }
+    throw new VideoDownloadError('network', `The video download from ${where} broke off after ${arrived} bytes: ${error instanceof Error ? error.message : String(error)}`);
   }
-  await fsyncDirectory(path.dirname(destFile));
-  return { bytes, contentType };
 }
 
 const EXTENSION_BY_CONTENT_TYPE: Record<string, string> = {

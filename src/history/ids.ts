@@ -4,8 +4,6 @@ export const HISTORY_VIEW_ID = 'animateDiff.history';
 /** Under the extension's global storage. */
 export const HISTORY_FOLDER_NAME = 'history';
 export const HISTORY_INDEX_FILE_NAME = 'index.json';
-/** Under the workspace's storage (the global storage in an empty window): whether the video panel is open, and on what. */
-export const PANEL_MEMORY_FILE_NAME = 'videoPanel.json';
 /** Read-only documents with one job's parameters, outcome and fal log lines. */
 export const HISTORY_LOG_SCHEME = 'animatediff-history-log';
 

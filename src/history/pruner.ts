@@ -1,50 +1,10 @@
 import * as vscode from 'vscode';
 import type { HistoryStore } from './store/historyStore';
-import type { PruneLimits, PruneResult } from './store/prunePlan';
+import type { PruneResult } from './store/prunePlan';
 import type { Interaction } from '../ui/interaction';
 import { formatBytes } from './view/format';
-
-export const HISTORY_SETTINGS = {
-  maxVideos: 'history.maxVideos',
-  maxVideoMegabytes: 'history.maxVideoMegabytes',
-} as const;
-
-const MEGABYTE = 1024 * 1024;
-
-export interface HistoryLimits {
-  limits: PruneLimits;
-  /** For the user: e.g. `200 videos and 1024 MB`; empty when there is no limit. */
-  description: string;
-  /** Settings that were invalid and ignored (each a sentence). */
-  problems: string[];
-}
-
-/** Reads `animateDiff.history.maxVideos` and `.maxVideoMegabytes` (0 = no limit); invalid values are ignored and named. */
-export function readHistoryLimits(read: (name: string) => unknown): HistoryLimits {
-  const problems: string[] = [];
-  const count = (name: string, whole: boolean): number | undefined => {
-    const value = read(name);
-    if (value === undefined || value === null || value === 0) {
-      return undefined;
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
-      problems.push(`animateDiff.${name} must be ${whole ? 'a whole number' : 'a number'} of 0 or more (0 = no limit), but it is ${JSON.stringify(value)}; it is ignored.`);
-      return undefined;
-    }
-    return value;
-  };
-  const maxVideos = count(HISTORY_SETTINGS.maxVideos, true);
-  const maxMegabytes = count(HISTORY_SETTINGS.maxVideoMegabytes, false);
-  const parts = [
-    ...(maxVideos !== undefined ? [`${maxVideos} ${maxVideos === 1 ? 'video' : 'videos'}`] : []),
-    ...(maxMegabytes !== undefined ? [`${maxMegabytes} MB`] : []),
-  ];
-  return {
-    limits: { maxVideos, maxTotalBytes: maxMegabytes !== undefined ? maxMegabytes * MEGABYTE : undefined },
-    description: parts.join(' and '),
-    problems,
-  };
-}
+import { readSettings } from '../config/reader';
+import { readHistoryLimits } from '../config/settings';
 
 export interface PrunerDeps {
   store(): Promise<HistoryStore | undefined>;
@@ -73,7 +33,7 @@ export class HistoryPruner {
     if (!store) {
       return undefined;
     }
-    const { limits, description, problems } = readHistoryLimits((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+    const { limits, description, problems } = readHistoryLimits(readSettings());
     const problemText = problems.join(' ');
     if (problemText && problemText !== this.reportedProblems) {
       this.deps.log.warn(problemText);

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from './store/entry';
-import type { GenerationRecord, GenerationRequest, ResumableJob } from '../generation/generationService';
+import { seedOf, type GenerationInput, type GenerationRecord, type GenerationRequest, type ResumableJob } from '../model/generation';
 
 /** The fal imitation (sandbox) serves its videos from a loopback http origin; fal serves https from its CDN. */
 export function isSandboxVideoUrl(url: string | undefined): boolean {
@@ -14,10 +14,6 @@ export function isSandboxVideoUrl(url: string | undefined): boolean {
   }
 }
 
-function requestedSeed(entry: HistoryEntry): number | null {
-  return entry.seed ?? (typeof entry.input.seed === 'number' ? entry.input.seed : null);
-}
-
 /** A finished generation as the panel and its actions know it; undefined unless the entry is done. */
 export function recordOf(entry: HistoryEntry): GenerationRecord | undefined {
   if (entry.status !== 'done' || entry.requestId === undefined || (entry.remoteVideoUrl === undefined && entry.video === undefined)) {
@@ -29,11 +25,11 @@ export function recordOf(entry: HistoryEntry): GenerationRecord | undefined {
     input: { ...entry.input },
     source: { ...entry.source },
     requestId: entry.requestId,
-    seed: requestedSeed(entry),
+    seed: seedOf(entry) ?? null,
     videoUrl: entry.remoteVideoUrl ?? '',
     contentType: entry.video?.contentType,
     createdAt: entry.createdAt,
-    totalMs: entry.timings.totalMs ?? Number.NaN,
+    totalMs: entry.timings.totalMs ?? null,
     inferenceSeconds: entry.timings.inferenceSeconds ?? null,
     sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
   };
@@ -50,11 +46,11 @@ export function parametersRecordOf(entry: HistoryEntry): GenerationRecord {
     input: { ...entry.input },
     source: { ...entry.source },
     requestId: entry.requestId ?? '',
-    seed: requestedSeed(entry),
+    seed: seedOf(entry) ?? null,
     videoUrl: entry.remoteVideoUrl ?? '',
     contentType: undefined,
     createdAt: entry.createdAt,
-    totalMs: Number.NaN,
+    totalMs: null,
     inferenceSeconds: null,
     sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
   };
@@ -62,12 +58,12 @@ export function parametersRecordOf(entry: HistoryEntry): GenerationRecord {
 
 /** The same request again: with the seed fal used (the same video), or without a seed (fal picks a new one). */
 export function rerunRequestOf(entry: HistoryEntry, seed: 'same' | 'new'): GenerationRequest {
-  const input: Record<string, unknown> = { ...entry.input };
+  const input: GenerationInput = { ...entry.input };
   if (seed === 'new') {
     delete input.seed;
   } else {
-    const used = requestedSeed(entry);
-    if (used !== null) {
+    const used = seedOf(entry);
+    if (used !== undefined) {
       input.seed = used;
     }
   }

@@ -2,17 +2,17 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import type { HistoryEntry } from './store/entry';
 import type { HistoryStore } from './store/historyStore';
-import type { GenerationRecord } from '../generation/generationService';
-import { toGenerationView, type GenerationLookup } from '../panel/resultActions';
-import type { GenerationSummary } from '../panel/videoPanel';
+import type { GenerationRecord } from '../model/generation';
+import { toGenerationView, type GenerationSummary } from '../panel/generationView';
+import { chooseVideo, type VideoCopies } from '../panel/presenter';
+import type { GenerationLookup } from '../panel/resultActions';
 import { recordOf } from './records';
 
 /**
- * Finished generations by id, from the history: what the panel's actions and its restore after a reload look up.
- * The panel plays the history's local copy when there is one, else a copy saved next to a parameter file, else
- * fal's URL. Records remembered in this window also stay findable should the history be unavailable.
+ * Finished generations by id, from the history: what the panel's actions and its restore after a reload look up,
+ * and where their videos are. Records remembered in this window also stay findable should the history be unavailable.
  */
-export class HistoryLookup implements GenerationLookup {
+export class HistoryResults implements GenerationLookup, VideoCopies {
   private readonly savedCopies = new Map<string, vscode.Uri>();
   private readonly inMemory = new Map<string, GenerationRecord>();
 
@@ -34,8 +34,13 @@ export class HistoryLookup implements GenerationLookup {
     return (entry ? recordOf(entry) : undefined) ?? this.inMemory.get(id);
   }
 
+  /** The video the panel plays (see {@link chooseVideo}). */
   videoUri(record: GenerationRecord): vscode.Uri {
-    return this.localCopy(record.id) ?? this.savedCopies.get(record.id) ?? vscode.Uri.parse(record.videoUrl, true);
+    return chooseVideo(record, this);
+  }
+
+  savedCopy(id: string): vscode.Uri | undefined {
+    return this.savedCopies.get(id);
   }
 
   /** The history's local copy of an entry's video, if it is on disk. */

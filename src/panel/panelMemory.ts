@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { VideoPanelManager } from './videoPanel';
 import { webviewStateSchema, type WebviewState } from '../shared/protocol';
 import { Disposable } from '../util/dispose';
-import { VIDEO_PANEL_VIEW_TYPE } from './ids';
-import { PANEL_MEMORY_FILE_NAME } from '../history/ids';
+import { PANEL_MEMORY_FILE_NAME, VIDEO_PANEL_VIEW_TYPE } from './ids';
 
 /**
  * A closed panel is recorded as closed only after this long. When the window reloads or closes, the extension
@@ -62,6 +61,11 @@ export class PanelMemory extends Disposable {
     this._register({ dispose: () => this.cancelClosing() });
   }
 
+  /** Where the memory is kept (this workspace's storage). */
+  get file(): vscode.Uri {
+    return vscode.Uri.joinPath(this.folder, PANEL_MEMORY_FILE_NAME);
+  }
+
   /**
    * The state to restore a panel with. What this remembers of an open panel wins: it is written as the panel
    * changes, while VS Code's copy can be older after a browser reload. VS Code's state serves when this has none.
@@ -86,15 +90,20 @@ export class PanelMemory extends Disposable {
    * no tab of it, not even one it restores later). Returns whether it did.
    */
   async reopenIfLost(): Promise<boolean> {
-    const memory = await this.read();
-    if (!memory?.open || !memory.state || this.panels.isOpen || hasPanelTab()) {
+    try {
+      const memory = await this.read();
+      if (!memory?.open || !memory.state || this.panels.isOpen || hasPanelTab()) {
+        return false;
+      }
+      const reopened = await this.panels.reopen(memory.state);
+      this.log.info(reopened
+        ? `The video panel was open when the window went away and VS Code did not restore it; opened it again (${describe(memory.state)}).`
+        : `The video panel was open when the window went away; what it showed (${describe(memory.state)}) is no longer in the history or a panel is open now.`);
+      return reopened;
+    } catch (error) {
+      this.log.warn(`Could not open the video panel again: ${error instanceof Error ? error.message : String(error)}`);
       return false;
     }
-    const reopened = await this.panels.reopen(memory.state);
-    this.log.info(reopened
-      ? `The video panel was open when the window went away and VS Code did not restore it; opened it again (${describe(memory.state)}).`
-      : `The video panel was open when the window went away; what it showed (${describe(memory.state)}) is no longer in the history or a panel is open now.`);
-    return reopened;
   }
 
   private cancelClosing(): void {
@@ -110,7 +119,7 @@ export class PanelMemory extends Disposable {
       return;
     }
     this.remembered = text;
-    const file = vscode.Uri.joinPath(this.folder, PANEL_MEMORY_FILE_NAME);
+    const file = this.file;
     this.writing = this.writing
       .then(async () => {
         await vscode.workspace.fs.createDirectory(this.folder);
@@ -122,7 +131,7 @@ export class PanelMemory extends Disposable {
   private async read(): Promise<Memory | undefined> {
     await this.writing;
     try {
-      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.folder, PANEL_MEMORY_FILE_NAME));
+      const bytes = await vscode.workspace.fs.readFile(this.file);
       const parsed = memorySchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
       if (!parsed.success) {
         return undefined;

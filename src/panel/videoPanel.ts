@@ -3,16 +3,24 @@ import {
   webviewMessageSchema,
   webviewStateSchema,
   type FromWebviewMessage,
-  type GenerationView,
-  type GridItem,
   type PanelStrings,
   type ToWebviewMessage,
   type WebviewState,
 } from '../shared/protocol';
 import { Disposable, disposeAll } from '../util/dispose';
-import { createNonce, remoteOriginOf } from './csp';
-import { buildPanelHtml } from './html';
+import type { GenerationSummary } from './generationView';
 import { VIDEO_PANEL_VIEW_TYPE } from './ids';
+import {
+  contentMessage,
+  isInsideUri,
+  isRemote,
+  mediaSourcesOf,
+  panelDocument,
+  titleOf,
+  videosOf,
+  type GridItemInput,
+  type PanelContent,
+} from './panelContent';
 import { panelStrings } from './strings';
 
 /*
@@ -25,9 +33,6 @@ import { panelStrings } from './strings';
 
 export { VIDEO_PANEL_VIEW_TYPE };
 
-/** A generation as the panel shows it; the panel itself turns the video's Uri into `videoSrc`. */
-export type GenerationSummary = Omit<GenerationView, 'videoSrc'>;
-
 export interface VideoPanelHost {
   /** The panel's actions (Save Video…, Copy Seed, …), already validated. Errors are logged, never thrown. */
   handleMessage(message: FromWebviewMessage): void | Promise<void>;
@@ -39,12 +44,6 @@ export interface VideoPanelHost {
   logWarning?(text: string): void;
 }
 
-/** One cell of a batch grid; `video` is an http(s) URL or a local file. */
-export type GridItemInput =
-  | { readonly state: 'done'; readonly view: GenerationSummary; readonly video: vscode.Uri }
-  | { readonly state: 'failed'; readonly label: string; readonly reason: string }
-  | { readonly state: 'running'; readonly label: string; readonly detail: string };
-
 /** What the webview last reported about playing a generation's video. */
 export type PlaybackReport =
   | { readonly state: 'playing' }
@@ -55,11 +54,6 @@ export interface ShowOptions {
   readonly preserveFocus?: boolean;
 }
 
-type PanelContent =
-  | { readonly kind: 'generation'; readonly view: GenerationSummary; readonly video: vscode.Uri; readonly fromGrid: boolean }
-  | { readonly kind: 'grid'; readonly title: string; readonly items: readonly GridItemInput[] }
-  | { readonly kind: 'notice'; readonly text: string };
-
 /** The HTML document currently set on the webview. */
 interface RenderedDocument {
   /** Identifies the CSP's media sources; a different key needs a new document. */
@@ -68,64 +62,12 @@ interface RenderedDocument {
   readonly content: ToWebviewMessage;
 }
 
-interface MediaSources {
-  readonly origins: string[];
-  readonly local: boolean;
-  readonly key: string;
-}
-
-const TITLE_PROMPT_LENGTH = 40;
-
-function isRemote(uri: vscode.Uri): boolean {
-  return uri.scheme === 'https' || uri.scheme === 'http';
-}
-
-function finiteOrNull(value: number | null): number | null {
-  return value !== null && Number.isFinite(value) ? value : null;
-}
-
-function shorten(text: string, length: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= length ? oneLine : `${oneLine.slice(0, length - 1).trimEnd()}…`;
-}
-
-function isInside(uri: vscode.Uri, root: vscode.Uri): boolean {
-  if (uri.scheme !== root.scheme || uri.authority !== root.authority) {
-    return false;
-  }
-  const rootPath = root.path.endsWith('/') ? root.path : `${root.path}/`;
-  return uri.path.startsWith(rootPath);
-}
-
-function videosOf(content: PanelContent): vscode.Uri[] {
-  switch (content.kind) {
-    case 'generation':
-      return [content.video];
-    case 'grid':
-      return content.items.flatMap((item) => (item.state === 'done' ? [item.video] : []));
-    case 'notice':
-      return [];
-  }
-}
-
-function mediaSourcesOf(content: PanelContent): MediaSources {
-  const origins = new Set<string>();
-  let local = false;
-  for (const video of videosOf(content)) {
-    if (isRemote(video)) {
-      const origin = remoteOriginOf(video.toString(true));
-      if (origin) {
-        origins.add(origin);
-      }
-    } else {
-      local = true;
-    }
-  }
-  const sorted = [...origins].sort();
-  return { origins: sorted, local, key: JSON.stringify([sorted, local]) };
-}
-
-/** Owns the one video panel: creates, reuses, restores and feeds it, and routes its messages to the host. */
+/**
+ * Owns the one video panel: creates, reuses, restores and feeds it, and routes its messages to the host.
+ * Longer than most classes on purpose: the panel's life — created or restored, hidden, reloaded, the webview's
+ * `ready` handshake, the document kept or rebuilt — is one state machine over a few fields; what it shows and how
+ * it is rendered is in panelContent.ts.
+ */
 export class VideoPanelManager extends Disposable implements vscode.WebviewPanelSerializer {
   private panel: vscode.WebviewPanel | undefined;
   private panelSubscriptions: vscode.Disposable[] = [];
@@ -310,7 +252,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     if (!panel) {
       panel = vscode.window.createWebviewPanel(
         VIDEO_PANEL_VIEW_TYPE,
-        this.titleOf(content),
+        titleOf(content),
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: placement.preserveFocus },
         // No retainContextWhenHidden: the webview keeps its small state with setState and is re-fed on reload.
         { enableScripts: true, enableCommandUris: false, enableFindWidget: false, localResourceRoots: this.resourceRoots() },
@@ -320,7 +262,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     } else if (placement.reveal && !panel.visible) {
       panel.reveal(undefined, placement.preserveFocus);
     }
-    panel.title = this.titleOf(content);
+    panel.title = titleOf(content);
     this.sync(panel, content);
   }
 
@@ -392,12 +334,15 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private sync(panel: vscode.WebviewPanel, content: PanelContent): void {
     const rootsChanged = this.applyOptions(panel);
     this.warnAboutUnreachableVideos(content);
-    const message = this.toMessage(panel.webview, content);
+    const message = contentMessage(panel.webview, content, this.lastGrid !== undefined);
     const media = mediaSourcesOf(content);
     this.latest = message;
     if (!this.document || this.document.mediaKey !== media.key || rootsChanged || !panel.visible) {
       try {
-        this.render(panel, message, media);
+        this.strings ??= panelStrings();
+        panel.webview.html = panelDocument(panel.webview, this.extensionUri, panel.title, message, media, this.strings);
+        this.document = { mediaKey: media.key, content: message };
+        this.webviewReady = false;
       } catch (error) {
         // Only a malformed cspSource or origin gets here; showing nothing beats showing it with a weaker CSP.
         this.warn(`Could not build the video panel: ${error instanceof Error ? error.message : String(error)}`);
@@ -406,25 +351,6 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       void panel.webview.postMessage(message);
     }
     // Otherwise the webview is still loading: 'ready' delivers the newest content.
-  }
-
-  private render(panel: vscode.WebviewPanel, content: ToWebviewMessage, media: MediaSources): void {
-    const webview = panel.webview;
-    const asset = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...segments)).toString();
-    this.strings ??= panelStrings();
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      mediaOrigins: media.origins,
-      localMedia: media.local,
-      scriptUri: asset('dist', 'webview', 'panel.js'),
-      styleUri: asset('media', 'panel.css'),
-      language: vscode.env.language,
-      title: panel.title,
-      initialData: { locale: vscode.env.language, strings: this.strings, content },
-    });
-    this.document = { mediaKey: media.key, content };
-    this.webviewReady = false;
   }
 
   private async receive(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
@@ -484,67 +410,10 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     return true;
   }
 
-  private toMessage(webview: vscode.Webview, content: PanelContent): ToWebviewMessage {
-    switch (content.kind) {
-      case 'generation':
-        return {
-          type: 'showGeneration',
-          generation: this.toView(webview, content.view, content.video),
-          canReturnToGrid: content.fromGrid && this.lastGrid !== undefined,
-        };
-      case 'grid':
-        return { type: 'showGrid', title: content.title, items: content.items.map((item) => this.toGridItem(webview, item)) };
-      case 'notice':
-        return { type: 'notice', text: content.text };
-    }
-  }
-
-  private toGridItem(webview: vscode.Webview, item: GridItemInput): GridItem {
-    switch (item.state) {
-      case 'done':
-        return { state: 'done', view: this.toView(webview, item.view, item.video) };
-      case 'failed':
-        return { state: 'failed', label: item.label, reason: item.reason };
-      case 'running':
-        return { state: 'running', label: item.label, detail: item.detail };
-    }
-  }
-
-  /** Copies exactly the protocol's fields (JSON has no NaN: unknown numbers become null). */
-  private toView(webview: vscode.Webview, view: GenerationSummary, video: vscode.Uri): GenerationView {
-    return {
-      id: view.id,
-      prompt: view.prompt,
-      negativePrompt: view.negativePrompt,
-      seed: view.seed,
-      endpoint: view.endpoint,
-      size: { label: view.size.label, width: view.size.width, height: view.size.height },
-      frames: finiteOrNull(view.frames),
-      fps: finiteOrNull(view.fps),
-      steps: finiteOrNull(view.steps),
-      guidance: finiteOrNull(view.guidance),
-      totalMs: finiteOrNull(view.totalMs),
-      inferenceSeconds: finiteOrNull(view.inferenceSeconds),
-      videoSrc: isRemote(video) ? video.toString(true) : webview.asWebviewUri(video).toString(),
-      sandboxNote: view.sandboxNote,
-    };
-  }
-
-  private titleOf(content: PanelContent): string {
-    switch (content.kind) {
-      case 'generation':
-        return vscode.l10n.t('Video: {0}', shorten(content.view.prompt, TITLE_PROMPT_LENGTH));
-      case 'grid':
-        return content.title;
-      case 'notice':
-        return vscode.l10n.t('AnimateDiff Video');
-    }
-  }
-
   private warnAboutUnreachableVideos(content: PanelContent): void {
     const roots = this.host.localVideoRoots();
     for (const video of videosOf(content)) {
-      if (!isRemote(video) && !roots.some((root) => isInside(video, root)) && !this.unreachableVideosReported.has(video.toString())) {
+      if (!isRemote(video) && !roots.some((root) => isInsideUri(video, root)) && !this.unreachableVideosReported.has(video.toString())) {
         this.unreachableVideosReported.add(video.toString());
         this.warn(`The video panel cannot load ${video.toString()}: it is outside the folders the panel may read (localVideoRoots).`);
       }

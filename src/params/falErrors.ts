@@ -1,4 +1,5 @@
 import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { isRecord } from '../util/text';
 import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type ParamFix } from './diagnostics';
 
 const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
@@ -173,6 +174,3 @@ function withoutFinalStop(text: string): string {
   return text.replace(/\.\s*$/, '');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import { isInsideFolder } from '../util/paths';
+import { PARAMS_FILE_SUFFIX } from './ids';
 import { buildTextToVideoInput, type GenerationDefaults } from '../model/request';
 import {
   ENDPOINT_TUNING_DEFAULTS,
@@ -130,13 +132,11 @@ function videoToVideoInput(params: VideoToVideoParams, defaults: GenerationDefau
 
 // ---- Where results go ---------------------------------------------------------------------------
 
-const PARAMS_SUFFIX = '.animate.json';
-
 /** `sunset.animate.json` → `sunset` (any other name loses only its last extension). */
 export function paramsFileStem(fileName: string): string {
   const base = fileName.replace(/^.*[\\/]/, '');
-  if (base.toLowerCase().endsWith(PARAMS_SUFFIX) && base.length > PARAMS_SUFFIX.length) {
-    return base.slice(0, -PARAMS_SUFFIX.length);
+  if (base.toLowerCase().endsWith(PARAMS_FILE_SUFFIX) && base.length > PARAMS_FILE_SUFFIX.length) {
+    return base.slice(0, -PARAMS_FILE_SUFFIX.length);
   }
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
@@ -169,7 +169,7 @@ export function resolveOutputFolder(paramsFilePath: string, output: string | und
   }
   const folder = posix.join(fileFolder, relative).replace(/\/+$/, '') || '/';
   const root = workspaceRoot === undefined ? fileFolder : toUriPath(workspaceRoot);
-  if (!isInside(folder, root)) {
+  if (!isInsideFolder(folder, root, posix)) {
     return {
       ok: false,
       message: `"output" ${JSON.stringify(output)} leads outside the ${workspaceRoot === undefined ? "parameter file's folder" : 'workspace folder'} `
@@ -217,7 +217,7 @@ export function resolveVideoSource(videoUrl: string, paramsFilePath: string, wor
   const isAbsolute = /^[\\/]/.test(local) || /^[a-zA-Z]:[\\/]/.test(local);
   const path = isAbsolute ? toUriPath(local) : posix.join(posix.dirname(toUriPath(paramsFilePath)), local.replace(/\\/g, '/'));
   const root = toUriPath(workspaceRoot);
-  if (!isInside(path, root)) {
+  if (!isInsideFolder(path, root, posix)) {
     return {
       kind: 'refused',
       message: `"video_url" ${JSON.stringify(videoUrl)} is outside the workspace folder (${root}); only files inside it are uploaded.`,
@@ -236,7 +236,3 @@ function toUriPath(path: string): string {
   return posix.normalize(result).replace(/(.)\/+$/, '$1');
 }
 
-function isInside(path: string, root: string): boolean {
-  const relative = posix.relative(root, path);
-  return relative === '' || (relative !== '..' && !relative.startsWith('../') && !posix.isAbsolute(relative));
-}

@@ -30,6 +30,7 @@ import {
   type ParamFix,
   type ParamTextEdit,
 } from './diagnostics';
+import { isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
 
 export interface ParamsValidation {
@@ -87,6 +88,10 @@ interface Token {
   length: number;
 }
 
+/**
+ * One check of one text. Long on purpose: every step (syntax, duplicate keys, schema issues, fixes) reads the same
+ * parse tree, text and endpoint, and reports into one list; the schema is described in words by the functions below.
+ */
 class ParamsChecker {
   private readonly diagnostics: ParamDiagnostic[] = [];
   /** Keys reported as unknown (warnings): removed before the final parse. */
@@ -799,9 +804,6 @@ function clamp(value: number, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(Math.max(value, min), Math.max(min, max)) : min;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A copy of `value` without the given keys (each at the object at its path). */
 function withoutKeys(value: unknown, keys: ReadonlyArray<{ path: PathSegment[]; key: string }>): unknown {

@@ -1,31 +1,7 @@
 /**
  * Running many generations at once: a bounded pool that starts jobs in order and keeps at most `limit` of
- * them in flight, the `animateDiff.batch.concurrency` setting, and the one-line summary a batch ends with.
- * No vscode import, so all of it is unit-tested on Node.
+ * them in flight, and the one-line summary a batch ends with. No vscode import, so all of it is unit-tested on Node.
  */
-
-export const BATCH_CONCURRENCY_SETTING = 'batch.concurrency';
-export const BATCH_CONCURRENCY = { default: 4, min: 1, max: 16 } as const;
-
-export type ConcurrencySetting =
-  | { ok: true; value: number }
-  | { ok: false; setting: string; message: string };
-
-/** Reads `animateDiff.batch.concurrency` (`read` gets the name without the section); unset gives the default. */
-export function readBatchConcurrency(read: (name: string) => unknown): ConcurrencySetting {
-  const value = read(BATCH_CONCURRENCY_SETTING);
-  if (value === undefined || value === null) {
-    return { ok: true, value: BATCH_CONCURRENCY.default };
-  }
-  if (typeof value === 'number' && Number.isInteger(value) && value >= BATCH_CONCURRENCY.min && value <= BATCH_CONCURRENCY.max) {
-    return { ok: true, value };
-  }
-  return {
-    ok: false,
-    setting: `animateDiff.${BATCH_CONCURRENCY_SETTING}`,
-    message: `The setting animateDiff.${BATCH_CONCURRENCY_SETTING} must be a whole number from ${BATCH_CONCURRENCY.min} to ${BATCH_CONCURRENCY.max}, but it is ${JSON.stringify(value)}.`,
-  };
-}
 
 export type PoolResult<R> =
   | { status: 'fulfilled'; value: R }

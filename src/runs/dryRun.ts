@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { readSettings } from '../config/reader';
 import { readConnectionSettings } from '../config/settings';
-import { outputPairIn, pathExists } from '../files/outputFiles';
+import { pathExists } from '../files/atomicFile';
+import { displayPath } from '../params/editor/paramsDocuments';
 import { outputNameFor } from '../params/requests';
 import { Disposable } from '../util/dispose';
-import { displayPath } from '../params/editor/paramsDocuments';
-import type { PreparedParamsFile } from './runner';
+import { outputPairIn } from './outputPlan';
+import type { PreparedParamsFile } from './prepare';
 
 export const DRY_RUN_SCHEME = 'animatediff-dry-run';
 
@@ -27,7 +29,7 @@ export interface DryRunDocument {
 
 /** Builds the dry run of a prepared file. Nothing is sent and the key is not even read. */
 export async function buildDryRun(file: PreparedParamsFile): Promise<DryRunDocument> {
-  const connection = readConnectionSettings((name) => vscode.workspace.getConfiguration('animateDiff').get<unknown>(name));
+  const connection = readConnectionSettings(readSettings());
   const proxyUrl = connection.ok ? connection.value.proxyUrl : undefined;
   const notes: string[] = [];
   const random = !Array.isArray(file.params.seed) && (file.params.variations !== undefined || file.params.seed === undefined || file.params.seed === null);

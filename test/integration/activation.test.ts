@@ -1,7 +1,7 @@
 // Runs first (files load in name order): nothing has used a command or opened a parameter file yet.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { extensionApi, waitFor } from './support';
+import { EXTENSION_ID, extensionApi, hooks, waitFor } from './support';
 
 describe('activation', () => {
   it('activating registers the commands without loading the core (zod, fal client)', async () => {
@@ -27,5 +27,13 @@ describe('activation', () => {
     await vscode.window.showTextDocument(document);
     await waitFor(async () => (await extensionApi()).isCoreLoaded, 'the core to load for a parameter file');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('every command the manifest contributes is handled by the core, and the core handles no other', async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { commands: Array<{ command: string }> } };
+    const contributed = manifest.contributes.commands.map((command) => command.command).sort();
+    const { commands } = await hooks();
+    assert.deepEqual(contributed.filter((id) => !commands.has(id)), [], 'contributed but not handled');
+    assert.deepEqual([...commands.ids].sort(), contributed);
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { editorWithSelection, freshState, generateFromSelection, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
-import type { GenerationOutcome } from '../../src/generation/generationService';
+import type { GenerationOutcome } from '../../src/model/generation';
 
 const PROMPT = 'masterpiece, best quality, a red fox running through fresh snow, cinematic light';
 const DOC = `# Ideas\n\n${PROMPT}\n\nAnother line that is not the prompt.\n`;

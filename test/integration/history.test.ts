@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
 import type { HistoryEntry, HistoryStatus } from '../../src/history/store/entry';
 import type { HistoryStore } from '../../src/history/store/historyStore';
-import type { GenerationOutcome } from '../../src/generation/generationService';
+import type { GenerationOutcome } from '../../src/model/generation';
 import { WindowPresence } from '../../src/history/jobs/windowPresence';
 import { editorWithSelection, freshState, hooks as extensionHooks, imitation, nextPlayback, submits, TEST_KEY, waitFor, withSettings } from './support';
 

@@ -5,9 +5,10 @@ import {
   entryDescription, entryLabel, formatBytes, formatDuration, formatRelativeTime, logDocumentText, matchesFilter, statusText,
 } from '../../src/history/view/format';
 import { isSandboxVideoUrl, parametersRecordOf, recordOf, rerunRequestOf } from '../../src/history/records';
-import { readHistoryLimits } from '../../src/history/pruner';
-import { jobStateText, statusBarText } from '../../src/history/view/runningJobs';
-import type { RunningJob } from '../../src/generation/generationService';
+import { readHistoryLimits } from '../../src/config/settings';
+import { statusBarText } from '../../src/history/view/runningJobs';
+import { jobStateText } from '../../src/generation/jobText';
+import type { RunningJob } from '../../src/model/generation';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 

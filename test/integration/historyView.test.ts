@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
 import { HistoryStore } from '../../src/history/store/historyStore';
-import type { GenerationOutcome } from '../../src/generation/generationService';
+import type { GenerationOutcome } from '../../src/model/generation';
 import { renderParamsFromRequest } from '../../src/params/template';
 import { freshState, imitation, nextPlayback, submits, waitFor } from './support';
 

@@ -5,10 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { freshState, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
-import type { DryRunDocument, ParamsRunReport } from '../../src/params/editor';
+import type { DryRunDocument } from '../../src/runs/dryRun';
+import type { ParamsRunReport } from '../../src/runs/runReport';
+import { resultRecordSchema } from '../../src/runs/resultRecord';
 import { validateParamsText } from '../../src/params/validate';
 import { renderParamsFromRequest } from '../../src/params/template';
-import { paramsTargetFromDialog } from '../../src/commands/paramFileCommands';
+import { paramsTargetFromDialog } from '../../src/params/editor/paramsFileWriter';
 
 const CLIP = path.resolve(__dirname, '../../../test/fixtures/clip.mp4');
 const SOURCE = 'AnimateDiff';
@@ -281,9 +283,10 @@ describe('parameter files: runs', () => {
     const timings = record.timings as Record<string, unknown>;
     assert.equal(typeof timings.totalMs, 'number');
     assert.ok(!JSON.stringify(record).includes(TEST_KEY.split(':')[1]), 'no key in the record');
-    assert.ok(fs.readdirSync(path.join(folder, 'renders')).every((name) => !name.endsWith('.partial')), 'no temp file left');
+    assert.ok(fs.readdirSync(path.join(folder, 'renders')).every((name) => !name.includes('.part-')), 'no partial file left');
+    assert.ok(resultRecordSchema.safeParse(record).success, 'the record has the documented format');
 
-    // The panel plays the saved copy.
+    // The panel plays it.
     assert.ok(item.generationId);
     assert.equal(hooks.panels.visibleGenerationId, item.generationId);
     await waitFor(() => hooks.panels.playbackOf(item.generationId!) !== undefined, 'the panel reports playback');

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
-import type { GenerationOutcome } from '../../src/generation/generationService';
+import type { GenerationOutcome } from '../../src/model/generation';
 import { FalImitationControl } from '../fal-imitation/control';
 
 export const EXTENSION_ID = 'animatediff-vscode.animatediff-turbo';

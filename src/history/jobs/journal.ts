@@ -1,8 +1,10 @@
 import type * as vscode from 'vscode';
 import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../store/entry';
-import type { HistoryStore } from '../store/historyStore';
-import type { GenerationJournal, GenerationOutcome, GenerationRecord, RunningJob } from '../../generation/generationService';
-import type { HistoryPruner } from '../pruner';
+import type { GenerationJournal } from '../../generation/generationService';
+import type { GenerationOutcome, GenerationRecord, RunningJob } from '../../model/generation';
+import { Listeners } from '../../util/listeners';
+import { messageOf } from '../../util/text';
+import type { JobStore } from './jobStore';
 
 /** How long the local copy of a finished video may take to download before the panel plays fal's URL instead. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -11,20 +13,12 @@ const LOG_FLUSH_DELAY_MS = 400;
 
 export interface JournalDeps {
   /** The opened store; undefined when it could not be opened (generations still work, unrecorded). */
-  store(): Promise<HistoryStore | undefined>;
-  log: vscode.LogOutputChannel;
-  pruner: HistoryPruner;
+  store(): Promise<JobStore | undefined>;
+  /** This extension host: by default the running process. */
+  pid?: number;
+  log: Pick<vscode.LogOutputChannel, 'info' | 'warn'>;
   /** A write of the history failed. */
   onWriteProblem(error: unknown): void;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Whether this extension host follows the entry's job for the history (another window may have taken it over). */
-function ownedHere(entry: HistoryEntry): boolean {
-  return entry.ownerPid === process.pid;
 }
 
 /**
@@ -49,7 +43,18 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   /** fal URLs that answered "gone" (HTTP 403, 404, 410): not tried again in this window. */
   private readonly expiredUrls = new Set<string>();
 
-  constructor(private readonly deps: JournalDeps) {}
+  private readonly copyKept = new Listeners<string | undefined>();
+  /**
+   * A local copy of a video was kept (the generation's id; undefined after a pass that kept several): the history's
+   * limits may now be exceeded.
+   */
+  readonly onDidKeepCopy = this.copyKept.event;
+
+  private readonly pid: number;
+
+  constructor(private readonly deps: JournalDeps) {
+    this.pid = deps.pid ?? process.pid;
+  }
 
   async started(job: RunningJob, resumed: boolean): Promise<void> {
     this.followed.add(job.id);
@@ -60,7 +65,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     try {
       if (resumed) {
         this.resumedIds.add(job.id);
-        await store.update(job.id, { ownerPid: process.pid, error: undefined });
+        await store.update(job.id, { ownerPid: this.pid, error: undefined });
         return;
       }
       await store.add({
@@ -71,6 +76,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
         input: job.request.input,
         source: { kind: job.request.source.kind, ...(job.request.source.file ? { file: job.request.source.file } : {}) },
         timings: { submittedAt: job.startedAt },
+        ownerPid: this.pid,
       });
     } catch (error) {
       this.deps.onWriteProblem(error);
@@ -80,7 +86,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   updated(job: RunningJob): void {
     void this.deps.store().then((store) => {
       const entry = store?.get(job.id);
-      if (!store || !entry || !isUnfinished(entry) || !ownedHere(entry)) {
+      if (!store || !entry || !isUnfinished(entry) || !this.ownedHere(entry)) {
         return;
       }
       const patch: HistoryEntryPatch = {};
@@ -123,7 +129,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     await this.flushLogs(job.id);
     const store = await this.deps.store();
     const entry = store?.get(job.id);
-    if (!store || !entry || !ownedHere(entry)) {
+    if (!store || !entry || !this.ownedHere(entry)) {
       return; // not recorded, deleted from the history while it ran, or another window took it over
     }
     const timings = { ...entry.timings, completedAt: Date.now() };
@@ -167,9 +173,14 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     await this.flushLogs();
     const releasable = [...this.followed].flatMap((id) => {
       const entry = store.get(id);
-      return entry && ownedHere(entry) && isUnfinished(entry) && entry.requestId !== undefined ? [entry] : [];
+      return entry && this.ownedHere(entry) && isUnfinished(entry) && entry.requestId !== undefined ? [entry] : [];
     });
     await Promise.all(releasable.map((entry) => store.update(entry.id, { ownerPid: undefined }).catch((error: unknown) => this.deps.onWriteProblem(error))));
+  }
+
+  /** Whether this extension host follows the entry's job for the history (another window may have taken it over). */
+  private ownedHere(entry: HistoryEntry): boolean {
+    return entry.ownerPid === this.pid;
   }
 
   dispose(): void {
@@ -182,12 +193,16 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   }
 
   private async keepResult(
-    store: HistoryStore,
+    store: JobStore,
     job: RunningJob,
     record: GenerationRecord,
     timings: HistoryTimings,
   ): Promise<void> {
-    const finishedTimings = { ...timings, totalMs: record.totalMs, ...(record.inferenceSeconds !== null ? { inferenceSeconds: record.inferenceSeconds } : {}) };
+    const finishedTimings: HistoryTimings = {
+      ...timings,
+      ...(record.totalMs !== null ? { totalMs: record.totalMs } : {}),
+      ...(record.inferenceSeconds !== null ? { inferenceSeconds: record.inferenceSeconds } : {}),
+    };
     // Still unfinished (and owned): should the window close during the download, the next one resumes the job.
     await store.update(job.id, {
       requestId: record.requestId,
@@ -208,13 +223,13 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
     }
     const current = store.get(job.id);
-    if (!current || !ownedHere(current)) {
+    if (!current || !this.ownedHere(current)) {
       return; // deleted, or taken over by another window during the download: that one finishes the entry
     }
     await store.update(job.id, { status: 'done', ownerPid: undefined, error: downloadError });
     if (!downloadError) {
       // Once the service has shown this result: the video the panel showed until then may be among the oldest.
-      setImmediate(() => void this.deps.pruner.prune([job.id]));
+      setImmediate(() => this.copyKept.fire(job.id));
     }
   }
 
@@ -266,13 +281,13 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       }
     }
     if (kept > 0) {
-      setImmediate(() => void this.deps.pruner.prune());
+      setImmediate(() => this.copyKept.fire(undefined));
     }
     return kept;
   }
 
   /** Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS; 'closing' when the window goes away meanwhile. */
-  private async downloadCopy(store: HistoryStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; expired: boolean } | 'closing'> {
+  private async downloadCopy(store: JobStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; expired: boolean } | 'closing'> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
     const onDispose = () => timeout.abort();
@@ -299,7 +314,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       const lines = this.pendingLogs.get(id);
       this.pendingLogs.delete(id);
       const entry = store?.get(id);
-      if (!store || !entry || !ownedHere(entry) || !lines || lines.length === 0) {
+      if (!store || !entry || !this.ownedHere(entry) || !lines || lines.length === 0) {
         return;
       }
       try {

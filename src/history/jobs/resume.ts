@@ -1,12 +1,14 @@
-import * as vscode from 'vscode';
-import { isProcessAlive } from '../../files/durableFs';
+import type * as vscode from 'vscode';
+import { isProcessAlive } from '../store/fileLock';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
-import { OWNER_HEARTBEAT_MS, type HistoryStore } from '../store/historyStore';
-import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
+import { OWNER_HEARTBEAT_MS } from '../store/historyStore';
+import type { GenerationService } from '../../generation/generationService';
+import type { GenerationOutcome, GenerationRecord } from '../../model/generation';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import { entryLabel } from '../view/format';
 import { canFollowAgain, resumableJobOf } from '../records';
+import type { JobStore, WindowIdentity } from './jobStore';
 
 /** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
 const OWNER_CHECK_MS = 2000;
@@ -15,7 +17,7 @@ const OWNER_CHECK_MS = 2000;
  * over: after a crash its process id can belong to something else. Counted in checks, not by the wall clock, so a
  * system sleep (which stops the checks and the owner's heartbeat alike) does not make a live owner look gone.
  */
-const STALE_OWNER_CHECKS = (5 * OWNER_HEARTBEAT_MS) / OWNER_CHECK_MS;
+export const STALE_OWNER_CHECKS = (5 * OWNER_HEARTBEAT_MS) / OWNER_CHECK_MS;
 
 export interface ResumeReport {
   /** Entries picked up again from fal's queue by this window. */
@@ -27,17 +29,21 @@ export interface ResumeReport {
 }
 
 export interface ResumeDeps {
-  store(): Promise<HistoryStore | undefined>;
+  store(): Promise<JobStore | undefined>;
+  /** This window among the others; by default the running process. */
+  identity?: WindowIdentity;
   /** False while this host's window does not answer: then it must not take jobs over. */
   windowReachable(): boolean;
-  service: GenerationService;
+  service: Pick<GenerationService, 'resume' | 'isRunning'>;
   interaction: Interaction;
-  log: vscode.LogOutputChannel;
+  log: Pick<vscode.LogOutputChannel, 'info' | 'warn'>;
   /** Shows a resumed job's result in the video panel (its local copy is in the history by then). */
   present(record: GenerationRecord): void;
   openLog(id: string): Promise<void>;
   rerun(id: string): Promise<unknown>;
   revealInHistory(id: string): Promise<void>;
+  /** Asks for the fal key ("AnimateDiff: Set fal API Key"). */
+  setApiKey(): void;
 }
 
 /**
@@ -49,7 +55,7 @@ export class ResumeManager extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private claiming: Promise<ResumeReport> | undefined;
   private watched: { dispose(): void } | undefined;
-  private watchedStore: HistoryStore | undefined;
+  private watchedStore: JobStore | undefined;
   /** Jobs this window claimed but could not follow yet (no key, or invalid settings): tried again when those change. */
   private readonly waiting = new Set<string>();
   /** Whether the user was told that jobs wait for a key (once: they were asked for it already). */
@@ -59,8 +65,11 @@ export class ResumeManager extends Disposable {
   /** Other windows' unfinished jobs: the `updatedAt` last seen, and for how many checks in a row it stayed so. */
   private readonly unchanged = new Map<string, { updatedAt: number; checks: number }>();
 
+  private readonly identity: WindowIdentity;
+
   constructor(private readonly deps: ResumeDeps) {
     super();
+    this.identity = deps.identity ?? { pid: process.pid, isProcessAlive };
     this._register({
       dispose: () => {
         this.stopWatching();
@@ -92,10 +101,10 @@ export class ResumeManager extends Disposable {
     if (entry.ownerPid === undefined) {
       return true;
     }
-    if (entry.ownerPid === process.pid) {
+    if (entry.ownerPid === this.identity.pid) {
       return !this.followsHere(entry.id);
     }
-    return !isProcessAlive(entry.ownerPid) || (this.unchanged.get(entry.id)?.checks ?? 0) >= STALE_OWNER_CHECKS;
+    return !this.identity.isProcessAlive(entry.ownerPid) || (this.unchanged.get(entry.id)?.checks ?? 0) >= STALE_OWNER_CHECKS;
   }
 
   /** Whether this window holds the job but waits for a key or valid settings to follow it again. */
@@ -112,7 +121,7 @@ export class ResumeManager extends Disposable {
     const entries = [...this.waiting].flatMap((id) => {
       this.waiting.delete(id);
       const entry = store.get(id);
-      return entry && isUnfinished(entry) && entry.ownerPid === process.pid ? [entry] : [];
+      return entry && isUnfinished(entry) && entry.ownerPid === this.identity.pid ? [entry] : [];
     });
     return Promise.all(entries.map(async (entry) => ({ id: entry.id, outcome: await this.resume(store, entry, false) })));
   }
@@ -124,7 +133,7 @@ export class ResumeManager extends Disposable {
     if (!store || !entry || !canFollowAgain(entry) || this.deps.service.isRunning(id)) {
       return undefined;
     }
-    const reopened = await store.update(id, { status: 'running', error: undefined, ownerPid: process.pid, timings: { ...entry.timings, completedAt: undefined } });
+    const reopened = await store.update(id, { status: 'running', error: undefined, ownerPid: this.identity.pid, timings: { ...entry.timings, completedAt: undefined } });
     return reopened ? this.resume(store, reopened, true, 'fal could not be reached while it ran') : undefined;
   }
 
@@ -132,7 +141,7 @@ export class ResumeManager extends Disposable {
    * While the history holds unfinished jobs this process does not own, re-reads it now and then (their progress
    * shows) and resumes those whose window is gone.
    */
-  watchOtherWindows(store: HistoryStore): void {
+  watchOtherWindows(store: JobStore): void {
     this.watched?.dispose();
     this.watched = store.onDidChange(() => this.scheduleCheck());
     this.watchedStore = store;
@@ -142,17 +151,18 @@ export class ResumeManager extends Disposable {
   /** Checks soon (e.g. the window answers again). */
   scheduleCheck(): void {
     if (!this.timer && !this.isDisposed && this.watchedStore) {
-      this.timer = setTimeout(() => void this.check(), OWNER_CHECK_MS);
+      this.timer = setTimeout(() => void this.checkOtherWindows(), OWNER_CHECK_MS);
     }
   }
 
-  private async check(): Promise<void> {
+  /** What the timer does while other windows' jobs are unfinished: follows their progress, resumes those left. */
+  async checkOtherWindows(): Promise<void> {
     this.timer = undefined;
     const store = this.watchedStore;
     if (this.isDisposed || !store) {
       return;
     }
-    const others = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== process.pid);
+    const others = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== this.identity.pid);
     for (const id of [...this.unchanged.keys()]) {
       if (!others.some((entry) => entry.id === id)) {
         this.unchanged.delete(id);
@@ -192,7 +202,7 @@ export class ResumeManager extends Disposable {
     }
     // Judged under the lock as the claim is written: a window that stopped answering meanwhile (and has let go of its
     // own jobs for the next window) claims nothing, not even what it just let go of.
-    const claimed = await store.claimUnfinished((entry) => this.deps.windowReachable() && this.isAbandoned(entry));
+    const claimed = await store.claimUnfinished((entry) => this.deps.windowReachable() && this.isAbandoned(entry), this.identity.pid);
     if (claimed.interrupted.length > 0) {
       this.reportInterrupted(claimed.interrupted);
     }
@@ -214,7 +224,7 @@ export class ResumeManager extends Disposable {
   }
 
   /** `askForKey`: prompt for a missing key (at start), or stay quiet and keep waiting (a retry). */
-  private async resume(store: HistoryStore, entry: HistoryEntry, askForKey = true, why?: string): Promise<GenerationOutcome> {
+  private async resume(store: JobStore, entry: HistoryEntry, askForKey = true, why?: string): Promise<GenerationOutcome> {
     const job = resumableJobOf(entry);
     if (!job) {
       return { kind: 'notStarted', reason: 'no fal request id' };
@@ -259,7 +269,7 @@ export class ResumeManager extends Disposable {
           void this.deps.interaction.info('Generations from before the reload are still on fal and wait for a fal API key: they go on as soon as one is set.', 'Set API Key')
             .then((choice) => {
               if (choice === 'Set API Key') {
-                void vscode.commands.executeCommand('animateDiff.setApiKey');
+                this.deps.setApiKey();
               }
             });
         }

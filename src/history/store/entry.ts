@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { generationInputSchema, generationSourceSchema, type RunningJobState } from '../../model/generation';
 
 /** Index format version; an index with any other version is moved aside rather than misread. */
 export const HISTORY_INDEX_VERSION = 1;
@@ -15,11 +16,6 @@ export const UNFINISHED_STATUSES: readonly HistoryStatus[] = ['submitting', 'que
 
 const epochMs = z.number().int().nonnegative();
 
-export const historySourceSchema = z.object({
-  kind: z.enum(['selection', 'prompt', 'file', 'rerun']),
-  /** Workspace-relative path of the parameter file or document the prompt came from. */
-  file: z.string().optional(),
-});
 
 export const storedVideoSchema = z.object({
   /** Relative to the store folder, with forward slashes (e.g. `videos/<id>.mp4`). */
@@ -55,8 +51,8 @@ export const historyEntrySchema = z.object({
   queuePosition: z.number().int().nonnegative().optional(),
   endpoint: z.string().min(1),
   /** The exact JSON body sent to fal. */
-  input: z.record(z.string(), z.unknown()),
-  source: historySourceSchema,
+  input: generationInputSchema,
+  source: generationSourceSchema,
   /** fal's request id, stored the moment fal accepts the job: what a resume needs. */
   requestId: z.string().min(1).optional(),
   /** The seed fal actually used. */
@@ -93,7 +89,7 @@ export const historyIndexSchema = z.object({
   entries: z.array(z.unknown()),
 });
 
-export function isUnfinished(entry: HistoryEntry): boolean {
+export function isUnfinished(entry: HistoryEntry): entry is HistoryEntry & { status: RunningJobState } {
   return UNFINISHED_STATUSES.includes(entry.status);
 }
 

@@ -1,40 +1,32 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { appendLogLines, applyPatch, createEntry, isUnfinished, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from './entry';
+import { HISTORY_INDEX_FILE_NAME } from '../ids';
+import { errorCode, fsyncDirectory, writeFileAtomic } from '../../files/durableFs';
+import { isInsideFolder } from '../../util/paths';
+import { isProcessAlive, removeDeadLockTemps, withFileLock } from './fileLock';
 import {
-  HISTORY_INDEX_VERSION,
-  appendLogLines,
-  applyPatch,
-  createEntry,
-  historyEntrySchema,
-  historyIndexSchema,
-  isUnfinished,
-  type HistoryEntry,
-  type HistoryEntryPatch,
-  type NewHistoryEntry,
-} from './entry';
-import { errorCode, fsyncDirectory, isProcessAlive, removeDeadLockTemps, withFileLock, writeFileAtomic } from '../../files/durableFs';
+  deepFreeze,
+  fileStamp,
+  mapFromNewestFirst,
+  newestFirst,
+  parseIndexText,
+  recoveryMessage,
+  serializeEntry,
+  serializeIndex,
+  type IndexRecovery,
+  type IndexRecoveryReason,
+  type ParsedIndex,
+} from './indexFile';
 import { planPrune, type PruneLimits, type PruneResult } from './prunePlan';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 
-export const INDEX_FILE = 'index.json';
+export const INDEX_FILE = HISTORY_INDEX_FILE_NAME;
 export const LOCK_FILE = 'index.lock';
 export const VIDEOS_FOLDER = 'videos';
 const TEMP_INDEX_PREFIX = `${INDEX_FILE}.tmp-`;
 /** Unreferenced files in the videos folder younger than this may be a download in progress in another window. */
 const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
-
-export type IndexRecoveryReason = 'unreadable' | 'foreign' | 'unsupportedVersion' | 'invalidEntries';
-
-/** What happened to an index file that could not be used as it was. */
-export interface IndexRecovery {
-  reason: IndexRecoveryReason;
-  /** Where the original file now is: moved there, or for `invalidEntries` copied there (the valid entries stay). */
-  movedTo: string;
-  /** A sentence for the user. */
-  message: string;
-  keptEntries: number;
-  droppedEntries: number;
-}
 
 export type HistoryChange =
   | { kind: 'added'; entry: HistoryEntry }
@@ -86,129 +78,6 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-interface IndexProblem {
-  reason: IndexRecoveryReason;
-  detail: string;
-  dropped: number;
-}
-
-interface ParsedIndex {
-  /** Newest first, as in the file. */
-  entries: HistoryEntry[];
-  problem?: IndexProblem;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
-}
-
-/** Reads an index file's text; never throws. */
-export function parseIndexText(text: string): ParsedIndex {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { entries: [], problem: { reason: 'unreadable', detail: error instanceof Error ? error.message : String(error), dropped: 0 } };
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { entries: [], problem: { reason: 'foreign', detail: 'it is not a JSON object', dropped: 0 } };
-  }
-  const record = json as Record<string, unknown>;
-  if (typeof record.version === 'number' && record.version !== HISTORY_INDEX_VERSION && Array.isArray(record.entries)) {
-    return {
-      entries: [],
-      problem: { reason: 'unsupportedVersion', detail: `it has version ${record.version}; this extension reads version ${HISTORY_INDEX_VERSION}`, dropped: record.entries.length },
-    };
-  }
-  const index = historyIndexSchema.safeParse(json);
-  if (!index.success) {
-    return { entries: [], problem: { reason: 'foreign', detail: 'it is not an AnimateDiff history index', dropped: 0 } };
-  }
-  const entries: HistoryEntry[] = [];
-  const seen = new Set<string>();
-  let dropped = 0;
-  for (const candidate of index.data.entries) {
-    const entry = historyEntrySchema.safeParse(candidate);
-    if (entry.success && !seen.has(entry.data.id)) {
-      seen.add(entry.data.id);
-      entries.push(deepFreeze(entry.data));
-    } else {
-      dropped += 1;
-    }
-  }
-  return dropped > 0
-    ? { entries, problem: { reason: 'invalidEntries', detail: `${dropped} of its entries were unreadable`, dropped } }
-    : { entries };
-}
-
-/** Entries are immutable, so each is turned into JSON once, not on every write of the index. */
-const serializedEntries = new WeakMap<HistoryEntry, string>();
-
-function serializeEntry(entry: HistoryEntry): string {
-  let json = serializedEntries.get(entry);
-  if (json === undefined) {
-    json = JSON.stringify(entry);
-    if (Object.isFrozen(entry)) {
-      serializedEntries.set(entry, json);
-    }
-  }
-  return json;
-}
-
-/** The index file's text: small, versioned, one entry per line. */
-export function serializeIndex(newestFirst: readonly HistoryEntry[]): string {
-  if (newestFirst.length === 0) {
-    return `{"version":${HISTORY_INDEX_VERSION},"entries":[]}\n`;
-  }
-  return `{"version":${HISTORY_INDEX_VERSION},"entries":[\n${newestFirst.map(serializeEntry).join(',\n')}\n]}\n`;
-}
-
-/** Entries kept oldest-inserted first (a Map's order), returned newest first; equal times keep insertion order. */
-function newestFirst(entries: Map<string, HistoryEntry>): HistoryEntry[] {
-  return [...entries.values()].reverse().sort((a, b) => b.createdAt - a.createdAt);
-}
-
-function mapFromNewestFirst(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
-  return new Map([...entries].reverse().map((entry) => [entry.id, entry]));
-}
-
-/** Identifies one version of a file: a rename always brings a new inode, and times are in nanoseconds. */
-async function fileStamp(file: string): Promise<string | undefined> {
-  try {
-    const stat = await fsp.stat(file, { bigint: true });
-    return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') {
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-function recoveryMessage(problem: IndexProblem, movedTo: string, kept: number, writtenBack: boolean): string {
-  const name = path.basename(movedTo);
-  switch (problem.reason) {
-    case 'invalidEntries':
-      return `${problem.dropped} history ${problem.dropped === 1 ? 'entry was' : 'entries were'} unreadable and left out; `
-        + `the other ${kept} are kept. The original index was copied to ${name}.`;
-    case 'unsupportedVersion':
-    case 'unreadable':
-    case 'foreign': {
-      const why = problem.reason === 'unreadable' ? `it was not valid JSON (${problem.detail})` : problem.detail;
-      const after = writtenBack
-        ? `The ${kept} ${kept === 1 ? 'entry' : 'entries'} this window knew were written back.`
-        : 'The history starts empty.';
-      return `The generation history index could not be read: ${why}. It was moved to ${name}. ${after}`;
-    }
-  }
-}
-
 /** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
 export const OWNER_HEARTBEAT_MS = 60_000;
 
@@ -225,6 +94,10 @@ function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
  * whole index atomically (temp file, fsync, rename, fsync folder), so a crash at any instant leaves the previous
  * or the new index, never a mix. Several processes (VS Code windows) may share the folder: writes take a lock
  * file and merge with what the others wrote.
+ *
+ * One class on purpose, though long: the entries in memory, the changes not yet written, the index as last read
+ * and the steps that must run under the lock share invariants (nothing confirmed is lost, a claim is exclusive)
+ * that are only checkable in one place. Reading and writing the index file's text is in indexFile.ts.
  */
 export class HistoryStore {
   /** Insertion order: oldest first. Entries are frozen; a change replaces the object. */
@@ -380,7 +253,7 @@ export class HistoryStore {
    * windows: each such job is claimed by exactly one process. Jobs fal had accepted come back as `resumable`;
    * those it never confirmed are marked failed and come back as `interrupted`.
    */
-  async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean = (entry) => !isFollowedByLiveProcess(entry)): Promise<ClaimedJobs> {
+  async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean = (entry) => !isFollowedByLiveProcess(entry), owner = process.pid): Promise<ClaimedJobs> {
     const claimed: ClaimedJobs = { resumable: [], interrupted: [] };
     this.lockedSteps.push((base) => {
       for (const entry of base.values()) {
@@ -388,7 +261,7 @@ export class HistoryStore {
           continue;
         }
         if (entry.requestId !== undefined) {
-          const next = deepFreeze(applyPatch(entry, { ownerPid: process.pid }, this.now()));
+          const next = deepFreeze(applyPatch(entry, { ownerPid: owner }, this.now()));
           base.set(entry.id, next);
           claimed.resumable.push(next);
         } else {
@@ -416,7 +289,8 @@ export class HistoryStore {
     }
     const file = `${VIDEOS_FOLDER}/${id}${videoExtension(undefined, url)}`;
     const absolute = this.resolveInFolder(file);
-    const downloaded = await downloadVideo(url, absolute, options);
+    // The store's own file: a copy downloaded again replaces the earlier one.
+    const downloaded = await downloadVideo(url, absolute, { ...options, replace: true });
     const previousFile = this.entries.get(id)?.video?.file;
     const updated = await this.update(id, { video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
     if (!updated) {
@@ -514,7 +388,7 @@ export class HistoryStore {
 
   private resolveInFolder(relative: string): string {
     const absolute = path.resolve(this.folder, ...relative.split('/'));
-    if (path.relative(this.folder, absolute).startsWith('..')) {
+    if (!isInsideFolder(absolute, this.folder)) {
       throw new Error(`The video path ${relative} is outside the history folder.`);
     }
     return absolute;

@@ -1,26 +1,24 @@
 import * as vscode from 'vscode';
+import type { GenerationService } from '../../generation/generationService';
+import type { GenerationOutcome, GenerationRecord } from '../../model/generation';
+import type { GenerationPresenter } from '../../panel/presenter';
+import type { ResultActions } from '../../panel/resultActions';
+import type { Interaction } from '../../ui/interaction';
+import type { Command } from '../../util/commandManager';
+import { HISTORY_COMMANDS } from '../ids';
+import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from '../records';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
 import type { HistoryStore } from '../store/historyStore';
-import type { Command } from '../../commands/commandManager';
-import type { GenerationOutcome, GenerationRecord, GenerationService } from '../../generation/generationService';
-import type { ResultActions } from '../../panel/resultActions';
-import { toGenerationView } from '../../panel/resultActions';
-import type { VideoPanelManager } from '../../panel/videoPanel';
-import type { Interaction } from '../../ui/interaction';
 import { entryLabel, promptOf } from './format';
-import { HISTORY_COMMANDS } from '../ids';
 import type { HistoryLogDocuments } from './logDocuments';
-import type { HistoryLookup } from '../results';
-import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from '../records';
 import type { RunningJobsStatus } from './runningJobs';
 import type { HistoryTree } from './tree';
 
 export interface HistoryCommandDeps {
   current(): HistoryStore | undefined;
   service: GenerationService;
-  panels: VideoPanelManager;
+  presenter: GenerationPresenter;
   actions: ResultActions;
-  lookup: HistoryLookup;
   tree: HistoryTree;
   logs: HistoryLogDocuments;
   runningJobs: RunningJobsStatus;
@@ -53,170 +51,231 @@ function targetUri(args: readonly unknown[]): vscode.Uri | undefined {
   return args.find((arg): arg is vscode.Uri => arg instanceof vscode.Uri);
 }
 
-class HistoryCommand implements Command {
-  constructor(readonly id: string, private readonly run: (...args: unknown[]) => unknown) {}
+/** A command on history entries: the clicked item, the selection, or (from the palette) the view's selection. */
+abstract class HistoryEntryCommand implements Command {
+  abstract readonly id: string;
 
-  execute(...args: unknown[]): unknown {
-    return this.run(...args);
-  }
-}
+  constructor(protected readonly deps: HistoryCommandDeps) {}
 
-/** Every command of the History view and the running-jobs status bar item. */
-export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
-  const entriesOf = (args: readonly unknown[]): HistoryEntry[] => {
-    const store = deps.current();
-    return targetIds(args, deps.tree.selection).flatMap((id) => {
+  abstract execute(...args: unknown[]): unknown;
+
+  protected entriesOf(args: readonly unknown[]): HistoryEntry[] {
+    const store = this.deps.current();
+    return targetIds(args, this.deps.tree.selection).flatMap((id) => {
       const entry = store?.get(id);
       return entry ? [entry] : [];
     });
-  };
-  const firstEntry = (args: readonly unknown[]): HistoryEntry | undefined => {
-    const [entry] = entriesOf(args);
+  }
+
+  protected firstEntry(args: readonly unknown[]): HistoryEntry | undefined {
+    const [entry] = this.entriesOf(args);
     if (!entry) {
-      void deps.interaction.info('Select a generation in the AnimateDiff History view first.');
+      void this.deps.interaction.info('Select a generation in the AnimateDiff History view first.');
     }
     return entry;
-  };
-  const noVideo = (entry: HistoryEntry) => {
-    const why = entry.status === 'done' ? 'its video is no longer available' : `it is ${entry.status === 'failed' ? 'a failed' : entry.status === 'cancelled' ? 'a cancelled' : 'an unfinished'} generation`;
-    void deps.interaction.info(`“${entryLabel(entry)}” has no video: ${why}. Re-run it to make one.`);
-  };
+  }
+}
 
-  const open = (...args: unknown[]): boolean => {
-    const entry = firstEntry(args);
+class OpenCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.open;
+
+  /** Plays a finished generation in the panel; anything else opens its log. */
+  execute(...args: unknown[]): boolean {
+    const entry = this.firstEntry(args);
     if (!entry) {
       return false;
     }
     const record = recordOf(entry);
     if (!record) {
-      void deps.logs.open(entry);
+      void this.deps.logs.open(entry);
       return false;
     }
-    deps.panels.showGeneration(toGenerationView(record), deps.lookup.videoUri(record), { preserveFocus: true });
+    this.deps.presenter.show(record, { preserveFocus: true });
     return true;
-  };
+  }
+}
 
-  const rerun = (seed: 'same' | 'new') => async (...args: unknown[]): Promise<GenerationOutcome | undefined> => {
-    const entry = firstEntry(args);
-    return entry ? deps.service.generate(rerunRequestOf(entry, seed)) : undefined;
-  };
+class RerunCommand extends HistoryEntryCommand {
+  readonly id: string;
 
-  const saveVideo = async (...args: unknown[]): Promise<vscode.Uri | undefined> => {
-    const entry = firstEntry(args);
+  /** `same`: the seed fal used (the same video); `new`: no seed (fal picks one). */
+  constructor(deps: HistoryCommandDeps, private readonly seed: 'same' | 'new') {
+    super(deps);
+    this.id = seed === 'same' ? HISTORY_COMMANDS.rerun : HISTORY_COMMANDS.rerunWithNewSeed;
+  }
+
+  async execute(...args: unknown[]): Promise<GenerationOutcome | undefined> {
+    const entry = this.firstEntry(args);
+    return entry ? this.deps.service.generate(rerunRequestOf(entry, this.seed)) : undefined;
+  }
+}
+
+class SaveVideoCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.saveVideo;
+
+  async execute(...args: unknown[]): Promise<vscode.Uri | undefined> {
+    const entry = this.firstEntry(args);
     if (!entry) {
       return undefined;
     }
     const record = recordOf(entry);
     if (!record) {
-      noVideo(entry);
+      const why = entry.status === 'done'
+        ? 'its video is no longer available'
+        : `it is ${entry.status === 'failed' ? 'a failed' : entry.status === 'cancelled' ? 'a cancelled' : 'an unfinished'} generation`;
+      void this.deps.interaction.info(`“${entryLabel(entry)}” has no video: ${why}. Re-run it to make one.`);
       return undefined;
     }
     const target = targetUri(args);
-    return target ? deps.actions.writeVideoTo(record, target) : deps.actions.saveVideo(record);
-  };
+    return target ? this.deps.actions.writeVideoTo(record, target) : this.deps.actions.saveVideo(record);
+  }
+}
 
-  const saveParameters = async (...args: unknown[]): Promise<vscode.Uri | undefined> => {
-    const entry = firstEntry(args);
-    return entry ? deps.saveParameters(parametersRecordOf(entry), targetUri(args)) : undefined;
-  };
+class SaveParametersCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.saveParameters;
 
-  const copyPrompt = async (...args: unknown[]): Promise<string | undefined> => {
-    const entry = firstEntry(args);
+  async execute(...args: unknown[]): Promise<vscode.Uri | undefined> {
+    const entry = this.firstEntry(args);
+    return entry ? this.deps.saveParameters(parametersRecordOf(entry), targetUri(args)) : undefined;
+  }
+}
+
+class CopyPromptCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.copyPrompt;
+
+  async execute(...args: unknown[]): Promise<string | undefined> {
+    const entry = this.firstEntry(args);
     if (!entry) {
       return undefined;
     }
     const prompt = promptOf(entry);
     await vscode.env.clipboard.writeText(prompt);
-    void deps.interaction.info('Prompt copied.');
+    void this.deps.interaction.info('Prompt copied.');
     return prompt;
-  };
+  }
+}
 
-  const openLog = async (...args: unknown[]): Promise<vscode.Uri | undefined> => {
-    const entry = firstEntry(args);
-    return entry ? (await deps.logs.open(entry)).document.uri : undefined;
-  };
+class OpenLogCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.openLog;
 
-  const cancel = (...args: unknown[]): boolean => {
-    const entry = firstEntry(args);
+  async execute(...args: unknown[]): Promise<vscode.Uri | undefined> {
+    const entry = this.firstEntry(args);
+    return entry ? (await this.deps.logs.open(entry)).document.uri : undefined;
+  }
+}
+
+class CancelCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.cancel;
+
+  execute(...args: unknown[]): boolean {
+    const entry = this.firstEntry(args);
     if (!entry) {
       return false;
     }
-    if (deps.service.cancel(entry.id)) {
+    const { service, interaction } = this.deps;
+    if (service.cancel(entry.id)) {
       return true;
     }
-    if (deps.service.isRunning(entry.id)) {
+    if (service.isRunning(entry.id)) {
       return false; // fal has made it already; the service said so
     }
-    if (deps.isWaitingForKey(entry.id)) {
-      void deps.interaction.info(`“${entryLabel(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
+    if (this.deps.isWaitingForKey(entry.id)) {
+      void interaction.info(`“${entryLabel(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
         if (choice === 'Set API Key') {
           void vscode.commands.executeCommand('animateDiff.setApiKey');
         }
       });
       return false;
     }
-    void deps.interaction.info(isUnfinished(entry)
+    void interaction.info(isUnfinished(entry)
       ? `“${entryLabel(entry)}” is followed by another VS Code window; cancel it there.`
       : `“${entryLabel(entry)}” is not running.`);
     return false;
-  };
+  }
+}
 
-  const followAgain = async (...args: unknown[]): Promise<GenerationOutcome | undefined> => {
-    const entry = firstEntry(args);
+class FollowAgainCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.followAgain;
+
+  async execute(...args: unknown[]): Promise<GenerationOutcome | undefined> {
+    const entry = this.firstEntry(args);
     if (!entry) {
       return undefined;
     }
     if (!canFollowAgain(entry)) {
-      void deps.interaction.info(`“${entryLabel(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
+      void this.deps.interaction.info(`“${entryLabel(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
       return undefined;
     }
-    return deps.followAgain(entry.id);
-  };
+    return this.deps.followAgain(entry.id);
+  }
+}
 
-  const remove = async (...args: unknown[]): Promise<number> => {
-    const store = deps.current();
-    const entries = entriesOf(args);
+class DeleteCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.delete;
+
+  async execute(...args: unknown[]): Promise<number> {
+    const store = this.deps.current();
+    const entries = this.entriesOf(args);
     if (!store || entries.length === 0) {
       return 0;
     }
-    const running = entries.filter((entry) => deps.service.isRunning(entry.id));
+    const running = entries.filter((entry) => this.deps.service.isRunning(entry.id));
     if (running.length > 0) {
-      void deps.interaction.info(`${running.length === 1 ? `“${entryLabel(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
+      void this.deps.interaction.info(`${running.length === 1 ? `“${entryLabel(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
     }
     const deletable = entries.filter((entry) => !running.includes(entry));
     // Started together, the deletions are written as one change.
     const deleted = await Promise.all(deletable.map((entry) => store.delete(entry.id)));
     return deleted.filter(Boolean).length;
-  };
+  }
+}
 
-  const filter = async (): Promise<string | undefined> => {
-    const text = await deps.interaction.input({
+class FilterCommand implements Command {
+  readonly id = HISTORY_COMMANDS.filter;
+
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  async execute(): Promise<string | undefined> {
+    const text = await this.deps.interaction.input({
       title: 'Filter AnimateDiff History',
       prompt: 'Show generations whose prompt, seed, status, error or request id contains every word. Empty shows all.',
-      value: deps.tree.filter,
+      value: this.deps.tree.filter,
       placeHolder: 'e.g. fox snow, or failed',
     });
     if (text === undefined) {
       return undefined;
     }
-    deps.tree.setFilter(text);
-    return deps.tree.filter;
-  };
+    this.deps.tree.setFilter(text);
+    return this.deps.tree.filter;
+  }
+}
 
-  const clearFilter = (): void => {
-    deps.tree.setFilter('');
-  };
+class ClearFilterCommand implements Command {
+  readonly id = HISTORY_COMMANDS.clearFilter;
 
-  const clear = async (): Promise<number> => {
-    const store = deps.current();
-    const runningIds = new Set(deps.service.runningJobs.map((job) => job.id));
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  execute(): void {
+    this.deps.tree.setFilter('');
+  }
+}
+
+class ClearCommand implements Command {
+  readonly id = HISTORY_COMMANDS.clear;
+
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  async execute(): Promise<number> {
+    const { interaction, service } = this.deps;
+    const store = this.deps.current();
+    const runningIds = new Set(service.runningJobs.map((job) => job.id));
     const finished = (store?.list() ?? []).filter((entry) => !runningIds.has(entry.id) && !isUnfinished(entry));
     if (!store || finished.length === 0) {
-      void deps.interaction.info('The AnimateDiff history has no finished generations to clear.');
+      void interaction.info('The AnimateDiff history has no finished generations to clear.');
       return 0;
     }
     const videos = finished.filter((entry) => entry.video).length;
-    const choice = await deps.interaction.warning(
+    const choice = await interaction.warning(
       `Delete all ${finished.length} finished ${finished.length === 1 ? 'generation' : 'generations'} from the AnimateDiff history?`,
       {
         modal: true,
@@ -229,22 +288,35 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     }
     const deleted = await Promise.all(finished.map((entry) => store.delete(entry.id)));
     return deleted.filter(Boolean).length;
-  };
+  }
+}
 
+class ShowRunningJobsCommand implements Command {
+  readonly id = HISTORY_COMMANDS.showRunningJobs;
+
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  execute(): Promise<'shown' | 'cancelled' | undefined> {
+    return this.deps.runningJobs.pickAndAct();
+  }
+}
+
+/** Every command of the History view and the running-jobs status bar item. */
+export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
   return [
-    new HistoryCommand(HISTORY_COMMANDS.open, open),
-    new HistoryCommand(HISTORY_COMMANDS.rerun, rerun('same')),
-    new HistoryCommand(HISTORY_COMMANDS.rerunWithNewSeed, rerun('new')),
-    new HistoryCommand(HISTORY_COMMANDS.saveVideo, saveVideo),
-    new HistoryCommand(HISTORY_COMMANDS.saveParameters, saveParameters),
-    new HistoryCommand(HISTORY_COMMANDS.copyPrompt, copyPrompt),
-    new HistoryCommand(HISTORY_COMMANDS.openLog, openLog),
-    new HistoryCommand(HISTORY_COMMANDS.cancel, cancel),
-    new HistoryCommand(HISTORY_COMMANDS.followAgain, followAgain),
-    new HistoryCommand(HISTORY_COMMANDS.delete, remove),
-    new HistoryCommand(HISTORY_COMMANDS.filter, filter),
-    new HistoryCommand(HISTORY_COMMANDS.clearFilter, clearFilter),
-    new HistoryCommand(HISTORY_COMMANDS.clear, clear),
-    new HistoryCommand(HISTORY_COMMANDS.showRunningJobs, () => deps.runningJobs.pickAndAct()),
+    new OpenCommand(deps),
+    new RerunCommand(deps, 'same'),
+    new RerunCommand(deps, 'new'),
+    new SaveVideoCommand(deps),
+    new SaveParametersCommand(deps),
+    new CopyPromptCommand(deps),
+    new OpenLogCommand(deps),
+    new CancelCommand(deps),
+    new FollowAgainCommand(deps),
+    new DeleteCommand(deps),
+    new FilterCommand(deps),
+    new ClearFilterCommand(deps),
+    new ClearCommand(deps),
+    new ShowRunningJobsCommand(deps),
   ];
 }

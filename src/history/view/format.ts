@@ -1,5 +1,8 @@
-import type { HistoryEntry } from '../store/entry';
-import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../model/animateDiff';
+import { jobStateText } from '../../generation/jobText';
+import { MODEL_DEFAULTS, videoSizePixels } from '../../model/animateDiff';
+import { seedOf } from '../../model/generation';
+import { oneLine, shorten } from '../../util/text';
+import { isUnfinished, type HistoryEntry } from '../store/entry';
 
 /*
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
@@ -7,18 +10,8 @@ import { VIDEO_SIZE_PIXELS, type VideoSizeName } from '../../model/animateDiff';
 
 export const LABEL_LENGTH = 32;
 
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-export function shorten(text: string, max: number): string {
-  const line = oneLine(text);
-  return line.length <= max ? line : `${line.slice(0, max - 1).trimEnd()}…`;
-}
-
 export function promptOf(entry: HistoryEntry): string {
-  const prompt = entry.input.prompt;
-  return typeof prompt === 'string' ? prompt : '';
+  return entry.input.prompt ?? '';
 }
 
 /** The item's label: the prompt on one line, shortened. */
@@ -26,45 +19,14 @@ export function entryLabel(entry: HistoryEntry): string {
   return shorten(promptOf(entry), LABEL_LENGTH) || '(no prompt)';
 }
 
-/** The seed fal used, else the one the request asked for. */
-export function seedOf(entry: HistoryEntry): number | undefined {
-  if (entry.seed !== undefined) {
-    return entry.seed;
-  }
-  return typeof entry.input.seed === 'number' ? entry.input.seed : undefined;
+/** The video's size in pixels; fal's default when the request does not say. */
+export function sizeOf(entry: HistoryEntry): { width: number; height: number } {
+  return videoSizePixels(entry.input.video_size ?? MODEL_DEFAULTS.video_size);
 }
 
-export function sizeOf(entry: HistoryEntry): { width: number; height: number } | undefined {
-  const size = entry.input.video_size;
-  if (typeof size === 'string' && size in VIDEO_SIZE_PIXELS) {
-    return VIDEO_SIZE_PIXELS[size as VideoSizeName];
-  }
-  if (typeof size === 'object' && size !== null) {
-    const { width, height } = size as Record<string, unknown>;
-    if (typeof width === 'number' && typeof height === 'number') {
-      return { width, height };
-    }
-  }
-  // fal's default for AnimateDiff when the request does not say.
-  return size === undefined ? VIDEO_SIZE_PIXELS.square : undefined;
-}
-
-/** `queued #2`, `running`, `done`, … (queue positions are fal's, counted from 0 = next). */
+/** `queued #2`, `running`, `done`, …: an unfinished job in the words of {@link jobStateText}. */
 export function statusText(entry: HistoryEntry): string {
-  switch (entry.status) {
-    case 'submitting':
-      return 'submitting';
-    case 'queued':
-      return entry.queuePosition !== undefined ? `queued #${entry.queuePosition + 1}` : 'queued';
-    case 'running':
-      return 'running';
-    case 'done':
-      return 'done';
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'cancelled';
-  }
+  return isUnfinished(entry) ? jobStateText({ state: entry.status, queuePosition: entry.queuePosition }) : entry.status;
 }
 
 /** How long the job took (or has taken so far, while it runs); undefined when not known. */
@@ -153,10 +115,9 @@ export function matchesFilter(entry: HistoryEntry, filter: string): boolean {
   if (words.length === 0) {
     return true;
   }
-  const negative = entry.input.negative_prompt;
   const haystack = [
     promptOf(entry),
-    typeof negative === 'string' ? negative : '',
+    entry.input.negative_prompt ?? '',
     String(seedOf(entry) ?? ''),
     statusText(entry),
     entry.error?.message ?? '',

@@ -1,23 +1,11 @@
 import * as vscode from 'vscode';
-import type { GenerationService, RunningJob } from '../../generation/generationService';
+import type { GenerationService } from '../../generation/generationService';
+import { jobStateText } from '../../generation/jobText';
+import type { RunningJob } from '../../model/generation';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
 import { formatDuration } from './format';
 import { HISTORY_COMMANDS } from '../ids';
-
-export function jobStateText(job: RunningJob): string {
-  if (job.resultReady) {
-    return 'saving the video';
-  }
-  switch (job.state) {
-    case 'submitting':
-      return 'submitting';
-    case 'queued':
-      return job.queuePosition !== undefined ? `queued #${job.queuePosition + 1}` : 'queued';
-    case 'running':
-      return 'running';
-  }
-}
 
 /** `AnimateDiff: 2 running · queue #3`: how many jobs this window follows, and the best queue position among them. */
 export function statusBarText(jobs: readonly RunningJob[]): string {

@@ -2,12 +2,13 @@ import * as vscode from 'vscode';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
 import type { HistoryStore } from '../store/historyStore';
 import { Disposable } from '../../util/dispose';
+import { seedOf } from '../../model/generation';
+import { oneLine } from '../../util/text';
 import {
-  durationMs, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, oneLine, promptOf, seedOf, sizeOf,
-  sourceText, statusText,
+  durationMs, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, promptOf, sizeOf, sourceText, statusText,
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
-import type { HistoryViewBackend } from '../../activationProbes';
+import type { HistoryViewBackend } from './deferredHistoryView';
 import { canFollowAgain } from '../records';
 
 const TICK_MS = 1000;
@@ -143,7 +144,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     const tooltip = new vscode.MarkdownString('', true);
     tooltip.appendText(oneLine(promptOf(entry)) || '(no prompt)');
     const negative = entry.input.negative_prompt;
-    if (typeof negative === 'string' && negative.trim() !== '') {
+    if (negative && negative.trim() !== '') {
       tooltip.appendMarkdown('\n\n*Negative:* ');
       tooltip.appendText(oneLine(negative));
     }
@@ -157,19 +158,16 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     const seed = seedOf(entry);
     rows.push(['Seed', seed !== undefined ? String(seed) : 'random (fal has not reported it)']);
     const size = sizeOf(entry);
-    if (size) {
-      rows.push(['Size', `${size.width}×${size.height}`]);
-    }
-    const numbers: Array<[string, string]> = [['Frames', 'num_frames'], ['FPS', 'fps'], ['Steps', 'num_inference_steps'], ['Guidance', 'guidance_scale']];
-    for (const [label, field] of numbers) {
-      const value = entry.input[field];
-      if (typeof value === 'number') {
+    rows.push(['Size', `${size.width}×${size.height}`]);
+    const { input } = entry;
+    const numbers: Array<[string, number | undefined]> = [['Frames', input.num_frames], ['FPS', input.fps], ['Steps', input.num_inference_steps], ['Guidance', input.guidance_scale]];
+    for (const [label, value] of numbers) {
+      if (value !== undefined) {
         rows.push([label, String(value)]);
       }
     }
-    const motions = entry.input.motions;
-    if (Array.isArray(motions) && motions.length > 0) {
-      rows.push(['Motions', motions.map(String).join(', ')]);
+    if (input.motions && input.motions.length > 0) {
+      rows.push(['Motions', input.motions.join(', ')]);
     }
     rows.push(['Created', new Date(entry.createdAt).toLocaleString(vscode.env.language)]);
     rows.push(['From', sourceText(entry)]);

@@ -1,39 +1,25 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../util/dispose';
-import { DryRunDocuments } from '../../runs/dryRun';
 import { ParamsCodeActionProvider } from './paramsCodeActions';
-import { ParamsCodeLensProvider } from './paramsCodeLens';
-import { ParamsDiagnostics } from './paramsDiagnostics';
+import { ParamsCodeLensProvider, type RunProgressSource } from './paramsCodeLens';
+import type { ParamsDiagnostics } from './paramsDiagnostics';
 import { PARAMS_DOCUMENT_SELECTOR } from './paramsDocuments';
-import { ParamsRunner, type ParamsRunnerDeps } from '../../runs/runner';
-
-export { PARAMS_COMMANDS, videoCount } from './paramsCodeLens';
-export { buildDryRun, DRY_RUN_SCHEME, type DryRunDocument } from '../../runs/dryRun';
-export { ParamsRunner, type ParamsRunItem, type ParamsRunReport, type PreparedParamsFile } from '../../runs/runner';
-export { ParamsDiagnostics } from './paramsDiagnostics';
-export * from './paramsDocuments';
 
 /**
- * Everything `.animate.json` files get in the editor: problems as the user types, quick fixes, the
- * Generate / Dry run lenses, read-only dry-run documents and the runner behind them. Created with the core,
- * which the activation shim loads as soon as a parameter file is opened.
+ * What `.animate.json` files get in the editor besides their problems (ParamsDiagnostics): quick fixes and the
+ * Generate / Dry run lenses, which show a running file's progress. Created with the core, which activation loads
+ * as soon as a parameter file is opened.
  */
 export class ParamsEditorFeatures extends Disposable {
-  readonly diagnostics: ParamsDiagnostics;
-  readonly runner: ParamsRunner;
-  readonly dryRuns: DryRunDocuments;
   private readonly lenses: ParamsCodeLensProvider;
 
-  constructor(deps: Omit<ParamsRunnerDeps, 'diagnostics'>) {
+  constructor(readonly diagnostics: ParamsDiagnostics, runs: RunProgressSource) {
     super();
-    this.diagnostics = this._register(new ParamsDiagnostics());
-    this.runner = this._register(new ParamsRunner({ ...deps, diagnostics: this.diagnostics }));
-    this.dryRuns = this._register(new DryRunDocuments());
-    this.lenses = this._register(new ParamsCodeLensProvider(this.diagnostics, this.runner));
+    this.lenses = this._register(new ParamsCodeLensProvider(diagnostics, runs));
     this._register(vscode.languages.registerCodeLensProvider(PARAMS_DOCUMENT_SELECTOR, this.lenses));
     this._register(vscode.languages.registerCodeActionsProvider(
       PARAMS_DOCUMENT_SELECTOR,
-      new ParamsCodeActionProvider(this.diagnostics),
+      new ParamsCodeActionProvider(diagnostics),
       ParamsCodeActionProvider.metadata,
     ));
   }

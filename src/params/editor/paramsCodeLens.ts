@@ -3,7 +3,18 @@ import { parseTree } from 'jsonc-parser';
 import type { ParamsFile } from '../fileSchema';
 import { Disposable } from '../../util/dispose';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
-import type { ParamsRunner } from '../../runs/runner';
+
+/** Progress of a running file, for its CodeLens. */
+export interface RunProgress {
+  total: number;
+  finished: number;
+}
+
+/** Where the lenses learn that a file is running (the parameter-file runs). */
+export interface RunProgressSource {
+  progressOf(uri: vscode.Uri): RunProgress | undefined;
+  readonly onDidChangeRuns: vscode.Event<void>;
+}
 
 export const PARAMS_COMMANDS = {
   generate: 'animateDiff.generateFromParamsFile',
@@ -31,10 +42,10 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
 
-  constructor(private readonly diagnostics: ParamsDiagnostics, private readonly runner: ParamsRunner) {
+  constructor(private readonly diagnostics: ParamsDiagnostics, private readonly runs: RunProgressSource) {
     super();
     this._register(diagnostics.onDidUpdate(() => this.changeEmitter.fire()));
-    this._register(runner.onDidChangeRuns(() => this.changeEmitter.fire()));
+    this._register(runs.onDidChangeRuns(() => this.changeEmitter.fire()));
   }
 
   /** Asks VS Code for the lenses again (it drops a pending refresh when the editor loses focus). */
@@ -45,7 +56,7 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const range = topOfObject(document);
     const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
-    const progress = this.runner.progressOf(document.uri);
+    const progress = this.runs.progressOf(document.uri);
     if (progress) {
       const of = progress.total > 1 ? ` — ${progress.finished} of ${progress.total} done` : '';
       return [

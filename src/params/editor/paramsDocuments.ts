@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
+import { PARAMS_FILE_SUFFIX } from '../ids';
 
-/** Parameter files are recognised by name, whatever language mode the editor gives them. */
-export const PARAMS_FILE_SUFFIX = '.animate.json';
 
 /** For CodeLens and CodeActions: every `*.animate.json`, on disk or in a virtual workspace. */
 export const PARAMS_DOCUMENT_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.animate.json' }];

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { actionsFor, detailText, failureFromHttp, networkErrorCode, networkFailure, parseFieldErrors, redactSecret, timeoutFailure } from '../../../src/fal/errors';
+import { detailText, failureFromHttp, networkErrorCode, networkFailure, parseFieldErrors, redactSecret, timeoutFailure } from '../../../src/fal/errors';
+import { actionsFor } from '../../../src/model/failure';
 
 describe('fal error mapping', () => {
   it('401 says the key was rejected and offers Set API Key', () => {

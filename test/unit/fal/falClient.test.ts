@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { FalFailure } from '../../../src/fal/errors';
+import { FalFailure } from '../../../src/model/failure';
 import { FalGateway, type FalLogLine } from '../../../src/fal/falClient';
 import { startFalImitation, type FalImitation } from '../../fal-imitation/server';
 

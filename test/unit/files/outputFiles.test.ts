@@ -5,17 +5,11 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  OutputExistsError,
-  VideoSaveError,
-  downloadVideoToFile,
-  freeOutputPair,
-  isInsideFolder,
-  outputPairIn,
-  realPathOf,
-  writeStreamToFile,
-  writeTextFile,
-} from '../../../src/files/outputFiles';
+import { OutputExistsError, writeStreamToFile, writeTextFile } from '../../../src/files/atomicFile';
+import { realPathOf } from '../../../src/files/containment';
+import { isInsideFolder } from '../../../src/util/paths';
+import { VideoDownloadError, downloadVideo } from '../../../src/files/videoDownload';
+import { freeOutputPair, outputPairIn } from '../../../src/runs/outputPlan';
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
@@ -34,7 +28,7 @@ async function serve(handler: Handler): Promise<{ url: string; close: () => Prom
 }
 
 function leftovers(folder: string): string[] {
-  return fs.readdirSync(folder).filter((name) => name.endsWith('.partial'));
+  return fs.readdirSync(folder).filter((name) => name.includes('.part-'));
 }
 
 describe('batch output files', () => {
@@ -61,7 +55,7 @@ describe('batch output files', () => {
       let produced = 0;
       let mostAhead = 0;
       const onDisk = () => {
-        const partial = fs.readdirSync(folder).find((name) => name.endsWith('.partial'));
+        const partial = fs.readdirSync(folder).find((name) => name.includes('.part-'));
         return partial ? fs.statSync(path.join(folder, partial)).size : 0;
       };
       const source = new Readable({
@@ -107,7 +101,7 @@ describe('batch output files', () => {
     });
   });
 
-  describe('downloadVideoToFile', () => {
+  describe('downloadVideo', () => {
     it('streams the response to the file and reports its size and type', async () => {
       const video = Buffer.alloc(300_000, 3);
       const server = await serve((_request, response) => {
@@ -116,7 +110,7 @@ describe('batch output files', () => {
       });
       try {
         const target = path.join(folder, 'fox-7.mp4');
-        assert.deepEqual(await downloadVideoToFile(`${server.url}/v.mp4`, target), { bytes: video.length, contentType: 'video/mp4' });
+        assert.deepEqual(await downloadVideo(`${server.url}/v.mp4`, target), { bytes: video.length, contentType: 'video/mp4' });
         assert.ok(fs.readFileSync(target).equals(video));
       } finally {
         await server.close();
@@ -142,8 +136,8 @@ describe('batch output files', () => {
         const server = await serve(handler);
         const target = path.join(folder, `case-${kind}.mp4`);
         try {
-          await assert.rejects(downloadVideoToFile(`${server.url}/video.mp4?token=secret`, target), (error) => {
-            assert.ok(error instanceof VideoSaveError, String(error));
+          await assert.rejects(downloadVideo(`${server.url}/video.mp4?token=secret`, target), (error) => {
+            assert.ok(error instanceof VideoDownloadError, String(error));
             assert.match(error.message, message);
             assert.ok(!error.message.includes('secret'), 'the URL\'s query is never shown');
             return true;
@@ -161,7 +155,7 @@ describe('batch output files', () => {
       try {
         const target = path.join(folder, 'earlier.mp4');
         fs.writeFileSync(target, 'the earlier video');
-        await assert.rejects(downloadVideoToFile(`${server.url}/v.mp4`, target, { replace: true }), (error) => error instanceof VideoSaveError && error.kind === 'empty');
+        await assert.rejects(downloadVideo(`${server.url}/v.mp4`, target, { replace: true }), (error) => error instanceof VideoDownloadError && error.kind === 'empty');
         assert.equal(fs.readFileSync(target, 'utf8'), 'the earlier video');
         assert.deepEqual(leftovers(folder), []);
       } finally {
@@ -173,7 +167,7 @@ describe('batch output files', () => {
       const server = await serve((_q, r) => r.end());
       const url = server.url;
       await server.close();
-      await assert.rejects(downloadVideoToFile(`${url}/v.mp4`, path.join(folder, 'x.mp4')), (error) => error instanceof VideoSaveError && error.kind === 'network');
+      await assert.rejects(downloadVideo(`${url}/v.mp4`, path.join(folder, 'x.mp4')), (error) => error instanceof VideoDownloadError && error.kind === 'network');
     });
 
     it('an existing target stays and the download reports it', async () => {
@@ -181,7 +175,7 @@ describe('batch output files', () => {
       try {
         const target = path.join(folder, 'there.mp4');
         fs.writeFileSync(target, 'mine');
-        await assert.rejects(downloadVideoToFile(`${server.url}/v.mp4`, target), OutputExistsError);
+        await assert.rejects(downloadVideo(`${server.url}/v.mp4`, target), OutputExistsError);
         assert.equal(fs.readFileSync(target, 'utf8'), 'mine');
         assert.deepEqual(leftovers(folder), []);
       } finally {

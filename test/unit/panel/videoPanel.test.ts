@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type * as VideoPanelModule from '../../../src/panel/videoPanel';
-import type { GenerationSummary, VideoPanelHost } from '../../../src/panel/videoPanel';
+import type { GenerationSummary } from '../../../src/panel/generationView';
+import type { VideoPanelHost } from '../../../src/panel/videoPanel';
 import { PANEL_DATA_ATTRIBUTE, panelInitialDataSchema, type FromWebviewMessage, type PanelInitialData, type ToWebviewMessage } from '../../../src/shared/protocol';
 import { CSP_SOURCE, FakeUri, fakeVscode, requireWithFakeVscode, type FakeWebviewPanel } from './fakeVscode';
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BATCH_CONCURRENCY, readBatchConcurrency, runWithConcurrency, summarizeBatch } from '../../../src/runs/batchRunner';
+import { runWithConcurrency, summarizeBatch } from '../../../src/runs/batchRunner';
+import { BATCH_CONCURRENCY, readBatchConcurrency } from '../../../src/config/settings';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch } from 'node:fs';
 import * as path from 'node:path';
-import { HistoryStore, INDEX_FILE, parseIndexText } from '../../../../src/history/store/historyStore';
+import { HistoryStore, INDEX_FILE } from '../../../../src/history/store/historyStore';
+import { parseIndexText } from '../../../../src/history/store/indexFile';
 import type { ChildReport } from './crashChild';
 import { filesIn, useTempFolder } from '../support';
 

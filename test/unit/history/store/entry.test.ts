@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MAX_LOG_LINES, appendLogLines, applyPatch, createEntry, historyEntrySchema } from '../../../../src/history/store/entry';
-import { parseIndexText, serializeIndex } from '../../../../src/history/store/historyStore';
+import { parseIndexText, serializeIndex } from '../../../../src/history/store/indexFile';
 import { newEntry } from '../support';
 
 describe('history entries', () => {

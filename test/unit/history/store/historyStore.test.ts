@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../../src/history/store/entry';
-import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, parseIndexText, type HistoryChange } from '../../../../src/history/store/historyStore';
+import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, type HistoryChange } from '../../../../src/history/store/historyStore';
+import { parseIndexText } from '../../../../src/history/store/indexFile';
 import { deadPid, filesIn, newEntry, useTempFolder } from '../support';
 
 describe('history store', () => {

@@ -1,4 +1,4 @@
-import { Disposable } from '../util/dispose';
+import { Disposable } from './dispose';
 
 export interface Command {
   readonly id: string;
@@ -22,6 +22,10 @@ export class CommandManager extends Disposable {
 
   has(id: string): boolean {
     return this.commands.has(id);
+  }
+
+  get ids(): string[] {
+    return [...this.commands.keys()];
   }
 
   execute(id: string, ...args: unknown[]): unknown {

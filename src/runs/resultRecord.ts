@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { OutputExistsError, writeStreamToFile, writeTextFile } from '../files/atomicFile';
+import { downloadVideo } from '../files/videoDownload';
+import { generationInputSchema, type GenerationRecord } from '../model/generation';
+import { freeOutputPair, type OutputPair, type PlannedJob } from './outputPlan';
+
+/**
+ * `<name>-<seed>.result.json`, written beside each video of a parameter-file run: what was sent (exactly), what fal
+ * answered, and where the video is. A file that is committed and diffed, so its keys keep this order.
+ */
+export const resultRecordSchema = z.object({
+  /** The parameter file, relative to this record. */
+  parameterFile: z.string(),
+  /** The run used the editor's unsaved text: reproducing from the file on disk would send something else. */
+  parameterFileUnsaved: z.literal(true).optional(),
+  endpoint: z.string(),
+  requestId: z.string(),
+  /** The seed fal used. */
+  seed: z.number().nullable(),
+  /** The request as sent. */
+  request: generationInputSchema,
+  video: z.object({ file: z.string(), bytes: z.number(), contentType: z.string(), url: z.string() }),
+  /** A local `video_url` uploaded to fal storage first: the file (relative to this record) and its fal URL. */
+  upload: z.object({ file: z.string(), url: z.string() }).optional(),
+  timings: z.object({
+    submittedAt: z.string(),
+    completedAt: z.string(),
+    totalMs: z.number().nullable(),
+    inferenceSeconds: z.number().nullable(),
+    downloadMs: z.number(),
+  }),
+  sandbox: z.string().optional(),
+  /** `name version` of the extension. */
+  generatedBy: z.string(),
+});
+export type ResultRecord = z.infer<typeof resultRecordSchema>;
+
+/** A local `video_url` and the fal storage URL it was uploaded to. */
+export interface UploadedVideo {
+  video: vscode.Uri;
+  url: string;
+}
+
+export interface ResultSaveDeps {
+  log: vscode.LogOutputChannel;
+  /** `name version`, written into each result record. */
+  generatedBy: string;
+  /** The history's local copy of a finished generation's video, so it is copied rather than downloaded again. */
+  localCopyOf(record: GenerationRecord): vscode.Uri | undefined;
+}
+
+export type SavedResult = { ok: true; pair: OutputPair } | { ok: false; reason: string; videoSaved: boolean };
+
+/** Streams the video to its file and writes the result record beside it; a file that appeared meanwhile is kept (new name). */
+export async function saveResult(
+  job: PlannedJob,
+  record: GenerationRecord,
+  uploaded: UploadedVideo | undefined,
+  signal: AbortSignal,
+  deps: ResultSaveDeps,
+): Promise<SavedResult> {
+  const folder = job.file.outputFolder;
+  let pair = job.pair;
+  const startedAt = Date.now();
+  let saved: { bytes: number; contentType: string };
+  const localCopy = deps.localCopyOf(record);
+  const saveVideo = async (target: string, replace: boolean) => localCopy
+    ? { bytes: await writeStreamToFile(createReadStream(localCopy.fsPath), target, { replace, signal }), contentType: record.contentType ?? 'video/mp4' }
+    : downloadVideo(record.videoUrl, target, { replace, signal });
+  try {
+    await vscode.workspace.fs.createDirectory(folder);
+    try {
+      saved = await saveVideo(pair.video, job.replace);
+    } catch (error) {
+      if (!(error instanceof OutputExistsError)) {
+        throw error;
+      }
+      // Another program created the file since the run was planned: keep it and take the next free name.
+      pair = await freeOutputPair(folder.fsPath, { video: path.basename(job.pair.video), record: path.basename(job.pair.record) }, new Set());
+      saved = await saveVideo(pair.video, false);
+    }
+  } catch (error) {
+    const reason = `Generated (fal request ${record.requestId}), but the video could not be saved: ${error instanceof Error ? error.message : String(error)}`;
+    deps.log.error(reason);
+    return { ok: false, reason, videoSaved: false };
+  }
+  const recordFolder = path.dirname(pair.record);
+  const relativeToRecord = (file: vscode.Uri) => path.relative(recordFolder, file.fsPath).split(path.sep).join('/');
+  const completedAt = record.createdAt + (record.totalMs ?? Date.now() - record.createdAt);
+  const result: ResultRecord = {
+    parameterFile: relativeToRecord(job.file.uri),
+    ...(job.file.unsaved ? { parameterFileUnsaved: true } : {}),
+    endpoint: record.endpoint,
+    requestId: record.requestId,
+    seed: record.seed,
+    request: record.input,
+    video: { file: path.basename(pair.video), bytes: saved.bytes, contentType: saved.contentType, url: record.videoUrl },
+    ...(uploaded ? { upload: { file: relativeToRecord(uploaded.video), url: uploaded.url } } : {}),
+    timings: {
+      submittedAt: new Date(record.createdAt).toISOString(),
+      completedAt: new Date(completedAt).toISOString(),
+      totalMs: record.totalMs,
+      inferenceSeconds: record.inferenceSeconds,
+      downloadMs: Date.now() - startedAt,
+    },
+    ...(record.sandbox ? { sandbox: 'Generated by the local fal imitation, not by fal.ai.' } : {}),
+    generatedBy: deps.generatedBy,
+  };
+  try {
+    await writeTextFile(pair.record, `${JSON.stringify(result, null, 2)}\n`, { replace: job.replace });
+  } catch (error) {
+    const reason = `The video was saved as ${path.basename(pair.video)}, but its result record could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    deps.log.error(reason);
+    return { ok: false, reason, videoSaved: true };
+  }
+  deps.log.info(`[${record.requestId}] saved ${pair.video} (${saved.bytes} bytes) and ${path.basename(pair.record)}`);
+  return { ok: true, pair };
+}

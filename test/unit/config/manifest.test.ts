@@ -1,0 +1,64 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { SECTION, settingContracts } from '../../../src/config/settings';
+
+interface ManifestSetting {
+  type?: string | string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  enum?: unknown[];
+  items?: { type?: string; enum?: unknown[] };
+}
+
+const repoRoot = path.join(__dirname, '..', '..', '..', '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, ManifestSetting> } };
+};
+
+type JsonSchema = { type?: string; minimum?: number; maximum?: number; enum?: unknown[]; items?: JsonSchema; anyOf?: JsonSchema[] };
+
+/** What the manifest must declare for a value schema: VS Code's settings editor and validation read these keys. */
+function expectedDeclaration(schema: z.ZodType): ManifestSetting {
+  const json = z.toJSONSchema(schema, { target: 'draft-07' }) as JsonSchema;
+  const nullable = json.anyOf?.find((member) => member.type !== 'null');
+  const value = nullable ?? json;
+  const declared: ManifestSetting = { type: nullable ? [value.type ?? '', 'null'] : value.type };
+  if (value.minimum !== undefined && Math.abs(value.minimum) < Number.MAX_SAFE_INTEGER) {
+    declared.minimum = value.minimum;
+  }
+  if (value.maximum !== undefined && Math.abs(value.maximum) < Number.MAX_SAFE_INTEGER) {
+    declared.maximum = value.maximum;
+  }
+  if (value.enum) {
+    declared.enum = value.enum;
+  }
+  if (value.items) {
+    declared.items = { type: value.items.type, ...(value.items.enum ? { enum: value.items.enum } : {}) };
+  }
+  return declared;
+}
+
+describe('the manifest\'s settings', () => {
+  const declared = manifest.contributes.configuration.properties;
+
+  it('declare the same types, bounds, choices and defaults as the model and the setting readers', () => {
+    for (const [name, contract] of Object.entries(settingContracts())) {
+      const setting = declared[`${SECTION}.${name}`];
+      assert.ok(setting, `package.json declares ${SECTION}.${name}`);
+      const { type, minimum, maximum, enum: choices, items } = setting;
+      const actual: ManifestSetting = { type, ...(minimum !== undefined ? { minimum } : {}), ...(maximum !== undefined ? { maximum } : {}), ...(choices ? { enum: choices } : {}), ...(items ? { items: { type: items.type, ...(items.enum ? { enum: items.enum } : {}) } } : {}) };
+      assert.deepEqual(actual, expectedDeclaration(contract.schema), `${SECTION}.${name}: its declaration follows the model`);
+      assert.deepEqual(setting.default, contract.default, `${SECTION}.${name}: its default`);
+      assert.ok(contract.schema.safeParse(setting.default).success, `${SECTION}.${name}: its default is a valid value`);
+    }
+  });
+
+  it('declare no checked setting that the readers do not know', () => {
+    const checked = new Set(Object.keys(settingContracts()).map((name) => `${SECTION}.${name}`));
+    const bounded = Object.entries(declared).filter(([, setting]) => setting.minimum !== undefined || setting.maximum !== undefined || setting.enum !== undefined);
+    assert.deepEqual(bounded.map(([name]) => name).filter((name) => !checked.has(name)), []);
+  });
+});
