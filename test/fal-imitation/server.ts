@@ -21,10 +21,13 @@ import {
   BodyTooLargeError, CORS_HEADERS, parseJson, readBody, sendAnswer, sendJson, serveFile,
 } from './http';
 import { Job, JobPlan, JobQueue } from './jobs';
+import {
+  applyPricesPatch, defaultPricing, FORBIDDEN_ANSWER, isPricingPath, parsePricesPatch, pricingAnswer, requestedEndpointIds,
+} from './pricing';
 import { UPLOAD_PATH_PREFIX, UPLOADED_FILES_PREFIX, UploadError, UploadStore } from './storage';
 import {
   FAST_TIMING, FaultKind, FaultRecord, FaultSpec, FaultStage, ImitationConfig, ImitationConfigPatch, ImitationStats,
-  JobRecord, JobStatus, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
+  JobRecord, JobStatus, PricingConfig, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
 } from './types';
 import { isKnownEndpoint, isVideoToVideo, validateInput } from './validation';
 
@@ -73,7 +76,9 @@ export interface FalImitation {
   /** Clears jobs, faults, records and uploads, answers hung requests by closing them, restores the config. */
   reset(): Promise<void>;
   config(): ImitationConfig;
+  /** Also takes `prices` and `pricingForbiddenKeys`, which `pricingConfig()` shows. */
   configure(patch: ImitationConfigPatch): ImitationConfig;
+  pricingConfig(): PricingConfig;
   addFault(spec: FaultSpec): FaultRecord;
   faults(): FaultRecord[];
   clearFaults(): void;
@@ -147,7 +152,9 @@ interface ApiCall {
 const JOB_STATUSES: readonly JobStatus[] = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'];
 
 function parseConfigPatch(input: unknown): ImitationConfigPatch {
-  const fields = expectObject(input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled', 'offline']);
+  const fields = expectObject(
+    input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled', 'offline', 'prices', 'pricingForbiddenKeys'],
+  );
   const patch: ImitationConfigPatch = {};
   if (fields.timing !== undefined) {
     const timing = expectObject(fields.timing, 'config.timing', ['queuePositions', 'queueMs', 'processingMs', 'logSteps', 'pingIntervalMs']);
@@ -173,6 +180,13 @@ function parseConfigPatch(input: unknown): ImitationConfigPatch {
       throw new InputError('config.offline must be a boolean');
     }
     patch.offline = fields.offline;
+  }
+  if (fields.prices !== undefined) {
+    patch.prices = parsePricesPatch(fields.prices);
+  }
+  const pricingForbiddenKeys = optionalStringArray(fields, 'pricingForbiddenKeys', 'config');
+  if (pricingForbiddenKeys) {
+    patch.pricingForbiddenKeys = pricingForbiddenKeys;
   }
   return patch;
 }
@@ -217,6 +231,7 @@ class Imitation implements FalImitation {
   private origin = '';
   private readonly defaults: ImitationConfig;
   private current: ImitationConfig;
+  private pricing = defaultPricing();
   private readonly faultBook = new FaultBook();
   private readonly queue: JobQueue;
   private readonly store: UploadStore;
@@ -302,6 +317,7 @@ class Imitation implements FalImitation {
     this.nextSeq = 1;
     this.deletedVideos.clear();
     this.current = structuredClone(this.defaults);
+    this.pricing = defaultPricing();
     await this.store.clear();
   }
 
@@ -317,7 +333,15 @@ class Imitation implements FalImitation {
       logsWhenDisabled: parsed.logsWhenDisabled ?? this.current.logsWhenDisabled,
       offline: parsed.offline ?? this.current.offline,
     };
+    this.pricing = {
+      prices: parsed.prices ? applyPricesPatch(this.pricing.prices, parsed.prices) : this.pricing.prices,
+      pricingForbiddenKeys: parsed.pricingForbiddenKeys ?? this.pricing.pricingForbiddenKeys,
+    };
     return this.config();
+  }
+
+  pricingConfig(): PricingConfig {
+    return structuredClone(this.pricing);
   }
 
   addFault(spec: FaultSpec): FaultRecord {
@@ -405,7 +429,7 @@ class Imitation implements FalImitation {
       return;
     }
     const declaredHost = headerValue(req, IMITATION_HOST_HEADER);
-    const host = declaredHost ?? (url.pathname.startsWith('/storage/') ? 'rest.fal.ai' : 'queue.fal.run');
+    const host = declaredHost ?? defaultHost(url.pathname);
     const hostKind = classifyFalHost(host);
     if (!hostKind) {
       sendJson(res, 400, { detail: `${IMITATION_HOST_HEADER}: '${host}' is not a fal host` });
@@ -456,7 +480,7 @@ class Imitation implements FalImitation {
       return;
     }
     if (call.hostKind === 'rest') {
-      await this.handleStorageApi(call);
+      await (isPricingPath(call.path) ? this.handlePricing(call) : this.handleStorageApi(call));
       return;
     }
     if (call.hostKind === 'media') {
@@ -876,6 +900,21 @@ class Imitation implements FalImitation {
     sendJson(res, 404, { detail: 'File not found' });
   }
 
+  // ---- Pricing --------------------------------------------------------------------------------
+
+  /** fal's platform pricing API; a key listed in `pricingForbiddenKeys` may not read prices. */
+  private async handlePricing(call: ApiCall): Promise<void> {
+    call.record.stage = 'pricing';
+    if (call.req.method !== 'GET') {
+      await this.methodNotAllowed(call);
+      return;
+    }
+    const ids = requestedEndpointIds(call.query);
+    const key = parseKey(call.authorization);
+    const forbidden = key !== null && this.pricing.pricingForbiddenKeys.some((listed) => listed === key.key || listed === key.id);
+    this.answer(call, forbidden ? FORBIDDEN_ANSWER : pricingAnswer(ids, this.pricing.prices));
+  }
+
   private resultVideoExists(pathname: string): boolean {
     const match = /^\/files\/videos\/([^/]+)\.mp4$/.exec(pathname);
     if (!match || this.deletedVideos.has(match[1])) {
@@ -916,6 +955,9 @@ class Imitation implements FalImitation {
           return;
         case 'GET config':
           sendJson(res, 200, this.config());
+          return;
+        case 'GET pricing-config':
+          sendJson(res, 200, this.pricingConfig());
           return;
         case 'POST config':
           sendJson(res, 200, this.configure(parseConfigPatch(await readBodyJson())));
@@ -974,12 +1016,11 @@ class Imitation implements FalImitation {
 
   private checkAuthorization(header: string | undefined):
     { ok: true; keyId: string } | { ok: false; keyId: string | null; answer: ErrorAnswer } {
-    const match = header ? /^Key ([^:\s]+):(\S+)$/.exec(header.trim()) : null;
-    if (!match) {
+    const parsed = parseKey(header);
+    if (!parsed) {
       return { ok: false, keyId: null, answer: { status: 401, body: { detail: INVALID_KEY_FORMAT_DETAIL } } };
     }
-    const keyId = match[1];
-    const key = `${match[1]}:${match[2]}`;
+    const { id: keyId, key } = parsed;
     if (this.current.rejectedKeys.includes(key) || this.current.rejectedKeys.includes(keyId)) {
       return { ok: false, keyId, answer: { status: 401, body: { detail: NO_USER_DETAIL } } };
     }
@@ -1123,6 +1164,20 @@ const invalidBody = Symbol('invalid body');
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The id and whole key of a well-formed `Key <id>:<secret>` header. */
+function parseKey(header: string | undefined): { id: string; key: string } | null {
+  const match = header ? /^Key ([^:\s]+):(\S+)$/.exec(header.trim()) : null;
+  return match ? { id: match[1], key: `${match[1]}:${match[2]}` } : null;
+}
+
+/** The fal host a request without x-fal-imitation-host was meant for. */
+function defaultHost(pathname: string): string {
+  if (pathname.startsWith('/storage/')) {
+    return 'rest.fal.ai';
+  }
+  return isPricingPath(pathname) ? 'api.fal.ai' : 'queue.fal.run';
 }
 
 function promptOf(input: unknown): string | null {

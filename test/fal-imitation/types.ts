@@ -39,7 +39,32 @@ export interface ImitationConfigPatch {
   rejectedKeys?: string[];
   logsWhenDisabled?: LogsWhenDisabled;
   offline?: boolean;
+  /** Prices the pricing API lists, merged by endpoint id; `null` removes an endpoint's price. */
+  prices?: Record<string, ModelPrice | null>;
+  /** Keys (`id:secret`) or key ids the pricing API answers with 403. */
+  pricingForbiddenKeys?: string[];
 }
+
+/** One entry of fal's platform pricing API (`GET api.fal.ai/v1/models/pricing`). */
+export interface ModelPrice {
+  unit_price: number;
+  unit: string;
+  currency: string;
+}
+
+/** The pricing API's settings; kept apart from `ImitationConfig`, whose shape predates them. */
+export interface PricingConfig {
+  prices: Record<string, ModelPrice>;
+  pricingForbiddenKeys: string[];
+}
+
+/** The imitation's own prices, not fal's: round numbers that tell the four endpoints apart. */
+export const IMITATION_PRICES: Readonly<Record<AnimateDiffEndpoint, Readonly<ModelPrice>>> = {
+  'fal-ai/fast-animatediff/turbo/text-to-video': { unit_price: 0.01, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/text-to-video': { unit_price: 0.02, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/turbo/video-to-video': { unit_price: 0.012, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/video-to-video': { unit_price: 0.024, unit: 'video', currency: 'USD' },
+};
 
 export const FAST_TIMING: Readonly<TimingConfig> = {
   queuePositions: 1,
@@ -114,6 +139,7 @@ export type RequestStage =
   | 'upload-put'
   | 'upload-part'
   | 'upload-complete'
+  | 'pricing'
   | 'other';
 
 export interface RequestRecord {
