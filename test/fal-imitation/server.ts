@@ -18,7 +18,7 @@ import {
 } from './falErrors';
 import { FaultBook, FaultSpecError, FaultSubject } from './faults';
 import {
-  BodyTooLargeError, CORS_HEADERS, parseJson, readBody, sendAnswer, sendJson, serveFile,
+  answerWire, BodyTooLargeError, CORS_HEADERS, parseJson, readBody, sendJson, sendWire, serveFile, WireAnswer,
 } from './http';
 import { Job, JobPlan, JobQueue } from './jobs';
 import {
@@ -1084,11 +1084,15 @@ class Imitation implements FalImitation {
   }
 
   private answer(call: ApiCall, answer: ErrorAnswer): void {
+    this.send(call, answerWire(answer));
+  }
+
+  private send(call: ApiCall, wire: WireAnswer): void {
     if (call.res.headersSent || call.res.destroyed) {
       return;
     }
-    sendAnswer(call.res, answer);
-    call.record.responseStatus = answer.status;
+    sendWire(call.res, wire);
+    call.record.responseStatus = wire.status;
     this.logLine(call);
   }
 
