@@ -59,7 +59,10 @@ export class FalImitationControl {
     await this.call('DELETE', 'faults');
   }
 
-  /** Every fal API request received since the last reset, oldest first. */
+  /**
+   * Every fal API request received since the last reset, oldest first (file GETs only when a fault
+   * shaped them). A submit's `requestId` is the job it created, even when its answer was lost.
+   */
   requests(): Promise<RequestRecord[]> {
     return this.call('GET', 'requests');
   }

@@ -105,9 +105,12 @@ function parseAction(kind: FaultKind, fields: Record<string, unknown>): FaultAct
 /** What a request is about, for matching. */
 export interface FaultSubject {
   prompt: string | null;
-  endpoint: string | null;
+  /** The job's endpoint, or the endpoint ids a pricing request asks for. */
+  endpoints: readonly string[];
   requestId: string | null;
 }
+
+export const NO_SUBJECT: FaultSubject = { prompt: null, endpoints: [], requestId: null };
 
 function matches(match: FaultMatch | undefined, subject: FaultSubject): boolean {
   if (!match) {
@@ -116,7 +119,7 @@ function matches(match: FaultMatch | undefined, subject: FaultSubject): boolean 
   if (match.promptIncludes !== undefined && !(subject.prompt ?? '').includes(match.promptIncludes)) {
     return false;
   }
-  if (match.endpoint !== undefined && subject.endpoint !== match.endpoint) {
+  if (match.endpoint !== undefined && !subject.endpoints.includes(match.endpoint)) {
     return false;
   }
   if (match.requestId !== undefined && subject.requestId !== match.requestId) {

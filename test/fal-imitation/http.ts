@@ -2,7 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { ErrorAnswer } from './falErrors';
 
 /** Every answer may be read by a webview or a browser page. */
@@ -65,6 +65,15 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Reads and drops what is left of a request body, so an early answer does not race an upload still being sent. */
+export async function discardBody(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) {
+    return;
+  }
+  req.resume();
+  await finished(req).catch(() => undefined);
 }
 
 export type ParsedJson = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; error: string };

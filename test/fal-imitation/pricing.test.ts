@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FalImitationControl, FalImitationControlError } from './control';
 import { INVALID_KEY_FORMAT_DETAIL, NO_USER_DETAIL } from './falErrors';
 import { FalImitation } from './server';
-import { rejectionOf, sandboxFetch, startTestImitation, TEST_KEY, TURBO_T2V, TURBO_V2V } from './testSupport';
+import { rejectionOf, sandboxFetch, startTestImitation, TEST_KEY, TURBO_T2V, TURBO_V2V, until } from './testSupport';
 import { ANIMATEDIFF_ENDPOINTS, IMITATION_PRICES } from './types';
 
 const T2V = 'fal-ai/fast-animatediff/text-to-video';
@@ -93,5 +93,23 @@ describe('fal imitation: the platform pricing API', () => {
     const invalid = await rejectionOf(control.configure({ prices: { [TURBO_T2V]: { unit_price: -1, unit: 'video', currency: 'USD' } } }));
     assert.ok(invalid instanceof FalImitationControlError && invalid.status === 400);
     assert.match(invalid.detail, /unit_price must be a number ≥ 0/);
+  });
+
+  it('faults at the pricing stage apply, matched by a requested endpoint id', async () => {
+    imitation.addFault({ at: 'pricing', kind: 'http', status: 500, match: { endpoint: T2V } });
+    assert.equal((await pricing(`endpoint_id=${TURBO_T2V}`)).status, 200, 'not asked for: not matched');
+    assert.equal((await pricing(`endpoint_id=${TURBO_T2V},${T2V}`)).status, 500);
+
+    imitation.addFault({ at: 'pricing', kind: 'hang' });
+    const abort = new AbortController();
+    const hung = rejectionOf(sandboxFetch(imitation.url)(`https://api.fal.ai/v1/models/pricing?endpoint_id=${TURBO_T2V}`, {
+      headers: { authorization: `Key ${TEST_KEY}` }, signal: abort.signal,
+    }));
+    await until(() => imitation.requests().some((r) => r.fault === 'hang'), 'the hung pricing call');
+    abort.abort();
+    assert.equal(((await hung) as Error).name, 'AbortError');
+    assert.deepEqual(imitation.requests().map((r) => [r.stage, r.fault, r.responseStatus]), [
+      ['pricing', null, 200], ['pricing', 'http', 500], ['pricing', 'hang', null],
+    ]);
   });
 });

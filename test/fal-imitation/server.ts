@@ -16,9 +16,10 @@ import {
 import {
   defaultErrorAnswer, ErrorAnswer, INVALID_KEY_FORMAT_DETAIL, isRecord, modelError, NO_USER_DETAIL,
 } from './falErrors';
-import { FaultBook, FaultSpecError, FaultSubject } from './faults';
+import { FaultBook, FaultSpecError, FaultSubject, NO_SUBJECT } from './faults';
 import {
-  answerWire, BodyTooLargeError, CORS_HEADERS, parseJson, readBody, sendJson, sendWire, serveFile, WireAnswer,
+  answerWire, BodyTooLargeError, CORS_HEADERS, discardBody, parseJson, readBody, sendJson, sendWire, ServedFile, serveFile,
+  WireAnswer,
 } from './http';
 import { Job, JobPlan, JobQueue } from './jobs';
 import {
@@ -417,7 +418,7 @@ class Imitation implements FalImitation {
     }
 
     if (url.pathname.startsWith('/files/')) {
-      await this.handleFile(req, res, url.pathname);
+      await this.handleFile(req, res, url);
       return;
     }
     if (url.pathname.startsWith(UPLOAD_PATH_PREFIX)) {
@@ -528,8 +529,8 @@ class Imitation implements FalImitation {
       this.answer(call, { status: 404, body: { detail: `Application '${endpoint}' not found` } });
       return;
     }
-    const subject: FaultSubject = { prompt: promptOf(body), endpoint, requestId: null };
-    if (this.applyAnswerFault(call, 'submit', subject, body)) {
+    const subject: FaultSubject = { prompt: promptOf(body), endpoints: [endpoint], requestId: null };
+    if (await this.applyFault(call, 'submit', subject, body)) {
       return;
     }
     const jobFaults: FaultRecord[] = [];
@@ -638,7 +639,7 @@ class Imitation implements FalImitation {
       return;
     }
     const subject = this.subjectOf(job, requestId);
-    if (this.applyAnswerFault(call, 'result', subject, job.record.input)) {
+    if (await this.applyFault(call, 'result', subject, job.record.input)) {
       return;
     }
     this.answerResult(call, job, this.faultBook.take('result', subject, ['noVideo']) !== undefined);
@@ -646,7 +647,7 @@ class Imitation implements FalImitation {
 
   private async status(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'status', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'status', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     if (!job) {
@@ -664,7 +665,7 @@ class Imitation implements FalImitation {
   /** `text/event-stream` of status events on each change, `: ping` comments, closed after COMPLETED. */
   private async streamStatus(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'stream', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'stream', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     if (!job) {
@@ -721,7 +722,7 @@ class Imitation implements FalImitation {
   private async result(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
     const subject = this.subjectOf(job, requestId);
-    if (this.applyAnswerFault(call, 'result', subject, job?.record.input)) {
+    if (await this.applyFault(call, 'result', subject, job?.record.input)) {
       return;
     }
     if (!job) {
@@ -751,7 +752,7 @@ class Imitation implements FalImitation {
 
   private async cancel(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'cancel', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'cancel', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     const outcome = this.queue.cancel(requestId);
@@ -814,7 +815,7 @@ class Imitation implements FalImitation {
     if (body === invalidBody) {
       return;
     }
-    if (this.applyAnswerFault(call, 'upload', { prompt: null, endpoint: null, requestId: null }, body)) {
+    if (await this.applyFault(call, 'upload', NO_SUBJECT, body)) {
       return;
     }
     const missingOrWrong = ['content_type', 'file_name'].filter((field) => !isRecord(body) || typeof body[field] !== 'string');
@@ -838,6 +839,9 @@ class Imitation implements FalImitation {
     try {
       if (part === undefined && req.method === 'PUT') {
         record.stage = 'upload-put';
+        if (await this.applyFault(call, 'uploadPut', NO_SUBJECT, null)) {
+          return;
+        }
         await this.store.put(token, req, headerValue(req, 'content-type'));
         this.answer(call, { status: 200, body: { ok: true } });
       } else if (part === 'complete' && req.method === 'POST') {
@@ -857,6 +861,9 @@ class Imitation implements FalImitation {
         this.answer(call, { status: 200, body: { file_url: upload.fileUrl } });
       } else if (part !== undefined && /^\d+$/.test(part) && req.method === 'PUT') {
         record.stage = 'upload-part';
+        if (await this.applyFault(call, 'uploadPut', NO_SUBJECT, null)) {
+          return;
+        }
         this.answer(call, { status: 200, body: await this.store.putPart(token, Number(part), req) });
       } else {
         record.stage = 'other';
@@ -874,30 +881,43 @@ class Imitation implements FalImitation {
 
   // ---- Files ----------------------------------------------------------------------------------
 
-  private async handleFile(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  /** Result videos and uploaded files: no key needed, recorded only when a `video` fault shapes the answer. */
+  private async handleFile(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { detail: 'Method Not Allowed' });
       return;
     }
-    if (pathname.startsWith(RESULT_VIDEOS_PREFIX)) {
-      if (!this.resultVideoExists(pathname)) {
-        sendJson(res, 404, { detail: 'File not found' });
-        return;
-      }
-      await serveFile(req, res, { file: this.videoFile, contentType: 'video/mp4', size: this.videoSize });
+    const authorization = headerValue(req, 'authorization');
+    const host = headerValue(req, IMITATION_HOST_HEADER) ?? new URL(this.origin).host;
+    const record = this.newRecord(req, host, `${url.pathname}${url.search}`, false, authorization, false);
+    record.stage = 'video';
+    const call: ApiCall = { req, res, hostKind: 'media', path: url.pathname, query: url.searchParams, authorization, record };
+    const subject = this.fileSubject(url.pathname);
+    record.requestId = subject.requestId;
+    if (await this.applyFault(call, 'video', subject, null)) {
       return;
+    }
+    const file = await this.fileAt(url.pathname);
+    if (file) {
+      await serveFile(req, res, file);
+    } else {
+      sendJson(res, 404, { detail: 'File not found' });
+    }
+  }
+
+  private fileSubject(pathname: string): FaultSubject {
+    const requestId = /^\/files\/videos\/([^/]+)\.mp4$/.exec(pathname)?.[1];
+    return requestId === undefined ? NO_SUBJECT : this.subjectOf(this.queue.get(requestId), requestId);
+  }
+
+  private async fileAt(pathname: string): Promise<ServedFile | undefined> {
+    if (pathname.startsWith(RESULT_VIDEOS_PREFIX)) {
+      return this.resultVideoExists(pathname) ? { file: this.videoFile, contentType: 'video/mp4', size: this.videoSize } : undefined;
     }
     if (pathname.startsWith(UPLOADED_FILES_PREFIX)) {
-      const token = pathname.slice(UPLOADED_FILES_PREFIX.length).split('/')[0];
-      const stored = await this.store.lookup(token);
-      if (!stored) {
-        sendJson(res, 404, { detail: 'File not found' });
-        return;
-      }
-      await serveFile(req, res, stored);
-      return;
+      return this.store.lookup(pathname.slice(UPLOADED_FILES_PREFIX.length).split('/')[0]);
     }
-    sendJson(res, 404, { detail: 'File not found' });
+    return undefined;
   }
 
   // ---- Pricing --------------------------------------------------------------------------------
@@ -910,6 +930,9 @@ class Imitation implements FalImitation {
       return;
     }
     const ids = requestedEndpointIds(call.query);
+    if (await this.applyFault(call, 'pricing', { ...NO_SUBJECT, endpoints: ids }, null)) {
+      return;
+    }
     const key = parseKey(call.authorization);
     const forbidden = key !== null && this.pricing.pricingForbiddenKeys.some((listed) => listed === key.key || listed === key.id);
     this.answer(call, forbidden ? FORBIDDEN_ANSWER : pricingAnswer(ids, this.pricing.prices));
@@ -1028,21 +1051,23 @@ class Imitation implements FalImitation {
   }
 
   /** Applies an armed http/hang/drop fault for this stage; true when it answered (or withheld) the request. */
-  private applyAnswerFault(call: ApiCall, stage: FaultStage, subject: FaultSubject, input: unknown): boolean {
+  private async applyFault(call: ApiCall, stage: FaultStage, subject: FaultSubject, input: unknown): Promise<boolean> {
     const fault = this.faultBook.take(stage, subject, ['http', 'hang', 'drop']);
     if (!fault) {
       return false;
     }
+    this.keepRecord(call.record);
     call.record.fault = fault.kind;
     if (fault.kind === 'hang') {
-      this.heldOpen.add(call.res);
-      call.res.on('close', () => this.heldOpen.delete(call.res));
+      this.hold(call.res);
       this.logLine(call, 'held open (hang)');
     } else if (fault.kind === 'drop') {
       this.logLine(call, 'dropped');
       call.req.socket.destroy();
     } else if (fault.kind === 'http') {
       const defaults = defaultErrorAnswer(fault.status, input);
+      // An upload PUT may still be sending its bytes.
+      await discardBody(call.req);
       this.answer(call, fault.body === undefined
         ? { ...defaults, headers: { ...(defaults.headers ?? {}), ...(fault.headers ?? {}) } }
         : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
@@ -1050,8 +1075,13 @@ class Imitation implements FalImitation {
     return true;
   }
 
+  private hold(res: ServerResponse): void {
+    this.heldOpen.add(res);
+    res.on('close', () => this.heldOpen.delete(res));
+  }
+
   private subjectOf(job: Job | undefined, requestId: string): FaultSubject {
-    return { prompt: promptOf(job?.record.input), endpoint: job?.record.endpoint ?? null, requestId };
+    return { prompt: promptOf(job?.record.input), endpoints: job ? [job.record.endpoint] : [], requestId };
   }
 
   private async readJsonBody(call: ApiCall): Promise<unknown> {
@@ -1100,6 +1130,22 @@ class Imitation implements FalImitation {
     req: IncomingMessage, host: string, pathAndQuery: string, viaProxy: boolean,
     authorization: string | undefined, keyInjectedByProxy: boolean,
   ): RequestRecord {
+    return this.keepRecord(this.newRecord(req, host, pathAndQuery, viaProxy, authorization, keyInjectedByProxy));
+  }
+
+  /** Adds a record to the log (once); its `seq` is 0 until then. */
+  private keepRecord(record: RequestRecord): RequestRecord {
+    if (record.seq === 0) {
+      record.seq = this.nextSeq++;
+      this.requestLog.push(record);
+    }
+    return record;
+  }
+
+  private newRecord(
+    req: IncomingMessage, host: string, pathAndQuery: string, viaProxy: boolean,
+    authorization: string | undefined, keyInjectedByProxy: boolean,
+  ): RequestRecord {
     const falHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (name.startsWith('x-fal-') && name !== IMITATION_HOST_HEADER && name !== TARGET_URL_HEADER && typeof value === 'string') {
@@ -1107,7 +1153,7 @@ class Imitation implements FalImitation {
       }
     }
     const record: RequestRecord = {
-      seq: this.nextSeq++,
+      seq: 0,
       at: new Date().toISOString(),
       method: req.method ?? 'GET',
       host,
@@ -1124,7 +1170,6 @@ class Imitation implements FalImitation {
       responseStatus: null,
       fault: null,
     };
-    this.requestLog.push(record);
     return record;
   }
 

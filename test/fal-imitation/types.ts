@@ -85,14 +85,20 @@ export const REALISTIC_TIMING: Readonly<TimingConfig> = {
 
 // ---- Faults ---------------------------------------------------------------------------------
 
-/** Where a fault applies. `upload` is the storage initiate call (single or multipart). */
-export type FaultStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload';
-export const FAULT_STAGES: readonly FaultStage[] = ['submit', 'status', 'stream', 'result', 'cancel', 'upload'];
+/**
+ * Where a fault applies. `upload` is the storage initiate call (single or multipart), `uploadPut`
+ * a PUT of bytes to the upload URL it handed out (or of one part), `video` a GET of a result video
+ * or an uploaded file, `pricing` the platform pricing API.
+ */
+export type FaultStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload' | 'uploadPut' | 'video' | 'pricing';
+export const FAULT_STAGES: readonly FaultStage[] = [
+  'submit', 'status', 'stream', 'result', 'cancel', 'upload', 'uploadPut', 'video', 'pricing',
+];
 
 export interface FaultMatch {
   /** The job's (or the submitted body's) `prompt` contains this text. */
   promptIncludes?: string;
-  /** The job's endpoint id equals this. */
+  /** The job's endpoint id equals this (for `pricing`: it is among the ids asked for). */
   endpoint?: string;
   /** The request concerns this fal request id. */
   requestId?: string;
@@ -140,6 +146,8 @@ export type RequestStage =
   | 'upload-part'
   | 'upload-complete'
   | 'pricing'
+  /** A GET of a result video or an uploaded file: recorded only when a fault shaped it. */
+  | 'video'
   | 'other';
 
 export interface RequestRecord {
@@ -159,15 +167,16 @@ export interface RequestRecord {
   keyId: string | null;
   /** The proxy added the team's key because the client sent none. */
   keyInjectedByProxy: boolean;
+  /** The request id the request concerns; for a submit, the job it created (null when none was). */
   requestId: string | null;
   endpoint: string | null;
   /** Parsed JSON body (null when there was none or it was not JSON; uploads are not kept here). */
   body: unknown;
   /** The request's x-fal-* headers (other than the sandbox routing header). */
   falHeaders: Record<string, string>;
-  /** Status sent, or null while unanswered / when hung or dropped. */
+  /** Status sent, or null while unanswered / when hung, dropped or reset after the request. */
   responseStatus: number | null;
-  /** The fault that shaped the answer, if any. */
+  /** The fault that shaped (or withheld) the answer, if any. */
   fault: FaultKind | null;
 }
 
