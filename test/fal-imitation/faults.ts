@@ -6,6 +6,25 @@ import {
 } from './checks';
 import { FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage } from './types';
 
+/** Kinds that replace the answer: the request is not processed. */
+export const ANSWER_KINDS = ['http', 'hang', 'drop'] as const;
+/** Kinds that let the request be processed as normal and shape how its answer goes on the wire. */
+export const DELIVERY_KINDS = [
+  'resetAfterRequest', 'stallMidBody', 'trickle', 'malformedJson', 'wrongContentType', 'hugeContentLength',
+] as const;
+/** Every kind that concerns one HTTP exchange rather than the job behind it. */
+export const WIRE_KINDS: readonly FaultKind[] = [...ANSWER_KINDS, ...DELIVERY_KINDS];
+export type DeliveryFault = Extract<FaultRecord, { kind: (typeof DELIVERY_KINDS)[number] }>;
+
+export function isDeliveryFault(fault: FaultRecord): fault is DeliveryFault {
+  return (DELIVERY_KINDS as readonly string[]).includes(fault.kind);
+}
+
+/** A status stream has no body to cut, slow down, relabel or mis-measure: it is open-ended. */
+const NOT_STREAM = FAULT_STAGES.filter((stage) => stage !== 'stream');
+/** Stages whose normal answer is JSON. */
+const JSON_STAGES: readonly FaultStage[] = ['submit', 'status', 'result', 'cancel', 'upload', 'uploadPut', 'pricing'];
+
 /** Which stages each kind can apply at. Job-level kinds shape the job, so they are armed at submit. */
 const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
   http: FAULT_STAGES,
@@ -15,6 +34,12 @@ const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
   runnerDisconnected: ['submit'],
   neverFinish: ['submit'],
   slow: ['submit'],
+  resetAfterRequest: FAULT_STAGES,
+  stallMidBody: FAULT_STAGES,
+  trickle: NOT_STREAM,
+  malformedJson: JSON_STAGES,
+  wrongContentType: NOT_STREAM,
+  hugeContentLength: NOT_STREAM,
 };
 const FAULT_KINDS = Object.keys(ALLOWED_STAGES) as FaultKind[];
 const COMMON_FIELDS = ['kind', 'at', 'match', 'times'];
@@ -26,6 +51,12 @@ const KIND_FIELDS: Record<FaultKind, readonly string[]> = {
   runnerDisconnected: ['status'],
   neverFinish: [],
   slow: ['ms'],
+  resetAfterRequest: [],
+  stallMidBody: ['afterBytes'],
+  trickle: ['bytesPerChunk', 'intervalMs'],
+  malformedJson: [],
+  wrongContentType: ['contentType'],
+  hugeContentLength: [],
 };
 
 export class FaultSpecError extends Error {}
@@ -94,12 +125,39 @@ function parseAction(kind: FaultKind, fields: Record<string, unknown>): FaultAct
     }
     case 'slow':
       return { kind, ms: requiredNumber(fields, 'ms', 'fault', { min: 0, integer: true }) };
+    case 'stallMidBody': {
+      const afterBytes = optionalNumber(fields, 'afterBytes', 'fault', { min: 0, integer: true });
+      return afterBytes === undefined ? { kind } : { kind, afterBytes };
+    }
+    case 'trickle': {
+      const bytesPerChunk = optionalNumber(fields, 'bytesPerChunk', 'fault', { min: 1, max: 65_536, integer: true });
+      const intervalMs = optionalNumber(fields, 'intervalMs', 'fault', { min: 1, max: 60_000, integer: true });
+      return {
+        kind, ...(bytesPerChunk !== undefined ? { bytesPerChunk } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}),
+      };
+    }
+    case 'wrongContentType': {
+      const contentType = optionalHeaderValue(fields, 'contentType');
+      return contentType === undefined ? { kind } : { kind, contentType };
+    }
     case 'hang':
     case 'drop':
     case 'noVideo':
     case 'neverFinish':
+    case 'resetAfterRequest':
+    case 'malformedJson':
+    case 'hugeContentLength':
       return { kind };
   }
+}
+
+/** A string that can be sent as a header value: not empty, no line breaks or other control characters. */
+function optionalHeaderValue(fields: Record<string, unknown>, key: string): string | undefined {
+  const value = optionalString(fields, key, 'fault');
+  if (value !== undefined && (value.trim() === '' || /[^\t\x20-\x7e\x80-\xff]/.test(value))) {
+    throw new InputError(`fault.${key} must be a non-empty header value without line breaks or control characters`);
+  }
+  return value;
 }
 
 /** What a request is about, for matching. */

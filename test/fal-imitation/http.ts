@@ -159,3 +159,14 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, file:
   await pipeline(createReadStream(file.file, span), res);
 }
 
+/** The same answer as `serveFile`, read into memory so a fault can shape it. */
+export async function fileWire(req: IncomingMessage, file: ServedFile): Promise<WireAnswer> {
+  const { status, headers, span } = planFile(req, file);
+  const chunks: Buffer[] = [];
+  if (span) {
+    for await (const chunk of createReadStream(file.file, span)) {
+      chunks.push(chunk as Buffer);
+    }
+  }
+  return { status, headers, body: Buffer.concat(chunks) };
+}

@@ -16,10 +16,15 @@ import {
 import {
   defaultErrorAnswer, ErrorAnswer, INVALID_KEY_FORMAT_DETAIL, isRecord, modelError, NO_USER_DETAIL,
 } from './falErrors';
-import { FaultBook, FaultSpecError, FaultSubject, NO_SUBJECT } from './faults';
 import {
-  answerWire, BodyTooLargeError, CORS_HEADERS, discardBody, parseJson, readBody, sendJson, sendWire, ServedFile, serveFile,
-  WireAnswer,
+  malformedJson, relabelled, sendStalled, sendTrickled, sendWithHugeLength, TRICKLE_DEFAULTS, WRONG_CONTENT_TYPE_DEFAULT,
+} from './delivery';
+import {
+  ANSWER_KINDS, DeliveryFault, FaultBook, FaultSpecError, FaultSubject, isDeliveryFault, NO_SUBJECT, WIRE_KINDS,
+} from './faults';
+import {
+  answerWire, BodyTooLargeError, CORS_HEADERS, discardBody, fileWire, jsonWire, parseJson, readBody, sendJson, sendWire,
+  ServedFile, serveFile, WireAnswer,
 } from './http';
 import { Job, JobPlan, JobQueue } from './jobs';
 import {
@@ -74,7 +79,7 @@ export interface FalImitation {
   /** Key id of the key the proxy injects. */
   readonly proxyKeyId: string;
   close(): Promise<void>;
-  /** Clears jobs, faults, records and uploads, answers hung requests by closing them, restores the config. */
+  /** Clears jobs, faults, records and uploads, closes hung, stalled and trickling requests, restores the config. */
   reset(): Promise<void>;
   config(): ImitationConfig;
   /** Also takes `prices` and `pricingForbiddenKeys`, which `pricingConfig()` shows. */
@@ -148,6 +153,8 @@ interface ApiCall {
   query: URLSearchParams;
   authorization: string | undefined;
   record: RequestRecord;
+  /** A delivery fault taken for this request: it shapes the normal answer. */
+  delivery?: DeliveryFault;
 }
 
 const JOB_STATUSES: readonly JobStatus[] = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'];
@@ -240,7 +247,7 @@ class Imitation implements FalImitation {
   private readonly deletedVideos = new Set<string>();
   private requestLog: RequestRecord[] = [];
   private nextSeq = 1;
-  /** Requests held open by `hang` faults and open status streams: closed on reset and close. */
+  /** Requests held open by hang, stallMidBody and trickle faults, and open status streams: closed on reset and close. */
   private readonly heldOpen = new Set<ServerResponse>();
   private readonly streamClosers = new Set<() => void>();
   private readonly sockets = new Set<Socket>();
@@ -674,13 +681,20 @@ class Imitation implements FalImitation {
     }
     const { res } = call;
     const withLogs = call.query.get('logs') === '1';
-    res.writeHead(200, {
+    const headers = {
       ...CORS_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-fal-request-id': requestId,
-    });
+    };
+    if (call.delivery) {
+      // A stream has no whole body: a delivery fault shapes its first event.
+      const firstEvent = `data: ${JSON.stringify(this.statusBody(job, withLogs, job.record.logs))}\n\n`;
+      this.deliver(call, { status: 200, headers, body: Buffer.from(firstEvent) }, call.delivery);
+      return;
+    }
+    res.writeHead(200, headers);
     call.record.responseStatus = 200;
     this.logLine(call);
     let logsSent = 0;
@@ -898,7 +912,9 @@ class Imitation implements FalImitation {
       return;
     }
     const file = await this.fileAt(url.pathname);
-    if (file) {
+    if (call.delivery) {
+      this.send(call, file ? await fileWire(req, file) : jsonWire(404, { detail: 'File not found' }));
+    } else if (file) {
       await serveFile(req, res, file);
     } else {
       sendJson(res, 404, { detail: 'File not found' });
@@ -1050,29 +1066,74 @@ class Imitation implements FalImitation {
     return { ok: true, keyId };
   }
 
-  /** Applies an armed http/hang/drop fault for this stage; true when it answered (or withheld) the request. */
+  /**
+   * Takes the first fault armed for this stage and request. An answer fault answers (or withholds
+   * the answer) at once: true, the request is done. A delivery fault is kept on the call to shape its
+   * normal answer: false, processing goes on.
+   */
   private async applyFault(call: ApiCall, stage: FaultStage, subject: FaultSubject, input: unknown): Promise<boolean> {
-    const fault = this.faultBook.take(stage, subject, ['http', 'hang', 'drop']);
+    // A fal.run request keeps the delivery fault taken at its submit for the answer it gives at the end.
+    const fault = this.faultBook.take(stage, subject, call.delivery ? ANSWER_KINDS : WIRE_KINDS);
     if (!fault) {
       return false;
     }
     this.keepRecord(call.record);
     call.record.fault = fault.kind;
-    if (fault.kind === 'hang') {
-      this.hold(call.res);
-      this.logLine(call, 'held open (hang)');
-    } else if (fault.kind === 'drop') {
-      this.logLine(call, 'dropped');
-      call.req.socket.destroy();
-    } else if (fault.kind === 'http') {
-      const defaults = defaultErrorAnswer(fault.status, input);
-      // An upload PUT may still be sending its bytes.
-      await discardBody(call.req);
-      this.answer(call, fault.body === undefined
-        ? { ...defaults, headers: { ...(defaults.headers ?? {}), ...(fault.headers ?? {}) } }
-        : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
+    if (isDeliveryFault(fault)) {
+      call.delivery = fault;
+      return false;
     }
-    return true;
+    switch (fault.kind) {
+      case 'hang':
+        this.hold(call.res);
+        this.logLine(call, 'held open (hang)');
+        return true;
+      case 'drop':
+        this.logLine(call, 'dropped');
+        call.req.socket.destroy();
+        return true;
+      case 'http': {
+        const defaults = defaultErrorAnswer(fault.status, input);
+        // An upload PUT may still be sending its bytes.
+        await discardBody(call.req);
+        this.answer(call, fault.body === undefined
+          ? { ...defaults, headers: { ...(defaults.headers ?? {}), ...(fault.headers ?? {}) } }
+          : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Puts the normal answer on the wire the way the request's delivery fault says. */
+  private deliver(call: ApiCall, wire: WireAnswer, fault: DeliveryFault): void {
+    const { req, res, record } = call;
+    switch (fault.kind) {
+      case 'resetAfterRequest':
+        this.logLine(call, 'reset after processing');
+        req.socket.destroy();
+        return;
+      case 'stallMidBody':
+        sendStalled(res, wire, fault.afterBytes);
+        this.hold(res);
+        break;
+      case 'trickle':
+        sendTrickled(res, wire, fault.bytesPerChunk ?? TRICKLE_DEFAULTS.bytesPerChunk, fault.intervalMs ?? TRICKLE_DEFAULTS.intervalMs);
+        this.hold(res);
+        break;
+      case 'malformedJson':
+        sendWire(res, malformedJson(wire));
+        break;
+      case 'wrongContentType':
+        sendWire(res, relabelled(wire, fault.contentType ?? WRONG_CONTENT_TYPE_DEFAULT));
+        break;
+      case 'hugeContentLength':
+        sendWithHugeLength(req.socket, wire);
+        break;
+    }
+    record.responseStatus = wire.status;
+    this.logLine(call, `${wire.status} (${fault.kind})`);
   }
 
   private hold(res: ServerResponse): void {
@@ -1117,8 +1178,13 @@ class Imitation implements FalImitation {
     this.send(call, answerWire(answer));
   }
 
+  /** Sends the normal answer, or hands it to the request's delivery fault. */
   private send(call: ApiCall, wire: WireAnswer): void {
     if (call.res.headersSent || call.res.destroyed) {
+      return;
+    }
+    if (call.delivery) {
+      this.deliver(call, wire, call.delivery);
       return;
     }
     sendWire(call.res, wire);

@@ -118,7 +118,19 @@ export type FaultAction =
   /** The job stays IN_PROGRESS, logging now and then, until it is cancelled or the imitation reset. */
   | { kind: 'neverFinish' }
   /** The job's processing takes `ms`. */
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  /** The request is processed as normal (a submit creates its job), then the socket is destroyed unanswered. */
+  | { kind: 'resetAfterRequest' }
+  /** Status, headers and the first `afterBytes` (default half) of the normal body, then silence. */
+  | { kind: 'stallMidBody'; afterBytes?: number }
+  /** The normal answer, its body sent `bytesPerChunk` (default 1) every `intervalMs` (default 200). */
+  | { kind: 'trickle'; bytesPerChunk?: number; intervalMs?: number }
+  /** The normal status, labelled application/json, with a body that is not JSON. */
+  | { kind: 'malformedJson' }
+  /** The normal body labelled `contentType` (default text/html). */
+  | { kind: 'wrongContentType'; contentType?: string }
+  /** The normal answer under a Content-Length of 10^12, then the connection is closed. */
+  | { kind: 'hugeContentLength' };
 
 export type FaultKind = FaultAction['kind'];
 
