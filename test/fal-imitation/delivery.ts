@@ -1,9 +1,11 @@
-// How delivery faults put an answer on the wire: the normal answer cut short, slowed down,
-// relabelled or mis-measured.
+// How faults put an answer on the wire: the normal answer cut short, slowed down, relabelled or
+// mis-measured (delivery faults), and the answers of the `redirect` and `echoKey` faults.
 
-import { ServerResponse, STATUS_CODES } from 'node:http';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
+import { ErrorAnswer } from './falErrors';
 import { WireAnswer } from './http';
+import { EchoShape } from './types';
 
 /** What a `hugeContentLength` answer promises: far more than any client should try to hold. */
 export const HUGE_CONTENT_LENGTH = 1_000_000_000_000;
@@ -85,3 +87,54 @@ export function sendWithHugeLength(socket: Socket, wire: WireAnswer): void {
   socket.destroySoon();
 }
 
+export function redirectAnswer(location: string): ErrorAnswer {
+  return { status: 302, body: '', contentType: 'text/plain; charset=utf-8', headers: { location } };
+}
+
+/**
+ * Every credential a request carried: its Authorization header, the one the proxy forwarded in its
+ * place, Proxy-Authorization, the user:password of any Basic credentials, and the proxy's target URL.
+ */
+export function credentialsOf(req: IncomingMessage, forwardedAuthorization: string | undefined): string[] {
+  const header = (name: string): string | undefined => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const sent = [header('authorization'), forwardedAuthorization, header('proxy-authorization')]
+    .filter((value): value is string => value !== undefined && value !== '');
+  const basic = sent
+    .map((value) => /^Basic\s+(\S+)$/i.exec(value.trim())?.[1])
+    .filter((encoded): encoded is string => encoded !== undefined)
+    .map((encoded) => Buffer.from(encoded, 'base64').toString('utf8'));
+  const target = header('x-fal-target-url');
+  return [...new Set([...sent, ...basic, ...(target ? [target] : [])])];
+}
+
+/** An error answer that quotes `credentials` back verbatim (even in HTML), as a careless server or gateway might. */
+export function echoKeyAnswer(credentials: readonly string[], status: number, shape: EchoShape): ErrorAnswer {
+  const echo = credentials.length > 0 ? credentials.join(' ') : '(no credentials)';
+  const reason = STATUS_CODES[status] ?? `HTTP ${status}`;
+  switch (shape) {
+    case 'detailString':
+      return { status, body: { detail: `Invalid credentials: ${echo}` } };
+    case 'detailList':
+      return {
+        status,
+        body: {
+          detail: [{
+            loc: ['body', 'prompt'], msg: `Value error, request signed with ${echo} was refused`, type: 'value_error',
+            input: `credentials: ${echo}`,
+          }],
+        },
+      };
+    case 'text':
+      return { status, body: `${status} ${reason}: credentials ${echo} were not accepted\n`, contentType: 'text/plain; charset=utf-8' };
+    case 'html':
+      return {
+        status,
+        body: `<html><head><title>${status} ${reason}</title></head><body><h1>${status} ${reason}</h1>` +
+          `<p>Credentials: ${echo}</p></body></html>`,
+        contentType: 'text/html; charset=utf-8',
+      };
+  }
+}

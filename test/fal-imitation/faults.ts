@@ -2,12 +2,14 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  expectObject, InputError, optionalNumber, optionalString, optionalStringRecord, requiredNumber,
+  expectObject, InputError, optionalNumber, optionalOneOf, optionalString, optionalStringRecord, requiredNumber,
 } from './checks';
-import { FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage } from './types';
+import {
+  ECHO_SHAPES, FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage,
+} from './types';
 
 /** Kinds that replace the answer: the request is not processed. */
-export const ANSWER_KINDS = ['http', 'hang', 'drop'] as const;
+export const ANSWER_KINDS = ['http', 'hang', 'drop', 'redirect', 'echoKey'] as const;
 /** Kinds that let the request be processed as normal and shape how its answer goes on the wire. */
 export const DELIVERY_KINDS = [
   'resetAfterRequest', 'stallMidBody', 'trickle', 'malformedJson', 'wrongContentType', 'hugeContentLength',
@@ -40,6 +42,8 @@ const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
   malformedJson: JSON_STAGES,
   wrongContentType: NOT_STREAM,
   hugeContentLength: NOT_STREAM,
+  redirect: FAULT_STAGES,
+  echoKey: FAULT_STAGES,
 };
 const FAULT_KINDS = Object.keys(ALLOWED_STAGES) as FaultKind[];
 const COMMON_FIELDS = ['kind', 'at', 'match', 'times'];
@@ -57,6 +61,8 @@ const KIND_FIELDS: Record<FaultKind, readonly string[]> = {
   malformedJson: [],
   wrongContentType: ['contentType'],
   hugeContentLength: [],
+  redirect: ['location'],
+  echoKey: ['status', 'shape'],
 };
 
 export class FaultSpecError extends Error {}
@@ -139,6 +145,18 @@ function parseAction(kind: FaultKind, fields: Record<string, unknown>): FaultAct
     case 'wrongContentType': {
       const contentType = optionalHeaderValue(fields, 'contentType');
       return contentType === undefined ? { kind } : { kind, contentType };
+    }
+    case 'redirect': {
+      const location = optionalHeaderValue(fields, 'location');
+      if (location === undefined) {
+        throw new InputError('fault.location is required');
+      }
+      return { kind, location };
+    }
+    case 'echoKey': {
+      const status = optionalNumber(fields, 'status', 'fault', { min: 400, max: 599, integer: true });
+      const shape = optionalOneOf(fields, 'shape', 'fault', ECHO_SHAPES);
+      return { kind, ...(status !== undefined ? { status } : {}), ...(shape !== undefined ? { shape } : {}) };
     }
     case 'hang':
     case 'drop':

@@ -100,6 +100,11 @@ describe('fal imitation: the platform pricing API', () => {
     assert.equal((await pricing(`endpoint_id=${TURBO_T2V}`)).status, 200, 'not asked for: not matched');
     assert.equal((await pricing(`endpoint_id=${TURBO_T2V},${T2V}`)).status, 500);
 
+    imitation.addFault({ at: 'pricing', kind: 'echoKey', status: 403 });
+    const echoed = await pricing(`endpoint_id=${TURBO_T2V}`);
+    assert.equal(echoed.status, 403);
+    assert.ok(((await echoed.json()) as { detail: string }).detail.includes(TEST_KEY));
+
     imitation.addFault({ at: 'pricing', kind: 'hang' });
     const abort = new AbortController();
     const hung = rejectionOf(sandboxFetch(imitation.url)(`https://api.fal.ai/v1/models/pricing?endpoint_id=${TURBO_T2V}`, {
@@ -109,7 +114,7 @@ describe('fal imitation: the platform pricing API', () => {
     abort.abort();
     assert.equal(((await hung) as Error).name, 'AbortError');
     assert.deepEqual(imitation.requests().map((r) => [r.stage, r.fault, r.responseStatus]), [
-      ['pricing', null, 200], ['pricing', 'http', 500], ['pricing', 'hang', null],
+      ['pricing', null, 200], ['pricing', 'http', 500], ['pricing', 'echoKey', 403], ['pricing', 'hang', null],
     ]);
   });
 });

@@ -17,7 +17,8 @@ import {
   defaultErrorAnswer, ErrorAnswer, INVALID_KEY_FORMAT_DETAIL, isRecord, modelError, NO_USER_DETAIL,
 } from './falErrors';
 import {
-  malformedJson, relabelled, sendStalled, sendTrickled, sendWithHugeLength, TRICKLE_DEFAULTS, WRONG_CONTENT_TYPE_DEFAULT,
+  credentialsOf, echoKeyAnswer, malformedJson, redirectAnswer, relabelled, sendStalled, sendTrickled, sendWithHugeLength,
+  TRICKLE_DEFAULTS, WRONG_CONTENT_TYPE_DEFAULT,
 } from './delivery';
 import {
   ANSWER_KINDS, DeliveryFault, FaultBook, FaultSpecError, FaultSubject, isDeliveryFault, NO_SUBJECT, WIRE_KINDS,
@@ -1101,6 +1102,14 @@ class Imitation implements FalImitation {
           : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
         return true;
       }
+      case 'redirect':
+        await discardBody(call.req);
+        this.answer(call, redirectAnswer(fault.location));
+        return true;
+      case 'echoKey':
+        await discardBody(call.req);
+        this.answer(call, echoKeyAnswer(credentialsOf(call.req, call.authorization), fault.status ?? 401, fault.shape ?? 'detailString'));
+        return true;
       default:
         return false;
     }

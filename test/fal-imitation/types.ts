@@ -95,6 +95,10 @@ export const FAULT_STAGES: readonly FaultStage[] = [
   'submit', 'status', 'stream', 'result', 'cancel', 'upload', 'uploadPut', 'video', 'pricing',
 ];
 
+/** How an `echoKey` fault's error body quotes the credentials back. */
+export type EchoShape = 'detailString' | 'detailList' | 'text' | 'html';
+export const ECHO_SHAPES: readonly EchoShape[] = ['detailString', 'detailList', 'text', 'html'];
+
 export interface FaultMatch {
   /** The job's (or the submitted body's) `prompt` contains this text. */
   promptIncludes?: string;
@@ -130,7 +134,11 @@ export type FaultAction =
   /** The normal body labelled `contentType` (default text/html). */
   | { kind: 'wrongContentType'; contentType?: string }
   /** The normal answer under a Content-Length of 10^12, then the connection is closed. */
-  | { kind: 'hugeContentLength' };
+  | { kind: 'hugeContentLength' }
+  /** 302 to `location`. */
+  | { kind: 'redirect'; location: string }
+  /** An error (status default 401) whose body quotes the request's credentials back. */
+  | { kind: 'echoKey'; status?: number; shape?: EchoShape };
 
 export type FaultKind = FaultAction['kind'];
 
