@@ -2,7 +2,7 @@
 // in another process than the imitation (e.g. inside VS Code's extension host). Uses global fetch only.
 
 import type {
-  FaultRecord, FaultSpec, ImitationConfig, ImitationConfigPatch, ImitationStats, JobRecord, RequestRecord,
+  FaultRecord, FaultSpec, ImitationConfig, ImitationConfigPatch, ImitationStats, JobRecord, PricingConfig, RequestRecord,
   UploadRecord, WaitForJobRequest,
 } from './types';
 
@@ -37,9 +37,14 @@ export class FalImitationControl {
     return this.call('GET', 'config');
   }
 
-  /** Changes timing, rejected keys or the `logs=0` shape; unspecified settings stay as they are. */
+  /** Changes timing, rejected keys, the `logs=0` shape or pricing; unspecified settings stay as they are. */
   configure(patch: ImitationConfigPatch): Promise<ImitationConfig> {
     return this.call('POST', 'config', patch);
+  }
+
+  /** The pricing API's price table and forbidden keys (set with `configure`). */
+  pricingConfig(): Promise<PricingConfig> {
+    return this.call('GET', 'pricing-config');
   }
 
   addFault(spec: FaultSpec): Promise<FaultRecord> {
@@ -54,7 +59,10 @@ export class FalImitationControl {
     await this.call('DELETE', 'faults');
   }
 
-  /** Every fal API request received since the last reset, oldest first. */
+  /**
+   * Every fal API request received since the last reset, oldest first (file GETs only when a fault
+   * shaped them). A submit's `requestId` is the job it created, even when its answer was lost.
+   */
   requests(): Promise<RequestRecord[]> {
     return this.call('GET', 'requests');
   }

@@ -2,9 +2,30 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  expectObject, InputError, optionalNumber, optionalString, optionalStringRecord, requiredNumber,
+  expectObject, InputError, optionalNumber, optionalOneOf, optionalString, optionalStringRecord, requiredNumber,
 } from './checks';
-import { FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage } from './types';
+import {
+  ECHO_SHAPES, FAULT_STAGES, FaultAction, FaultKind, FaultMatch, FaultRecord, FaultSpec, FaultStage,
+} from './types';
+
+/** Kinds that replace the answer: the request is not processed. */
+export const ANSWER_KINDS = ['http', 'hang', 'drop', 'redirect', 'echoKey'] as const;
+/** Kinds that let the request be processed as normal and shape how its answer goes on the wire. */
+export const DELIVERY_KINDS = [
+  'resetAfterRequest', 'stallMidBody', 'trickle', 'malformedJson', 'wrongContentType', 'hugeContentLength',
+] as const;
+/** Every kind that concerns one HTTP exchange rather than the job behind it. */
+export const WIRE_KINDS: readonly FaultKind[] = [...ANSWER_KINDS, ...DELIVERY_KINDS];
+export type DeliveryFault = Extract<FaultRecord, { kind: (typeof DELIVERY_KINDS)[number] }>;
+
+export function isDeliveryFault(fault: FaultRecord): fault is DeliveryFault {
+  return (DELIVERY_KINDS as readonly string[]).includes(fault.kind);
+}
+
+/** A status stream has no body to cut, slow down, relabel or mis-measure: it is open-ended. */
+const NOT_STREAM = FAULT_STAGES.filter((stage) => stage !== 'stream');
+/** Stages whose normal answer is JSON. */
+const JSON_STAGES: readonly FaultStage[] = ['submit', 'status', 'result', 'cancel', 'upload', 'uploadPut', 'pricing'];
 
 /** Which stages each kind can apply at. Job-level kinds shape the job, so they are armed at submit. */
 const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
@@ -15,6 +36,14 @@ const ALLOWED_STAGES: Record<FaultKind, readonly FaultStage[]> = {
   runnerDisconnected: ['submit'],
   neverFinish: ['submit'],
   slow: ['submit'],
+  resetAfterRequest: FAULT_STAGES,
+  stallMidBody: FAULT_STAGES,
+  trickle: NOT_STREAM,
+  malformedJson: JSON_STAGES,
+  wrongContentType: NOT_STREAM,
+  hugeContentLength: NOT_STREAM,
+  redirect: FAULT_STAGES,
+  echoKey: FAULT_STAGES,
 };
 const FAULT_KINDS = Object.keys(ALLOWED_STAGES) as FaultKind[];
 const COMMON_FIELDS = ['kind', 'at', 'match', 'times'];
@@ -26,6 +55,14 @@ const KIND_FIELDS: Record<FaultKind, readonly string[]> = {
   runnerDisconnected: ['status'],
   neverFinish: [],
   slow: ['ms'],
+  resetAfterRequest: [],
+  stallMidBody: ['afterBytes'],
+  trickle: ['bytesPerChunk', 'intervalMs'],
+  malformedJson: [],
+  wrongContentType: ['contentType'],
+  hugeContentLength: [],
+  redirect: ['location'],
+  echoKey: ['status', 'shape'],
 };
 
 export class FaultSpecError extends Error {}
@@ -94,20 +131,62 @@ function parseAction(kind: FaultKind, fields: Record<string, unknown>): FaultAct
     }
     case 'slow':
       return { kind, ms: requiredNumber(fields, 'ms', 'fault', { min: 0, integer: true }) };
+    case 'stallMidBody': {
+      const afterBytes = optionalNumber(fields, 'afterBytes', 'fault', { min: 0, integer: true });
+      return afterBytes === undefined ? { kind } : { kind, afterBytes };
+    }
+    case 'trickle': {
+      const bytesPerChunk = optionalNumber(fields, 'bytesPerChunk', 'fault', { min: 1, max: 65_536, integer: true });
+      const intervalMs = optionalNumber(fields, 'intervalMs', 'fault', { min: 1, max: 60_000, integer: true });
+      return {
+        kind, ...(bytesPerChunk !== undefined ? { bytesPerChunk } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}),
+      };
+    }
+    case 'wrongContentType': {
+      const contentType = optionalHeaderValue(fields, 'contentType');
+      return contentType === undefined ? { kind } : { kind, contentType };
+    }
+    case 'redirect': {
+      const location = optionalHeaderValue(fields, 'location');
+      if (location === undefined) {
+        throw new InputError('fault.location is required');
+      }
+      return { kind, location };
+    }
+    case 'echoKey': {
+      const status = optionalNumber(fields, 'status', 'fault', { min: 400, max: 599, integer: true });
+      const shape = optionalOneOf(fields, 'shape', 'fault', ECHO_SHAPES);
+      return { kind, ...(status !== undefined ? { status } : {}), ...(shape !== undefined ? { shape } : {}) };
+    }
     case 'hang':
     case 'drop':
     case 'noVideo':
     case 'neverFinish':
+    case 'resetAfterRequest':
+    case 'malformedJson':
+    case 'hugeContentLength':
       return { kind };
   }
+}
+
+/** A string that can be sent as a header value: not empty, no line breaks or other control characters. */
+function optionalHeaderValue(fields: Record<string, unknown>, key: string): string | undefined {
+  const value = optionalString(fields, key, 'fault');
+  if (value !== undefined && (value.trim() === '' || /[^\t\x20-\x7e\x80-\xff]/.test(value))) {
+    throw new InputError(`fault.${key} must be a non-empty header value without line breaks or control characters`);
+  }
+  return value;
 }
 
 /** What a request is about, for matching. */
 export interface FaultSubject {
   prompt: string | null;
-  endpoint: string | null;
+  /** The job's endpoint, or the endpoint ids a pricing request asks for. */
+  endpoints: readonly string[];
   requestId: string | null;
 }
+
+export const NO_SUBJECT: FaultSubject = { prompt: null, endpoints: [], requestId: null };
 
 function matches(match: FaultMatch | undefined, subject: FaultSubject): boolean {
   if (!match) {
@@ -116,7 +195,7 @@ function matches(match: FaultMatch | undefined, subject: FaultSubject): boolean 
   if (match.promptIncludes !== undefined && !(subject.prompt ?? '').includes(match.promptIncludes)) {
     return false;
   }
-  if (match.endpoint !== undefined && subject.endpoint !== match.endpoint) {
+  if (match.endpoint !== undefined && !subject.endpoints.includes(match.endpoint)) {
     return false;
   }
   if (match.requestId !== undefined && subject.requestId !== match.requestId) {

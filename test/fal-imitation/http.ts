@@ -2,7 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { ErrorAnswer } from './falErrors';
 
 /** Every answer may be read by a webview or a browser page. */
@@ -11,30 +11,43 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'access-control-expose-headers': 'x-fal-request-id, x-fal-error-type, content-range, accept-ranges, content-length',
 };
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...CORS_HEADERS,
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+/** An answer as it goes on the wire: what a delivery fault cuts, slows down, relabels or mis-measures. */
+export interface WireAnswer {
+  status: number;
+  /** Includes the Content-Length of the whole body (of the file, for a HEAD whose body is not sent). */
+  headers: Record<string, string | number>;
+  body: Buffer;
 }
 
-export function sendAnswer(res: ServerResponse, answer: ErrorAnswer, extraHeaders: Record<string, string> = {}): void {
+export function jsonWire(status: number, body: unknown, headers: Record<string, string> = {}): WireAnswer {
+  const bytes = Buffer.from(JSON.stringify(body));
+  return {
+    status,
+    headers: { ...CORS_HEADERS, ...headers, 'content-type': 'application/json', 'content-length': bytes.length },
+    body: bytes,
+  };
+}
+
+export function answerWire(answer: ErrorAnswer, extraHeaders: Record<string, string> = {}): WireAnswer {
   const headers = { ...extraHeaders, ...(answer.headers ?? {}) };
   if (answer.contentType && !answer.contentType.includes('json') && typeof answer.body === 'string') {
-    res.writeHead(answer.status, {
-      ...CORS_HEADERS,
-      ...headers,
-      'content-type': answer.contentType,
-      'content-length': Buffer.byteLength(answer.body),
-    });
-    res.end(answer.body);
-    return;
+    const bytes = Buffer.from(answer.body);
+    return {
+      status: answer.status,
+      headers: { ...CORS_HEADERS, ...headers, 'content-type': answer.contentType, 'content-length': bytes.length },
+      body: bytes,
+    };
   }
-  sendJson(res, answer.status, answer.body ?? null, headers);
+  return jsonWire(answer.status, answer.body ?? null, headers);
+}
+
+export function sendWire(res: ServerResponse, wire: WireAnswer): void {
+  res.writeHead(wire.status, wire.headers);
+  res.end(wire.body);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendWire(res, jsonWire(status, body, headers));
 }
 
 export class BodyTooLargeError extends Error {}
@@ -52,6 +65,15 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Reads and drops what is left of a request body, so an early answer does not race an upload still being sent. */
+export async function discardBody(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) {
+    return;
+  }
+  req.resume();
+  await finished(req).catch(() => undefined);
 }
 
 export type ParsedJson = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; error: string };
@@ -93,10 +115,20 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-/** Serves a file with Content-Type, Accept-Ranges and single-range (206) support. */
-export async function serveFile(
-  req: IncomingMessage, res: ServerResponse, file: { file: string; contentType: string; size: number },
-): Promise<void> {
+export interface ServedFile {
+  file: string;
+  contentType: string;
+  size: number;
+}
+
+interface FilePlan {
+  status: number;
+  headers: Record<string, string | number>;
+  /** The bytes to send; null when no body is sent (HEAD, empty, 416). */
+  span: { start: number; end: number } | null;
+}
+
+function planFile(req: IncomingMessage, file: ServedFile): FilePlan {
   const range = parseRange(req.headers.range, file.size);
   const common = {
     ...CORS_HEADERS,
@@ -105,20 +137,36 @@ export async function serveFile(
     'cache-control': 'no-cache',
   };
   if (range === 'unsatisfiable') {
-    res.writeHead(416, { ...common, 'content-range': `bytes */${file.size}`, 'content-length': 0 });
-    res.end();
-    return;
+    return { status: 416, headers: { ...common, 'content-range': `bytes */${file.size}`, 'content-length': 0 }, span: null };
   }
   const { start, end } = range ?? { start: 0, end: file.size - 1 };
   const length = file.size === 0 ? 0 : end - start + 1;
-  res.writeHead(range ? 206 : 200, {
-    ...common,
-    'content-length': length,
-    ...(range ? { 'content-range': `bytes ${start}-${end}/${file.size}` } : {}),
-  });
-  if (req.method === 'HEAD' || length === 0) {
+  return {
+    status: range ? 206 : 200,
+    headers: { ...common, 'content-length': length, ...(range ? { 'content-range': `bytes ${start}-${end}/${file.size}` } : {}) },
+    span: req.method === 'HEAD' || length === 0 ? null : { start, end },
+  };
+}
+
+/** Serves a file with Content-Type, Accept-Ranges and single-range (206) support. */
+export async function serveFile(req: IncomingMessage, res: ServerResponse, file: ServedFile): Promise<void> {
+  const { status, headers, span } = planFile(req, file);
+  res.writeHead(status, headers);
+  if (!span) {
     res.end();
     return;
   }
-  await pipeline(createReadStream(file.file, { start, end }), res);
+  await pipeline(createReadStream(file.file, span), res);
+}
+
+/** The same answer as `serveFile`, read into memory so a fault can shape it. */
+export async function fileWire(req: IncomingMessage, file: ServedFile): Promise<WireAnswer> {
+  const { status, headers, span } = planFile(req, file);
+  const chunks: Buffer[] = [];
+  if (span) {
+    for await (const chunk of createReadStream(file.file, span)) {
+      chunks.push(chunk as Buffer);
+    }
+  }
+  return { status, headers, body: Buffer.concat(chunks) };
 }

@@ -16,15 +16,25 @@ import {
 import {
   defaultErrorAnswer, ErrorAnswer, INVALID_KEY_FORMAT_DETAIL, isRecord, modelError, NO_USER_DETAIL,
 } from './falErrors';
-import { FaultBook, FaultSpecError, FaultSubject } from './faults';
 import {
-  BodyTooLargeError, CORS_HEADERS, parseJson, readBody, sendAnswer, sendJson, serveFile,
+  credentialsOf, echoKeyAnswer, malformedJson, redirectAnswer, relabelled, sendStalled, sendTrickled, sendWithHugeLength,
+  TRICKLE_DEFAULTS, WRONG_CONTENT_TYPE_DEFAULT,
+} from './delivery';
+import {
+  ANSWER_KINDS, DeliveryFault, FaultBook, FaultSpecError, FaultSubject, isDeliveryFault, NO_SUBJECT, WIRE_KINDS,
+} from './faults';
+import {
+  answerWire, BodyTooLargeError, CORS_HEADERS, discardBody, fileWire, jsonWire, parseJson, readBody, sendJson, sendWire,
+  ServedFile, serveFile, WireAnswer,
 } from './http';
 import { Job, JobPlan, JobQueue } from './jobs';
+import {
+  applyPricesPatch, defaultPricing, FORBIDDEN_ANSWER, isPricingPath, parsePricesPatch, pricingAnswer, requestedEndpointIds,
+} from './pricing';
 import { UPLOAD_PATH_PREFIX, UPLOADED_FILES_PREFIX, UploadError, UploadStore } from './storage';
 import {
   FAST_TIMING, FaultKind, FaultRecord, FaultSpec, FaultStage, ImitationConfig, ImitationConfigPatch, ImitationStats,
-  JobRecord, JobStatus, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
+  JobRecord, JobStatus, PricingConfig, RequestRecord, REALISTIC_TIMING, TimingConfig, UploadRecord, WaitForJobRequest,
 } from './types';
 import { isKnownEndpoint, isVideoToVideo, validateInput } from './validation';
 
@@ -70,10 +80,12 @@ export interface FalImitation {
   /** Key id of the key the proxy injects. */
   readonly proxyKeyId: string;
   close(): Promise<void>;
-  /** Clears jobs, faults, records and uploads, answers hung requests by closing them, restores the config. */
+  /** Clears jobs, faults, records and uploads, closes hung, stalled and trickling requests, restores the config. */
   reset(): Promise<void>;
   config(): ImitationConfig;
+  /** Also takes `prices` and `pricingForbiddenKeys`, which `pricingConfig()` shows. */
   configure(patch: ImitationConfigPatch): ImitationConfig;
+  pricingConfig(): PricingConfig;
   addFault(spec: FaultSpec): FaultRecord;
   faults(): FaultRecord[];
   clearFaults(): void;
@@ -142,12 +154,16 @@ interface ApiCall {
   query: URLSearchParams;
   authorization: string | undefined;
   record: RequestRecord;
+  /** A delivery fault taken for this request: it shapes the normal answer. */
+  delivery?: DeliveryFault;
 }
 
 const JOB_STATUSES: readonly JobStatus[] = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'];
 
 function parseConfigPatch(input: unknown): ImitationConfigPatch {
-  const fields = expectObject(input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled', 'offline']);
+  const fields = expectObject(
+    input, 'config', ['timing', 'rejectedKeys', 'logsWhenDisabled', 'offline', 'prices', 'pricingForbiddenKeys'],
+  );
   const patch: ImitationConfigPatch = {};
   if (fields.timing !== undefined) {
     const timing = expectObject(fields.timing, 'config.timing', ['queuePositions', 'queueMs', 'processingMs', 'logSteps', 'pingIntervalMs']);
@@ -173,6 +189,13 @@ function parseConfigPatch(input: unknown): ImitationConfigPatch {
       throw new InputError('config.offline must be a boolean');
     }
     patch.offline = fields.offline;
+  }
+  if (fields.prices !== undefined) {
+    patch.prices = parsePricesPatch(fields.prices);
+  }
+  const pricingForbiddenKeys = optionalStringArray(fields, 'pricingForbiddenKeys', 'config');
+  if (pricingForbiddenKeys) {
+    patch.pricingForbiddenKeys = pricingForbiddenKeys;
   }
   return patch;
 }
@@ -217,6 +240,7 @@ class Imitation implements FalImitation {
   private origin = '';
   private readonly defaults: ImitationConfig;
   private current: ImitationConfig;
+  private pricing = defaultPricing();
   private readonly faultBook = new FaultBook();
   private readonly queue: JobQueue;
   private readonly store: UploadStore;
@@ -224,7 +248,7 @@ class Imitation implements FalImitation {
   private readonly deletedVideos = new Set<string>();
   private requestLog: RequestRecord[] = [];
   private nextSeq = 1;
-  /** Requests held open by `hang` faults and open status streams: closed on reset and close. */
+  /** Requests held open by hang, stallMidBody and trickle faults, and open status streams: closed on reset and close. */
   private readonly heldOpen = new Set<ServerResponse>();
   private readonly streamClosers = new Set<() => void>();
   private readonly sockets = new Set<Socket>();
@@ -302,6 +326,7 @@ class Imitation implements FalImitation {
     this.nextSeq = 1;
     this.deletedVideos.clear();
     this.current = structuredClone(this.defaults);
+    this.pricing = defaultPricing();
     await this.store.clear();
   }
 
@@ -317,7 +342,15 @@ class Imitation implements FalImitation {
       logsWhenDisabled: parsed.logsWhenDisabled ?? this.current.logsWhenDisabled,
       offline: parsed.offline ?? this.current.offline,
     };
+    this.pricing = {
+      prices: parsed.prices ? applyPricesPatch(this.pricing.prices, parsed.prices) : this.pricing.prices,
+      pricingForbiddenKeys: parsed.pricingForbiddenKeys ?? this.pricing.pricingForbiddenKeys,
+    };
     return this.config();
+  }
+
+  pricingConfig(): PricingConfig {
+    return structuredClone(this.pricing);
   }
 
   addFault(spec: FaultSpec): FaultRecord {
@@ -393,7 +426,7 @@ class Imitation implements FalImitation {
     }
 
     if (url.pathname.startsWith('/files/')) {
-      await this.handleFile(req, res, url.pathname);
+      await this.handleFile(req, res, url);
       return;
     }
     if (url.pathname.startsWith(UPLOAD_PATH_PREFIX)) {
@@ -405,7 +438,7 @@ class Imitation implements FalImitation {
       return;
     }
     const declaredHost = headerValue(req, IMITATION_HOST_HEADER);
-    const host = declaredHost ?? (url.pathname.startsWith('/storage/') ? 'rest.fal.ai' : 'queue.fal.run');
+    const host = declaredHost ?? defaultHost(url.pathname);
     const hostKind = classifyFalHost(host);
     if (!hostKind) {
       sendJson(res, 400, { detail: `${IMITATION_HOST_HEADER}: '${host}' is not a fal host` });
@@ -456,7 +489,7 @@ class Imitation implements FalImitation {
       return;
     }
     if (call.hostKind === 'rest') {
-      await this.handleStorageApi(call);
+      await (isPricingPath(call.path) ? this.handlePricing(call) : this.handleStorageApi(call));
       return;
     }
     if (call.hostKind === 'media') {
@@ -504,8 +537,8 @@ class Imitation implements FalImitation {
       this.answer(call, { status: 404, body: { detail: `Application '${endpoint}' not found` } });
       return;
     }
-    const subject: FaultSubject = { prompt: promptOf(body), endpoint, requestId: null };
-    if (this.applyAnswerFault(call, 'submit', subject, body)) {
+    const subject: FaultSubject = { prompt: promptOf(body), endpoints: [endpoint], requestId: null };
+    if (await this.applyFault(call, 'submit', subject, body)) {
       return;
     }
     const jobFaults: FaultRecord[] = [];
@@ -614,7 +647,7 @@ class Imitation implements FalImitation {
       return;
     }
     const subject = this.subjectOf(job, requestId);
-    if (this.applyAnswerFault(call, 'result', subject, job.record.input)) {
+    if (await this.applyFault(call, 'result', subject, job.record.input)) {
       return;
     }
     this.answerResult(call, job, this.faultBook.take('result', subject, ['noVideo']) !== undefined);
@@ -622,7 +655,7 @@ class Imitation implements FalImitation {
 
   private async status(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'status', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'status', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     if (!job) {
@@ -640,7 +673,7 @@ class Imitation implements FalImitation {
   /** `text/event-stream` of status events on each change, `: ping` comments, closed after COMPLETED. */
   private async streamStatus(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'stream', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'stream', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     if (!job) {
@@ -649,13 +682,20 @@ class Imitation implements FalImitation {
     }
     const { res } = call;
     const withLogs = call.query.get('logs') === '1';
-    res.writeHead(200, {
+    const headers = {
       ...CORS_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-fal-request-id': requestId,
-    });
+    };
+    if (call.delivery) {
+      // A stream has no whole body: a delivery fault shapes its first event.
+      const firstEvent = `data: ${JSON.stringify(this.statusBody(job, withLogs, job.record.logs))}\n\n`;
+      this.deliver(call, { status: 200, headers, body: Buffer.from(firstEvent) }, call.delivery);
+      return;
+    }
+    res.writeHead(200, headers);
     call.record.responseStatus = 200;
     this.logLine(call);
     let logsSent = 0;
@@ -697,7 +737,7 @@ class Imitation implements FalImitation {
   private async result(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
     const subject = this.subjectOf(job, requestId);
-    if (this.applyAnswerFault(call, 'result', subject, job?.record.input)) {
+    if (await this.applyFault(call, 'result', subject, job?.record.input)) {
       return;
     }
     if (!job) {
@@ -727,7 +767,7 @@ class Imitation implements FalImitation {
 
   private async cancel(call: ApiCall, requestId: string): Promise<void> {
     const job = this.queue.get(requestId);
-    if (this.applyAnswerFault(call, 'cancel', this.subjectOf(job, requestId), job?.record.input)) {
+    if (await this.applyFault(call, 'cancel', this.subjectOf(job, requestId), job?.record.input)) {
       return;
     }
     const outcome = this.queue.cancel(requestId);
@@ -790,7 +830,7 @@ class Imitation implements FalImitation {
     if (body === invalidBody) {
       return;
     }
-    if (this.applyAnswerFault(call, 'upload', { prompt: null, endpoint: null, requestId: null }, body)) {
+    if (await this.applyFault(call, 'upload', NO_SUBJECT, body)) {
       return;
     }
     const missingOrWrong = ['content_type', 'file_name'].filter((field) => !isRecord(body) || typeof body[field] !== 'string');
@@ -814,6 +854,9 @@ class Imitation implements FalImitation {
     try {
       if (part === undefined && req.method === 'PUT') {
         record.stage = 'upload-put';
+        if (await this.applyFault(call, 'uploadPut', NO_SUBJECT, null)) {
+          return;
+        }
         await this.store.put(token, req, headerValue(req, 'content-type'));
         this.answer(call, { status: 200, body: { ok: true } });
       } else if (part === 'complete' && req.method === 'POST') {
@@ -833,6 +876,9 @@ class Imitation implements FalImitation {
         this.answer(call, { status: 200, body: { file_url: upload.fileUrl } });
       } else if (part !== undefined && /^\d+$/.test(part) && req.method === 'PUT') {
         record.stage = 'upload-part';
+        if (await this.applyFault(call, 'uploadPut', NO_SUBJECT, null)) {
+          return;
+        }
         this.answer(call, { status: 200, body: await this.store.putPart(token, Number(part), req) });
       } else {
         record.stage = 'other';
@@ -850,30 +896,63 @@ class Imitation implements FalImitation {
 
   // ---- Files ----------------------------------------------------------------------------------
 
-  private async handleFile(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  /** Result videos and uploaded files: no key needed, recorded only when a `video` fault shapes the answer. */
+  private async handleFile(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { detail: 'Method Not Allowed' });
       return;
     }
-    if (pathname.startsWith(RESULT_VIDEOS_PREFIX)) {
-      if (!this.resultVideoExists(pathname)) {
-        sendJson(res, 404, { detail: 'File not found' });
-        return;
-      }
-      await serveFile(req, res, { file: this.videoFile, contentType: 'video/mp4', size: this.videoSize });
+    const authorization = headerValue(req, 'authorization');
+    const host = headerValue(req, IMITATION_HOST_HEADER) ?? new URL(this.origin).host;
+    const record = this.newRecord(req, host, `${url.pathname}${url.search}`, false, authorization, false);
+    record.stage = 'video';
+    const call: ApiCall = { req, res, hostKind: 'media', path: url.pathname, query: url.searchParams, authorization, record };
+    const subject = this.fileSubject(url.pathname);
+    record.requestId = subject.requestId;
+    if (await this.applyFault(call, 'video', subject, null)) {
       return;
+    }
+    const file = await this.fileAt(url.pathname);
+    if (call.delivery) {
+      this.send(call, file ? await fileWire(req, file) : jsonWire(404, { detail: 'File not found' }));
+    } else if (file) {
+      await serveFile(req, res, file);
+    } else {
+      sendJson(res, 404, { detail: 'File not found' });
+    }
+  }
+
+  private fileSubject(pathname: string): FaultSubject {
+    const requestId = /^\/files\/videos\/([^/]+)\.mp4$/.exec(pathname)?.[1];
+    return requestId === undefined ? NO_SUBJECT : this.subjectOf(this.queue.get(requestId), requestId);
+  }
+
+  private async fileAt(pathname: string): Promise<ServedFile | undefined> {
+    if (pathname.startsWith(RESULT_VIDEOS_PREFIX)) {
+      return this.resultVideoExists(pathname) ? { file: this.videoFile, contentType: 'video/mp4', size: this.videoSize } : undefined;
     }
     if (pathname.startsWith(UPLOADED_FILES_PREFIX)) {
-      const token = pathname.slice(UPLOADED_FILES_PREFIX.length).split('/')[0];
-      const stored = await this.store.lookup(token);
-      if (!stored) {
-        sendJson(res, 404, { detail: 'File not found' });
-        return;
-      }
-      await serveFile(req, res, stored);
+      return this.store.lookup(pathname.slice(UPLOADED_FILES_PREFIX.length).split('/')[0]);
+    }
+    return undefined;
+  }
+
+  // ---- Pricing --------------------------------------------------------------------------------
+
+  /** fal's platform pricing API; a key listed in `pricingForbiddenKeys` may not read prices. */
+  private async handlePricing(call: ApiCall): Promise<void> {
+    call.record.stage = 'pricing';
+    if (call.req.method !== 'GET') {
+      await this.methodNotAllowed(call);
       return;
     }
-    sendJson(res, 404, { detail: 'File not found' });
+    const ids = requestedEndpointIds(call.query);
+    if (await this.applyFault(call, 'pricing', { ...NO_SUBJECT, endpoints: ids }, null)) {
+      return;
+    }
+    const key = parseKey(call.authorization);
+    const forbidden = key !== null && this.pricing.pricingForbiddenKeys.some((listed) => listed === key.key || listed === key.id);
+    this.answer(call, forbidden ? FORBIDDEN_ANSWER : pricingAnswer(ids, this.pricing.prices));
   }
 
   private resultVideoExists(pathname: string): boolean {
@@ -916,6 +995,9 @@ class Imitation implements FalImitation {
           return;
         case 'GET config':
           sendJson(res, 200, this.config());
+          return;
+        case 'GET pricing-config':
+          sendJson(res, 200, this.pricingConfig());
           return;
         case 'POST config':
           sendJson(res, 200, this.configure(parseConfigPatch(await readBodyJson())));
@@ -974,43 +1056,102 @@ class Imitation implements FalImitation {
 
   private checkAuthorization(header: string | undefined):
     { ok: true; keyId: string } | { ok: false; keyId: string | null; answer: ErrorAnswer } {
-    const match = header ? /^Key ([^:\s]+):(\S+)$/.exec(header.trim()) : null;
-    if (!match) {
+    const parsed = parseKey(header);
+    if (!parsed) {
       return { ok: false, keyId: null, answer: { status: 401, body: { detail: INVALID_KEY_FORMAT_DETAIL } } };
     }
-    const keyId = match[1];
-    const key = `${match[1]}:${match[2]}`;
+    const { id: keyId, key } = parsed;
     if (this.current.rejectedKeys.includes(key) || this.current.rejectedKeys.includes(keyId)) {
       return { ok: false, keyId, answer: { status: 401, body: { detail: NO_USER_DETAIL } } };
     }
     return { ok: true, keyId };
   }
 
-  /** Applies an armed http/hang/drop fault for this stage; true when it answered (or withheld) the request. */
-  private applyAnswerFault(call: ApiCall, stage: FaultStage, subject: FaultSubject, input: unknown): boolean {
-    const fault = this.faultBook.take(stage, subject, ['http', 'hang', 'drop']);
+  /**
+   * Takes the first fault armed for this stage and request. An answer fault answers (or withholds
+   * the answer) at once: true, the request is done. A delivery fault is kept on the call to shape its
+   * normal answer: false, processing goes on.
+   */
+  private async applyFault(call: ApiCall, stage: FaultStage, subject: FaultSubject, input: unknown): Promise<boolean> {
+    // A fal.run request keeps the delivery fault taken at its submit for the answer it gives at the end.
+    const fault = this.faultBook.take(stage, subject, call.delivery ? ANSWER_KINDS : WIRE_KINDS);
     if (!fault) {
       return false;
     }
+    this.keepRecord(call.record);
     call.record.fault = fault.kind;
-    if (fault.kind === 'hang') {
-      this.heldOpen.add(call.res);
-      call.res.on('close', () => this.heldOpen.delete(call.res));
-      this.logLine(call, 'held open (hang)');
-    } else if (fault.kind === 'drop') {
-      this.logLine(call, 'dropped');
-      call.req.socket.destroy();
-    } else if (fault.kind === 'http') {
-      const defaults = defaultErrorAnswer(fault.status, input);
-      this.answer(call, fault.body === undefined
-        ? { ...defaults, headers: { ...(defaults.headers ?? {}), ...(fault.headers ?? {}) } }
-        : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
+    if (isDeliveryFault(fault)) {
+      call.delivery = fault;
+      return false;
     }
-    return true;
+    switch (fault.kind) {
+      case 'hang':
+        this.hold(call.res);
+        this.logLine(call, 'held open (hang)');
+        return true;
+      case 'drop':
+        this.logLine(call, 'dropped');
+        call.req.socket.destroy();
+        return true;
+      case 'http': {
+        const defaults = defaultErrorAnswer(fault.status, input);
+        // An upload PUT may still be sending its bytes.
+        await discardBody(call.req);
+        this.answer(call, fault.body === undefined
+          ? { ...defaults, headers: { ...(defaults.headers ?? {}), ...(fault.headers ?? {}) } }
+          : { status: fault.status, body: fault.body, contentType: fault.contentType, headers: fault.headers });
+        return true;
+      }
+      case 'redirect':
+        await discardBody(call.req);
+        this.answer(call, redirectAnswer(fault.location));
+        return true;
+      case 'echoKey':
+        await discardBody(call.req);
+        this.answer(call, echoKeyAnswer(credentialsOf(call.req, call.authorization), fault.status ?? 401, fault.shape ?? 'detailString'));
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Puts the normal answer on the wire the way the request's delivery fault says. */
+  private deliver(call: ApiCall, wire: WireAnswer, fault: DeliveryFault): void {
+    const { req, res, record } = call;
+    switch (fault.kind) {
+      case 'resetAfterRequest':
+        this.logLine(call, 'reset after processing');
+        req.socket.destroy();
+        return;
+      case 'stallMidBody':
+        sendStalled(res, wire, fault.afterBytes);
+        this.hold(res);
+        break;
+      case 'trickle':
+        sendTrickled(res, wire, fault.bytesPerChunk ?? TRICKLE_DEFAULTS.bytesPerChunk, fault.intervalMs ?? TRICKLE_DEFAULTS.intervalMs);
+        this.hold(res);
+        break;
+      case 'malformedJson':
+        sendWire(res, malformedJson(wire));
+        break;
+      case 'wrongContentType':
+        sendWire(res, relabelled(wire, fault.contentType ?? WRONG_CONTENT_TYPE_DEFAULT));
+        break;
+      case 'hugeContentLength':
+        sendWithHugeLength(req.socket, wire);
+        break;
+    }
+    record.responseStatus = wire.status;
+    this.logLine(call, `${wire.status} (${fault.kind})`);
+  }
+
+  private hold(res: ServerResponse): void {
+    this.heldOpen.add(res);
+    res.on('close', () => this.heldOpen.delete(res));
   }
 
   private subjectOf(job: Job | undefined, requestId: string): FaultSubject {
-    return { prompt: promptOf(job?.record.input), endpoint: job?.record.endpoint ?? null, requestId };
+    return { prompt: promptOf(job?.record.input), endpoints: job ? [job.record.endpoint] : [], requestId };
   }
 
   private async readJsonBody(call: ApiCall): Promise<unknown> {
@@ -1043,15 +1184,40 @@ class Imitation implements FalImitation {
   }
 
   private answer(call: ApiCall, answer: ErrorAnswer): void {
+    this.send(call, answerWire(answer));
+  }
+
+  /** Sends the normal answer, or hands it to the request's delivery fault. */
+  private send(call: ApiCall, wire: WireAnswer): void {
     if (call.res.headersSent || call.res.destroyed) {
       return;
     }
-    sendAnswer(call.res, answer);
-    call.record.responseStatus = answer.status;
+    if (call.delivery) {
+      this.deliver(call, wire, call.delivery);
+      return;
+    }
+    sendWire(call.res, wire);
+    call.record.responseStatus = wire.status;
     this.logLine(call);
   }
 
   private record(
+    req: IncomingMessage, host: string, pathAndQuery: string, viaProxy: boolean,
+    authorization: string | undefined, keyInjectedByProxy: boolean,
+  ): RequestRecord {
+    return this.keepRecord(this.newRecord(req, host, pathAndQuery, viaProxy, authorization, keyInjectedByProxy));
+  }
+
+  /** Adds a record to the log (once); its `seq` is 0 until then. */
+  private keepRecord(record: RequestRecord): RequestRecord {
+    if (record.seq === 0) {
+      record.seq = this.nextSeq++;
+      this.requestLog.push(record);
+    }
+    return record;
+  }
+
+  private newRecord(
     req: IncomingMessage, host: string, pathAndQuery: string, viaProxy: boolean,
     authorization: string | undefined, keyInjectedByProxy: boolean,
   ): RequestRecord {
@@ -1062,7 +1228,7 @@ class Imitation implements FalImitation {
       }
     }
     const record: RequestRecord = {
-      seq: this.nextSeq++,
+      seq: 0,
       at: new Date().toISOString(),
       method: req.method ?? 'GET',
       host,
@@ -1079,7 +1245,6 @@ class Imitation implements FalImitation {
       responseStatus: null,
       fault: null,
     };
-    this.requestLog.push(record);
     return record;
   }
 
@@ -1123,6 +1288,20 @@ const invalidBody = Symbol('invalid body');
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The id and whole key of a well-formed `Key <id>:<secret>` header. */
+function parseKey(header: string | undefined): { id: string; key: string } | null {
+  const match = header ? /^Key ([^:\s]+):(\S+)$/.exec(header.trim()) : null;
+  return match ? { id: match[1], key: `${match[1]}:${match[2]}` } : null;
+}
+
+/** The fal host a request without x-fal-imitation-host was meant for. */
+function defaultHost(pathname: string): string {
+  if (pathname.startsWith('/storage/')) {
+    return 'rest.fal.ai';
+  }
+  return isPricingPath(pathname) ? 'api.fal.ai' : 'queue.fal.run';
 }
 
 function promptOf(input: unknown): string | null {

@@ -103,3 +103,40 @@ export function rawFal(
   }
   return fetch(`${imitation.url}${pathAndQuery}`, { ...init, headers });
 }
+
+/** Reads a response body as it arrives, for faults about bytes on the wire. */
+export class WireReader {
+  private readonly chunks: Buffer[] = [];
+  /** How many reads returned data (chunks may be merged on the way, so this is at most the writes). */
+  reads = 0;
+  /** Resolves when the body ends or fails; `error` is why it failed (undefined when it ended cleanly). */
+  readonly done: Promise<{ error: unknown }>;
+
+  constructor(response: Response) {
+    this.done = this.pump(response);
+  }
+
+  get received(): number {
+    return this.chunks.reduce((total, chunk) => total + chunk.length, 0);
+  }
+
+  get bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  private async pump(response: Response): Promise<{ error: unknown }> {
+    if (!response.body) {
+      return { error: undefined };
+    }
+    const reader = response.body.getReader();
+    try {
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        this.chunks.push(Buffer.from(next.value));
+        this.reads += 1;
+      }
+      return { error: undefined };
+    } catch (error) {
+      return { error };
+    }
+  }
+}

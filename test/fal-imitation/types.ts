@@ -39,7 +39,32 @@ export interface ImitationConfigPatch {
   rejectedKeys?: string[];
   logsWhenDisabled?: LogsWhenDisabled;
   offline?: boolean;
+  /** Prices the pricing API lists, merged by endpoint id; `null` removes an endpoint's price. */
+  prices?: Record<string, ModelPrice | null>;
+  /** Keys (`id:secret`) or key ids the pricing API answers with 403. */
+  pricingForbiddenKeys?: string[];
 }
+
+/** One entry of fal's platform pricing API (`GET api.fal.ai/v1/models/pricing`). */
+export interface ModelPrice {
+  unit_price: number;
+  unit: string;
+  currency: string;
+}
+
+/** The pricing API's settings; kept apart from `ImitationConfig`, whose shape predates them. */
+export interface PricingConfig {
+  prices: Record<string, ModelPrice>;
+  pricingForbiddenKeys: string[];
+}
+
+/** The imitation's own prices, not fal's: round numbers that tell the four endpoints apart. */
+export const IMITATION_PRICES: Readonly<Record<AnimateDiffEndpoint, Readonly<ModelPrice>>> = {
+  'fal-ai/fast-animatediff/turbo/text-to-video': { unit_price: 0.01, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/text-to-video': { unit_price: 0.02, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/turbo/video-to-video': { unit_price: 0.012, unit: 'video', currency: 'USD' },
+  'fal-ai/fast-animatediff/video-to-video': { unit_price: 0.024, unit: 'video', currency: 'USD' },
+};
 
 export const FAST_TIMING: Readonly<TimingConfig> = {
   queuePositions: 1,
@@ -60,14 +85,24 @@ export const REALISTIC_TIMING: Readonly<TimingConfig> = {
 
 // ---- Faults ---------------------------------------------------------------------------------
 
-/** Where a fault applies. `upload` is the storage initiate call (single or multipart). */
-export type FaultStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload';
-export const FAULT_STAGES: readonly FaultStage[] = ['submit', 'status', 'stream', 'result', 'cancel', 'upload'];
+/**
+ * Where a fault applies. `upload` is the storage initiate call (single or multipart), `uploadPut`
+ * a PUT of bytes to the upload URL it handed out (or of one part), `video` a GET of a result video
+ * or an uploaded file, `pricing` the platform pricing API.
+ */
+export type FaultStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload' | 'uploadPut' | 'video' | 'pricing';
+export const FAULT_STAGES: readonly FaultStage[] = [
+  'submit', 'status', 'stream', 'result', 'cancel', 'upload', 'uploadPut', 'video', 'pricing',
+];
+
+/** How an `echoKey` fault's error body quotes the credentials back. */
+export type EchoShape = 'detailString' | 'detailList' | 'text' | 'html';
+export const ECHO_SHAPES: readonly EchoShape[] = ['detailString', 'detailList', 'text', 'html'];
 
 export interface FaultMatch {
   /** The job's (or the submitted body's) `prompt` contains this text. */
   promptIncludes?: string;
-  /** The job's endpoint id equals this. */
+  /** The job's endpoint id equals this (for `pricing`: it is among the ids asked for). */
   endpoint?: string;
   /** The request concerns this fal request id. */
   requestId?: string;
@@ -87,7 +122,23 @@ export type FaultAction =
   /** The job stays IN_PROGRESS, logging now and then, until it is cancelled or the imitation reset. */
   | { kind: 'neverFinish' }
   /** The job's processing takes `ms`. */
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  /** The request is processed as normal (a submit creates its job), then the socket is destroyed unanswered. */
+  | { kind: 'resetAfterRequest' }
+  /** Status, headers and the first `afterBytes` (default half) of the normal body, then silence. */
+  | { kind: 'stallMidBody'; afterBytes?: number }
+  /** The normal answer, its body sent `bytesPerChunk` (default 1) every `intervalMs` (default 200). */
+  | { kind: 'trickle'; bytesPerChunk?: number; intervalMs?: number }
+  /** The normal status, labelled application/json, with a body that is not JSON. */
+  | { kind: 'malformedJson' }
+  /** The normal body labelled `contentType` (default text/html). */
+  | { kind: 'wrongContentType'; contentType?: string }
+  /** The normal answer under a Content-Length of 10^12, then the connection is closed. */
+  | { kind: 'hugeContentLength' }
+  /** 302 to `location`. */
+  | { kind: 'redirect'; location: string }
+  /** An error (status default 401) whose body quotes the request's credentials back. */
+  | { kind: 'echoKey'; status?: number; shape?: EchoShape };
 
 export type FaultKind = FaultAction['kind'];
 
@@ -114,6 +165,9 @@ export type RequestStage =
   | 'upload-put'
   | 'upload-part'
   | 'upload-complete'
+  | 'pricing'
+  /** A GET of a result video or an uploaded file: recorded only when a fault shaped it. */
+  | 'video'
   | 'other';
 
 export interface RequestRecord {
@@ -133,15 +187,16 @@ export interface RequestRecord {
   keyId: string | null;
   /** The proxy added the team's key because the client sent none. */
   keyInjectedByProxy: boolean;
+  /** The request id the request concerns; for a submit, the job it created (null when none was). */
   requestId: string | null;
   endpoint: string | null;
   /** Parsed JSON body (null when there was none or it was not JSON; uploads are not kept here). */
   body: unknown;
   /** The request's x-fal-* headers (other than the sandbox routing header). */
   falHeaders: Record<string, string>;
-  /** Status sent, or null while unanswered / when hung or dropped. */
+  /** Status sent, or null while unanswered / when hung, dropped or reset after the request. */
   responseStatus: number | null;
-  /** The fault that shaped the answer, if any. */
+  /** The fault that shaped (or withheld) the answer, if any. */
   fault: FaultKind | null;
 }
 
