@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME } from './history/ids';
+import { HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME, HISTORY_RUNNING_FOLDER_NAME } from './history/ids';
 import { PANEL_MEMORY_FILE_NAME } from './panel/ids';
 
 /*
@@ -10,16 +10,25 @@ import { PANEL_MEMORY_FILE_NAME } from './panel/ids';
  */
 
 /**
- * Whether the history index names a job that was still submitting, queued or running: a window reload
- * interrupted it and the core should load to resume it. A text search, not a parse: cheap at start-up, and a
- * false positive only loads the core, which then knows better.
+ * Whether the history has a job that was still submitting, queued or running: a window reload interrupted it and
+ * the core should load to resume it. The store keeps an empty file per such job in `running/`, so this lists one
+ * small folder whatever the history's size. A first-version index not yet moved into the history is searched as
+ * text. A false positive only loads the core, which then knows better.
  */
 export async function historyHasUnfinishedJobs(globalStorageUri: vscode.Uri): Promise<boolean> {
   if (globalStorageUri.scheme !== 'file') {
     return false;
   }
+  const folder = path.join(globalStorageUri.fsPath, HISTORY_FOLDER_NAME);
   try {
-    const text = await fsp.readFile(path.join(globalStorageUri.fsPath, HISTORY_FOLDER_NAME, HISTORY_INDEX_FILE_NAME), 'utf8');
+    if ((await fsp.readdir(path.join(folder, HISTORY_RUNNING_FOLDER_NAME))).length > 0) {
+      return true;
+    }
+  } catch {
+    // No history yet, or one of the first version.
+  }
+  try {
+    const text = await fsp.readFile(path.join(folder, HISTORY_INDEX_FILE_NAME), 'utf8');
     return /"status":"(submitting|queued|running)"/.test(text);
   } catch {
     return false;

@@ -9,9 +9,12 @@ import {
   SaveParametersCommand,
   ShowParamsProblemCommand,
 } from './commands/paramFileCommands';
+import { readSettings } from './config/reader';
+import { readDownloadMaxBytes } from './config/settings';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService } from './generation/generationService';
 import { FalSessions } from './generation/session';
+import { SpendStatus } from './generation/spendStatus';
 import { HistoryFeature, type HistoryTestHooks } from './history/historyFeature';
 import { HistoryJournal } from './history/jobs/journal';
 import { HistoryResults } from './history/results';
@@ -27,9 +30,11 @@ import { saveParametersFile } from './params/editor/paramsFileWriter';
 import { ParamsDiagnostics } from './params/editor/paramsDiagnostics';
 import { DryRunDocuments } from './runs/dryRun';
 import { ParamsRunner } from './runs/runner';
-import { RecordingInteraction, windowInteraction, type Interaction } from './ui/interaction';
+import { RecordingInteraction, redactingInteraction, windowInteraction, type Interaction } from './ui/interaction';
+import { redactingLog } from './ui/log';
 import { CommandManager } from './util/commandManager';
 import { Disposable } from './util/dispose';
+import { secrets } from './util/redaction';
 
 export interface TestHooks {
   readonly interaction: RecordingInteraction;
@@ -48,6 +53,8 @@ export interface TestHooks {
   readonly keys: ApiKeyStore;
   readonly actions: ResultActions;
   readonly commands: CommandManager;
+  /** How many paid jobs this window started (the status bar says so). */
+  readonly spend: vscode.StatusBarItem;
   readonly logUri: vscode.Uri;
   readonly globalStorageUri: vscode.Uri;
   /** Set to false to act as in Restricted Mode (the suite runs with workspace trust disabled). */
@@ -70,15 +77,21 @@ export class Core extends Disposable {
 
   constructor(context: vscode.ExtensionContext) {
     super();
-    const log = this._register(vscode.window.createOutputChannel('AnimateDiff', { log: true }));
+    // Secrets never leave in text: every message and log line is redacted (util/redaction.ts), keys registered as met.
+    secrets.add(process.env.FAL_KEY);
+    const log = redactingLog(this._register(vscode.window.createOutputChannel('AnimateDiff', { log: true })));
     const recording = process.env.ANIMATEDIFF_TEST_HOOKS === '1' ? new RecordingInteraction() : undefined;
-    const interaction: Interaction = recording ?? windowInteraction;
+    const interaction: Interaction = redactingInteraction(recording ?? windowInteraction);
     const keys = new ApiKeyStore(context.secrets);
+    const registerStoredKey = () => void keys.resolve().then((resolved) => secrets.add(resolved?.key), () => undefined);
+    registerStoredKey();
+    this._register(keys.onDidChange(registerStoredKey));
     const trust = { override: undefined as boolean | undefined };
 
     // The history first: the service records every job in it from the moment it starts.
     const storage = this._register(new HistoryStorage({ globalStorageUri: context.globalStorageUri, log, interaction }));
-    const journal = this._register(new HistoryJournal({ store: () => storage.ready(), log, onWriteProblem: (error) => storage.reportWriteProblem(error) }));
+    const downloadLimits = () => ({ maxBytes: readDownloadMaxBytes(readSettings()) });
+    const journal = this._register(new HistoryJournal({ store: () => storage.ready(), log, onWriteProblem: (error) => storage.reportWriteProblem(error), downloadLimits }));
     const results = new HistoryResults(() => storage.current(), () => storage.ready());
 
     const sessions = new FalSessions({ keys, log, interaction, isTrusted: () => trust.override ?? vscode.workspace.isTrusted });
@@ -86,11 +99,12 @@ export class Core extends Disposable {
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
     }));
+    const spend = this._register(new SpendStatus(service));
 
     const saveParameters = (record: GenerationRecord, target?: vscode.Uri) => saveParametersFile(record, interaction, target);
     const actions = new ResultActions(results, service, interaction, log, async (record) => {
       await saveParameters(record);
-    });
+    }, downloadLimits);
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
       handleMessage: (message) => actions.handle(message),
       resolveGeneration: (id) => results.resolveGeneration(id),
@@ -114,6 +128,7 @@ export class Core extends Disposable {
       diagnostics,
       generatedBy: `${String(manifest.name ?? 'animatediff-turbo')} ${String(manifest.version ?? '')}`.trim(),
       localCopyOf: (record) => results.localCopy(record.id),
+      downloadLimits,
       saveVideoAs: (record) => actions.saveVideo(record),
     }));
     const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner));
@@ -169,6 +184,7 @@ export class Core extends Disposable {
         keys,
         actions,
         commands: this.commands,
+        spend: spend.item,
         logUri: context.logUri,
         globalStorageUri: context.globalStorageUri,
         trust,

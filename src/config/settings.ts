@@ -111,7 +111,9 @@ export function readConnectionSettings(read: SettingsReader): { ok: true; value:
       }
       proxyUrl = url.href;
     } catch {
-      problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be an http(s) URL of a fal proxy, but it is ${JSON.stringify(proxyValue)}.` });
+      // Never quote a password that may be in it.
+      const shown = JSON.stringify(proxyValue.replace(/\/\/[^/@\s]*@/, '//…@'));
+      problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be an http(s) URL of a fal proxy, but it is ${shown}.` });
     }
   } else if (proxyValue !== undefined && proxyValue !== null && proxyValue !== '') {
     problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be a URL string.` });
@@ -153,6 +155,25 @@ export function readBatchConcurrency(read: SettingsReader): ConcurrencySetting {
     setting: `animateDiff.${BATCH_CONCURRENCY_SETTING}`,
     message: `The setting animateDiff.${BATCH_CONCURRENCY_SETTING} must be a whole number from ${BATCH_CONCURRENCY.min} to ${BATCH_CONCURRENCY.max}, but it is ${JSON.stringify(value)}.`,
   };
+}
+
+/** `animateDiff.batch.confirmAbove`: a run of more videos than this asks first (0 asks for every batch). */
+export const BATCH_CONFIRM_ABOVE = { setting: 'batch.confirmAbove', default: 8 } as const;
+
+export function readBatchConfirmAbove(read: SettingsReader): number {
+  const value = read(BATCH_CONFIRM_ABOVE.setting);
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : BATCH_CONFIRM_ABOVE.default;
+}
+
+// ---- Downloads ----
+
+/** `animateDiff.download.maxMegabytes`: the largest video downloaded. */
+export const DOWNLOAD_MAX_MEGABYTES = { setting: 'download.maxMegabytes', default: 500, min: 1 } as const;
+
+export function readDownloadMaxBytes(read: SettingsReader): number {
+  const value = read(DOWNLOAD_MAX_MEGABYTES.setting);
+  const megabytes = typeof value === 'number' && Number.isFinite(value) && value >= DOWNLOAD_MAX_MEGABYTES.min ? value : DOWNLOAD_MAX_MEGABYTES.default;
+  return Math.round(megabytes * 1024 * 1024);
 }
 
 // ---- History limits ----
@@ -213,6 +234,8 @@ export function settingContracts(): Record<string, { schema: z.ZodType; default:
   const contracts: Record<string, { schema: z.ZodType; default: unknown }> = {
     requestTimeoutSeconds: { schema: requestTimeoutSchema, default: REQUEST_TIMEOUT_SECONDS.default },
     [BATCH_CONCURRENCY_SETTING]: { schema: z.number().int().min(BATCH_CONCURRENCY.min).max(BATCH_CONCURRENCY.max), default: BATCH_CONCURRENCY.default },
+    [BATCH_CONFIRM_ABOVE.setting]: { schema: z.number().int().min(0), default: BATCH_CONFIRM_ABOVE.default },
+    [DOWNLOAD_MAX_MEGABYTES.setting]: { schema: z.number().min(DOWNLOAD_MAX_MEGABYTES.min), default: DOWNLOAD_MAX_MEGABYTES.default },
     [HISTORY_SETTINGS.maxVideos]: { schema: z.number().int().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideos },
     [HISTORY_SETTINGS.maxVideoMegabytes]: { schema: z.number().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideoMegabytes },
   };

@@ -32,10 +32,17 @@ export class ApiKeyStore {
       return { key: stored.trim(), source: 'secretStorage' };
     }
     const fromEnv = this.env.FAL_KEY?.trim();
-    if (fromEnv) {
+    // A malformed FAL_KEY (a stray control character, a space) is never sent: an HTTP library would quote it back.
+    if (fromEnv && isWellFormedKey(fromEnv)) {
       return { key: fromEnv, source: 'environment' };
     }
     return undefined;
+  }
+
+  /** Whether FAL_KEY is set but is not a key (so it is ignored). */
+  get environmentKeyIsMalformed(): boolean {
+    const fromEnv = this.env.FAL_KEY?.trim();
+    return Boolean(fromEnv) && !isWellFormedKey(fromEnv ?? '');
   }
 
   async hasStoredKey(): Promise<boolean> {

@@ -144,22 +144,21 @@ export function timeoutFailure(seconds: number): FalFailure {
   );
 }
 
-export function noVideoFailure(requestId: string | undefined): FalFailure {
-  return new FalFailure('noVideo', `fal finished the job but returned no video. Retry; if it keeps happening, check the log.`, { requestId });
+/** A result that cannot be shown: what came back is said, and the request id kept (fal has billed it). */
+export function noVideoFailure(requestId: string | undefined, problem = 'it returned no video'): FalFailure {
+  const said = problem === 'it returned no video' ? 'fal finished the job but returned no video' : `fal finished the job, but ${problem}`;
+  return new FalFailure('noVideo', `${said}${requestId ? ` (request ${requestId})` : ''}. Retry; if it keeps happening, check the log.`, { requestId });
 }
 
-/** Defence in depth: a key must never reach a message, even if an upstream error echoes it. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret) {
-    return text;
-  }
-  let redacted = text.split(secret).join('«redacted key»');
-  const [keyId, keySecret] = secret.split(':');
-  if (keySecret && keySecret.length >= 6) {
-    redacted = redacted.split(keySecret).join('«redacted»');
-  }
-  if (keyId && keyId.length >= 6) {
-    redacted = redacted.split(keyId).join('«key id»');
-  }
-  return redacted;
+/** The connection broke after the request left: fal may have queued (and will bill) the job. It is not sent again. */
+export function ambiguousSubmitFailure(reason: string): FalFailure {
+  return new FalFailure(
+    'ambiguous',
+    `fal may have started this job — see its dashboard (fal.ai/dashboard/requests). The connection broke after the request was sent (${reason}), so it was not sent again: retrying may charge twice.`,
+  );
+}
+
+/** An exchange with fal took too long (no answer, a silence, or past its deadline). */
+export function transportTimeoutFailure(what: string): FalFailure {
+  return new FalFailure('network', `Could not reach fal in time: ${what}. Check your connection, then retry.`);
 }

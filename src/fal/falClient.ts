@@ -1,7 +1,8 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
-import { videoOutputSchema, type VideoOutput } from '../model/animateDiff';
-import { failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure } from './errors';
+import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
+import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure } from './errors';
+import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, type Deadlines } from './transport';
 
 /**
  * The only module that talks to `@fal-ai/client`. Everything else sees plain data and FalFailure.
@@ -32,33 +33,58 @@ export interface JobObserver {
 export interface FollowOptions {
   signal?: AbortSignal;
   observer?: JobObserver;
+  /** How long the job may take, cancelled at fal after that: from now, unless `deadline` says when it ends. */
   timeoutMs?: number;
+  /** When the job must be done (epoch ms): its timeout covers it from the first byte sent. */
+  deadline?: number;
 }
 
 export interface FalJobResult {
   requestId: string;
   output: VideoOutput;
   inferenceSeconds: number | null;
+  /** fal's whole answer, as it came. */
+  raw: unknown;
 }
 
 export type CancelOutcome = 'requested' | 'alreadyCompleted' | 'unknownRequest';
+
+export interface GatewayOptions {
+  /** The exchanges' limits (tests make them short). */
+  deadlines?: Deadlines;
+  /** The network: the platform's fetch by default, the sandbox's when the imitation stands in for fal. */
+  fetch?: typeof fetch;
+}
 
 const FAL_HOST = /(^|\.)(fal\.run|fal\.ai|fal\.media)$/;
 const POLL_INTERVAL_MS = 500;
 
 /** Rewrites fal hosts to the local imitation, keeping the original host in a header it routes by. */
-function sandboxFetch(origin: string): typeof fetch {
+export function sandboxFetch(origin: string, inner: typeof fetch = fetch): typeof fetch {
   const base = new URL(origin);
   return (input, init) => {
     const original = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     if (!FAL_HOST.test(original.hostname)) {
-      return fetch(input, init);
+      return inner(input, init);
     }
     const target = new URL(original.pathname + original.search, base);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     headers.set('x-fal-imitation-host', original.hostname);
-    return fetch(target, { ...init, headers });
+    return inner(target, { ...init, headers });
   };
+}
+
+/** A proxy URL's `user:password@` becomes Basic credentials sent to the proxy only; the URL the client sees has none. */
+export function proxyCredentials(proxyUrl: string): { url: string; origin: string; headers: Record<string, string> } {
+  const url = new URL(proxyUrl);
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.Authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.href, origin: url.origin, headers };
 }
 
 function abortError(): Error {
@@ -105,13 +131,15 @@ export class FalGateway {
   private readonly client: FalClient;
   private readonly viaProxy: boolean;
 
-  constructor(private readonly connection: FalConnection) {
+  constructor(private readonly connection: FalConnection, options: GatewayOptions = {}) {
     this.viaProxy = Boolean(connection.proxyUrl);
+    const proxy = connection.proxyUrl ? proxyCredentials(connection.proxyUrl) : undefined;
+    const network = options.fetch ?? (connection.sandboxUrl ? sandboxFetch(connection.sandboxUrl) : fetch);
     this.client = createFalClient({
       // A resolver (not a string) so the client never falls back to FAL_KEY on its own.
       credentials: () => connection.credentials,
-      proxyUrl: connection.proxyUrl ? { url: connection.proxyUrl, when: 'always' } : undefined,
-      fetch: connection.sandboxUrl ? sandboxFetch(connection.sandboxUrl) : undefined,
+      proxyUrl: proxy ? { url: proxy.url, when: 'always' } : undefined,
+      fetch: guardedFetch(network, { deadlines: options.deadlines, proxy: proxy && { origin: proxy.origin, headers: proxy.headers } }),
     });
   }
 
@@ -119,15 +147,32 @@ export class FalGateway {
     return this.connection.sandboxUrl !== undefined;
   }
 
-  /** Submits a job and follows it to its result. */
-  async generate(endpoint: string, input: Record<string, unknown>, options: FollowOptions = {}): Promise<FalJobResult> {
-    const requestId = await this.call(async () => {
-      const submitted = await this.client.queue.submit(endpoint, { input, abortSignal: options.signal });
+  /**
+   * Sends the job to fal's queue and resolves with its request id. Once the request may have left, it is not
+   * abandoned (fal may have queued, and will bill, the job): only its deadline ends it, never the user's cancel.
+   */
+  async submit(endpoint: string, input: Readonly<Record<string, unknown>>, options: { deadline?: number } = {}): Promise<string> {
+    const remaining = options.deadline === undefined ? undefined : Math.max(0, options.deadline - Date.now());
+    const abortSignal = remaining === undefined ? undefined : AbortSignal.timeout(remaining);
+    try {
+      const submitted = await this.client.queue.submit(endpoint, { input, abortSignal });
       return submitted.request_id;
-    }, options.signal);
+    } catch (error) {
+      throw this.toFailure(error);
+    }
+  }
+
+  /** Submits a job and follows it to its result; cancelling stops following (a job fal received is cancelled there). */
+  async generate(endpoint: string, input: Readonly<Record<string, unknown>>, options: FollowOptions = {}): Promise<FalJobResult> {
+    const deadline = options.deadline ?? (options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined);
+    const requestId = await this.submit(endpoint, input, { deadline });
+    if (options.signal?.aborted) {
+      void this.cancel(endpoint, requestId).catch(() => undefined);
+      throw new FalFailure('cancelled', 'Cancelled.', { requestId });
+    }
     options.observer?.onSubmitted?.(requestId);
     options.observer?.onQueued?.(undefined);
-    return this.follow(endpoint, requestId, options);
+    return this.follow(endpoint, requestId, { ...options, deadline });
   }
 
   /** Follows an already submitted job (also after a window reload) to its result. */
@@ -139,12 +184,13 @@ export class FalGateway {
       controller.abort();
     }
     outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const deadline = options.deadline ?? (options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined);
     let timedOut = false;
-    const timer = options.timeoutMs !== undefined
+    const timer = deadline !== undefined
       ? setTimeout(() => {
         timedOut = true;
         controller.abort();
-      }, options.timeoutMs)
+      }, Math.max(0, deadline - Date.now()))
       : undefined;
     try {
       const completed = await this.call(() => this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal);
@@ -154,12 +200,12 @@ export class FalGateway {
         throw completedError;
       }
       const result = await this.call(() => this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal);
-      const parsed = videoOutputSchema.safeParse(result.data);
-      if (!parsed.success) {
-        throw noVideoFailure(requestId);
+      const reading = readVideoOutput(result.data);
+      if (!reading.ok) {
+        throw noVideoFailure(requestId, reading.problem);
       }
       const inference = completed.metrics?.inference_time;
-      return { requestId, output: parsed.data, inferenceSeconds: typeof inference === 'number' ? inference : null };
+      return { requestId, output: reading.output, inferenceSeconds: typeof inference === 'number' ? inference : null, raw: result.data };
     } catch (error) {
       if (timedOut) {
         void this.cancel(endpoint, requestId).catch(() => undefined);
@@ -194,8 +240,8 @@ export class FalGateway {
   }
 
   /** Uploads a file to fal storage and returns the URL to use in a request. */
-  async upload(file: Blob): Promise<string> {
-    return this.call(() => this.client.storage.upload(file));
+  async upload(file: Blob, signal?: AbortSignal): Promise<string> {
+    return this.call(() => raceAbort(this.client.storage.upload(file), signal), signal);
   }
 
   /** Streams status (the result arrives as soon as fal says COMPLETED); falls back to polling if the stream breaks. */
@@ -280,6 +326,18 @@ export class FalGateway {
     if (error instanceof FalFailure) {
       return error;
     }
+    if (error instanceof SubmitOutcomeUnknownError) {
+      return ambiguousSubmitFailure(error.reason);
+    }
+    if (error instanceof SubmitRefusedError) {
+      return failureFromHttp(error.status, error.body, { requestId: error.requestId, viaProxy: this.viaProxy });
+    }
+    if (error instanceof ExchangeTimeoutError) {
+      return transportTimeoutFailure(error.message);
+    }
+    if (error instanceof UnexpectedRedirectError) {
+      return new FalFailure('unknown', `${error.message}. Check the animateDiff.proxyUrl setting and your network.`);
+    }
     if (error instanceof ApiError) {
       const code = networkErrorCode((error as { cause?: unknown }).cause);
       if (code !== undefined && error.body === undefined) {
@@ -296,4 +354,20 @@ export class FalGateway {
     }
     return new FalFailure('unknown', `Unexpected problem talking to fal: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** Settles as `operation`, or rejects at once when `signal` aborts (the operation is left to its own deadline). */
+function raceAbort<T>(operation: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) {
+    return operation;
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError());
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    operation.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { errorCode, fsyncDirectory, fsyncFile, renameReplacing } from './durableFs';
+import { errorCode, fsyncDirectory, fsyncFile, isProcessAlive, renameReplacing } from './durableFs';
 import { pipeToNewFile } from './streamToFile';
 
 /**
@@ -23,8 +23,8 @@ export interface WriteOptions {
   /** Put the file in place even if the target exists (the user chose "Replace", or it is our own copy). Default false. */
   replace?: boolean;
   signal?: AbortSignal;
-  /** Checks what arrived (its size) before it is put in place; a throw leaves the target as it was. */
-  accept?: (bytes: number) => void;
+  /** Checks what arrived (its size; the partial file holds it) before it is put in place; a throw leaves the target as it was. */
+  accept?: (bytes: number, partialFile: string) => void | Promise<void>;
   /** Told of every chunk as it is written. */
   onBytes?: (count: number) => void;
 }
@@ -32,6 +32,30 @@ export interface WriteOptions {
 /** The hidden partial file a write of `target` goes through: `.<name>.part-<pid>-<random>`. */
 export function partialFileFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.part-${process.pid}-${randomBytes(5).toString('hex')}`);
+}
+
+const PARTIAL_NAME = /^\..+\.part-(\d+)-[0-9a-f]{10}$/;
+
+/**
+ * Removes the partial files in `folder` that a process left when it was killed mid-write (its id is in the name):
+ * a crash never leaves them behind for good. Those of running processes are writes in progress, and stay.
+ */
+export async function removeStalePartials(folder: string, isAlive: (pid: number) => boolean = isProcessAlive): Promise<number> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(folder);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const pid = Number(PARTIAL_NAME.exec(name)?.[1] ?? NaN);
+    if (pid > 0 && pid !== process.pid && !isAlive(pid)) {
+      await fsp.rm(path.join(folder, name), { force: true }).catch(() => undefined);
+      removed += 1;
+    }
+  }
+  return removed;
 }
 
 /** Moves a finished partial file to `target`; without `replace` an existing target wins and the partial is dropped. */
@@ -67,7 +91,7 @@ export async function writeStreamToFile(source: Readable, target: string, option
   const partial = partialFileFor(target);
   try {
     const bytes = await pipeToNewFile(source, partial, { signal: options.signal, onBytes: options.onBytes });
-    options.accept?.(bytes);
+    await options.accept?.(bytes, partial);
     await fsyncFile(partial);
     await commit(partial, target, options.replace ?? false);
     await fsyncDirectory(path.dirname(target));

@@ -87,3 +87,13 @@ export async function writeFileAtomic(file: string, contents: string, hooks: Ato
   }
   await fsyncDirectory(path.dirname(file));
 }
+
+/** Whether a process runs (one of another user counts as running). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}

@@ -7,11 +7,11 @@ import { errorCode } from './durableFs';
 
 /**
  * The one video download: fal's result URL streamed to a file (see {@link writeStreamToFile}: atomic, never held
- * whole in memory), checked before it is put in place, with one error type that says what went wrong.
- * No vscode import: unit-tested on Node.
+ * whole in memory), within deadlines, and checked — its size and its first bytes — before it is put in place, with
+ * one error type that says what went wrong. No vscode import: unit-tested on Node.
  */
 
-export type VideoDownloadFailureKind = 'http' | 'aborted' | 'empty' | 'truncated' | 'notVideo' | 'network' | 'disk';
+export type VideoDownloadFailureKind = 'http' | 'aborted' | 'empty' | 'truncated' | 'notVideo' | 'tooLarge' | 'timeout' | 'network' | 'disk';
 
 export class VideoDownloadError extends Error {
   constructor(
@@ -24,12 +24,27 @@ export class VideoDownloadError extends Error {
   }
 }
 
+export interface DownloadLimits {
+  /** Longest wait for the answer's headers. */
+  answerMs: number;
+  /** Longest silence while the body arrives. */
+  idleMs: number;
+  /** Longest download. */
+  totalMs: number;
+  /** Largest video accepted. */
+  maxBytes: number;
+}
+
+export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = { answerMs: 30_000, idleMs: 30_000, totalMs: 10 * 60_000, maxBytes: 500 * 1024 * 1024 };
+
 export interface DownloadOptions {
   /** Put the file in place even if the target exists (the user chose "Replace", or it is the history's own copy). */
   replace?: boolean;
+  /** Cancel: stops the download at once. */
   signal?: AbortSignal;
   /** Defaults to the global `fetch`. */
   fetchImpl?: typeof fetch;
+  limits?: Partial<DownloadLimits>;
 }
 
 export interface DownloadedVideo {
@@ -48,41 +63,137 @@ function describeUrl(url: string): string {
   }
 }
 
-function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
-  return Boolean(signal?.aborted) || (error instanceof Error && error.name === 'AbortError');
-}
-
 /** Content types that are certainly an error page, not a video. */
 function isClearlyNotVideo(contentType: string): boolean {
   return /^(text\/|application\/(json|problem\+json|xml))/i.test(contentType);
 }
 
+/** Whether a file's first bytes are a video container the panel can play: ISO BMFF (MP4, MOV), Matroska/WebM, or GIF. */
+export function looksLikeVideo(head: Buffer): boolean {
+  const box = head.subarray(4, 8).toString('latin1');
+  if (head.length >= 8 && ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip', 'pnot'].includes(box)) {
+    return true;
+  }
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x1a45dfa3) {
+    return true;
+  }
+  return head.subarray(0, 6).toString('latin1') === 'GIF87a' || head.subarray(0, 6).toString('latin1') === 'GIF89a';
+}
+
+async function headOf(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
 const DISK_ERRORS = /^E(NOSPC|ACCES|PERM|ROFS|DQUOT|IO|EXIST|NOENT|ISDIR|NOTDIR)$/;
+const MAX_REDIRECTS = 5;
 
 /**
- * Streams the video at `url` to `target`; the target's folder is created if needed. Fails with a
- * {@link VideoDownloadError}, or {@link OutputExistsError} when the target exists and `replace` is not set;
- * nothing is left behind and an existing target is never replaced by a broken download.
+ * Streams the video at `url` to `target`; the target's folder is created if needed. Redirects are followed to web
+ * addresses only. Fails with a {@link VideoDownloadError}, or {@link OutputExistsError} when the target exists and
+ * `replace` is not set; nothing is left behind and an existing target is never replaced by a broken download.
  */
 export async function downloadVideo(url: string, target: string, options: DownloadOptions = {}): Promise<DownloadedVideo> {
-  const { signal } = options;
+  const limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.limits };
   const where = describeUrl(url);
-  const cancelled = () => new VideoDownloadError('aborted', 'The video download was cancelled.');
-  if (signal?.aborted) {
-    throw cancelled();
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(new VideoDownloadError('aborted', 'The video download was cancelled.'));
+  if (options.signal?.aborted) {
+    throw new VideoDownloadError('aborted', 'The video download was cancelled.');
   }
-
-  let response: Response;
+  options.signal?.addEventListener('abort', onCancel, { once: true });
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const limit = (ms: number, error: () => VideoDownloadError): (() => void) => {
+    const timer = setTimeout(() => controller.abort(error()), ms);
+    timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    };
+  };
+  limit(limits.totalMs, () => new VideoDownloadError('timeout', `The video download from ${where} took longer than ${Math.round(limits.totalMs / 1000)} s.`));
+  const failureOf = (error: unknown): unknown => (controller.signal.aborted ? controller.signal.reason : error);
   try {
-    response = await (options.fetchImpl ?? fetch)(url, { signal, redirect: 'follow' });
-  } catch (error) {
-    if (isAbort(error, signal)) {
-      throw cancelled();
-    }
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    throw new VideoDownloadError('network', `Could not download the video from ${where}: ${reason}`);
+    const response = await fetchFollowing(url, where, options.fetchImpl ?? fetch, controller.signal, limits, limit, failureOf);
+    return await save(response, target, where, limits, controller, limit, failureOf, options.replace ?? false);
+  } finally {
+    timers.forEach(clearTimeout);
+    options.signal?.removeEventListener('abort', onCancel);
   }
+}
 
+type Limit = (ms: number, error: () => VideoDownloadError) => () => void;
+
+/** The answer for `url`, following redirects to web addresses only. */
+async function fetchFollowing(
+  url: string,
+  where: string,
+  fetchImpl: typeof fetch,
+  signal: AbortSignal,
+  limits: DownloadLimits,
+  limit: Limit,
+  failureOf: (error: unknown) => unknown,
+): Promise<Response> {
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const answered = limit(limits.answerMs, () => new VideoDownloadError('timeout', `${where} did not answer within ${Math.round(limits.answerMs / 1000)} s.`));
+    let response: Response;
+    try {
+      response = await fetchImpl(current, { signal, redirect: 'manual' });
+    } catch (error) {
+      const reason = failureOf(error);
+      if (reason instanceof VideoDownloadError) {
+        throw reason;
+      }
+      const detail = reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : String(reason);
+      throw new VideoDownloadError('network', `Could not download the video from ${where}: ${detail}`);
+    } finally {
+      answered();
+    }
+    if (response.status < 300 || response.status >= 400) {
+      return response;
+    }
+    await response.body?.cancel().catch(() => undefined);
+    const location = response.headers.get('location');
+    const next = location ? safeUrl(location, current) : undefined;
+    if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
+      throw new VideoDownloadError('http', `${where} redirected to ${next?.protocol === 'file:' ? 'a local file' : 'something that is not a web address'}; it was not followed.`, response.status);
+    }
+    if (redirects >= MAX_REDIRECTS) {
+      throw new VideoDownloadError('http', `${where} redirected more than ${MAX_REDIRECTS} times.`, response.status);
+    }
+    current = next.href;
+  }
+}
+
+function safeUrl(location: string, base: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+async function save(
+  response: Response,
+  target: string,
+  where: string,
+  limits: DownloadLimits,
+  controller: AbortController,
+  limit: Limit,
+  failureOf: (error: unknown) => unknown,
+  replace: boolean,
+): Promise<DownloadedVideo> {
   const contentType = response.headers.get('content-type')?.split(';')[0].trim() || 'video/mp4';
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
@@ -104,41 +215,56 @@ export async function downloadVideo(url: string, target: string, options: Downlo
   // fetch decodes compressed bodies, so Content-Length only counts the bytes we get when nothing was encoded.
   const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
   const declaredLength = !encoding || encoding === 'identity' ? Number(response.headers.get('content-length') ?? NaN) : NaN;
+  const tooLarge = () => new VideoDownloadError('tooLarge', `The video from ${where} is larger than ${megabytes(limits.maxBytes)} (animateDiff.download.maxMegabytes); it was not saved.`);
+  if (Number.isFinite(declaredLength) && declaredLength > limits.maxBytes) {
+    await response.body.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
   // Checked before the file is put in place, so a broken download never replaces a good video.
-  const accept = (bytes: number) => {
+  const accept = async (bytes: number, partialFile: string) => {
     if (bytes === 0) {
       throw new VideoDownloadError('empty', `The video from ${where} was empty.`);
     }
     if (Number.isFinite(declaredLength) && declaredLength !== bytes) {
       throw new VideoDownloadError('truncated', `The video from ${where} was cut short: ${bytes} of ${declaredLength} bytes arrived.`);
     }
+    if (!looksLikeVideo(await headOf(partialFile))) {
+      throw new VideoDownloadError('notVideo', `What ${where} sent is not a video (it is labelled ${contentType}); it was not saved.`);
+    }
   };
 
   let arrived = 0;
+  let silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', `The video download from ${where} stopped: no data for ${Math.round(limits.idleMs / 1000)} s.`));
   try {
     await fsp.mkdir(path.dirname(target), { recursive: true });
     const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     const bytes = await writeStreamToFile(body, target, {
-      replace: options.replace,
-      signal,
+      replace,
+      signal: controller.signal,
       accept,
       onBytes: (count) => {
         arrived += count;
+        silence();
+        if (arrived > limits.maxBytes) {
+          controller.abort(tooLarge());
+          return;
+        }
+        silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', `The video download from ${where} stopped: no data for ${Math.round(limits.idleMs / 1000)} s.`));
       },
     });
     return { bytes, contentType };
   } catch (error) {
-    if (error instanceof VideoDownloadError || error instanceof OutputExistsError) {
-      throw error;
+    const reason = failureOf(error);
+    if (reason instanceof VideoDownloadError || reason instanceof OutputExistsError) {
+      throw reason;
     }
-    if (isAbort(error, signal)) {
-      throw cancelled();
-    }
-    const code = errorCode(error);
+    const code = errorCode(reason);
     if (code && DISK_ERRORS.test(code)) {
-      throw new VideoDownloadError('disk', `Could not save the video to ${target}: ${error instanceof Error ? error.message : code}`);
+      throw new VideoDownloadError('disk', `Could not save the video to ${target}: ${reason instanceof Error ? reason.message : code}`);
     }
-    throw new VideoDownloadError('network', `The video download from ${where} broke off after ${arrived} bytes: ${error instanceof Error ? error.message : String(error)}`);
+    throw new VideoDownloadError('network', `The video download from ${where} broke off after ${arrived} bytes: ${reason instanceof Error ? reason.message : String(reason)}`);
+  } finally {
+    silence();
   }
 }
 

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { redactSecret } from '../fal/errors';
 import { FalGateway, type FalLogLine, type FollowOptions } from '../fal/falClient';
 import { actionsFor, FalFailure, type FailureAction } from '../model/failure';
 import { seedOf, type GenerationOutcome, type GenerationRecord, type GenerationRequest, type ResumableJob, type RunningJob } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
 import { Disposable } from '../util/dispose';
+import { redact, secrets } from '../util/redaction';
 import { shorten } from '../util/text';
 import { jobProgressText } from './jobText';
 import { SETTINGS_QUERY, type FalSession, type FalSessions } from './session';
@@ -46,8 +46,11 @@ const PROGRESS_LOG_LENGTH = 60;
 /** Runs generations: progress with queue position and logs, cancel, errors with actions, the result announced. */
 export class GenerationService extends Disposable {
   private readonly jobs = new Map<string, RunningJob>();
+  /** Submits on their way, by job: a job cancelled meanwhile is cancelled at fal once fal has answered. */
+  private readonly submits = new WeakMap<RunningJob, Promise<string>>();
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeJobs = this.changeEmitter.event;
+  private paidStarted = 0;
   private readonly generatedEmitter = this._register(new vscode.EventEmitter<GenerationRecord>());
   /**
    * A generation started from a command (not a batch, not a resumed job) has its video, kept in the history by
@@ -61,6 +64,11 @@ export class GenerationService extends Disposable {
 
   get sessions(): FalSessions {
     return this.options.sessions;
+  }
+
+  /** Jobs this window has had fal accept (each one is billed), since it opened. */
+  get paidJobsStarted(): number {
+    return this.paidStarted;
   }
 
   get runningJobs(): RunningJob[] {
@@ -164,13 +172,13 @@ export class GenerationService extends Disposable {
       }
       if (outcome.kind === 'cancelled') {
         await journal?.finished(job, outcome);
-        await this.afterCancel(gateway, job);
+        this.afterCancel(gateway, job);
         return outcome;
       }
-      const message = redactSecret(outcome.failure.message, connection.credentials);
-      const failure = new FalFailure(outcome.failure.kind, message, outcome.failure.details);
+      // fal's answer can quote the key, in the message or in its details (field errors): neither goes on with it.
+      const failure = new FalFailure(outcome.failure.kind, redact(outcome.failure.message), secrets.redactDeep(outcome.failure.details));
       await journal?.finished(job, { kind: 'failed', failure });
-      log.error(`${failure.details.requestId ? `[${failure.details.requestId}] ` : ''}${failure.kind}: ${message}`);
+      log.error(`${failure.details.requestId ? `[${failure.details.requestId}] ` : ''}${failure.kind}: ${failure.message}`);
       if (interactive) {
         // Not awaited: the outcome is known now; the buttons act whenever the user picks one.
         void this.offerActions(failure, request);
@@ -224,10 +232,24 @@ export class GenerationService extends Disposable {
         },
       },
     };
+    // The job's timeout runs from the first byte sent, the submit included.
+    const deadline = Date.now() + limits.timeoutMs;
     try {
-      const result = start.kind === 'resume'
-        ? await gateway.follow(job.endpoint, start.job.requestId, followOptions)
-        : await gateway.generate(job.endpoint, job.request.input, followOptions);
+      let requestId: string;
+      if (start.kind === 'resume') {
+        requestId = start.job.requestId;
+      } else {
+        const submitting = gateway.submit(job.endpoint, job.request.input, { deadline });
+        this.submits.set(job, submitting);
+        submitting.then(() => {
+          this.paidStarted += 1;
+          this.changeEmitter.fire();
+        }, () => undefined);
+        requestId = await untilAborted(submitting, limits.signal);
+        followOptions.observer?.onSubmitted?.(requestId);
+        followOptions.observer?.onQueued?.(undefined);
+      }
+      const result = await gateway.follow(job.endpoint, requestId, { ...followOptions, deadline });
       const totalMs = Date.now() - job.startedAt;
       const record: GenerationRecord = {
         id: job.id,
@@ -242,6 +264,7 @@ export class GenerationService extends Disposable {
         totalMs,
         inferenceSeconds: result.inferenceSeconds,
         sandbox: gateway.isSandbox,
+        falResult: result.raw,
       };
       log.info(`[${result.requestId}] done in ${(totalMs / 1000).toFixed(1)} s, seed ${record.seed ?? 'unknown'}: ${record.videoUrl}`);
       return { kind: 'done', record };
@@ -251,41 +274,62 @@ export class GenerationService extends Disposable {
     }
   }
 
-  private async afterCancel(gateway: FalGateway, job: RunningJob): Promise<void> {
-    const log = this.options.log;
-    if (!job.requestId) {
-      log.info('Cancelled before fal accepted the job.');
-      void this.options.interaction.info('Generation cancelled before it reached fal. Nothing was billed.');
+  /**
+   * Cancel is local first: the job has ended here. fal's cancel goes out in the background (when fal has, or may have,
+   * the job), within its own short deadline, and its outcome is logged.
+   */
+  private afterCancel(gateway: FalGateway, job: RunningJob): void {
+    const { log, interaction } = this.options;
+    const submitting = this.submits.get(job);
+    if (!job.requestId && !submitting) {
+      log.info('Cancelled before the request was sent to fal.');
+      void interaction.info('Generation cancelled before it reached fal. Nothing was billed.');
       return;
     }
-    let outcome: string;
-    try {
-      outcome = await gateway.cancel(job.endpoint, job.requestId);
-    } catch (error) {
-      outcome = `cancel request failed: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    log.info(`[${job.requestId}] cancelled by the user (fal: ${outcome})`);
-    const started = job.state === 'running' || outcome !== 'requested';
-    void this.options.interaction.info(
-      started
+    void interaction.info(job.requestId === undefined
+      ? 'Generation cancelled. The request was on its way to fal: if fal received it, it is cancelled there too (see the log).'
+      : job.state === 'running'
         ? 'Generation cancelled. fal had already started the job, so it may still finish and be billed.'
-        : 'Generation cancelled while it was waiting in fal\'s queue. A job that had already started may still finish and be billed.',
-    );
+        : 'Generation cancelled while it was waiting in fal\'s queue. A job that had already started may still finish and be billed.');
+    void (async () => {
+      let requestId = job.requestId;
+      if (requestId === undefined && submitting) {
+        try {
+          requestId = await submitting;
+        } catch (error) {
+          log.info(`Cancelled while the request was on its way to fal; it did not get there (${error instanceof Error ? error.message : String(error)}).`);
+          return;
+        }
+      }
+      if (requestId === undefined) {
+        return;
+      }
+      let outcome: string;
+      try {
+        outcome = await gateway.cancel(job.endpoint, requestId);
+      } catch (error) {
+        outcome = `cancel request failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      log.info(`[${requestId}] cancelled by the user (fal: ${outcome})`);
+    })();
   }
 
   private async offerActions(failure: FalFailure, request: GenerationRequest): Promise<void> {
     const labels: Record<FailureAction, string> = {
       setApiKey: 'Set API Key',
       retry: 'Retry',
+      retryMayCharge: 'Retry (may charge again)',
       openLog: 'Open Log',
       openBilling: 'Open Billing',
       openSettings: 'Open Settings',
+      openDashboard: 'Open fal Dashboard',
     };
     const actions = actionsFor(failure);
     const choice = await this.options.interaction.error(failure.message, ...actions.map((a) => labels[a]));
     const action = actions.find((a) => labels[a] === choice);
     switch (action) {
       case 'retry':
+      case 'retryMayCharge':
         await this.generate(request);
         break;
       case 'setApiKey':
@@ -299,6 +343,9 @@ export class GenerationService extends Disposable {
       case 'openBilling':
         await vscode.env.openExternal(vscode.Uri.parse('https://fal.ai/dashboard/billing'));
         break;
+      case 'openDashboard':
+        await vscode.env.openExternal(vscode.Uri.parse('https://fal.ai/dashboard/requests'));
+        break;
       case 'openSettings':
         await vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
         break;
@@ -306,4 +353,17 @@ export class GenerationService extends Disposable {
         break;
     }
   }
+}
+
+/** Settles as `operation`, or fails as cancelled as soon as `signal` aborts (the operation goes on by itself). */
+function untilAborted<T>(operation: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new FalFailure('cancelled', 'Cancelled.'));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    operation.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

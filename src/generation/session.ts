@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config/reader';
-import { readConnectionSettings, type SettingProblem } from '../config/settings';
+import { readBatchConfirmAbove, readConnectionSettings, type SettingProblem } from '../config/settings';
 import { isWellFormedKey, type ApiKeyStore } from '../fal/apiKey';
 import type { FalConnection } from '../fal/falClient';
 import type { Interaction } from '../ui/interaction';
+import { secrets } from '../util/redaction';
 
 export interface SessionPurpose {
   /** How many videos will be generated (for the Restricted Mode question). */
@@ -12,6 +13,8 @@ export interface SessionPurpose {
   uploads?: string[];
   /** Shown as the detail of the Restricted Mode question. */
   label: string;
+  /** The endpoint the run sends to, when it is not the setting's. */
+  endpoint?: string;
 }
 
 /** What talking to fal takes: where, with which key, and how long a job may take. */
@@ -63,6 +66,7 @@ export class FalSessions {
     if (value === undefined || !isWellFormedKey(value)) {
       return undefined;
     }
+    secrets.add(value);
     await this.options.keys.store(value);
     this.options.log.info('fal API key stored in secret storage.');
     return value.trim();
@@ -84,7 +88,9 @@ export class FalSessions {
     if (!proxyUrl) {
       credentials = (await this.options.keys.resolve())?.key;
       if (!credentials) {
-        credentials = await this.promptForKey('No fal API key is set yet.');
+        credentials = await this.promptForKey(this.options.keys.environmentKeyIsMalformed
+          ? 'The FAL_KEY environment variable is set, but it is not a fal key (key_id:key_secret, no spaces or control characters), so it is ignored.'
+          : 'No fal API key is set yet.');
         if (!credentials) {
           void this.options.interaction.info('Generation not started: a fal API key is needed. Run "AnimateDiff: Set fal API Key" when you have one.');
           return undefined;
@@ -92,12 +98,26 @@ export class FalSessions {
       }
     }
 
-    if (!(this.options.isTrusted?.() ?? vscode.workspace.isTrusted)) {
+    const destination = this.destination(proxyUrl, purpose.endpoint ?? settings.value.endpoint);
+    if (this.options.isTrusted?.() ?? vscode.workspace.isTrusted) {
+      // The spend guard: a large batch (a file with many variations, many files) is never started by one click.
+      if (purpose.videos > 1 && purpose.videos > readBatchConfirmAbove(readSettings())) {
+        const go = `Generate ${purpose.videos} Videos`;
+        const proceed = await this.options.interaction.warning(
+          `Generate ${purpose.videos} videos? Each one is a paid fal job.`,
+          { modal: true, detail: `${purpose.label}\n${destination}\n(animateDiff.batch.confirmAbove sets when this is asked.)` },
+          go,
+        );
+        if (proceed !== go) {
+          return undefined;
+        }
+      }
+    } else {
       const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
       const uploads = purpose.uploads && purpose.uploads.length > 0 ? ` and uploads ${purpose.uploads.join(', ')} to fal storage` : '';
       const proceed = await this.options.interaction.warning(
         `This workspace is in Restricted Mode. Generating ${count} spends fal credits${uploads}. Continue?`,
-        { modal: true, detail: purpose.label },
+        { modal: true, detail: `${purpose.label}\n${destination}` },
         'Generate',
       );
       if (proceed !== 'Generate') {
@@ -105,7 +125,7 @@ export class FalSessions {
       }
     }
 
-    return { connection: { credentials, proxyUrl, sandboxUrl: this.sandboxUrl }, defaultEndpoint: settings.value.endpoint, timeoutMs };
+    return this.session(credentials, proxyUrl, settings.value.endpoint, timeoutMs);
   }
 
   /**
@@ -126,7 +146,32 @@ export class FalSessions {
     if (!proxyUrl && !credentials) {
       return { notStarted: 'no key' };
     }
-    return { connection: { credentials, proxyUrl, sandboxUrl: this.sandboxUrl }, defaultEndpoint: endpoint, timeoutMs };
+    return this.session(credentials, proxyUrl, endpoint, timeoutMs);
+  }
+
+  /** A session; its key and the proxy's credentials are registered as secrets first, whatever happens next. */
+  private session(credentials: string | undefined, proxyUrl: string | undefined, defaultEndpoint: string, timeoutMs: number): FalSession {
+    secrets.add(credentials);
+    if (proxyUrl) {
+      const { username, password } = new URL(proxyUrl);
+      if (username || password) {
+        secrets.add(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`);
+        secrets.add(password);
+      }
+    }
+    return { connection: { credentials, proxyUrl, sandboxUrl: this.sandboxUrl }, defaultEndpoint, timeoutMs };
+  }
+
+  /** Where a run's requests (and uploads) really go, for the consent question: fal, the team proxy, or the sandbox. */
+  private destination(proxyUrl: string | undefined, endpoint: string): string {
+    if (this.sandboxUrl) {
+      return `Sent to the local fal imitation at ${this.sandboxUrl} (sandbox), endpoint ${endpoint}.`;
+    }
+    if (proxyUrl) {
+      const { origin } = new URL(proxyUrl);
+      return `Sent through the team proxy ${origin} (animateDiff.proxyUrl), which forwards to fal: endpoint ${endpoint}.`;
+    }
+    return `Sent to fal.ai (queue.fal.run; uploads to fal storage), endpoint ${endpoint}.`;
   }
 
   async reportSettingProblems(problems: SettingProblem[]): Promise<void> {

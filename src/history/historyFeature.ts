@@ -16,7 +16,7 @@ import { recordOf } from './records';
 import type { HistoryResults } from './results';
 import type { HistoryStorage } from './storage';
 import { OWNER_HEARTBEAT_MS, type HistoryChange, type HistoryStore } from './store/historyStore';
-import type { IndexRecovery } from './store/indexFile';
+import type { IndexRecovery } from './store/legacyIndex';
 import { createHistoryCommands } from './view/commands';
 import { HistoryLogDocuments } from './view/logDocuments';
 import { RunningJobsStatus } from './view/runningJobs';

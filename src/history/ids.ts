@@ -3,7 +3,10 @@
 export const HISTORY_VIEW_ID = 'animateDiff.history';
 /** Under the extension's global storage. */
 export const HISTORY_FOLDER_NAME = 'history';
+/** The first version's index (moved into the history file at the first start). */
 export const HISTORY_INDEX_FILE_NAME = 'index.json';
+/** One empty file per unfinished job, named by its id: what a window's start looks at, a few bytes. */
+export const HISTORY_RUNNING_FOLDER_NAME = 'running';
 /** Read-only documents with one job's parameters, outcome and fal log lines. */
 export const HISTORY_LOG_SCHEME = 'animatediff-history-log';
 
@@ -26,6 +29,7 @@ export const HISTORY_COMMANDS = {
   filter: 'animateDiff.history.filter',
   clearFilter: 'animateDiff.history.clearFilter',
   clear: 'animateDiff.history.clear',
+  showMore: 'animateDiff.history.showMore',
   showRunningJobs: 'animateDiff.showRunningJobs',
 } as const;
 

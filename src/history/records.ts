@@ -32,6 +32,7 @@ export function recordOf(entry: HistoryEntry): GenerationRecord | undefined {
     totalMs: entry.timings.totalMs ?? null,
     inferenceSeconds: entry.timings.inferenceSeconds ?? null,
     sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
+    falResult: entry.result,
   };
 }
 

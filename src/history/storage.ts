@@ -4,7 +4,7 @@ import { Disposable } from '../util/dispose';
 import { messageOf } from '../util/text';
 import { HISTORY_FOLDER_NAME } from './ids';
 import { HistoryStore, type HistoryChange } from './store/historyStore';
-import type { IndexRecovery } from './store/indexFile';
+import type { IndexRecovery } from './store/legacyIndex';
 
 export interface HistoryStorageOptions {
   globalStorageUri: vscode.Uri;
@@ -97,7 +97,7 @@ export class HistoryStorage extends Disposable {
         }),
         store.onDidFailToWrite((error) => this.reportWriteProblem(error)),
       ];
-      log.info(`Generation history: ${store.list().length} entries in ${this.folder.fsPath}`);
+      log.info(`Generation history: ${store.size} entries in ${this.folder.fsPath}`);
       if (recovery) {
         onRecovery?.(recovery);
         this.reportRecovery(recovery);

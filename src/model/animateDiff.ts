@@ -63,17 +63,49 @@ export const textToVideoInputSchema = z.object({
 }).strict();
 export type TextToVideoInput = z.infer<typeof textToVideoInputSchema>;
 
-/** fal's output for all four AnimateDiff endpoints. Only `video.url` is guaranteed. */
-export const videoOutputSchema = z.object({
-  video: z.object({
-    url: z.string().min(1),
-    content_type: z.string().nullish(),
-    file_name: z.string().nullish(),
-    file_size: z.number().nullish(),
-  }),
-  seed: z.number().int().nullish(),
-});
-export type VideoOutput = z.infer<typeof videoOutputSchema>;
+/** What the product takes from fal's output (the same for all four endpoints): the video, and the seed if fal says. */
+export interface VideoOutput {
+  video: { url: string; content_type?: string };
+  seed: number | null;
+}
+
+export type VideoOutputReading = { ok: true; output: VideoOutput } | { ok: false; problem: string };
+
+const videoPartSchema = z.object({ url: z.string().min(1), content_type: z.string().optional().catch(undefined) });
+
+/**
+ * Reads fal's output: the video strictly (an absolute http(s) address — anything else cannot be shown or saved),
+ * the rest leniently (an unusual `seed` is not reported rather than failing a paid result).
+ */
+export function readVideoOutput(raw: unknown): VideoOutputReading {
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const video = videoPartSchema.safeParse(record.video);
+  if (!video.success) {
+    return { ok: false, problem: 'it returned no video' };
+  }
+  const { url } = video.data;
+  if (!isWebAddress(url)) {
+    return { ok: false, problem: `the video address it returned, ${JSON.stringify(url.length > 120 ? `${url.slice(0, 119)}…` : url)}, is not a web address` };
+  }
+  const seed = record.seed;
+  return {
+    ok: true,
+    output: {
+      video: { url, ...(video.data.content_type ? { content_type: video.data.content_type } : {}) },
+      seed: typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0 ? seed : null,
+    },
+  };
+}
+
+/** An absolute http or https URL. */
+export function isWebAddress(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
 
 export function videoSizePixels(size: VideoSize): { width: number; height: number } {
   return typeof size === 'string' ? VIDEO_SIZE_PIXELS[size] : size;

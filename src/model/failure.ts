@@ -14,6 +14,8 @@ export type FalFailureKind =
   | 'generationTimeout'
   | 'network'
   | 'timeout'
+  /** The connection broke after the request was sent: fal may have started (and will bill) the job. */
+  | 'ambiguous'
   | 'noVideo'
   | 'notFound'
   | 'proxy'
@@ -31,7 +33,7 @@ export interface FalFieldError {
 }
 
 /** The actions a failure can offer; the UI layer turns them into buttons. */
-export type FailureAction = 'setApiKey' | 'retry' | 'openLog' | 'openBilling' | 'openSettings';
+export type FailureAction = 'setApiKey' | 'retry' | 'retryMayCharge' | 'openLog' | 'openBilling' | 'openSettings' | 'openDashboard';
 
 export class FalFailure extends Error {
   constructor(
@@ -69,6 +71,8 @@ export function actionsFor(failure: FalFailure): FailureAction[] {
       return ['retry', 'openSettings'];
     case 'proxy':
       return ['openSettings', 'retry'];
+    case 'ambiguous':
+      return ['openDashboard', 'retryMayCharge', 'openLog'];
     case 'cancelled':
       return [];
     default:

@@ -63,6 +63,8 @@ export interface GenerationRecord {
   totalMs: number | null;
   inferenceSeconds: number | null;
   sandbox: boolean;
+  /** fal's whole answer, as it came (kept in the history and the result record); undefined when not known. */
+  falResult?: unknown;
 }
 
 export type GenerationOutcome =

@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import { createReadStream } from 'node:fs';
+import { writeStreamToFile } from '../files/atomicFile';
+import { downloadVideo, type DownloadLimits } from '../files/videoDownload';
 import type { FromWebviewMessage } from '../shared/protocol';
 import type { GenerationService } from '../generation/generationService';
 import type { GenerationRecord } from '../model/generation';
@@ -19,6 +22,8 @@ export class ResultActions {
     private readonly interaction: Interaction,
     private readonly log: vscode.LogOutputChannel,
     private readonly saveParameters: (record: GenerationRecord) => Promise<void>,
+    /** The limits of downloads (the largest video, from the settings). */
+    private readonly downloadLimits: () => Partial<DownloadLimits> = () => ({}),
   ) {}
 
   async handle(message: FromWebviewMessage): Promise<void> {
@@ -79,10 +84,20 @@ export class ResultActions {
   async writeVideoTo(record: GenerationRecord, target: vscode.Uri): Promise<vscode.Uri | undefined> {
     try {
       const source = this.lookup.videoUri(record);
-      const bytes = source.scheme === 'http' || source.scheme === 'https'
-        ? new Uint8Array(await (await fetchOk(source.toString(true))).arrayBuffer())
-        : await vscode.workspace.fs.readFile(source);
-      await vscode.workspace.fs.writeFile(target, bytes);
+      const remote = source.scheme === 'http' || source.scheme === 'https';
+      if (target.scheme === 'file') {
+        // Streamed, never held whole in memory (the save dialog has asked about replacing an existing file).
+        if (remote) {
+          await downloadVideo(source.toString(true), target.fsPath, { replace: true, limits: this.downloadLimits() });
+        } else {
+          await writeStreamToFile(createReadStream(source.fsPath), target.fsPath, { replace: true });
+        }
+      } else {
+        const bytes = remote
+          ? new Uint8Array(await (await fetchOk(source.toString(true))).arrayBuffer())
+          : await vscode.workspace.fs.readFile(source);
+        await vscode.workspace.fs.writeFile(target, bytes);
+      }
       void this.interaction.info(`Video saved to ${vscode.workspace.asRelativePath(target)}.`);
       return target;
     } catch (error) {

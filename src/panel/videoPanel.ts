@@ -8,6 +8,7 @@ import {
   type WebviewState,
 } from '../shared/protocol';
 import { Disposable, disposeAll } from '../util/dispose';
+import { redact, secrets } from '../util/redaction';
 import type { GenerationSummary } from './generationView';
 import { VIDEO_PANEL_VIEW_TYPE } from './ids';
 import {
@@ -252,7 +253,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     if (!panel) {
       panel = vscode.window.createWebviewPanel(
         VIDEO_PANEL_VIEW_TYPE,
-        titleOf(content),
+        redact(titleOf(content)),
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: placement.preserveFocus },
         // No retainContextWhenHidden: the webview keeps its small state with setState and is re-fed on reload.
         { enableScripts: true, enableCommandUris: false, enableFindWidget: false, localResourceRoots: this.resourceRoots() },
@@ -262,7 +263,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     } else if (placement.reveal && !panel.visible) {
       panel.reveal(undefined, placement.preserveFocus);
     }
-    panel.title = titleOf(content);
+    panel.title = redact(titleOf(content));
     this.sync(panel, content);
   }
 
@@ -334,7 +335,8 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private sync(panel: vscode.WebviewPanel, content: PanelContent): void {
     const rootsChanged = this.applyOptions(panel);
     this.warnAboutUnreachableVideos(content);
-    const message = contentMessage(panel.webview, content, this.lastGrid !== undefined);
+    // What the webview shows can quote an error (a failed tile's reason): secrets never reach it.
+    const message = secrets.redactDeep(contentMessage(panel.webview, content, this.lastGrid !== undefined));
     const media = mediaSourcesOf(content);
     this.latest = message;
     if (!this.document || this.document.mediaKey !== media.key || rootsChanged || !panel.visible) {

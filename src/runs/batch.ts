@@ -132,7 +132,8 @@ async function runJob(job: PlannedJob, index: number, context: BatchContext, dep
   deps.copies.remember(record, savedVideo);
   if (!saved.ok) {
     grid.set(index, { state: 'failed', label: job.label, reason: saved.reason });
-    return { item: { ...base, state: 'failed', reason: saved.reason, requestId: record.requestId, generationId: record.id }, record, videoNotSaved: !saved.videoSaved };
+    const state = saved.cancelled ? 'cancelled' : 'failed';
+    return { item: { ...base, state, reason: saved.reason, requestId: record.requestId, generationId: record.id }, record, videoNotSaved: !saved.videoSaved && !saved.cancelled };
   }
   grid.set(index, deps.presenter.gridItem(record));
   return {

@@ -6,6 +6,7 @@ import { pathExists } from '../files/atomicFile';
 import { displayPath } from '../params/editor/paramsDocuments';
 import { outputNameFor } from '../params/requests';
 import { Disposable } from '../util/dispose';
+import { redact } from '../util/redaction';
 import { outputPairIn } from './outputPlan';
 import type { PreparedParamsFile } from './prepare';
 
@@ -101,7 +102,7 @@ export class DryRunDocuments extends Disposable implements vscode.TextDocumentCo
   async show(file: PreparedParamsFile, dryRun: DryRunDocument): Promise<vscode.TextEditor> {
     // Not `*.animate.json`, so neither the parameter schema nor its checks apply to it.
     const uri = vscode.Uri.from({ scheme: DRY_RUN_SCHEME, path: `/${file.name} (dry run).json`, query: file.uri.toString() });
-    this.contents.set(uri.toString(), `${JSON.stringify(dryRun, null, 2)}\n`);
+    this.contents.set(uri.toString(), `${redact(JSON.stringify(dryRun, null, 2))}\n`);
     this.changeEmitter.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
     const json = await vscode.languages.setTextDocumentLanguage(document, 'json');

@@ -81,7 +81,9 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
         this.deps.service.cancel(job.id);
       }
     }
-    // Videos fal has already made (and billed) are still saved: only closing the window aborts that.
+    // Saving the videos fal has already made stops too (a stalled download would hold the file for ever); each is
+    // kept in the history, from where Save Video… saves it.
+    run.abort.abort();
     return true;
   }
 
@@ -153,6 +155,7 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
     const session = await this.deps.service.sessions.open({
       videos: jobs.length,
       uploads,
+      endpoint: [...new Set(jobs.map((job) => job.request.endpoint))].join(', '),
       label: files.length === 1 ? `Parameter file: ${displayPath(files[0].uri)}` : `Parameter files: ${files.map((f) => displayPath(f.uri)).join(', ')}`,
     });
     if (!session) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { redact } from '../util/redaction';
 
 /**
  * Every question and message the extension puts to the user goes through here, so the integration suite
@@ -28,6 +29,21 @@ export const windowInteraction: Interaction = {
   input: (options) => vscode.window.showInputBox(options),
   pick: (items, options) => vscode.window.showQuickPick(items, options),
 };
+
+/**
+ * Every message and question with secrets redacted (see util/redaction.ts): what fal or a library says can quote
+ * the key, and must not show it.
+ */
+export function redactingInteraction(inner: Interaction): Interaction {
+  const optional = (text: string | undefined) => (text === undefined ? undefined : redact(text));
+  return {
+    error: (message, ...actions) => inner.error(redact(message), ...actions),
+    warning: (message, options, ...actions) => inner.warning(redact(message), { ...options, detail: optional(options.detail) }, ...actions),
+    info: (message, ...actions) => inner.info(redact(message), ...actions),
+    input: (options) => inner.input({ ...options, prompt: optional(options.prompt), title: optional(options.title) }),
+    pick: (items, options) => inner.pick(items, { ...options, placeHolder: optional(options.placeHolder), title: optional(options.title) }),
+  };
+}
 
 /** Test double that records what was shown and answers from a script (first matching answer wins, used once). */
 export class RecordingInteraction implements Interaction {

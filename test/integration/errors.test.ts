@@ -1,6 +1,16 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { editorWithSelection, freshState, generateFromSelection, imitation, submits, TEST_KEY, waitFor, withSettings } from './support';
 import type { FaultSpec } from '../fal-imitation/types';
+
+/** A local port nothing listens on (one just let go of). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const PROMPT = 'a lighthouse in a storm, waves crashing, dramatic sky';
 
@@ -12,6 +22,8 @@ interface ErrorCase {
   kind: string;
   message: RegExp;
   actions: string[];
+  /** How many submits fal must have received. */
+  submits?: number;
 }
 
 const CASES: ErrorCase[] = [
@@ -51,11 +63,21 @@ const CASES: ErrorCase[] = [
     actions: ['Retry', 'Open Log'],
   },
   {
-    name: 'network failure',
-    fault: { at: 'submit', kind: 'drop', times: 10 },
+    name: 'network failure before anything was sent',
+    // A proxy where nothing listens: the connection is refused, so fal cannot have the job and Retry is safe.
+    settings: { proxyUrl: 'closed port' },
     kind: 'network',
-    message: /Could not reach fal \(.+\)\. Check your internet connection/,
+    message: /Could not reach the team proxy \(ECONNREFUSED\)\. Check the animateDiff\.proxyUrl setting and your connection, then retry/,
     actions: ['Retry', 'Open Log'],
+    submits: 0,
+  },
+  {
+    name: 'a connection broken after the submit was sent',
+    fault: { at: 'submit', kind: 'drop', times: 10 },
+    kind: 'ambiguous',
+    message: /fal may have started this job.*not sent again: retrying may charge twice/,
+    actions: ['Open fal Dashboard', 'Retry (may charge again)', 'Open Log'],
+    submits: 1,
   },
   {
     name: 'timeout',
@@ -83,13 +105,17 @@ describe('errors become one clear message with the right actions', () => {
         await imitation().addFault(testCase.fault);
       }
       await editorWithSelection(`prompt: ${PROMPT}`, PROMPT);
-      const outcome = await withSettings(testCase.settings ?? {}, () => generateFromSelection());
+      const settings = testCase.settings?.proxyUrl === 'closed port' ? { ...testCase.settings, proxyUrl: `http://127.0.0.1:${await closedPort()}` } : testCase.settings;
+      const outcome = await withSettings(settings ?? {}, () => generateFromSelection());
       assert.equal(outcome.kind, 'failed');
       assert.equal(outcome.failure.kind, testCase.kind);
       const errors = hooks.interaction.shown.filter((m) => m.kind === 'error');
       assert.equal(errors.length, 1, 'exactly one message');
       assert.match(errors[0].message, testCase.message);
       assert.deepEqual(errors[0].actions, testCase.actions);
+      if (testCase.submits !== undefined) {
+        assert.equal((await submits()).length, testCase.submits, 'a submit fal may have received is never sent again');
+      }
       const secret = (testCase.key ?? TEST_KEY).split(':')[1];
       assert.ok(!errors[0].message.includes(secret), 'the key never appears in a message');
     });

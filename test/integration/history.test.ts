@@ -11,6 +11,8 @@ import type { HistoryEntry, HistoryStatus } from '../../src/history/store/entry'
 import type { HistoryStore } from '../../src/history/store/historyStore';
 import type { GenerationOutcome } from '../../src/model/generation';
 import { WindowPresence } from '../../src/history/jobs/windowPresence';
+import { createEntry } from '../../src/history/store/entry';
+import { historyOnDisk, legacyIndexText } from '../unit/history/support';
 import { editorWithSelection, freshState, hooks as extensionHooks, imitation, nextPlayback, submits, TEST_KEY, waitFor, withSettings } from './support';
 
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
@@ -20,6 +22,12 @@ async function storeOf(hooks: TestHooks): Promise<HistoryStore> {
   const store = await hooks.history.ready();
   assert.ok(store, 'the history opened');
   return store;
+}
+
+/** The history's current file (the newest generation). */
+function historyFileOf(hooks: TestHooks): string {
+  const folder = hooks.history.folder;
+  return path.join(folder, `history.${historyOnDisk(folder).generation}.jsonl`);
 }
 
 async function generate(hooks: TestHooks, prompt: string): Promise<Extract<GenerationOutcome, { kind: 'done' }>> {
@@ -77,8 +85,13 @@ describe('history: every generation is kept with its video', () => {
     const hooks = await freshState();
     const store = await storeOf(hooks);
     const seen: Array<{ status: HistoryStatus; requestId: string | undefined; hasVideo: boolean }> = [];
+    let jobId: string | undefined;
     const subscription = store.onDidChange((change) => {
-      if (change.kind === 'added' || change.kind === 'updated') {
+      // Only this job's entry: a job of an earlier test may still be settling.
+      if (change.kind === 'added' && change.entry.input.prompt === PROMPT) {
+        jobId ??= change.entry.id;
+      }
+      if ((change.kind === 'added' || change.kind === 'updated') && change.entry.id === jobId) {
         const { status, requestId, video } = change.entry;
         const last = seen[seen.length - 1];
         if (!last || last.status !== status || last.requestId !== requestId || last.hasVideo !== Boolean(video)) {
@@ -264,34 +277,50 @@ describe('history: every generation is kept with its video', () => {
     });
   });
 
-  it('a corrupt index is moved aside with a message and a button that opens it; the history carries on', async () => {
+  it('a damaged history record is set aside with a message and a button that opens it; the history carries on', async () => {
     const hooks = await freshState();
     const store = await storeOf(hooks);
-    await generate(hooks, 'before the corruption: a bell tower');
-    const known = store.list().length;
-    const indexFile = path.join(hooks.history.folder, 'index.json');
-    const garbage = '{"version":1,"entries":[{"id": broken';
-    fs.writeFileSync(indexFile, garbage);
-    hooks.interaction.script(/history index could not be read/, 'Open Moved File');
-    await store.refresh();
-    const message = hooks.interaction.shown.find((m) => /history index could not be read/.test(m.message));
+    await store.clear();
+    const damaged = await generate(hooks, 'to be damaged: a bell tower');
+    const kept = await generate(hooks, 'kept: a bell tower at dawn');
+    await store.flush();
+    const file = historyFileOf(hooks);
+    // Every record of the entry damaged where nothing can read it (not even its summary).
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll(`{"id":"${damaged.record.id}","rev":`, `{"id":"${damaged.record.id}","rev";`));
+    hooks.interaction.script(/damaged history record/, 'Open Moved File');
+    const recovery = await hooks.history.reopen();
+    assert.equal(recovery?.reason, 'invalidEntries');
+    const message = hooks.interaction.shown.find((m) => /damaged history record/.test(m.message));
     assert.ok(message, `a message: ${JSON.stringify(hooks.interaction.shown)}`);
     assert.equal(message.kind, 'warning');
-    assert.match(message.message, /not valid JSON.*moved to index\.corrupt-.*\.json/);
+    assert.match(message.message, /\d+ damaged history records? (was|were) left out and set aside in history\.corrupt\.jsonl/);
     assert.deepEqual(message.actions, ['Open Moved File'], 'code-server runs VS Code remotely: the file opens in an editor');
-    const moved = fs.readdirSync(hooks.history.folder).filter((name) => name.startsWith('index.corrupt-'));
-    assert.equal(moved.length, 1);
-    assert.equal(fs.readFileSync(path.join(hooks.history.folder, moved[0]), 'utf8'), garbage, 'the corrupt file is kept as it was');
-    await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(hooks.history.folder, moved[0]), 'the button to open the moved file');
-    assert.equal(store.list().length, known, 'what this window knew was written back');
-    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(indexFile, 'utf8')));
-    await generate(hooks, 'after the corruption: a bell tower at night');
-    assert.equal(store.list().length, known + 1);
+    const aside = path.join(hooks.history.folder, 'history.corrupt.jsonl');
+    await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath === aside, 'the button to open the set-aside records');
+    assert.match(fs.readFileSync(aside, 'utf8'), new RegExp(damaged.record.id));
+    assert.deepEqual(await hooks.history.tree.getChildren(), [kept.record.id]);
+    assert.equal(await hooks.history.reopen(), undefined, 'set aside once: the history no longer holds the damage');
+    const after = await generate(hooks, 'after the damage: a bell tower at night');
+    assert.deepEqual((await storeOf(hooks)).ids(), [after.record.id, kept.record.id]);
   });
 
-  it('a foreign index found at start is moved aside and the history starts empty', async () => {
+  it('a first-version index found at start is moved into the history, and set aside', async () => {
     const hooks = await freshState();
-    await storeOf(hooks);
+    await (await storeOf(hooks)).clear();
+    const old = createEntry({ endpoint: 'fal-ai/fast-animatediff/turbo/text-to-video', input: { prompt: 'from the first version: a lighthouse' }, source: { kind: 'prompt' }, status: 'failed', error: { kind: 'server', message: 'boom' } }, Date.now() - 60_000);
+    fs.writeFileSync(path.join(hooks.history.folder, 'index.json'), legacyIndexText([old]));
+    const recovery = await hooks.history.reopen();
+    assert.equal(recovery, undefined, 'nothing to tell the user');
+    const reopened = await storeOf(hooks);
+    assert.deepEqual(reopened.get(old.id), old);
+    assert.deepEqual(await hooks.history.tree.getChildren(), [old.id]);
+    assert.ok(fs.existsSync(path.join(hooks.history.folder, 'index.v1.json')));
+    assert.ok(!fs.existsSync(path.join(hooks.history.folder, 'index.json')));
+  });
+
+  it('a foreign first-version index found at start is moved aside and the history starts empty', async () => {
+    const hooks = await freshState();
+    await (await storeOf(hooks)).clear();
     const indexFile = path.join(hooks.history.folder, 'index.json');
     fs.writeFileSync(indexFile, JSON.stringify({ name: 'not a history', items: [1, 2, 3] }));
     const recovery = await hooks.history.reopen();
@@ -442,8 +471,8 @@ describe('history: resuming jobs a reload interrupted', () => {
     await hooks.history.windowReachabilityChanged(false);
     assert.equal(store.get(id)?.ownerPid, undefined, 'left for the next window to resume');
     assert.equal(store.get(id)?.status, 'running');
-    const onDisk = JSON.parse(fs.readFileSync(path.join(hooks.history.folder, 'index.json'), 'utf8')) as { entries: HistoryEntry[] };
-    assert.equal(onDisk.entries.find((entry) => entry.id === id)?.ownerPid, undefined, 'and that is on disk for other windows');
+    await store.flush();
+    assert.equal(historyOnDisk(hooks.history.folder).entries.get(id)?.ownerPid, undefined, 'and that is on disk for other windows');
 
     await hooks.history.windowReachabilityChanged(true);
     await waitFor(() => store.get(id)?.ownerPid === process.pid, 'the job to be claimed back', 10_000);

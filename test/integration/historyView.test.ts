@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestHooks } from '../../src/core';
 import { HistoryStore } from '../../src/history/store/historyStore';
+import { HISTORY_PAGE_SIZE, SHOW_MORE_ELEMENT } from '../../src/history/view/tree';
 import type { GenerationOutcome } from '../../src/model/generation';
 import { renderParamsFromRequest } from '../../src/params/template';
 import { freshState, imitation, nextPlayback, submits, waitFor } from './support';
@@ -64,7 +65,8 @@ describe('history view', () => {
     assert.equal(item.command?.command, 'animateDiff.history.open');
     assert.deepEqual(item.command?.arguments, [newer.id]);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
-    const tooltip = tooltipText(item);
+    assert.equal(item.tooltip, undefined, 'tooltips are made when hovered, not for every row');
+    const tooltip = tooltipText(await hooks.history.tree.resolveTreeItem(item, newer.id));
     assert.match(tooltip, /a mountain goat on a ridge, wind in its fur, golden hour, highly detailed, 35mm film look/);
     assert.match(tooltip, new RegExp(`\\*\\*Seed:\\*\\* ${newer.seed}`));
     assert.match(tooltip, /\*\*Request id:\*\* /);
@@ -202,6 +204,37 @@ describe('history view', () => {
     assert.equal(store.get(shown.id), undefined);
     assert.ok(hooks.panels.isOpen);
     assert.deepEqual(hooks.panels.shownGenerationIds, [], 'the panel no longer shows it');
+  });
+
+  it('a long history shows a page at a time, with a Show More row; revealing an old entry shows its page', async () => {
+    const filler = await Promise.all(Array.from({ length: HISTORY_PAGE_SIZE + 5 }, (_, i) => store.add({
+      endpoint: 'fal-ai/fast-animatediff/turbo/text-to-video',
+      input: { prompt: `filler ${i}` },
+      source: { kind: 'prompt' },
+      status: 'failed',
+      error: { kind: 'server', message: 'made for the test' },
+      createdAt: 1_000 + i,
+    })));
+    try {
+      const children = await hooks.history.tree.getChildren();
+      assert.equal(children.length, HISTORY_PAGE_SIZE + 1);
+      assert.deepEqual(children.slice(0, 2), [newer.id, older.id], 'newest first');
+      const more = hooks.history.tree.getTreeItem(children[HISTORY_PAGE_SIZE]);
+      assert.equal(more.label, 'Show More…');
+      assert.equal(more.description, '7 older');
+      assert.equal(more.command?.command, 'animateDiff.history.showMore');
+      await vscode.commands.executeCommand('animateDiff.history.showMore');
+      assert.equal((await hooks.history.tree.getChildren()).length, HISTORY_PAGE_SIZE + 7, 'every entry once the last page is shown');
+      assert.ok(!(await hooks.history.tree.getChildren()).includes(SHOW_MORE_ELEMENT));
+
+      hooks.history.tree.setFilter('');
+      assert.equal((await hooks.history.tree.getChildren()).length, HISTORY_PAGE_SIZE + 1, 'a new filter starts at the first page');
+      const oldest = filler[0].id;
+      await hooks.history.tree.reveal(oldest);
+      assert.ok((await hooks.history.tree.getChildren()).includes(oldest), 'the page of a revealed entry is shown');
+    } finally {
+      await Promise.all(filler.map((entry) => store.delete(entry.id)));
+    }
   });
 
   it('Clear History asks (modal) and deletes every finished generation only when confirmed', async () => {

@@ -1,3 +1,4 @@
+import type { DownloadLimits } from '../../files/videoDownload';
 import type { HistoryEntry, HistoryEntryPatch, NewHistoryEntry } from '../store/entry';
 import type { ClaimedJobs, HistoryChange } from '../store/historyStore';
 
@@ -7,13 +8,16 @@ import type { ClaimedJobs, HistoryChange } from '../store/historyStore';
  */
 export interface JobStore {
   get(id: string): HistoryEntry | undefined;
-  /** Every entry, newest first. */
-  list(): readonly HistoryEntry[];
+  /** Every unfinished job (submitting, queued or running), newest first. */
+  unfinishedEntries(): HistoryEntry[];
+  /** Finished generations whose local copy could not be kept. */
+  missingCopies(): HistoryEntry[];
   add(init: NewHistoryEntry): Promise<HistoryEntry>;
-  update(id: string, patch: HistoryEntryPatch): Promise<HistoryEntry | undefined>;
+  /** `durable: false`: the change may be lost to a power cut (e.g. a queue position). */
+  update(id: string, patch: HistoryEntryPatch, options?: { durable?: boolean }): Promise<HistoryEntry | undefined>;
   appendLogs(id: string, lines: readonly string[]): Promise<HistoryEntry | undefined>;
   /** Keeps a local copy of the entry's video, downloaded from `url`. */
-  saveVideo(id: string, url: string, options?: { signal?: AbortSignal }): Promise<HistoryEntry | undefined>;
+  saveVideo(id: string, url: string, options?: { signal?: AbortSignal; limits?: Partial<DownloadLimits> }): Promise<HistoryEntry | undefined>;
   /** Takes over, for process `owner`, the unfinished jobs `isAbandoned` says no one follows: atomically across windows. */
   claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean, owner: number): Promise<ClaimedJobs>;
   /** Picks up what other windows changed. */

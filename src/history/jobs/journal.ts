@@ -3,7 +3,9 @@ import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryEr
 import type { GenerationJournal } from '../../generation/generationService';
 import type { GenerationOutcome, GenerationRecord, RunningJob } from '../../model/generation';
 import { Listeners } from '../../util/listeners';
+import { redact, secrets } from '../../util/redaction';
 import { messageOf } from '../../util/text';
+import type { DownloadLimits } from '../../files/videoDownload';
 import type { JobStore } from './jobStore';
 
 /** How long the local copy of a finished video may take to download before the panel plays fal's URL instead. */
@@ -19,6 +21,19 @@ export interface JournalDeps {
   log: Pick<vscode.LogOutputChannel, 'info' | 'warn'>;
   /** A write of the history failed. */
   onWriteProblem(error: unknown): void;
+  /** The limits of downloads (the largest video, from the settings). */
+  downloadLimits?(): Partial<DownloadLimits>;
+}
+
+/** fal's answers are small; a huge one (a hostile or broken answer) is not worth keeping in every window's history. */
+const MAX_KEPT_RESULT_CHARS = 16 * 1024;
+
+function keepable(result: unknown): unknown {
+  if (result === undefined) {
+    return undefined;
+  }
+  const text = JSON.stringify(result) as string | undefined;
+  return text !== undefined && text.length <= MAX_KEPT_RESULT_CHARS ? secrets.redactDeep(result) : undefined;
 }
 
 /**
@@ -107,15 +122,18 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
         // fal has the job now: the next window can resume it.
         patch.ownerPid = undefined;
       }
-      if (Object.keys(patch).length > 0) {
-        store.update(job.id, patch).catch((error: unknown) => this.deps.onWriteProblem(error));
+      const keys = Object.keys(patch);
+      if (keys.length > 0) {
+        // A queue position alone is stale within seconds: not worth a flush to disk.
+        const durable = !(keys.length === 1 && keys[0] === 'queuePosition');
+        store.update(job.id, patch, { durable }).catch((error: unknown) => this.deps.onWriteProblem(error));
       }
     });
   }
 
   logged(job: RunningJob, line: string): void {
     const lines = this.pendingLogs.get(job.id) ?? [];
-    lines.push(line);
+    lines.push(redact(line));
     this.pendingLogs.set(job.id, lines);
     this.logTimer ??= setTimeout(() => {
       this.logTimer = undefined;
@@ -143,7 +161,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
           const requestId = failure.details.requestId ?? job.requestId;
           const error: HistoryError = resumed && failure.kind === 'notFound'
             ? { kind: 'lost', message: `fal no longer knows this job (request ${requestId ?? 'unknown'}), so it could not be picked up again after the reload. Re-run it to generate the video.` }
-            : { kind: failure.kind, message: failure.message };
+            : { kind: failure.kind, message: redact(failure.message) };
           await store.update(job.id, { status: 'failed', error, requestId, queuePosition: undefined, ownerPid: undefined, timings });
           return;
         }
@@ -208,6 +226,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       requestId: record.requestId,
       seed: record.seed ?? undefined,
       remoteVideoUrl: record.videoUrl,
+      result: keepable(record.falResult),
       queuePosition: undefined,
       timings: finishedTimings,
     });
@@ -219,7 +238,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     if (copy.ok) {
       this.deps.log.info(`[${record.requestId}] kept a local copy of the video (${copy.bytes} bytes) in the history`);
     } else {
-      downloadError = { kind: 'download', message: `No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.` };
+      downloadError = { kind: 'download', message: redact(`No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.`) };
       this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
     }
     const current = store.get(job.id);
@@ -254,7 +273,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       && entry.status === 'done' && entry.error?.kind === 'download' && entry.remoteVideoUrl !== undefined
       && !entry.video && !entry.videoPruned && !this.expiredUrls.has(entry.remoteVideoUrl);
     let kept = 0;
-    for (const { id } of store.list().filter(isMissing)) {
+    for (const { id } of store.missingCopies().filter(isMissing)) {
       const entry = store.get(id);
       if (!isMissing(entry)) {
         continue; // kept, deleted or changed by another window meanwhile
@@ -288,22 +307,15 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
 
   /** Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS; 'closing' when the window goes away meanwhile. */
   private async downloadCopy(store: JobStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; expired: boolean } | 'closing'> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), DOWNLOAD_TIMEOUT_MS);
-    const onDispose = () => timeout.abort();
-    this.disposal.signal.addEventListener('abort', onDispose, { once: true });
     try {
-      const saved = await store.saveVideo(id, url, { signal: timeout.signal });
+      const saved = await store.saveVideo(id, url, { signal: this.disposal.signal, limits: { totalMs: DOWNLOAD_TIMEOUT_MS, ...this.deps.downloadLimits?.() } });
       return { ok: true, bytes: saved?.video?.bytes ?? 0 };
     } catch (error) {
       if (this.disposal.signal.aborted) {
         return 'closing';
       }
-      const reason = timeout.signal.aborted ? `the download took longer than ${DOWNLOAD_TIMEOUT_MS / 1000} s` : messageOf(error);
+      const reason = messageOf(error);
       return { ok: false, reason, expired: /\bHTTP (403|404|410)\b/.test(reason) };
-    } finally {
-      clearTimeout(timer);
-      this.disposal.signal.removeEventListener('abort', onDispose);
     }
   }
 

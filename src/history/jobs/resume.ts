@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { isProcessAlive } from '../store/fileLock';
+import { isProcessAlive } from '../../files/durableFs';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
 import { OWNER_HEARTBEAT_MS } from '../store/historyStore';
 import type { GenerationService } from '../../generation/generationService';
@@ -162,7 +162,7 @@ export class ResumeManager extends Disposable {
     if (this.isDisposed || !store) {
       return;
     }
-    const others = store.list().filter((entry) => isUnfinished(entry) && entry.ownerPid !== this.identity.pid);
+    const others = store.unfinishedEntries().filter((entry) => entry.ownerPid !== this.identity.pid);
     for (const id of [...this.unchanged.keys()]) {
       if (!others.some((entry) => entry.id === id)) {
         this.unchanged.delete(id);

@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generationInputSchema, generationSourceSchema, type RunningJobState } from '../../model/generation';
 
-/** Index format version; an index with any other version is moved aside rather than misread. */
-export const HISTORY_INDEX_VERSION = 1;
-
 /** How many of a job's most recent fal log lines an entry keeps. */
 export const MAX_LOG_LINES = 50;
 
@@ -70,6 +67,8 @@ export const historyEntrySchema = z.object({
   ownerPid: z.number().int().positive().optional(),
   /** The last {@link MAX_LOG_LINES} fal log lines. */
   logs: z.array(z.string()).max(MAX_LOG_LINES).optional(),
+  /** fal's answer as it came (only what the product does not read may be unusual), when it is small enough to keep. */
+  result: z.unknown().optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -83,14 +82,12 @@ export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'updatedAt
  */
 export type HistoryEntryPatch = { [K in Exclude<keyof HistoryEntry, 'id' | 'createdAt' | 'updatedAt'>]?: HistoryEntry[K] | undefined };
 
-/** The index file: small, versioned, one entry per line when written. */
-export const historyIndexSchema = z.object({
-  version: z.literal(HISTORY_INDEX_VERSION),
-  entries: z.array(z.unknown()),
-});
-
 export function isUnfinished(entry: HistoryEntry): entry is HistoryEntry & { status: RunningJobState } {
-  return UNFINISHED_STATUSES.includes(entry.status);
+  return isUnfinishedStatus(entry.status);
+}
+
+export function isUnfinishedStatus(status: HistoryStatus): boolean {
+  return UNFINISHED_STATUSES.includes(status);
 }
 
 /** Builds a complete, validated entry (a copy: nothing of `init` is shared); throws if the result is not a valid entry (a programming error). */
@@ -123,4 +120,15 @@ export function appendLogLines(existing: readonly string[] | undefined, lines: r
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Entries are shared between the store and its callers: frozen, so no caller can change one behind its back. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { errorCode } from '../../files/durableFs';
+import { errorCode, isProcessAlive } from '../../files/durableFs';
 
 /*
  * The lock every VS Code window takes before writing the shared history: a file created exclusively, holding its
@@ -31,15 +31,6 @@ function parseHolder(text: string): LockHolder | undefined {
     // Empty or half-written: judged by the file's age below.
   }
   return undefined;
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
 }
 
 export interface FileLockOptions {

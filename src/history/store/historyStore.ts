@@ -1,32 +1,38 @@
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync, readSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { appendLogLines, applyPatch, createEntry, isUnfinished, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from './entry';
-import { HISTORY_INDEX_FILE_NAME } from '../ids';
-import { errorCode, fsyncDirectory, writeFileAtomic } from '../../files/durableFs';
-import { isInsideFolder } from '../../util/paths';
-import { isProcessAlive, removeDeadLockTemps, withFileLock } from './fileLock';
-import {
-  deepFreeze,
-  fileStamp,
-  mapFromNewestFirst,
-  newestFirst,
-  parseIndexText,
-  recoveryMessage,
-  serializeEntry,
-  serializeIndex,
-  type IndexRecovery,
-  type IndexRecoveryReason,
-  type ParsedIndex,
-} from './indexFile';
-import { planPrune, type PruneLimits, type PruneResult } from './prunePlan';
+import { removeStalePartials } from '../../files/atomicFile';
+import { errorCode, fsyncDirectory, isProcessAlive } from '../../files/durableFs';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
+import { isInsideFolder } from '../../util/paths';
+import { HISTORY_INDEX_FILE_NAME, HISTORY_RUNNING_FOLDER_NAME } from '../ids';
+import { appendLogLines, applyPatch, createEntry, deepFreeze, historyEntrySchema, isUnfinished, isUnfinishedStatus, MAX_LOG_LINES, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from './entry';
+import { removeDeadLockTemps, withFileLock } from './fileLock';
+import { parseIndexText, recoveryMessage, type IndexRecovery } from './legacyIndex';
+import { planPrune, type PruneCandidate, type PruneLimits, type PruneResult } from './prunePlan';
+import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, readRecord, summaryOf, type EntrySummary, type HistoryRecord } from './records';
 
-export const INDEX_FILE = HISTORY_INDEX_FILE_NAME;
-export const LOCK_FILE = 'index.lock';
+export const LOCK_FILE = 'history.lock';
 export const VIDEOS_FOLDER = 'videos';
-const TEMP_INDEX_PREFIX = `${INDEX_FILE}.tmp-`;
+/** The first version's index: moved into the history file at the first start, then set aside. */
+export const LEGACY_INDEX_FILE = HISTORY_INDEX_FILE_NAME;
+/** Where records nothing could read are kept. */
+export const CORRUPT_RECORDS_FILE = 'history.corrupt.jsonl';
 /** Unreferenced files in the videos folder younger than this may be a download in progress in another window. */
 const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
+/** The file is compacted when it holds this much more than its live records (and is bigger than COMPACT_MIN_BYTES). */
+const COMPACT_RATIO = 2;
+const COMPACT_MIN_BYTES = 1024 * 1024;
+/** A deletion is remembered this long after compaction, so a writer that lost its lock cannot bring the entry back. */
+const TOMBSTONE_KEEP_MS = 24 * 60 * 60 * 1000;
+/** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
+export const OWNER_HEARTBEAT_MS = 60_000;
+
+const HISTORY_FILE = /^history\.(\d+)\.jsonl$/;
+
+export function historyFileName(generation: number): string {
+  return `history.${generation}.jsonl`;
+}
 
 export type HistoryChange =
   | { kind: 'added'; entry: HistoryEntry }
@@ -42,16 +48,15 @@ export interface Subscription {
 
 export interface HistoryStoreOptions {
   now?: () => number;
-  /**
-   * Runs after a new index is complete in its temp file and before it replaces the index. A seam for crash
-   * tests (a process killed exactly between write and rename); not for production use.
-   */
-  beforeCommit?: (tempFile: string) => void | Promise<void>;
+  /** How long a window may hold the lock before others take it over. */
+  lockStaleMs?: number;
+  /** Runs under the lock before each append: a seam for tests that make a writer slow (or kill it there). */
+  whileLocked?: () => void | Promise<void>;
 }
 
 export interface OpenedHistory {
   store: HistoryStore;
-  /** Set when the index file was corrupt or foreign and was set aside: tell the user. */
+  /** Set when damaged records or a damaged first-version index were set aside: tell the user. */
   recovery: IndexRecovery | undefined;
 }
 
@@ -62,10 +67,36 @@ export interface ClaimedJobs {
   interrupted: HistoryEntry[];
 }
 
+export interface WriteOptions {
+  /** Whether the change must survive a power loss once the call resolves (default). A queue position need not. */
+  durable?: boolean;
+}
+
 interface Deferred {
   promise: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/**
+ * The entries a writer whose lock was taken had changed, with the revision its changes were based on: records of
+ * theirs above that revision, which others wrote after the lock was taken, hold over its changes.
+ */
+type YieldTo = ReadonlyMap<string, number>;
+
+function yieldsTo(yieldTo: YieldTo | undefined, theirs: EntrySummary): boolean {
+  const base = yieldTo?.get(theirs.id);
+  return base !== undefined && theirs.rev > base;
+}
+
+/** A history file that is not one of this version: damaged (set aside at open), or a later version's (left alone). */
+export class UnreadableHistoryFileError extends Error {
+  constructor(readonly file: string, readonly newer: boolean) {
+    super(newer
+      ? `The AnimateDiff history in ${path.dirname(file)} was written by a newer version of the extension. Update the extension to use it.`
+      : `${file} is not an AnimateDiff history file.`);
+    this.name = 'UnreadableHistoryFileError';
+  }
 }
 
 function deferred(): Deferred {
@@ -78,39 +109,71 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-/** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
-export const OWNER_HEARTBEAT_MS = 60_000;
-
 /** Whether the entry's owner process runs (this one, or another that is alive). */
 function isFollowedByLiveProcess(entry: HistoryEntry): boolean {
   return entry.ownerPid !== undefined && (entry.ownerPid === process.pid || isProcessAlive(entry.ownerPid));
 }
 
+/** An entry deleted here (or found damaged), not yet written: its revision and local video, if it had one. */
+interface PendingDeletion {
+  rev: number;
+  /** Removed once the deletion is on disk (or first, when the disk is full). */
+  videoFile: string | undefined;
+}
+
+/** Changes made here and not yet written. */
+interface PendingChanges {
+  puts: Set<string>;
+  deletes: Map<string, PendingDeletion>;
+  logs: Map<string, { lines: string[]; reset: boolean }>;
+}
+
+/** One entry as the store holds it: its summary always, the entry itself once parsed (or changed here). */
+interface Slot {
+  /** `rev` is the latest revision on disk (0: never written). */
+  summary: EntrySummary;
+  entry: HistoryEntry | undefined;
+  /** Its latest put record in the current file. */
+  location: { offset: number; length: number } | undefined;
+  logs: string[];
+  onDisk: boolean;
+}
+
 /**
- * The generation history over one folder: `index.json` (every entry, newest first) and `videos/` (local copies).
+ * The generation history over one folder: `history.<generation>.jsonl` (records.ts), `videos/` (local copies) and
+ * `running/` (one empty file per unfinished job: what a window's start looks at to know whether to resume).
  *
- * Every change shows at once in memory and is written in the background: writes are serialised and bursts
- * coalesce into one write; each mutating call resolves once its change is durable on disk. A write replaces the
- * whole index atomically (temp file, fsync, rename, fsync folder), so a crash at any instant leaves the previous
- * or the new index, never a mix. Several processes (VS Code windows) may share the folder: writes take a lock
- * file and merge with what the others wrote.
+ * Every change shows at once in memory and is appended in the background: writes are serialised, bursts coalesce,
+ * and each mutating call resolves once its change is on disk (flushed unless it asked not to be). A change costs
+ * one small append, whatever the size of the history; opening reads summaries and parses entries only when asked.
+ * Several processes (VS Code windows) share the folder: appends take a lock file and first read what the others
+ * appended. Revisions fence writers (records.ts), and an append is checked to have landed in the current file.
  *
- * One class on purpose, though long: the entries in memory, the changes not yet written, the index as last read
- * and the steps that must run under the lock share invariants (nothing confirmed is lost, a claim is exclusive)
- * that are only checkable in one place. Reading and writing the index file's text is in indexFile.ts.
+ * One class on purpose, though long: the slots, the changes not yet written, the file as last read and the steps
+ * that must run under the lock share invariants (nothing confirmed is lost, a claim is exclusive) that are only
+ * checkable in one place. The file's format is in records.ts; the first version's index in legacyIndex.ts.
  */
 export class HistoryStore {
-  /** Insertion order: oldest first. Entries are frozen; a change replaces the object. */
-  private readonly entries = new Map<string, HistoryEntry>();
-  /** What the index file held when this process last read or wrote it. */
-  private diskEntries = new Map<string, HistoryEntry>();
-  private diskStamp: string | undefined;
-  private readonly pendingUpserts = new Set<string>();
-  private readonly pendingDeletes = new Set<string>();
-  private readonly lockedSteps: Array<(base: Map<string, HistoryEntry>) => boolean> = [];
+  /** First seen first; newest first is computed from `createdAt`. */
+  private readonly slots = new Map<string, Slot>();
+  private readonly tombstones = new Map<string, { rev: number; deletedAt: number }>();
+  private generation = 0;
+  /** Bytes of the current file read and applied. */
+  private readOffset = 0;
+  /** Bytes of the current file's live records (its latest puts and logs): compaction keeps only these. */
+  private liveBytes = 0;
+  private readFd: number | undefined;
+  private corruptLines: string[] = [];
+  private sortedIds: readonly string[] | undefined;
+  private damagedSinceReported = 0;
+
+  private readonly pendingPuts = new Set<string>();
+  private readonly pendingDeletes = new Map<string, PendingDeletion>();
+  private readonly pendingLogs = new Map<string, { lines: string[]; reset: boolean }>();
+  private durablePending = false;
+  private readonly lockedSteps: Array<() => void> = [];
   private nextBatch: Deferred | undefined;
   private writeChain: Promise<void> = Promise.resolve();
-  private sorted: readonly HistoryEntry[] | undefined;
   private readonly changeListeners = new Set<(change: HistoryChange) => void>();
   private readonly writeErrorListeners = new Set<(error: unknown) => void>();
   private readonly now: () => number;
@@ -124,19 +187,20 @@ export class HistoryStore {
   }
 
   /**
-   * Opens (creating if needed) the store in `folder`. A corrupt or foreign index is set aside as
-   * `index.corrupt-<time>.json` and reported in `recovery`; only file system failures (e.g. no permission) throw.
+   * Opens (creating if needed) the store in `folder`, moving a first-version index into it. Damaged records are set
+   * aside (and reported in `recovery`); only file system failures (e.g. no permission) throw.
    */
   static async open(folder: string, options: HistoryStoreOptions = {}): Promise<OpenedHistory> {
     const absolute = path.resolve(folder);
-    await fsp.mkdir(absolute, { recursive: true });
+    await fsp.mkdir(path.join(absolute, HISTORY_RUNNING_FOLDER_NAME), { recursive: true });
     const store = new HistoryStore(absolute, options);
     const recovery = await store.load();
     return { store, recovery };
   }
 
-  get indexFile(): string {
-    return path.join(this.folder, INDEX_FILE);
+  /** The current history file (absolute). */
+  get file(): string {
+    return path.join(this.folder, historyFileName(this.generation));
   }
 
   private get lockFile(): string {
@@ -145,19 +209,54 @@ export class HistoryStore {
 
   // ---- queries ----
 
-  /** Every entry, newest first. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Every entry id, newest first (equal times: the later first seen first). */
+  ids(): readonly string[] {
+    if (!this.sortedIds) {
+      const inOrder = [...this.slots.values()].reverse();
+      this.sortedIds = Object.freeze(inOrder.sort((a, b) => b.summary.createdAt - a.summary.createdAt).map((slot) => slot.summary.id));
+    }
+    return this.sortedIds;
+  }
+
+  /** What the store knows of every entry without parsing it (status, local copy), newest first. */
+  summaries(): EntrySummary[] {
+    return this.ids().map((id) => (this.slots.get(id) as Slot).summary);
+  }
+
+  /** Every entry, newest first. Parses each one: for a filter over all of them, not for listing ids. */
   list(): readonly HistoryEntry[] {
-    this.sorted ??= Object.freeze(newestFirst(this.entries));
-    return this.sorted;
+    return this.ids().flatMap((id) => {
+      const entry = this.get(id);
+      return entry ? [entry] : [];
+    });
   }
 
   get(id: string): HistoryEntry | undefined {
-    return this.entries.get(id);
+    const slot = this.slots.get(id);
+    if (!slot) {
+      return undefined;
+    }
+    slot.entry ??= this.parseSlot(slot);
+    return slot.entry;
+  }
+
+  /** Every unfinished job (submitting, queued or running), newest first. */
+  unfinishedEntries(): HistoryEntry[] {
+    return this.entriesWhere((summary) => isUnfinishedStatus(summary.status));
   }
 
   /** Jobs fal may still be working on (submitting, queued or running) that have a fal request id. */
   unfinished(): HistoryEntry[] {
-    return this.list().filter((entry) => isUnfinished(entry) && entry.requestId !== undefined);
+    return this.unfinishedEntries().filter((entry) => entry.requestId !== undefined);
+  }
+
+  /** Finished generations whose local copy could not be kept (it may still be downloaded). */
+  missingCopies(): HistoryEntry[] {
+    return this.entriesWhere((summary) => summary.missingCopy);
   }
 
   /** The absolute path of an entry's local video, if it has one. */
@@ -181,34 +280,51 @@ export class HistoryStore {
   /** Adds an entry (by default owned by this process); resolves with it once it is durable. */
   async add(init: NewHistoryEntry): Promise<HistoryEntry> {
     const entry = deepFreeze(createEntry({ ...init, ownerPid: init.ownerPid ?? process.pid }, this.now()));
-    if (this.entries.has(entry.id)) {
+    if (this.slots.has(entry.id)) {
       throw new Error(`A history entry with id ${entry.id} already exists.`);
     }
-    this.entries.set(entry.id, entry);
-    this.pendingDeletes.delete(entry.id);
-    this.pendingUpserts.add(entry.id);
+    this.slots.set(entry.id, { summary: summaryOf(entry, 0), entry, location: undefined, logs: entry.logs ?? [], onDisk: false });
+    this.sortedIds = undefined;
+    this.pendingPuts.add(entry.id);
+    if (entry.logs && entry.logs.length > 0) {
+      this.pendingLogs.set(entry.id, { lines: [...entry.logs], reset: true });
+    }
     this.changed({ kind: 'added', entry });
-    await this.scheduleWrite();
+    await this.scheduleWrite(true);
     return entry;
   }
 
   /**
-   * Changes an entry (fields set to `undefined` are removed); resolves with the entry as changed once durable,
-   * or `undefined` when there is no such entry (e.g. deleted while its job ran). Throws if the result is invalid.
+   * Changes an entry (fields set to `undefined` are removed); resolves with the entry as changed once written, or
+   * `undefined` when there is no such entry (e.g. deleted while its job ran). Throws if the result is invalid.
    */
-  async update(id: string, patch: HistoryEntryPatch): Promise<HistoryEntry | undefined> {
+  async update(id: string, patch: HistoryEntryPatch, options: WriteOptions = {}): Promise<HistoryEntry | undefined> {
     const entry = this.updateInMemory(id, patch);
     if (!entry) {
       return undefined;
     }
-    await this.scheduleWrite();
+    await this.scheduleWrite(options.durable ?? true);
     return entry;
   }
 
-  /** Appends fal log lines to an entry, keeping the most recent ones. */
+  /** Appends fal log lines to an entry, keeping the most recent ones. Not flushed to disk each time: lines are cheap to lose. */
   async appendLogs(id: string, lines: readonly string[]): Promise<HistoryEntry | undefined> {
-    const entry = this.entries.get(id);
-    return entry && lines.length > 0 ? this.update(id, { logs: appendLogLines(entry.logs, lines) }) : entry;
+    const slot = this.slots.get(id);
+    const entry = this.get(id);
+    if (!slot || !entry || lines.length === 0) {
+      return entry;
+    }
+    const logs = appendLogLines(slot.logs, lines);
+    // Not a change of the entry's own (its updatedAt, which other windows read as its owner's heartbeat, stays).
+    const next = deepFreeze({ ...entry, logs });
+    slot.entry = next;
+    slot.logs = logs;
+    const pending = this.pendingLogs.get(id) ?? { lines: [], reset: false };
+    pending.lines = appendLogLines(pending.lines, lines);
+    this.pendingLogs.set(id, pending);
+    this.changed({ kind: 'updated', entry: next });
+    await this.scheduleWrite(false);
+    return next;
   }
 
   /** Deletes an entry and then its local video; false if there was no such entry. */
@@ -218,10 +334,10 @@ export class HistoryStore {
 
   /** Deletes every entry and their videos; resolves with how many there were. */
   async clear(): Promise<number> {
-    return this.deleteMany([...this.entries.keys()]);
+    return this.deleteMany([...this.slots.keys()]);
   }
 
-  /** Resolves once every change made so far is durable. */
+  /** Resolves once every change made so far is on disk. */
   async flush(): Promise<void> {
     await (this.nextBatch?.promise ?? this.writeChain);
   }
@@ -232,7 +348,7 @@ export class HistoryStore {
    * for OWNER_HEARTBEAT_MS.
    */
   async touchOwned(follows: (id: string) => boolean): Promise<void> {
-    const due = this.list().filter((entry) => isUnfinished(entry) && entry.ownerPid === process.pid && follows(entry.id)
+    const due = this.unfinishedEntries().filter((entry) => entry.ownerPid === process.pid && follows(entry.id)
       && this.now() - entry.updatedAt >= OWNER_HEARTBEAT_MS);
     if (due.length === 0) {
       return;
@@ -240,12 +356,12 @@ export class HistoryStore {
     for (const entry of due) {
       this.updateInMemory(entry.id, { ownerPid: process.pid });
     }
-    await this.scheduleWrite();
+    await this.scheduleWrite(false);
   }
 
-  /** Re-reads the index to pick up other windows' changes (reported as a `synced` change). */
+  /** Reads what other windows appended since (reported as a `synced` change). */
   async refresh(): Promise<void> {
-    await this.scheduleWrite();
+    await this.scheduleWrite(false);
   }
 
   /**
@@ -255,43 +371,41 @@ export class HistoryStore {
    */
   async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean = (entry) => !isFollowedByLiveProcess(entry), owner = process.pid): Promise<ClaimedJobs> {
     const claimed: ClaimedJobs = { resumable: [], interrupted: [] };
-    this.lockedSteps.push((base) => {
-      for (const entry of base.values()) {
-        if (!isUnfinished(entry) || !isAbandoned(entry) || this.pendingUpserts.has(entry.id)) {
+    this.lockedSteps.push(() => {
+      for (const entry of this.unfinishedEntries()) {
+        if (!isAbandoned(entry) || this.pendingPuts.has(entry.id)) {
           continue;
         }
         if (entry.requestId !== undefined) {
-          const next = deepFreeze(applyPatch(entry, { ownerPid: owner }, this.now()));
-          base.set(entry.id, next);
-          claimed.resumable.push(next);
+          claimed.resumable.push(this.updateInMemory(entry.id, { ownerPid: owner }, false) ?? entry);
         } else {
-          const next = deepFreeze(applyPatch(entry, {
+          claimed.interrupted.push(this.updateInMemory(entry.id, {
             status: 'failed',
             queuePosition: undefined,
             ownerPid: undefined,
             error: { kind: 'interrupted', message: 'VS Code closed or reloaded before fal accepted the job, so it never started.' },
-          }, this.now()));
-          base.set(entry.id, next);
-          claimed.interrupted.push(next);
+          }, false) ?? entry);
         }
       }
-      return claimed.resumable.length + claimed.interrupted.length > 0;
     });
-    await this.scheduleWrite();
+    await this.scheduleWrite(true);
+    const ids = [...claimed.resumable, ...claimed.interrupted].map((entry) => entry.id);
+    if (ids.length > 0) {
+      this.changed({ kind: 'synced', ids });
+    }
     return claimed;
   }
 
   /** Streams the video to `videos/<id>.<ext>` and records it in the entry (with the URL it came from). */
   async saveVideo(id: string, url: string, options: DownloadOptions = {}): Promise<HistoryEntry | undefined> {
-    const entry = this.entries.get(id);
-    if (!entry) {
+    if (!this.slots.has(id)) {
       return undefined;
     }
     const file = `${VIDEOS_FOLDER}/${id}${videoExtension(undefined, url)}`;
     const absolute = this.resolveInFolder(file);
     // The store's own file: a copy downloaded again replaces the earlier one.
     const downloaded = await downloadVideo(url, absolute, { ...options, replace: true });
-    const previousFile = this.entries.get(id)?.video?.file;
+    const previousFile = this.get(id)?.video?.file;
     const updated = await this.update(id, { video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
     if (!updated) {
       await fsp.rm(absolute, { force: true });
@@ -307,83 +421,181 @@ export class HistoryStore {
    */
   async prune(limits: PruneLimits, options: { protect?: Iterable<string> } = {}): Promise<PruneResult> {
     const protect = new Set(options.protect ?? []);
-    let plan = planPrune(this.list(), limits, protect);
+    let plan = planPrune(this.pruneCandidates(), limits, protect);
     if (plan.pruned.length === 0) {
       return plan;
     }
-    // Planned again under the lock, on the index as it is on disk: windows pruning at once (a settings change
+    // Planned again under the lock, on the history as it is on disk: windows pruning at once (a settings change
     // reaches them all) then delete only what is beyond the limits, not each its own share of it.
-    this.lockedSteps.push((base) => {
-      plan = planPrune(newestFirst(base), limits, protect);
+    this.lockedSteps.push(() => {
+      plan = planPrune(this.pruneCandidates(), limits, protect);
       for (const video of plan.pruned) {
-        const entry = base.get(video.id);
-        if (entry) {
-          base.set(video.id, deepFreeze(applyPatch(entry, { video: undefined, videoPruned: true }, this.now())));
-        }
-      }
-      return plan.pruned.length > 0;
-    });
-    await this.scheduleWrite();
-    // A change made in this process during that write still names the video in memory; it is about to go.
-    let named = false;
-    for (const video of plan.pruned) {
-      if (this.entries.get(video.id)?.video?.file === video.file) {
         this.updateInMemory(video.id, { video: undefined, videoPruned: true });
-        named = true;
       }
-    }
-    if (named) {
-      await this.scheduleWrite();
-    }
+    });
+    await this.scheduleWrite(true);
     for (const video of plan.pruned) {
       await this.removeVideoFile(video.file);
     }
     return plan;
   }
 
-  /** Stops reporting changes. Writes already started still complete. */
+  /** Stops reporting changes and closes the file. Writes already started still complete. */
   dispose(): void {
     this.changeListeners.clear();
     this.writeErrorListeners.clear();
+    void this.writeChain.finally(() => this.closeReadFd());
   }
 
-  // ---- internals ----
+  // ---- in memory ----
 
-  private updateInMemory(id: string, patch: HistoryEntryPatch): HistoryEntry | undefined {
-    const current = this.entries.get(id);
-    if (!current) {
+  private entriesWhere(test: (summary: EntrySummary) => boolean): HistoryEntry[] {
+    return this.ids().flatMap((id) => {
+      const slot = this.slots.get(id);
+      const entry = slot && test(slot.summary) ? this.get(id) : undefined;
+      return entry ? [entry] : [];
+    });
+  }
+
+  /** What pruning weighs: the entries with a local copy, from their summaries (nothing parsed). */
+  private pruneCandidates(): PruneCandidate[] {
+    return this.ids().map((id) => {
+      const { summary } = this.slots.get(id) as Slot;
+      return summary.videoFile
+        ? { id, createdAt: summary.createdAt, video: { file: summary.videoFile, bytes: summary.videoBytes } }
+        : { id, createdAt: summary.createdAt };
+    });
+  }
+
+  private updateInMemory(id: string, patch: HistoryEntryPatch, announce = true): HistoryEntry | undefined {
+    const slot = this.slots.get(id);
+    const current = this.get(id);
+    if (!slot || !current) {
       return undefined;
     }
     const entry = deepFreeze(applyPatch(current, patch, this.now()));
-    this.entries.set(id, entry);
-    this.pendingUpserts.add(id);
-    this.changed({ kind: 'updated', entry });
+    slot.entry = entry;
+    slot.summary = summaryOf(entry, slot.summary.rev);
+    this.sortedIds = undefined;
+    if ('logs' in patch) {
+      slot.logs = entry.logs ?? [];
+      this.pendingLogs.set(id, { lines: [...slot.logs], reset: true });
+    }
+    this.pendingPuts.add(id);
+    if (announce) {
+      this.changed({ kind: 'updated', entry });
+    }
     return entry;
   }
 
   private async deleteMany(ids: readonly string[]): Promise<number> {
     const removed: HistoryEntry[] = [];
     for (const id of ids) {
-      const entry = this.entries.get(id);
-      if (entry) {
-        this.entries.delete(id);
-        this.pendingUpserts.delete(id);
-        this.pendingDeletes.add(id);
+      const slot = this.slots.get(id);
+      const entry = this.get(id);
+      if (slot && entry) {
+        this.slots.delete(id);
+        this.pendingPuts.delete(id);
+        this.pendingLogs.delete(id);
+        if (slot.onDisk) {
+          this.pendingDeletes.set(id, { rev: slot.summary.rev, videoFile: entry.video?.file });
+        }
         removed.push(entry);
       }
     }
     if (removed.length === 0) {
       return 0;
     }
+    this.sortedIds = undefined;
     this.changed({ kind: 'deleted', ids: removed.map((entry) => entry.id) });
-    await this.scheduleWrite();
-    // Only once the index no longer names them, so a crash leaves at worst an unreferenced file (swept later).
+    await this.scheduleWrite(true);
+    // Only once the history no longer names them, so a crash leaves at worst an unreferenced file (swept later).
     for (const entry of removed) {
       if (entry.video) {
         await this.removeVideoFile(entry.video.file);
       }
     }
     return removed.length;
+  }
+
+  private parseSlot(slot: Slot): HistoryEntry | undefined {
+    if (!slot.location) {
+      return undefined;
+    }
+    const line = this.readLine(slot.location);
+    const record = line === undefined ? undefined : readRecord(line);
+    let value: unknown;
+    try {
+      value = record?.kind === 'put' ? JSON.parse(record.entryJson) : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (line === undefined) {
+      return undefined; // Not readable just now (the file is being replaced): asked again later.
+    }
+    const parsed = value === undefined ? undefined : historyEntrySchema.safeParse({ ...(value as object), ...(slot.logs.length > 0 ? { logs: slot.logs } : {}) });
+    if (!parsed?.success) {
+      this.setAsideDamaged(slot, line);
+      return undefined;
+    }
+    return deepFreeze(parsed.data);
+  }
+
+  /**
+   * An entry whose record is damaged (its summary was readable, the rest is not): it is left out, its record kept in
+   * CORRUPT_RECORDS_FILE and deleted from the history, and the user told.
+   */
+  private setAsideDamaged(slot: Slot, line: string): void {
+    const { id } = slot.summary;
+    this.corruptLines.push(line);
+    this.slots.delete(id);
+    this.pendingPuts.delete(id);
+    this.pendingLogs.delete(id);
+    this.sortedIds = undefined;
+    if (slot.onDisk) {
+      this.pendingDeletes.set(id, { rev: slot.summary.rev, videoFile: undefined });
+    }
+    this.damagedSinceReported += 1;
+    if (this.damagedSinceReported === 1) {
+      // Not from inside `get`: its caller is in the middle of something.
+      queueMicrotask(() => {
+        const dropped = this.damagedSinceReported;
+        this.damagedSinceReported = 0;
+        this.changed({
+          kind: 'recovered',
+          recovery: {
+            reason: 'invalidEntries',
+            movedTo: path.join(this.folder, CORRUPT_RECORDS_FILE),
+            message: `${dropped} damaged history ${dropped === 1 ? 'entry was' : 'entries were'} left out and set aside in ${CORRUPT_RECORDS_FILE}.`,
+            keptEntries: this.slots.size,
+            droppedEntries: dropped,
+          },
+        });
+        this.scheduleWrite(true).catch(() => undefined);
+      });
+    }
+  }
+
+  private readLine(location: { offset: number; length: number }): string | undefined {
+    try {
+      this.readFd ??= openSync(this.file, 'r');
+      const buffer = Buffer.alloc(location.length);
+      const read = readSync(this.readFd, buffer, 0, location.length, location.offset);
+      return buffer.toString('utf8', 0, read);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private closeReadFd(): void {
+    if (this.readFd !== undefined) {
+      try {
+        closeSync(this.readFd);
+      } catch {
+        // Already closed.
+      }
+      this.readFd = undefined;
+    }
   }
 
   private resolveInFolder(relative: string): string {
@@ -398,13 +610,12 @@ export class HistoryStore {
     try {
       await fsp.rm(this.resolveInFolder(relative), { force: true });
     } catch {
-      // E.g. locked by a player on Windows. The index no longer names it, so a later start sweeps it away;
+      // E.g. locked by a player on Windows. The history no longer names it, so a later start sweeps it away;
       // the other files are still removed and the caller's entries are already gone.
     }
   }
 
   private changed(change: HistoryChange): void {
-    this.sorted = undefined;
     for (const listener of [...this.changeListeners]) {
       try {
         listener(change);
@@ -414,8 +625,11 @@ export class HistoryStore {
     }
   }
 
+  // ---- writing ----
+
   /** Joins the next write; changes made before it starts are included in it. */
-  private scheduleWrite(): Promise<void> {
+  private scheduleWrite(durable: boolean): Promise<void> {
+    this.durablePending ||= durable;
     if (this.nextBatch) {
       return this.nextBatch.promise;
     }
@@ -426,10 +640,13 @@ export class HistoryStore {
       .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(async () => {
         this.nextBatch = undefined;
+        const durableNow = this.durablePending;
+        this.durablePending = false;
         try {
-          await this.sync();
+          await this.sync(durableNow);
           batch.resolve();
         } catch (error) {
+          this.durablePending ||= durableNow;
           batch.reject(error);
           for (const listener of [...this.writeErrorListeners]) {
             try {
@@ -443,181 +660,632 @@ export class HistoryStore {
     return batch.promise;
   }
 
-  /** One write: under the lock, merge this process's pending changes into the index as it is on disk now. */
-  private async sync(): Promise<void> {
-    const upserts = [...this.pendingUpserts];
-    const deletes = [...this.pendingDeletes];
-    const steps = this.lockedSteps.splice(0);
-    this.pendingUpserts.clear();
+  /**
+   * One write, under the lock: read what the others appended, run the locked steps, append this process's changes
+   * (with revisions above what is on disk), and check the append landed in the current file — a window that
+   * compacted meanwhile started a new one, into which the changes are appended again.
+   */
+  private async sync(durable: boolean): Promise<void> {
+    let synced: Set<string> = new Set();
+    await withFileLock(this.lockFile, async () => {
+      let yieldTo: YieldTo | undefined;
+      for (let attempt = 0; ; attempt++) {
+        if (this.generation === 0 && this.pendingPuts.size > 0) {
+          // The first file is created before the changes are taken to be written: creating it reads it afresh.
+          await this.createFile(1, []);
+        }
+        synced = new Set([...synced, ...await this.catchUp(undefined, yieldTo)]);
+        this.lockedSteps.splice(0).forEach((step) => step());
+        const taken = this.takePending();
+        const lines = this.linesOf(taken);
+        if (lines.length === 0) {
+          break;
+        }
+        let appended: { start: number; end: number } | 'replaced' | 'behind';
+        try {
+          await this.options.whileLocked?.();
+          await this.markRunning(taken.puts);
+          appended = await this.append(lines, durable, [...taken.deletes.values()].flatMap((deletion) => (deletion.videoFile ? [deletion.videoFile] : [])));
+        } catch (error) {
+          this.returnPending(taken);
+          throw error;
+        }
+        if (appended === 'replaced' || appended === 'behind' || await this.newerFileExists()) {
+          // Another window took the lock from this one (held too long) and wrote, or compacted the file, meanwhile.
+          // What it wrote about the same entries came after these changes were made: they yield to it. The rest
+          // are written again, into the current file.
+          yieldTo = new Map([...taken.puts].flatMap((id) => {
+            const slot = this.slots.get(id);
+            return slot ? [[id, slot.summary.rev] as const] : [];
+          }));
+          this.returnPending(taken);
+          if (attempt >= 3) {
+            throw new Error('The history file kept being changed by other windows while this one wrote to it.');
+          }
+          continue;
+        }
+        synced = new Set([...synced, ...await this.catchUp(appended)]);
+        await this.unmarkFinished([...taken.puts, ...taken.deletes.keys()]);
+        break;
+      }
+      await this.setAsideCorruptLines();
+      await this.compactIfDue();
+    }, { staleMs: this.options.lockStaleMs });
+    if (synced.size > 0) {
+      this.changed({ kind: 'synced', ids: [...synced] });
+    }
+  }
+
+  /** The changes not yet written, taken out of the shared sets (changes made while they are written are kept apart). */
+  private takePending(): PendingChanges {
+    const taken: PendingChanges = { puts: new Set(this.pendingPuts), deletes: new Map(this.pendingDeletes), logs: new Map(this.pendingLogs) };
+    this.pendingPuts.clear();
     this.pendingDeletes.clear();
-    let recovery: IndexRecovery | undefined;
-    try {
-      await withFileLock(this.lockFile, async () => {
-        const base = await this.readForMerge();
-        recovery = base.recovery;
-        for (const id of deletes) {
-          if (!this.entries.has(id)) {
-            base.entries.delete(id);
-          }
-        }
-        for (const id of upserts) {
-          const entry = this.entries.get(id);
-          // On disk when we last looked and gone now: another window deleted it. A late update must not bring it back.
-          const deletedElsewhere = this.diskEntries.has(id) && !base.entries.has(id);
-          if (entry && !deletedElsewhere) {
-            base.entries.set(id, entry);
-          }
-        }
-        let mustWrite = base.mustWrite || upserts.length > 0 || deletes.length > 0;
-        for (const step of steps) {
-          mustWrite = step(base.entries) || mustWrite;
-        }
-        if (mustWrite) {
-          await writeFileAtomic(this.indexFile, serializeIndex(newestFirst(base.entries)), { beforeCommit: this.options.beforeCommit });
-          this.diskStamp = await fileStamp(this.indexFile);
-        } else {
-          this.diskStamp = base.stamp;
-        }
-        this.diskEntries = base.entries;
-      });
-    } catch (error) {
-      // Still to be written: the next write retries them. Locked steps (claims) are not retried: their callers see the error.
-      for (const id of upserts) {
-        this.pendingUpserts.add(id);
+    this.pendingLogs.clear();
+    return taken;
+  }
+
+  /** Puts back changes that could not be written, under the ones made since (which are newer). */
+  private returnPending(taken: PendingChanges): void {
+    for (const id of taken.puts) {
+      if (this.slots.has(id)) {
+        this.pendingPuts.add(id);
       }
-      for (const id of deletes) {
-        this.pendingDeletes.add(id);
+    }
+    for (const [id, deletion] of taken.deletes) {
+      if (!this.pendingDeletes.has(id)) {
+        this.pendingDeletes.set(id, deletion);
+      }
+    }
+    for (const [id, earlier] of taken.logs) {
+      const later = this.pendingLogs.get(id);
+      this.pendingLogs.set(id, later?.reset
+        ? later
+        : { lines: appendLogLines(earlier.lines, later?.lines ?? []), reset: earlier.reset });
+    }
+  }
+
+  /** The records of `changes`, with revisions above what the file holds. */
+  private linesOf(changes: PendingChanges): string[] {
+    const lines: string[] = [];
+    for (const [id, { rev }] of changes.deletes) {
+      const known = Math.max(rev, this.tombstones.get(id)?.rev ?? 0);
+      lines.push(delLine(id, known + 1, this.now()));
+    }
+    for (const id of changes.puts) {
+      const slot = this.slots.get(id);
+      const entry = slot ? this.get(id) : undefined;
+      if (slot && entry) {
+        lines.push(putLine(entry, slot.summary.rev + 1));
+      }
+    }
+    for (const [id, { lines: logLines, reset }] of changes.logs) {
+      if (this.slots.has(id) && logLines.length > 0) {
+        lines.push(logsLine(id, logLines, reset));
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * Appends `lines` to the current file (creating the first one), flushing them when `durable`. On a full disk, a
+   * deletion first frees the space of the videos it deletes. Returns where the lines are, or `replaced` when the file
+   * is gone.
+   */
+  private async append(lines: readonly string[], durable: boolean, deletedVideos: readonly string[] = []): Promise<{ start: number; end: number } | 'replaced' | 'behind'> {
+    let handle: fsp.FileHandle;
+    try {
+      // Never created here: a file that is gone was compacted into the next one (by a window that took the lock
+      // from this one), and a file without its header would be no history file.
+      handle = await fsp.open(this.file, constants.O_RDWR | constants.O_APPEND);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') {
+        return 'replaced';
       }
       throw error;
     }
-    if (recovery) {
-      this.changed({ kind: 'recovered', recovery });
-    }
-    this.adoptDiskState();
-  }
-
-  /** The index as it is on disk (call under the lock), or what this process last knew if it vanished or broke. */
-  private async readForMerge(): Promise<{ entries: Map<string, HistoryEntry>; stamp: string | undefined; mustWrite: boolean; recovery?: IndexRecovery }> {
-    const stamp = await fileStamp(this.indexFile);
-    if (stamp === this.diskStamp) {
-      return { entries: new Map(this.diskEntries), stamp, mustWrite: false };
-    }
-    if (stamp === undefined) {
-      // Deleted behind our back: write back what we knew rather than lose it.
-      return { entries: new Map(this.diskEntries), stamp, mustWrite: this.diskEntries.size > 0 };
-    }
-    const parsed = await this.readIndex();
-    if (!parsed.problem) {
-      return { entries: mapFromNewestFirst(parsed.entries), stamp, mustWrite: false };
-    }
-    const keep = parsed.problem.reason === 'invalidEntries' ? mapFromNewestFirst(parsed.entries) : new Map(this.diskEntries);
-    const movedTo = await this.setAside(parsed.problem.reason);
-    const recovery: IndexRecovery = {
-      reason: parsed.problem.reason,
-      movedTo,
-      message: recoveryMessage(parsed.problem, movedTo, keep.size, true),
-      keptEntries: keep.size,
-      droppedEntries: parsed.problem.dropped,
-    };
-    return { entries: keep, stamp, mustWrite: true, recovery };
-  }
-
-  /** Makes memory match the index just read or written, except for changes made since that write began. */
-  private adoptDiskState(): void {
-    const changedIds: string[] = [];
-    for (const [id, onDisk] of this.diskEntries) {
-      if (this.pendingUpserts.has(id) || this.pendingDeletes.has(id)) {
-        continue;
-      }
-      const inMemory = this.entries.get(id);
-      if (inMemory !== onDisk && (!inMemory || serializeEntry(inMemory) !== serializeEntry(onDisk))) {
-        this.entries.set(id, onDisk);
-        changedIds.push(id);
-      }
-    }
-    for (const id of [...this.entries.keys()]) {
-      if (!this.diskEntries.has(id) && !this.pendingUpserts.has(id)) {
-        this.entries.delete(id);
-        changedIds.push(id);
-      }
-    }
-    if (changedIds.length > 0) {
-      this.changed({ kind: 'synced', ids: changedIds });
-    }
-  }
-
-  private async readIndex(): Promise<ParsedIndex> {
     try {
-      return parseIndexText(await fsp.readFile(this.indexFile, 'utf8'));
+      let { size } = await handle.stat();
+      if (size > this.readOffset) {
+        const after = Buffer.alloc(size - this.readOffset);
+        await handle.read(after, 0, after.length, this.readOffset);
+        if (after.includes(10)) {
+          return 'behind'; // Whole records written since this process read the file: its lock was taken.
+        }
+        // What follows the last complete line is the cut-off write of a process killed mid-append (or of a write
+        // that failed), never confirmed to anyone. Ours must not be glued to it.
+        await handle.truncate(this.readOffset);
+        size = this.readOffset;
+      }
+      const text = `${lines.join('\n')}\n`;
+      try {
+        await handle.write(text);
+      } catch (error) {
+        if (errorCode(error) !== 'ENOSPC' || deletedVideos.length === 0) {
+          throw error;
+        }
+        // What did fit is cut off again: the records are written whole or not at all.
+        await handle.truncate(size);
+        for (const file of deletedVideos) {
+          await this.removeVideoFile(file);
+        }
+        await handle.write(text);
+      }
+      if (durable) {
+        await handle.sync();
+      }
+      return { start: size, end: size + Buffer.byteLength(text) };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A durable mark for each unfinished job about to be written, before it is: the next window's start finds it. */
+  private async markRunning(ids: Iterable<string>): Promise<void> {
+    let created = false;
+    for (const id of ids) {
+      const summary = this.slots.get(id)?.summary;
+      if (summary && isUnfinishedStatus(summary.status)) {
+        const mark = path.join(this.folder, HISTORY_RUNNING_FOLDER_NAME, id);
+        try {
+          await fsp.writeFile(mark, '', { flag: 'wx' });
+          created = true;
+        } catch (error) {
+          if (errorCode(error) !== 'EEXIST') {
+            throw error;
+          }
+        }
+      }
+    }
+    if (created) {
+      await fsyncDirectory(path.join(this.folder, HISTORY_RUNNING_FOLDER_NAME));
+    }
+  }
+
+  /** Removes the marks of jobs that are no longer unfinished (or gone). */
+  private async unmarkFinished(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const summary = this.slots.get(id)?.summary;
+      if (!summary || !isUnfinishedStatus(summary.status)) {
+        await fsp.rm(path.join(this.folder, HISTORY_RUNNING_FOLDER_NAME, id), { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  // ---- reading ----
+
+  /**
+   * Reads and applies what was appended to the current file since it was last read (within `own`, the lines this
+   * process just appended, applied without parsing them again), or the whole of a newer file another window
+   * compacted into. Returns the ids whose entries others changed.
+   */
+  private async catchUp(own?: { start: number; end: number }, yieldTo?: YieldTo): Promise<Set<string>> {
+    const newest = await this.newestGeneration();
+    if (newest !== this.generation) {
+      return this.reload(newest, yieldTo);
+    }
+    if (this.generation === 0) {
+      return new Set();
+    }
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.file, 'r');
     } catch (error) {
-      if (errorCode(error) === 'EISDIR') {
-        return { entries: [], problem: { reason: 'foreign', detail: 'it is a folder', dropped: 0 } };
+      if (errorCode(error) === 'ENOENT') {
+        return this.reload(await this.newestGeneration(), yieldTo);
       }
       throw error;
     }
-  }
-
-  /** Moves the index aside (copies it, when its valid entries stay) under a name no other file has. */
-  private async setAside(reason: IndexRecoveryReason): Promise<string> {
-    const time = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
-    for (let attempt = 0; ; attempt++) {
-      const target = path.join(this.folder, `index.corrupt-${time}${attempt === 0 ? '' : `-${attempt}`}.json`);
-      if (await fileStamp(target) !== undefined) {
-        continue;
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.readOffset) {
+        return new Set();
       }
-      if (reason === 'invalidEntries') {
-        await fsp.copyFile(this.indexFile, target, fsConstants.COPYFILE_EXCL);
-      } else {
-        // Under the lock, and a name just checked to be free: rename will not replace anything.
-        await fsp.rename(this.indexFile, target);
-      }
-      await fsyncDirectory(this.folder);
-      return target;
+      const buffer = Buffer.alloc(size - this.readOffset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.readOffset);
+      return this.applyBuffer(buffer.subarray(0, bytesRead), this.readOffset, own, yieldTo);
+    } finally {
+      await handle.close();
     }
   }
 
-  /** First read: the index (repaired under the lock if needed), leftover temp files removed, old orphan videos swept. */
-  private async load(): Promise<IndexRecovery | undefined> {
-    const leftovers = (await fsp.readdir(this.folder)).filter((name) => name.startsWith(TEMP_INDEX_PREFIX));
-    let stamp = await fileStamp(this.indexFile);
-    let parsed: ParsedIndex = stamp === undefined ? { entries: [] } : await this.readIndex();
-    let recovery: IndexRecovery | undefined;
-    if (parsed.problem || leftovers.length > 0) {
-      await withFileLock(this.lockFile, async () => {
-        // A temp index exists only while its writer holds the lock: one seen now was left by a killed process.
-        for (const name of (await fsp.readdir(this.folder)).filter((n) => n.startsWith(TEMP_INDEX_PREFIX))) {
-          await fsp.rm(path.join(this.folder, name), { force: true });
+  /** Applies the complete lines of `buffer` (read at `base`); the offset advances past the last complete line. */
+  private applyBuffer(buffer: Buffer, base: number, own?: { start: number; end: number }, yieldTo?: YieldTo): Set<string> {
+    const synced = new Set<string>();
+    let start = 0;
+    for (;;) {
+      const end = buffer.indexOf(10, start);
+      if (end < 0) {
+        break;
+      }
+      if (end > start) {
+        const line = buffer.toString('utf8', start, end);
+        const record = readRecord(line);
+        if (record) {
+          const offset = base + start;
+          this.apply(record, { offset, length: end - start }, own !== undefined && offset >= own.start && offset < own.end, synced, yieldTo);
+        } else if (line.trim() !== '') {
+          this.corruptLines.push(line);
         }
-        stamp = await fileStamp(this.indexFile);
-        parsed = stamp === undefined ? { entries: [] } : await this.readIndex();
-        if (!parsed.problem) {
+      }
+      start = end + 1;
+    }
+    this.readOffset = base + start;
+    return synced;
+  }
+
+  /** Applies one record: the higher revision holds; this process's own records only confirm what it holds. */
+  private apply(record: HistoryRecord, location: { offset: number; length: number }, own: boolean, synced: Set<string>, yieldTo?: YieldTo): void {
+    const slot = this.slots.get(record.kind === 'put' ? record.summary.id : record.id);
+    switch (record.kind) {
+      case 'put': {
+        const { summary } = record;
+        const tombstone = this.tombstones.get(summary.id);
+        if (tombstone && tombstone.rev >= summary.rev) {
           return;
         }
-        const movedTo = await this.setAside(parsed.problem.reason);
-        recovery = {
-          reason: parsed.problem.reason,
-          movedTo,
-          message: recoveryMessage(parsed.problem, movedTo, parsed.entries.length, false),
-          keptEntries: parsed.entries.length,
-          droppedEntries: parsed.problem.dropped,
-        };
-        if (parsed.problem.reason === 'invalidEntries') {
-          await writeFileAtomic(this.indexFile, serializeIndex(parsed.entries));
+        if (slot && summary.rev <= slot.summary.rev) {
+          return;
         }
-        stamp = await fileStamp(this.indexFile);
-      });
+        this.liveBytes += location.length - (slot?.location?.length ?? 0);
+        if (!slot) {
+          if (this.pendingDeletes.has(summary.id)) {
+            return;
+          }
+          this.slots.set(summary.id, { summary, entry: undefined, location, logs: [], onDisk: true });
+          this.sortedIds = undefined;
+          if (!own) {
+            synced.add(summary.id);
+          }
+          return;
+        }
+        slot.location = location;
+        slot.onDisk = true;
+        if (own || (this.pendingPuts.has(summary.id) && !yieldsTo(yieldTo, summary))) {
+          // What this process holds is what it wrote, or what it is about to write over this.
+          slot.summary = { ...slot.summary, rev: summary.rev };
+          return;
+        }
+        this.pendingPuts.delete(summary.id);
+        slot.summary = summary;
+        slot.entry = undefined;
+        this.sortedIds = undefined;
+        synced.add(summary.id);
+        return;
+      }
+      case 'del': {
+        const known = this.tombstones.get(record.id);
+        if (!known || known.rev < record.rev) {
+          this.tombstones.set(record.id, { rev: record.rev, deletedAt: record.deletedAt });
+        }
+        if (slot && record.rev > slot.summary.rev && (slot.onDisk || !this.pendingPuts.has(record.id))) {
+          // Deleted by another window: a late change here must not bring it back.
+          this.slots.delete(record.id);
+          this.pendingPuts.delete(record.id);
+          this.pendingLogs.delete(record.id);
+          this.liveBytes -= slot.location?.length ?? 0;
+          this.sortedIds = undefined;
+          synced.add(record.id);
+        }
+        return;
+      }
+      case 'logs': {
+        if (!slot || own) {
+          return;
+        }
+        slot.logs = appendLogLines(record.reset ? [] : slot.logs, record.lines).slice(-MAX_LOG_LINES);
+        this.liveBytes += location.length;
+        if (slot.entry) {
+          slot.entry = deepFreeze({ ...slot.entry, logs: slot.logs });
+        }
+        synced.add(record.id);
+        return;
+      }
     }
-    for (const [id, entry] of mapFromNewestFirst(parsed.entries)) {
-      this.entries.set(id, entry);
+  }
+
+  /** The highest generation of history file in the folder (0: none). */
+  private async newestGeneration(): Promise<number> {
+    let newest = 0;
+    for (const name of await fsp.readdir(this.folder)) {
+      const match = HISTORY_FILE.exec(name);
+      if (match) {
+        newest = Math.max(newest, Number(match[1]));
+      }
     }
-    this.diskEntries = new Map(this.entries);
-    this.diskStamp = stamp;
+    return newest;
+  }
+
+  private async newerFileExists(): Promise<boolean> {
+    try {
+      await fsp.access(path.join(this.folder, historyFileName(this.generation + 1)));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Reads the whole of generation `generation`'s file into fresh slots, keeping the changes this process has not
+   * written yet on top. Returns the ids whose entries changed.
+   */
+  private async reload(generation: number, yieldTo?: YieldTo): Promise<Set<string>> {
+    const before = new Map([...this.slots].map(([id, slot]) => [id, slot.summary.rev]));
+    const pending = new Map([...this.pendingPuts].flatMap((id) => {
+      const slot = this.slots.get(id);
+      return slot ? [[id, slot] as const] : [];
+    }));
+    this.closeReadFd();
+    this.slots.clear();
+    this.tombstones.clear();
+    this.sortedIds = undefined;
+    this.liveBytes = 0;
+    this.generation = generation;
+    this.readOffset = 0;
+    if (generation > 0) {
+      const buffer = await fsp.readFile(this.file);
+      const firstLineEnd = buffer.indexOf(10);
+      const header = firstLineEnd < 0 ? undefined : readHeader(buffer.toString('utf8', 0, firstLineEnd));
+      if (header !== generation) {
+        throw new UnreadableHistoryFileError(this.file, header === 'newer');
+      }
+      this.applyBuffer(buffer.subarray(firstLineEnd + 1), firstLineEnd + 1);
+    }
+    for (const [id, slot] of pending) {
+      const current = this.slots.get(id);
+      if (current && yieldsTo(yieldTo, current.summary)) {
+        this.pendingPuts.delete(id);
+      } else if (current) {
+        current.entry = slot.entry;
+        current.summary = { ...(slot.entry ? summaryOf(slot.entry, current.summary.rev) : current.summary) };
+      } else if (!slot.onDisk || !this.tombstones.has(id)) {
+        this.slots.set(id, { ...slot, location: undefined, summary: { ...slot.summary, rev: this.tombstones.get(id)?.rev ?? 0 } });
+      } else {
+        this.pendingPuts.delete(id);
+      }
+    }
+    const changed = new Set<string>();
+    for (const [id, slot] of this.slots) {
+      if (before.get(id) !== slot.summary.rev) {
+        changed.add(id);
+      }
+    }
+    for (const id of before.keys()) {
+      if (!this.slots.has(id)) {
+        changed.add(id);
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * Creates generation `generation`'s file with `lines` after its header, complete and flushed before it appears
+   * under its name (exclusively: of two windows compacting at once, one wins). False when another was first.
+   */
+  private async createFile(generation: number, lines: readonly string[]): Promise<boolean> {
+    const target = path.join(this.folder, historyFileName(generation));
+    const temp = `${target}.tmp-${process.pid}-${randomBytes(5).toString('hex')}`;
+    try {
+      const handle = await fsp.open(temp, 'wx');
+      try {
+        await handle.writeFile(`${[headerLine(generation), ...lines].join('\n')}\n`, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await fsp.link(temp, target);
+      } catch (error) {
+        if (errorCode(error) === 'EEXIST') {
+          return false;
+        }
+        throw error;
+      }
+    } finally {
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+    }
+    await fsyncDirectory(this.folder);
+    await this.reload(generation);
+    return true;
+  }
+
+  /** Writes the live records into the next generation's file once the current one is mostly dead records. */
+  private async compactIfDue(): Promise<void> {
+    const size = this.readOffset;
+    if (size < COMPACT_MIN_BYTES || size < COMPACT_RATIO * this.liveBytes) {
+      return;
+    }
+    await this.compact();
+  }
+
+  private async compact(): Promise<void> {
+    const old = this.file;
+    const lines: string[] = [];
+    for (const slot of this.slots.values()) {
+      const line = slot.location ? this.readLine(slot.location) : undefined;
+      const record = line === undefined ? undefined : readRecord(line);
+      if (record?.kind === 'put') {
+        lines.push(putLineOfJson(slot.summary, record.entryJson));
+      } else if (slot.entry) {
+        lines.push(putLine(slot.entry, slot.summary.rev));
+      } else {
+        continue;
+      }
+      if (slot.logs.length > 0) {
+        lines.push(logsLine(slot.summary.id, slot.logs, true));
+      }
+    }
+    const cutoff = this.now() - TOMBSTONE_KEEP_MS;
+    for (const [id, tombstone] of this.tombstones) {
+      if (tombstone.deletedAt >= cutoff) {
+        lines.push(delLine(id, tombstone.rev, tombstone.deletedAt));
+      }
+    }
+    await this.setAsideCorruptLines();
+    if (await this.createFile(this.generation + 1, lines)) {
+      // Left behind if it cannot go now: only the newest file is read, and a later start removes the older ones.
+      await fsp.rm(old, { force: true }).catch(() => undefined);
+    }
+  }
+
+  private async setAsideCorruptLines(): Promise<void> {
+    if (this.corruptLines.length === 0) {
+      return;
+    }
+    const lines = this.corruptLines.splice(0);
+    await fsp.appendFile(path.join(this.folder, CORRUPT_RECORDS_FILE), `${lines.join('\n')}\n`);
+  }
+
+  // ---- opening ----
+
+  /**
+   * First read: the history file, a first-version index moved into it, leftover temp files of killed processes
+   * removed, old orphan videos swept, stale marks of unfinished jobs cleared.
+   */
+  private async load(): Promise<IndexRecovery | undefined> {
+    let recovery: IndexRecovery | undefined;
+    await withFileLock(this.lockFile, async () => {
+      for (const name of await fsp.readdir(this.folder)) {
+        const temp = /^history\.\d+\.jsonl\.tmp-(\d+)-/.exec(name);
+        if (temp && !isProcessAlive(Number(temp[1]))) {
+          await fsp.rm(path.join(this.folder, name), { force: true });
+        }
+      }
+      recovery = await this.loadNewestReadable();
+      await this.removeOlderGenerations();
+      recovery = await this.migrateLegacyIndex() ?? recovery;
+      if (this.corruptLines.length > 0) {
+        const dropped = this.corruptLines.length;
+        // Kept aside, and left out of the history from now on: the next file holds only what could be read.
+        await this.setAsideCorruptLines();
+        await this.compact();
+        recovery ??= {
+          reason: 'invalidEntries',
+          movedTo: path.join(this.folder, CORRUPT_RECORDS_FILE),
+          message: `${dropped} damaged history ${dropped === 1 ? 'record was' : 'records were'} left out and set aside in ${CORRUPT_RECORDS_FILE}; the other ${this.slots.size} entries are kept.`,
+          keptEntries: this.slots.size,
+          droppedEntries: dropped,
+        };
+      }
+      await this.clearStaleMarks();
+    }, { staleMs: this.options.lockStaleMs });
     await this.sweepOrphanVideos().catch(() => undefined);
+    await removeStalePartials(path.join(this.folder, VIDEOS_FOLDER));
     await removeDeadLockTemps(this.lockFile).catch(() => undefined);
     return recovery;
   }
 
-  /** Removes old files in `videos/` no entry refers to (left by a crash between an index write and a file removal). */
+  /** Names a file set aside: when, and a few random characters, so two set aside at once do not collide. */
+  private asideStamp(): string {
+    return `${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Reads the newest history file; one that is damaged (no valid header) is set aside and the one before it read. */
+  private async loadNewestReadable(): Promise<IndexRecovery | undefined> {
+    let recovery: IndexRecovery | undefined;
+    for (;;) {
+      try {
+        await this.reload(await this.newestGeneration());
+        return recovery && { ...recovery, keptEntries: this.slots.size };
+      } catch (error) {
+        if (!(error instanceof UnreadableHistoryFileError) || error.newer) {
+          throw error;
+        }
+        const movedTo = `${error.file.replace(/\.jsonl$/, '')}.unreadable-${this.asideStamp()}.jsonl`;
+        await fsp.rename(error.file, movedTo);
+        this.generation = 0;
+        recovery = {
+          reason: 'unreadable',
+          movedTo,
+          message: `The history file ${path.basename(error.file)} could not be read; it was set aside as ${path.basename(movedTo)}.`,
+          keptEntries: 0,
+          droppedEntries: 0,
+        };
+      }
+    }
+  }
+
+  /**
+   * Moves the first version's `index.json` into the history file (its intact entries: a damaged one is salvaged)
+   * and sets it aside, so it is read only once. Call under the lock.
+   */
+  private async migrateLegacyIndex(): Promise<IndexRecovery | undefined> {
+    const legacy = path.join(this.folder, LEGACY_INDEX_FILE);
+    let text = '';
+    let isFolder = false;
+    try {
+      text = await fsp.readFile(legacy, 'utf8');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') {
+        return undefined;
+      }
+      if (errorCode(error) !== 'EISDIR') {
+        throw error;
+      }
+      isFolder = true;
+    }
+    const parsed = isFolder ? { entries: [], problem: { reason: 'foreign' as const, detail: 'it is a folder', dropped: 0 } } : parseIndexText(text);
+    const already = this.slots.size;
+    const fresh = [...parsed.entries].reverse().filter((entry) => !this.slots.has(entry.id) && !this.tombstones.has(entry.id));
+    if (fresh.length > 0) {
+      const lines = fresh.map((entry) => putLine(entry, 1));
+      for (const entry of fresh) {
+        if (entry.logs && entry.logs.length > 0) {
+          lines.push(logsLine(entry.id, entry.logs, true));
+        }
+      }
+      if (this.generation === 0) {
+        await this.createFile(1, lines);
+      } else {
+        const appended = await this.append(lines, true);
+        if (appended === 'replaced' || appended === 'behind') {
+          throw new Error('Another window wrote to the history while the first-version index was moved into it.');
+        }
+        await this.catchUp(appended);
+      }
+      for (const entry of fresh) {
+        if (isUnfinished(entry)) {
+          await fsp.writeFile(path.join(this.folder, HISTORY_RUNNING_FOLDER_NAME, entry.id), '', { flag: 'w' });
+        }
+      }
+    }
+    const movedTo = path.join(this.folder, parsed.problem ? `index.corrupt-${this.asideStamp()}.json` : 'index.v1.json');
+    await fsp.rename(legacy, movedTo);
+    await fsyncDirectory(this.folder);
+    if (!parsed.problem) {
+      return undefined;
+    }
+    return {
+      reason: parsed.problem.reason,
+      movedTo,
+      message: recoveryMessage(parsed.problem, movedTo, parsed.entries.length, already),
+      keptEntries: parsed.entries.length,
+      droppedEntries: parsed.problem.dropped,
+    };
+  }
+
+  /** Files compacted into a newer one that could not be removed then (e.g. open in another window on Windows). */
+  private async removeOlderGenerations(): Promise<void> {
+    for (const name of await fsp.readdir(this.folder)) {
+      const match = HISTORY_FILE.exec(name);
+      if (match && Number(match[1]) < this.generation) {
+        await fsp.rm(path.join(this.folder, name), { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Marks of jobs that are not unfinished any more (their window was killed before clearing them). Under the lock. */
+  private async clearStaleMarks(): Promise<void> {
+    const folder = path.join(this.folder, HISTORY_RUNNING_FOLDER_NAME);
+    for (const name of await fsp.readdir(folder)) {
+      const summary = this.slots.get(name)?.summary;
+      if (!summary || !isUnfinishedStatus(summary.status)) {
+        await fsp.rm(path.join(folder, name), { force: true });
+      }
+    }
+  }
+
+  /** Removes old files in `videos/` no entry refers to (left by a crash between a deletion and a file removal). */
   private async sweepOrphanVideos(): Promise<void> {
     const folder = path.join(this.folder, VIDEOS_FOLDER);
     let names: string[];
@@ -626,10 +1294,10 @@ export class HistoryStore {
     } catch {
       return;
     }
-    const referenced = new Set([...this.entries.values()].flatMap((entry) => (entry.video ? [path.posix.basename(entry.video.file)] : [])));
+    const referenced = new Set([...this.slots.values()].flatMap((slot) => (slot.summary.videoFile ? [path.posix.basename(slot.summary.videoFile)] : [])));
     const cutoff = this.now() - ORPHAN_MIN_AGE_MS;
     for (const name of names) {
-      if (referenced.has(name)) {
+      if (referenced.has(name) || name.startsWith('.')) {
         continue;
       }
       const file = path.join(folder, name);

@@ -1,5 +1,3 @@
-import type { HistoryEntry } from './entry';
-
 export interface PruneLimits {
   /** How many local videos to keep. Omitted or not finite: no limit. 0 keeps none. */
   maxVideos?: number;
@@ -12,6 +10,13 @@ export interface PrunedVideo {
   /** Relative to the store folder, as it was in the entry. */
   file: string;
   bytes: number;
+}
+
+/** What pruning weighs of an entry: when it was made and its local copy, if it has one. */
+export interface PruneCandidate {
+  id: string;
+  createdAt: number;
+  video?: { file: string; bytes: number };
 }
 
 export interface PruneResult {
@@ -32,11 +37,11 @@ function limitOf(value: number | undefined): number {
  * entry keeps its parameters). Videos in `protect` (e.g. the one a panel shows, or a job just finished) are kept
  * and still count towards the limits.
  */
-export function planPrune(entries: readonly HistoryEntry[], limits: PruneLimits, protect: ReadonlySet<string> = new Set()): PruneResult {
+export function planPrune(entries: readonly PruneCandidate[], limits: PruneLimits, protect: ReadonlySet<string> = new Set()): PruneResult {
   const maxVideos = limitOf(limits.maxVideos);
   const maxBytes = limitOf(limits.maxTotalBytes);
   const withVideo = entries
-    .filter((entry): entry is HistoryEntry & { video: NonNullable<HistoryEntry['video']> } => entry.video !== undefined)
+    .filter((entry): entry is PruneCandidate & { video: NonNullable<PruneCandidate['video']> } => entry.video !== undefined)
     .map((entry, index) => ({ entry, index }))
     // Oldest first; among equal times the later one in the newest-first list is older.
     .sort((a, b) => a.entry.createdAt - b.entry.createdAt || b.index - a.index)

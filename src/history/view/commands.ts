@@ -7,7 +7,7 @@ import type { Interaction } from '../../ui/interaction';
 import type { Command } from '../../util/commandManager';
 import { HISTORY_COMMANDS } from '../ids';
 import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from '../records';
-import { isUnfinished, type HistoryEntry } from '../store/entry';
+import { isUnfinished, isUnfinishedStatus, type HistoryEntry } from '../store/entry';
 import type { HistoryStore } from '../store/historyStore';
 import { entryLabel, promptOf } from './format';
 import type { HistoryLogDocuments } from './logDocuments';
@@ -250,6 +250,16 @@ class FilterCommand implements Command {
   }
 }
 
+class ShowMoreCommand implements Command {
+  readonly id = HISTORY_COMMANDS.showMore;
+
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  execute(): void {
+    this.deps.tree.showMore();
+  }
+}
+
 class ClearFilterCommand implements Command {
   readonly id = HISTORY_COMMANDS.clearFilter;
 
@@ -269,12 +279,12 @@ class ClearCommand implements Command {
     const { interaction, service } = this.deps;
     const store = this.deps.current();
     const runningIds = new Set(service.runningJobs.map((job) => job.id));
-    const finished = (store?.list() ?? []).filter((entry) => !runningIds.has(entry.id) && !isUnfinished(entry));
+    const finished = (store?.summaries() ?? []).filter((summary) => !runningIds.has(summary.id) && !isUnfinishedStatus(summary.status));
     if (!store || finished.length === 0) {
       void interaction.info('The AnimateDiff history has no finished generations to clear.');
       return 0;
     }
-    const videos = finished.filter((entry) => entry.video).length;
+    const videos = finished.filter((summary) => summary.videoFile !== '').length;
     const choice = await interaction.warning(
       `Delete all ${finished.length} finished ${finished.length === 1 ? 'generation' : 'generations'} from the AnimateDiff history?`,
       {
@@ -316,6 +326,7 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     new DeleteCommand(deps),
     new FilterCommand(deps),
     new ClearFilterCommand(deps),
+    new ShowMoreCommand(deps),
     new ClearCommand(deps),
     new ShowRunningJobsCommand(deps),
   ];

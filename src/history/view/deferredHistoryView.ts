@@ -29,6 +29,7 @@ export class DeferredHistoryView implements vscode.Disposable {
       getChildren: (element) => this.provider().getChildren(element),
       getTreeItem: (element) => this.provider().getTreeItem(element),
       getParent: (element) => this.provider().getParent?.(element),
+      resolveTreeItem: (item, element, token) => this.provider().resolveTreeItem?.(item, element, token) ?? item,
     };
     this.view = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: provider, canSelectMany: true, showCollapseAll: false });
   }

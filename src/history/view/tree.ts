@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry } from '../store/entry';
+import type { HistoryEntry } from '../store/entry';
 import type { HistoryStore } from '../store/historyStore';
 import { Disposable } from '../../util/dispose';
 import { seedOf } from '../../model/generation';
@@ -14,6 +14,10 @@ import { canFollowAgain } from '../records';
 const TICK_MS = 1000;
 /** Relative times ("3 min ago") are refreshed this often; running items every tick. */
 const RELATIVE_TIME_TICKS = 30;
+/** Rows shown at first, and added by each "Show More": a long history is not sent to the view whole. */
+export const HISTORY_PAGE_SIZE = 200;
+/** The element of the last row when there are more entries than shown (entry ids never contain a space). */
+export const SHOW_MORE_ELEMENT = 'show more';
 
 const STATUS_ICONS: Record<HistoryEntry['status'], vscode.ThemeIcon> = {
   submitting: new vscode.ThemeIcon('cloud-upload'),
@@ -45,6 +49,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   private pendingIds = new Set<string>();
   private pendingAll = false;
   private flushScheduled = false;
+  private shownLimit = HISTORY_PAGE_SIZE;
 
   constructor(private readonly deps: HistoryTreeDeps) {
     super();
@@ -69,6 +74,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   /** Shows only entries matching every word of `text`; empty clears the filter. */
   setFilter(text: string): void {
     this.filterText = oneLine(text);
+    this.shownLimit = HISTORY_PAGE_SIZE;
     this.applyFilterPresentation();
     this.refresh('all');
   }
@@ -88,6 +94,12 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     this.updateTicker();
   }
 
+  /** Shows the next page of older entries. */
+  showMore(): void {
+    this.shownLimit += HISTORY_PAGE_SIZE;
+    this.refresh('all');
+  }
+
   /** Selects and shows an entry in the view (clearing a filter that hides it). */
   async reveal(id: string): Promise<void> {
     const entry = this.deps.current()?.get(id);
@@ -96,6 +108,12 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     }
     if (!matchesFilter(entry, this.filterText)) {
       this.setFilter('');
+      this.flushRefresh();
+    }
+    const position = this.deps.current()?.ids().indexOf(id) ?? -1;
+    if (this.filterText === '' && position >= this.shownLimit) {
+      this.shownLimit = (Math.floor(position / HISTORY_PAGE_SIZE) + 1) * HISTORY_PAGE_SIZE;
+      this.pendingAll = true;
       this.flushRefresh();
     }
     await this.view.reveal(id, { select: true, focus: true });
@@ -111,7 +129,12 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
       return [];
     }
     const store = await this.deps.ready();
-    return (store?.list() ?? []).filter((entry) => matchesFilter(entry, this.filterText)).map((entry) => entry.id);
+    if (!store) {
+      return [];
+    }
+    // Without a filter only the shown page is parsed (by getTreeItem); a filter reads every entry.
+    const ids = this.filterText === '' ? store.ids() : store.list().filter((entry) => matchesFilter(entry, this.filterText)).map((entry) => entry.id);
+    return ids.length > this.shownLimit ? [...ids.slice(0, this.shownLimit), SHOW_MORE_ELEMENT] : [...ids];
   }
 
   getParent(): undefined {
@@ -119,6 +142,9 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   }
 
   getTreeItem(id: string): vscode.TreeItem {
+    if (id === SHOW_MORE_ELEMENT) {
+      return this.showMoreItem();
+    }
     const entry = this.deps.current()?.get(id);
     if (!entry) {
       const gone = new vscode.TreeItem('(deleted)');
@@ -129,7 +155,6 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     const item = new vscode.TreeItem(entryLabel(entry), vscode.TreeItemCollapsibleState.None);
     item.id = entry.id;
     item.description = entryDescription(entry, now, vscode.env.language);
-    item.tooltip = this.tooltipOf(entry, now);
     item.iconPath = STATUS_ICONS[entry.status];
     const playable = entry.status === 'done' && this.deps.hasVideo(entry);
     item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}${canFollowAgain(entry) ? '.followable' : ''}`;
@@ -137,6 +162,27 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
       ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
       : { command: HISTORY_COMMANDS.openLog, title: 'Open Log', arguments: [entry.id] };
     item.accessibilityInformation = { label: `${oneLine(promptOf(entry))}, ${item.description}` };
+    return item;
+  }
+
+  /** The tooltip, made when the user hovers a row (not for every row the view lists). */
+  resolveTreeItem(item: vscode.TreeItem, id: string): vscode.TreeItem {
+    const entry = id === SHOW_MORE_ELEMENT ? undefined : this.deps.current()?.get(id);
+    if (entry) {
+      item.tooltip = this.tooltipOf(entry, Date.now());
+    }
+    return item;
+  }
+
+  private showMoreItem(): vscode.TreeItem {
+    const store = this.deps.current();
+    const total = this.filterText === '' ? store?.size ?? 0 : undefined;
+    const item = new vscode.TreeItem('Show More…', vscode.TreeItemCollapsibleState.None);
+    item.id = SHOW_MORE_ELEMENT;
+    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    item.description = total !== undefined ? `${Math.max(0, total - this.shownLimit)} older` : undefined;
+    item.tooltip = `Show ${HISTORY_PAGE_SIZE} more generations`;
+    item.command = { command: HISTORY_COMMANDS.showMore, title: 'Show More' };
     return item;
   }
 
@@ -228,7 +274,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   }
 
   private updateTicker(): void {
-    const wanted = this.view?.visible === true && (this.deps.current()?.list().length ?? 0) > 0;
+    const wanted = this.view?.visible === true && (this.deps.current()?.size ?? 0) > 0;
     if (wanted && !this.ticker) {
       this.ticker = setInterval(() => this.tick(), TICK_MS);
     } else if (!wanted) {
@@ -249,7 +295,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
       this.refresh('all');
       return;
     }
-    const running = (this.deps.current()?.list() ?? []).filter((entry) => isUnfinished(entry) && matchesFilter(entry, this.filterText));
+    const running = (this.deps.current()?.unfinishedEntries() ?? []).filter((entry) => matchesFilter(entry, this.filterText));
     if (running.length > 0) {
       this.refresh(running.map((entry) => entry.id));
     }

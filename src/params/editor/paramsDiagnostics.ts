@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ParamDiagnostic, ParamFix, ParamSeverity } from '../diagnostics';
 import { validateParamsText, type ParamsValidation } from '../validate';
 import { Disposable } from '../../util/dispose';
+import { redact } from '../../util/redaction';
 import { isParamsDocument, isParamsFileUri, openDocument } from './paramsDocuments';
 
 /** How long typing must pause before a file is checked again. */
@@ -265,7 +266,8 @@ export class ParamsDiagnostics extends Disposable {
   private store(uri: vscode.Uri, entry: FileEntry, positions: PositionSource): FileEntry {
     const toDiagnostic = (problem: ParamDiagnostic) => {
       const range = new vscode.Range(positions.positionAt(problem.offset), positions.positionAt(problem.offset + problem.length));
-      const diagnostic = new vscode.Diagnostic(range, problem.message, SEVERITY[problem.severity]);
+      // A run's problems quote fal's answer, which can echo the key.
+      const diagnostic = new vscode.Diagnostic(range, redact(problem.message), SEVERITY[problem.severity]);
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = problem.code;
       return { diagnostic, fixes: problem.fixes ?? [] };

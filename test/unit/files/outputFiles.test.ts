@@ -11,6 +11,9 @@ import { isInsideFolder } from '../../../src/util/paths';
 import { VideoDownloadError, downloadVideo } from '../../../src/files/videoDownload';
 import { freeOutputPair, outputPairIn } from '../../../src/runs/outputPlan';
 
+/** An MP4's first box header (`ftyp`): what the download checks before it keeps a file. */
+const FTYP = Buffer.from([0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70]);
+
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
 /** A local HTTP server for one test. */
@@ -103,7 +106,7 @@ describe('batch output files', () => {
 
   describe('downloadVideo', () => {
     it('streams the response to the file and reports its size and type', async () => {
-      const video = Buffer.alloc(300_000, 3);
+      const video = Buffer.concat([FTYP, Buffer.alloc(300_000, 3)]);
       const server = await serve((_request, response) => {
         response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
         response.end(video);
@@ -171,7 +174,7 @@ describe('batch output files', () => {
     });
 
     it('an existing target stays and the download reports it', async () => {
-      const server = await serve((_q, r) => r.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.alloc(10, 1)));
+      const server = await serve((_q, r) => r.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.concat([FTYP, Buffer.alloc(10, 1)])));
       try {
         const target = path.join(folder, 'there.mp4');
         fs.writeFileSync(target, 'mine');

@@ -10,12 +10,16 @@ import { filesIn, newEntry, useTempFolder } from '../history/support';
 
 const CHUNK = 64 * 1024;
 
+/** An MP4's first box header (`ftyp`): what the download checks before it keeps a file. */
+const FTYP = Buffer.from([0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70]);
+
 /** Deterministic bytes standing in for a video. */
 function videoBytes(size: number): Buffer {
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i++) {
     bytes[i] = (Math.imul(i, 2654435761) >>> 13) & 0xff;
   }
+  FTYP.copy(bytes);
   return bytes;
 }
 
@@ -113,14 +117,14 @@ describe('video downloads', () => {
   });
 
   it('uses the fetch it is given', async () => {
-    handler = (_request, response) => void response.end('12345');
+    handler = (_request, response) => void response.end(Buffer.concat([FTYP, Buffer.from('12345')]));
     const fetched: string[] = [];
     const fetchImpl: typeof fetch = (input, init) => {
       fetched.push(String(input));
       return fetch(input, init);
     };
     const dest = path.join(temp.path, 'v.mp4');
-    assert.deepEqual(await downloadVideo(`${baseUrl}/v.mp4`, dest, { fetchImpl }), { bytes: 5, contentType: 'video/mp4' });
+    assert.deepEqual(await downloadVideo(`${baseUrl}/v.mp4`, dest, { fetchImpl }), { bytes: 13, contentType: 'video/mp4' });
     assert.deepEqual(fetched, [`${baseUrl}/v.mp4`]);
   });
 
@@ -216,6 +220,97 @@ describe('video downloads', () => {
     assert.equal(videoExtension(undefined, 'https://v3.fal.media/files/k/abc.mp4?sig=1'), '.mp4');
     assert.equal(videoExtension('application/octet-stream', 'https://x/a.GIF'), '.gif');
     assert.equal(videoExtension(undefined, 'https://x/no-extension'), '.mp4');
+  });
+
+  describe('deadlines, cancel and checks', () => {
+    const SHORT = { answerMs: 1500, idleMs: 1500, totalMs: 4000 };
+
+    it('a body that stops arriving ends the download after the idle limit; nothing is left', async () => {
+      handler = async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(1024 * 1024) });
+        await send(response, videoBytes(64 * 1024));
+        // Then nothing more.
+      };
+      const error = await expectFailure(downloadVideo(`${baseUrl}/stall.mp4`, path.join(temp.path, 'stall.mp4'), { limits: SHORT }), 'timeout');
+      assert.match(error.message, /no data for 2 s|no data for 1 s/);
+      assert.deepEqual(filesIn(temp.path), []);
+    });
+
+    it('a trickle that never stops ends at the overall deadline', async () => {
+      handler = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4' });
+        response.write(FTYP);
+        const drip = setInterval(() => response.write(Buffer.alloc(1)), 200);
+        response.on('close', () => clearInterval(drip));
+      };
+      const error = await expectFailure(downloadVideo(`${baseUrl}/trickle.mp4`, path.join(temp.path, 'trickle.mp4'), { limits: SHORT }), 'timeout');
+      assert.match(error.message, /took longer than 4 s/);
+      assert.deepEqual(filesIn(temp.path), []);
+    });
+
+    it('no answer at all ends after the answer limit', async () => {
+      handler = () => undefined;
+      await expectFailure(downloadVideo(`${baseUrl}/silent.mp4`, path.join(temp.path, 'silent.mp4'), { limits: SHORT }), 'timeout');
+    });
+
+    it('cancel stops a stalled download at once', async () => {
+      handler = async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4' });
+        await send(response, videoBytes(64 * 1024));
+      };
+      const controller = new AbortController();
+      const download = downloadVideo(`${baseUrl}/cancel.mp4`, path.join(temp.path, 'cancel.mp4'), { signal: controller.signal });
+      await waitFor(() => partFileBytes() > 0, 'the partial file');
+      controller.abort();
+      await expectFailure(download, 'aborted');
+      assert.deepEqual(filesIn(temp.path), []);
+    });
+
+    it('a page served as video/mp4 is refused, and with Replace the earlier video stays', async () => {
+      handler = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4' });
+        response.end('<!DOCTYPE html><html><body>Sign in</body></html>');
+      };
+      const dest = path.join(temp.path, 'kept.mp4');
+      writeFileSync(dest, Buffer.concat([FTYP, Buffer.from('the earlier video')]));
+      const error = await expectFailure(downloadVideo(`${baseUrl}/page.mp4`, dest, { replace: true }), 'notVideo');
+      assert.match(error.message, /not a video/);
+      assert.ok(readFileSync(dest).subarray(8).equals(Buffer.from('the earlier video')));
+      assert.deepEqual(partFiles(), []);
+    });
+
+    it('a video larger than the cap is refused, whether it says so or not', async () => {
+      handler = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(10 * 1024 * 1024) });
+        response.end();
+      };
+      await expectFailure(downloadVideo(`${baseUrl}/big.mp4`, path.join(temp.path, 'big.mp4'), { limits: { maxBytes: 1024 * 1024 } }), 'tooLarge');
+      handler = async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4' });
+        await send(response, videoBytes(3 * 1024 * 1024));
+        response.end();
+      };
+      const error = await expectFailure(downloadVideo(`${baseUrl}/big.mp4`, path.join(temp.path, 'big.mp4'), { limits: { maxBytes: 1024 * 1024 } }), 'tooLarge');
+      assert.match(error.message, /larger than 1 MB/);
+      assert.deepEqual(filesIn(temp.path), []);
+    });
+
+    it('follows a redirect to another web address, never to a file', async () => {
+      const video = videoBytes(100_000);
+      handler = (request, response) => {
+        if (request.url === '/moved.mp4') {
+          response.writeHead(302, { location: `${baseUrl}/here.mp4` }).end();
+        } else if (request.url === '/local.mp4') {
+          response.writeHead(302, { location: 'file:///etc/passwd' }).end();
+        } else {
+          response.writeHead(200, { 'content-type': 'video/mp4' }).end(video);
+        }
+      };
+      assert.equal((await downloadVideo(`${baseUrl}/moved.mp4`, path.join(temp.path, 'moved.mp4'))).bytes, video.length);
+      const error = await expectFailure(downloadVideo(`${baseUrl}/local.mp4`, path.join(temp.path, 'local.mp4')), 'http');
+      assert.match(error.message, /redirected to a local file; it was not followed/);
+      assert.ok(!error.message.includes('passwd'));
+    });
   });
 
   describe('into the store', () => {

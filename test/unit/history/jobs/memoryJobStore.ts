@@ -1,6 +1,7 @@
 import type { JobStore } from '../../../../src/history/jobs/jobStore';
 import { appendLogLines, applyPatch, createEntry, isUnfinished, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from '../../../../src/history/store/entry';
 import type { ClaimedJobs, HistoryChange } from '../../../../src/history/store/historyStore';
+import { hasMissingCopy } from '../../../../src/history/store/records';
 import { Listeners } from '../../../../src/util/listeners';
 
 /**
@@ -22,6 +23,14 @@ export class MemoryJobStore implements JobStore {
 
   list(): readonly HistoryEntry[] {
     return [...this.entries.values()].reverse().sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  unfinishedEntries(): HistoryEntry[] {
+    return this.list().filter(isUnfinished);
+  }
+
+  missingCopies(): HistoryEntry[] {
+    return this.list().filter(hasMissingCopy);
   }
 
   async add(init: NewHistoryEntry): Promise<HistoryEntry> {

@@ -1,8 +1,9 @@
 // A process for the crash-safety tests: it writes to a HistoryStore and reports on stdout, one JSON line each,
 // every change once it is durable. The test kills it with SIGKILL at arbitrary moments.
 //
-//   node crashChild.js <folder> churn <seed> <writer> add, update and delete its own entries forever
-//   node crashChild.js <folder> stall <count> <seed>  add <count> entries, then stop between write and rename
+//   node crashChild.js <folder> churn <seed> <writer> add, update and delete its own entries forever (entries are
+//                                                     bulky, so the history file is compacted every few dozen changes)
+//   node crashChild.js <folder> stall <count>         add <count> entries, then stop inside the lock before the next append
 import { randomUUID } from 'node:crypto';
 import { HistoryStore } from '../../../../src/history/store/historyStore';
 
@@ -13,7 +14,7 @@ export type ChildReport =
   | { op: 'updated'; id: string; step: number }
   | { op: 'deleting'; id: string }
   | { op: 'deleted'; id: string }
-  | { op: 'stalled'; tempFile: string; id: string };
+  | { op: 'stalled'; id: string };
 
 function report(message: ChildReport): void {
   // Synchronous for pipes on Linux and macOS: once written, the parent will read it even if we die next.
@@ -35,7 +36,7 @@ function entryFor(id: string, step: number, writer = 'solo') {
   return {
     id,
     endpoint: 'fal-ai/fast-animatediff/turbo/text-to-video',
-    input: { prompt: `crash test ${id.slice(0, 8)} `.repeat(8), num_frames: 16, step, writer },
+    input: { prompt: `crash test ${id.slice(0, 8)} `.repeat(8), num_frames: 16, step, writer, notes: 'n'.repeat(20_000) },
     source: { kind: 'prompt' as const },
   };
 }
@@ -111,13 +112,13 @@ async function main(): Promise<void> {
     await churn(store, seededRandom(Number(rest[0])), rest[1] ?? 'solo');
   } else if (mode === 'stall') {
     const count = Number(rest[0]);
-    let commits = 0;
+    let appends = 0;
     let stallingId = '';
     const { store, recovery } = await HistoryStore.open(folder, {
-      beforeCommit: (tempFile) => {
-        commits += 1;
-        if (commits > count) {
-          report({ op: 'stalled', tempFile, id: stallingId });
+      whileLocked: () => {
+        appends += 1;
+        if (appends > count) {
+          report({ op: 'stalled', id: stallingId });
           return new Promise<void>(() => undefined);
         }
         return undefined;

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, watch } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import * as path from 'node:path';
-import { HistoryStore, INDEX_FILE } from '../../../../src/history/store/historyStore';
-import { parseIndexText } from '../../../../src/history/store/indexFile';
+import { HistoryStore, LOCK_FILE } from '../../../../src/history/store/historyStore';
 import type { ChildReport } from './crashChild';
-import { filesIn, useTempFolder } from '../support';
+import { filesIn, historyOnDisk, useTempFolder } from '../support';
 
 const CHILD_SCRIPT = path.join(__dirname, 'crashChild.js');
 
@@ -48,11 +47,11 @@ class WritingChild {
     });
   }
 
-  /** Resolves when the child next touches the index or a temp index in `folder`: in the middle of a write. */
-  nextIndexWrite(folder: string): Promise<void> {
+  /** Resolves when the child next touches a history file (or a compaction's temp file) in `folder`: mid-write. */
+  nextHistoryWrite(folder: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const watcher = watch(folder, (_event, name) => {
-        if (name?.startsWith(INDEX_FILE)) {
+        if (name?.startsWith('history.')) {
           watcher.close();
           resolve();
         }
@@ -86,13 +85,13 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-describe('history index crash safety', function () {
+describe('history crash safety', function () {
   this.timeout(180_000);
   const temp = useTempFolder();
 
   /**
    * Runs `writers` child processes writing to the store at once, SIGKILLs them all `runs` times, and after each
-   * kill checks the index the children left: valid, holding every change they reported durable.
+   * kill checks the history the children left: readable, holding every change they reported durable.
    */
   async function killRepeatedly(writers: number, runs: number): Promise<void> {
     const seed = Number(process.env.HISTORY_CRASH_SEED ?? Date.now() % 1_000_000);
@@ -104,9 +103,10 @@ describe('history index crash safety', function () {
     const mayBeGone = new Set<string>();
     /** Deletion reported durable. */
     const mustBeGone = new Set<string>();
-    /** Every id a child ever announced: nothing else may appear in the index. */
+    /** Every id a child ever announced: nothing else may appear in the history. */
     const announced = new Set<string>();
-    let killsWithLeftoverTemp = 0;
+    let killsMidWrite = 0;
+    let compactions = 0;
 
     for (let run = 0; run < runs; run++) {
       const children = Array.from({ length: writers }, (_, writer) =>
@@ -114,15 +114,15 @@ describe('history index crash safety', function () {
       for (const child of children) {
         await child.until(() => child.reports.some((report) => report.op === 'ready'), 'it was ready');
         const ready = child.reports.find((report) => report.op === 'ready');
-        assert.ok(ready?.op === 'ready' && !ready.recovered, `run ${run}: a child found a corrupt index ${context}`);
+        assert.ok(ready?.op === 'ready' && !ready.recovered, `run ${run}: a child found a damaged history ${context}`);
       }
       const durableReports = (child: WritingChild) =>
         child.reports.filter((report) => report.op === 'added' || report.op === 'updated' || report.op === 'deleted').length;
       const killAfter = 1 + Math.floor(random() * 40);
       await children[0].until(() => durableReports(children[0]) >= killAfter, `${killAfter} durable changes`);
-      // Half the kills land right after a report, half the moment the index is being written.
+      // Half the kills land right after a report, half the moment the history is being written.
       if (run % 2 === 1) {
-        await children[0].nextIndexWrite(temp.path);
+        await children[0].nextHistoryWrite(temp.path);
       }
       await Promise.all(children.map((child) => child.kill()));
 
@@ -147,10 +147,10 @@ describe('history index crash safety', function () {
         }
       }
 
-      // The index as the killed processes left it, before anything repairs it.
-      const parsed = parseIndexText(readFileSync(path.join(temp.path, INDEX_FILE), 'utf8'));
-      assert.equal(parsed.problem, undefined, `run ${run}: the index is damaged ${context}`);
-      const onDisk = new Map(parsed.entries.map((entry) => [entry.id, entry]));
+      // The history as the killed processes left it, before anything repairs it.
+      const left = historyOnDisk(temp.path);
+      assert.deepEqual(left.unreadableLines, [], `run ${run}: the history has damaged records ${context}`);
+      const onDisk = left.entries;
       for (const [id, step] of mustHave) {
         const entry = onDisk.get(id);
         assert.ok(entry, `run ${run}: entry ${id} was reported durable but is missing ${context}`);
@@ -160,22 +160,26 @@ describe('history index crash safety', function () {
         assert.ok(!onDisk.has(id), `run ${run}: deleted entry ${id} came back ${context}`);
       }
       for (const id of onDisk.keys()) {
-        assert.ok(announced.has(id), `run ${run}: unknown entry ${id} in the index ${context}`);
+        assert.ok(announced.has(id), `run ${run}: unknown entry ${id} in the history ${context}`);
       }
-      if (filesIn(temp.path).some((name) => name.startsWith(`${INDEX_FILE}.tmp-`))) {
-        killsWithLeftoverTemp += 1;
+      if (left.tornTail || filesIn(temp.path).some((name) => name.includes('.jsonl.tmp-'))) {
+        killsMidWrite += 1;
       }
+      compactions = left.generation - 1;
 
       const { store, recovery } = await HistoryStore.open(temp.path);
       assert.equal(recovery, undefined);
-      assert.deepEqual(new Set(store.list().map((entry) => entry.id)), new Set(onDisk.keys()));
-      assert.ok(!filesIn(temp.path).some((name) => name.startsWith(`${INDEX_FILE}.tmp-`)), 'opening removes a leftover temp index');
+      assert.deepEqual(new Set(store.ids()), new Set(onDisk.keys()));
+      for (const [id, entry] of onDisk) {
+        assert.deepEqual(store.get(id), entry);
+      }
+      assert.ok(!filesIn(temp.path).some((name) => name.includes('.jsonl.tmp-')), 'opening removes a leftover compaction file');
       store.dispose();
     }
     assert.ok(mustHave.size > 0);
-    // Not asserted (timing decides), but shows whether kills landed mid-write.
+    // Not asserted (timing decides), but shows whether kills landed mid-write and compactions happened.
     if (process.env.HISTORY_CRASH_VERBOSE) {
-      console.log(`kills that left a temp index: ${killsWithLeftoverTemp}/${runs}, entries: ${mustHave.size} ${context}`);
+      console.log(`kills mid-write: ${killsMidWrite}/${runs}, compactions: ${compactions}, entries: ${mustHave.size} ${context}`);
     }
   }
 
@@ -187,33 +191,21 @@ describe('history index crash safety', function () {
     await killRepeatedly(2, 10);
   });
 
-  it('keeps the previous index when killed between writing the temp file and the rename', async () => {
+  it('a writer killed inside the lock leaves a history the next window opens, lock taken over, nothing lost', async () => {
     const child = new WritingChild([temp.path, 'stall', '5']);
-    await child.until(() => child.reports.some((report) => report.op === 'stalled'), 'it stalled before a rename');
-    const stalled = child.reports.find((report) => report.op === 'stalled');
-    assert.ok(stalled?.op === 'stalled');
+    await child.until(() => child.reports.some((report) => report.op === 'stalled'), 'it stalled inside the lock');
     const added = child.reports.flatMap((report) => (report.op === 'added' ? [report.id] : []));
     assert.equal(added.length, 5);
-
-    // The new index is complete in the temp file, not yet in place.
-    assert.ok(existsSync(stalled.tempFile));
-    const pending = parseIndexText(readFileSync(stalled.tempFile, 'utf8'));
-    assert.ok(pending.entries.some((entry) => entry.id === stalled.id));
-
     await child.kill();
 
-    const parsed = parseIndexText(readFileSync(path.join(temp.path, INDEX_FILE), 'utf8'));
-    assert.equal(parsed.problem, undefined);
-    assert.deepEqual(parsed.entries.map((entry) => entry.id), [...added].reverse());
-
-    // The killed process still "holds" the lock and left its temp file: opening copes with both.
-    assert.ok(existsSync(path.join(temp.path, 'index.lock')));
+    assert.deepEqual(new Set(historyOnDisk(temp.path).entries.keys()), new Set(added));
+    // The killed process still "holds" the lock: opening takes it over.
+    assert.ok(existsSync(path.join(temp.path, LOCK_FILE)));
     const { store, recovery } = await HistoryStore.open(temp.path);
     assert.equal(recovery, undefined);
-    assert.equal(existsSync(stalled.tempFile), false);
-    assert.deepEqual(store.list().map((entry) => entry.id), [...added].reverse());
+    assert.deepEqual(store.ids(), [...added].reverse());
     const next = await store.add({ endpoint: 'e/p', input: { prompt: 'after the crash' }, source: { kind: 'prompt' } });
     const { store: reopened } = await HistoryStore.open(temp.path);
-    assert.deepEqual(reopened.list().map((entry) => entry.id), [next.id, ...[...added].reverse()]);
+    assert.deepEqual(reopened.ids(), [next.id, ...[...added].reverse()]);
   });
 });

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MAX_LOG_LINES, appendLogLines, applyPatch, createEntry, historyEntrySchema } from '../../../../src/history/store/entry';
-import { parseIndexText, serializeIndex } from '../../../../src/history/store/indexFile';
 import { newEntry } from '../support';
 
 describe('history entries', () => {
@@ -63,21 +62,5 @@ describe('history entries', () => {
     const lines = appendLogLines(Array.from({ length: MAX_LOG_LINES }, (_, i) => `old ${i}`), ['new 1', 'new 2']);
     assert.equal(lines.length, MAX_LOG_LINES);
     assert.deepEqual(lines.slice(-3), [`old ${MAX_LOG_LINES - 1}`, 'new 1', 'new 2']);
-  });
-
-  it('writes a versioned index, one entry per line, that reads back the same', () => {
-    const entries = [createEntry(newEntry('b'), 2), createEntry(newEntry('a'), 1)];
-    const text = serializeIndex(entries);
-    assert.equal(text.split('\n')[0], '{"version":1,"entries":[');
-    assert.equal(text.trimEnd().split('\n').length, 4);
-    assert.deepEqual(parseIndexText(text), { entries });
-    assert.deepEqual(parseIndexText(serializeIndex([])), { entries: [] });
-  });
-
-  it('drops duplicate ids when reading an index, reporting them', () => {
-    const entry = createEntry(newEntry('twice'));
-    const parsed = parseIndexText(serializeIndex([entry, entry]));
-    assert.deepEqual(parsed.entries, [entry]);
-    assert.equal(parsed.problem?.reason, 'invalidEntries');
   });
 });

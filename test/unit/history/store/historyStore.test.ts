@@ -1,23 +1,32 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../../src/history/store/entry';
-import { HistoryStore, INDEX_FILE, OWNER_HEARTBEAT_MS, type HistoryChange } from '../../../../src/history/store/historyStore';
-import { parseIndexText } from '../../../../src/history/store/indexFile';
-import { deadPid, filesIn, newEntry, useTempFolder } from '../support';
+import {
+  CORRUPT_RECORDS_FILE, HistoryStore, LOCK_FILE, OWNER_HEARTBEAT_MS, historyFileName, type HistoryChange, type HistoryStoreOptions,
+} from '../../../../src/history/store/historyStore';
+import { headerLine } from '../../../../src/history/store/records';
+import { deadPid, filesIn, historyOnDisk, newEntry, useTempFolder } from '../support';
+
+/** A promise and its resolver, for holding a writer inside the lock until the test lets it go. */
+function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
 
 describe('history store', () => {
   const temp = useTempFolder();
 
-  async function openStore(options: Parameters<typeof HistoryStore.open>[1] = {}): Promise<HistoryStore> {
+  async function openStore(options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const { store, recovery } = await HistoryStore.open(temp.path, options);
     assert.equal(recovery, undefined);
     return store;
   }
 
-  function indexOnDisk(): ReturnType<typeof parseIndexText> {
-    return parseIndexText(readFileSync(path.join(temp.path, INDEX_FILE), 'utf8'));
+  function currentFile(): string {
+    return path.join(temp.path, historyFileName(historyOnDisk(temp.path).generation));
   }
 
   it('creates the folder and starts empty', async () => {
@@ -25,7 +34,8 @@ describe('history store', () => {
     const { store, recovery } = await HistoryStore.open(folder);
     assert.equal(recovery, undefined);
     assert.deepEqual(store.list(), []);
-    assert.ok(existsSync(folder));
+    assert.equal(store.size, 0);
+    assert.ok(existsSync(path.join(folder, 'running')));
   });
 
   it('adds entries with defaults and lists them newest first', async () => {
@@ -34,6 +44,7 @@ describe('history store', () => {
     const third = await store.add(newEntry('third', { createdAt: 3_000 }));
     const second = await store.add(newEntry('second', { createdAt: 2_000 }));
     assert.deepEqual(store.list().map((entry) => entry.input.prompt), ['third', 'second', 'first']);
+    assert.deepEqual(store.ids(), [third.id, second.id, first.id]);
     assert.equal(first.status, 'submitting');
     assert.deepEqual(first.timings, {});
     assert.equal(first.ownerPid, process.pid);
@@ -68,7 +79,7 @@ describe('history store', () => {
 
     const reopened = await openStore();
     assert.deepEqual(reopened.get(entry.id), running);
-    assert.deepEqual(indexOnDisk().entries, [running]);
+    assert.deepEqual([...historyOnDisk(temp.path).entries.values()], [running]);
   });
 
   it('returns undefined when updating an entry that does not exist', async () => {
@@ -99,16 +110,16 @@ describe('history store', () => {
   });
 
   it('lands every one of many concurrent updates, coalescing them into few writes', async () => {
-    let commits = 0;
-    const store = await openStore({ beforeCommit: () => void commits++ });
+    let appends = 0;
+    const store = await openStore({ whileLocked: () => void appends++ });
     const entries = await Promise.all(Array.from({ length: 5 }, (_, i) => store.add(newEntry(`p${i}`))));
-    commits = 0;
+    appends = 0;
     const updates = entries.flatMap((entry) =>
       Array.from({ length: 40 }, (_, step) => store.update(entry.id, { input: { ...entry.input, step }, logs: [`line ${step}`] })),
     );
     const results = await Promise.all(updates);
     assert.ok(results.every((result) => result !== undefined));
-    assert.ok(commits <= 2, `200 updates in one burst took ${commits} writes`);
+    assert.ok(appends <= 2, `200 updates in one burst took ${appends} writes`);
     const reopened = await openStore();
     for (const entry of entries) {
       assert.equal(reopened.get(entry.id)?.input.step, 39);
@@ -117,24 +128,25 @@ describe('history store', () => {
   });
 
   it('keeps updates made while a write is in progress', async () => {
-    let releaseCommit: (() => void) | undefined;
-    let commitStarted: (() => void) | undefined;
-    const started = new Promise<void>((resolve) => (commitStarted = resolve));
+    const held = gate();
+    const entered = gate();
+    let first = true;
     const store = await openStore({
-      beforeCommit: () => {
-        if (!releaseCommit) {
-          commitStarted?.();
-          return new Promise<void>((resolve) => (releaseCommit = resolve));
+      whileLocked: () => {
+        if (first) {
+          first = false;
+          entered.open();
+          return held.promise;
         }
         return undefined;
       },
     });
     const firstWrite = store.add(newEntry('first'));
-    await started;
+    await entered.promise;
     const second = store.add(newEntry('second'));
     const secondId = store.list()[0].id;
     const updated = store.update(secondId, { status: 'queued', requestId: 'r2' });
-    releaseCommit?.();
+    held.open();
     await Promise.all([firstWrite, second, updated]);
     const reopened = await openStore();
     assert.deepEqual(reopened.list().map((entry) => [entry.input.prompt, entry.status]), [['second', 'queued'], ['first', 'submitting']]);
@@ -143,7 +155,7 @@ describe('history store', () => {
   it('reports a failed write to the caller and to listeners, and writes the change with the next one', async () => {
     let failNext = false;
     const store = await openStore({
-      beforeCommit: () => {
+      whileLocked: () => {
         if (failNext) {
           failNext = false;
           throw new Error('disk full');
@@ -157,7 +169,6 @@ describe('history store', () => {
     await assert.rejects(store.update(entry.id, { status: 'running', requestId: 'r' }), /disk full/);
     assert.equal(writeErrors.length, 1);
     assert.equal((await openStore()).get(entry.id)?.status, 'submitting');
-    assert.equal(filesIn(temp.path).filter((name) => name.includes('.tmp-')).length, 0, 'the temp file of the failed write is removed');
 
     const other = await store.add(newEntry('b'));
     const reopened = await openStore();
@@ -183,17 +194,36 @@ describe('history store', () => {
     assert.equal(changes.length, 3);
   });
 
-  it('keeps only the last log lines', async () => {
+  it('keeps only the last log lines, across a reopen, appending only the new lines', async () => {
     const store = await openStore();
     const entry = await store.add(newEntry('a'));
     await store.appendLogs(entry.id, Array.from({ length: 30 }, (_, i) => `a${i}`));
+    const before = statSync(currentFile()).size;
     const updated = await store.appendLogs(entry.id, Array.from({ length: 30 }, (_, i) => `b${i}`));
+    await store.flush();
+    assert.ok(statSync(currentFile()).size - before < 400, 'thirty short lines cost about their own size, not the entry');
     assert.equal(updated?.logs?.length, MAX_LOG_LINES);
     assert.equal(updated?.logs?.at(-1), 'b29');
     assert.equal(updated?.logs?.[0], `a${60 - MAX_LOG_LINES}`);
+    assert.deepEqual((await openStore()).get(entry.id)?.logs, updated?.logs);
   });
 
-  it('lists unfinished jobs that have a fal request id', async () => {
+  it('costs one small append per change, whatever the size of the history', async () => {
+    const store = await openStore();
+    const costOfOneUpdate = async (): Promise<number> => {
+      const entry = await store.add(newEntry('measured'));
+      const before = statSync(currentFile()).size;
+      await store.update(entry.id, { status: 'queued', requestId: 'r', queuePosition: 2 });
+      return statSync(currentFile()).size - before;
+    };
+    const small = await costOfOneUpdate();
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => store.add(newEntry(`filler ${i}`))));
+    const large = await costOfOneUpdate();
+    assert.ok(small < 1024, `one update wrote ${small} bytes`);
+    assert.equal(large, small, 'an update with 3000 more entries writes the same bytes');
+  });
+
+  it('lists unfinished jobs, those with a fal request id, and finished ones whose copy is missing', async () => {
     const store = await openStore();
     const submitting = await store.add(newEntry('submitting'));
     const accepted = await store.add(newEntry('accepted', { requestId: 'r1' }));
@@ -202,8 +232,39 @@ describe('history store', () => {
     await store.add(newEntry('done', { status: 'done', requestId: 'r4' }));
     await store.add(newEntry('failed', { status: 'failed', requestId: 'r5', error: { kind: 'server', message: 'boom' } }));
     await store.add(newEntry('cancelled', { status: 'cancelled', requestId: 'r6' }));
+    const missing = await store.add(newEntry('missing copy', {
+      status: 'done', requestId: 'r7', remoteVideoUrl: 'https://v3.fal.media/files/x.mp4', error: { kind: 'download', message: 'offline' },
+    }));
     assert.deepEqual(new Set(store.unfinished().map((entry) => entry.id)), new Set([accepted.id, queued.id, running.id]));
-    assert.ok(!store.unfinished().some((entry) => entry.id === submitting.id));
+    assert.deepEqual(new Set(store.unfinishedEntries().map((entry) => entry.id)), new Set([submitting.id, accepted.id, queued.id, running.id]));
+    assert.deepEqual(store.missingCopies().map((entry) => entry.id), [missing.id]);
+    const reopened = await openStore();
+    assert.deepEqual(new Set(reopened.unfinishedEntries().map((entry) => entry.id)), new Set([submitting.id, accepted.id, queued.id, running.id]));
+    assert.deepEqual(reopened.missingCopies().map((entry) => entry.id), [missing.id]);
+  });
+
+  it('keeps a mark per unfinished job in running/, removed once it finishes or is deleted', async () => {
+    const store = await openStore();
+    const marks = () => filesIn(path.join(temp.path, 'running'));
+    const job = await store.add(newEntry('job'));
+    const other = await store.add(newEntry('other', { status: 'queued', requestId: 'r' }));
+    await store.add(newEntry('done', { status: 'done' }));
+    assert.deepEqual(marks(), [job.id, other.id].sort());
+    await store.update(job.id, { status: 'running', requestId: 'r1' });
+    assert.deepEqual(marks(), [job.id, other.id].sort());
+    await store.update(job.id, { status: 'done' });
+    assert.deepEqual(marks(), [other.id]);
+    await store.delete(other.id);
+    assert.deepEqual(marks(), []);
+  });
+
+  it('clears marks a killed window left for jobs that had finished', async () => {
+    const store = await openStore();
+    const done = await store.add(newEntry('done', { status: 'done' }));
+    writeFileSync(path.join(temp.path, 'running', done.id), '');
+    writeFileSync(path.join(temp.path, 'running', randomUUID()), '');
+    await openStore();
+    assert.deepEqual(filesIn(path.join(temp.path, 'running')), []);
   });
 
   it('claims unfinished jobs of a process that is gone, marks never-accepted ones failed, and leaves live ones alone', async () => {
@@ -230,6 +291,7 @@ describe('history store', () => {
     assert.equal(third.get(orphaned.id)?.ownerPid, process.pid);
     assert.equal(third.get(neverAccepted.id)?.status, 'failed');
     assert.deepEqual(await third.claimUnfinished(), { resumable: [], interrupted: [] });
+    assert.ok(!filesIn(path.join(temp.path, 'running')).includes(neverAccepted.id), 'a job that failed has no mark');
   });
 
   it('claims what the caller calls abandoned, e.g. a live-looking owner it saw go quiet, or its own id not followed here', async () => {
@@ -256,16 +318,16 @@ describe('history store', () => {
     const follows = (id: string) => id === ours.id;
     clock += OWNER_HEARTBEAT_MS - 1;
     await store.touchOwned(follows);
-    assert.equal(indexOnDisk().entries.find((entry) => entry.id === ours.id)?.updatedAt, ours.updatedAt, 'not due yet');
+    assert.equal(historyOnDisk(temp.path).entries.get(ours.id)?.updatedAt, ours.updatedAt, 'not due yet');
     clock += 1;
     await store.touchOwned(follows);
-    const onDisk = new Map(indexOnDisk().entries.map((entry) => [entry.id, entry.updatedAt]));
-    assert.equal(onDisk.get(ours.id), clock, 'marked on disk');
-    assert.equal(onDisk.get(notFollowed.id), notFollowed.updatedAt, 'a job this process does not follow is not kept alive');
-    assert.equal(onDisk.get(theirs.id), theirs.updatedAt, "another process's job is left alone");
-    assert.equal(onDisk.get(done.id), done.updatedAt, 'a finished job needs no owner');
+    await store.flush();
+    const onDisk = historyOnDisk(temp.path).entries;
+    assert.equal(onDisk.get(ours.id)?.updatedAt, clock, 'marked on disk');
+    assert.equal(onDisk.get(notFollowed.id)?.updatedAt, notFollowed.updatedAt, 'a job this process does not follow is not kept alive');
+    assert.equal(onDisk.get(theirs.id)?.updatedAt, theirs.updatedAt, "another process's job is left alone");
+    assert.equal(onDisk.get(done.id)?.updatedAt, done.updatedAt, 'a finished job needs no owner');
   });
-
 
   it('deletes an entry and its video; clear deletes everything', async () => {
     const store = await openStore();
@@ -290,13 +352,44 @@ describe('history store', () => {
     assert.deepEqual(store.list(), []);
     assert.deepEqual(filesIn(videos), []);
     assert.deepEqual((await openStore()).list(), []);
-    assert.deepEqual(indexOnDisk(), { entries: [] });
+    assert.equal(historyOnDisk(temp.path).entries.size, 0);
   });
 
   it('refuses a video path outside the store folder', async () => {
     const store = await openStore();
     await assert.rejects(store.add(newEntry('x', { video: { file: '../outside.mp4', bytes: 1, contentType: 'video/mp4' } })));
     await assert.rejects(store.add(newEntry('x', { video: { file: '/etc/passwd', bytes: 1, contentType: 'video/mp4' } })));
+  });
+
+  describe('compaction', () => {
+    /** Entries big enough that a few dozen changes make the file worth compacting. */
+    const bulky = (prompt: string) => newEntry(prompt, { input: { prompt, notes: 'x'.repeat(60_000) } });
+
+    it('writes the live records into the next file once most of the file is dead, losing nothing', async () => {
+      const store = await openStore();
+      const other = await openStore();
+      const kept = await store.add(bulky('kept'));
+      const deleted = await store.add(bulky('deleted'));
+      const churned = await store.add(bulky('churned'));
+      await store.appendLogs(churned.id, ['a log line']);
+      await store.delete(deleted.id);
+      for (let step = 0; historyOnDisk(temp.path).generation === 1; step++) {
+        assert.ok(step < 100, 'the file was never compacted');
+        await store.update(churned.id, { input: { ...churned.input, step } });
+      }
+      assert.deepEqual(filesIn(temp.path).filter((name) => name.startsWith('history.')), [historyFileName(2)]);
+      const onDisk = historyOnDisk(temp.path);
+      assert.deepEqual([...onDisk.entries.keys()].sort(), [kept.id, churned.id].sort());
+      assert.deepEqual(onDisk.entries.get(churned.id)?.logs, ['a log line']);
+      assert.ok(statSync(currentFile()).size < 3 * 64_000, 'only the live records are kept');
+
+      // A window that read the old file follows into the new one, its own change made meanwhile included.
+      const late = await other.add(newEntry('added by the other window'));
+      await other.refresh();
+      assert.deepEqual(new Set(other.ids()), new Set([kept.id, churned.id, late.id]));
+      assert.equal(other.get(churned.id)?.input.step, store.get(churned.id)?.input.step);
+      assert.deepEqual(new Set((await openStore()).ids()), new Set([kept.id, churned.id, late.id]));
+    });
   });
 
   describe('several windows on one folder', () => {
@@ -349,131 +442,175 @@ describe('history store', () => {
       assert.equal(second.get(doomed.id), undefined);
       assert.deepEqual((await openStore()).list().map((entry) => entry.input.prompt), ['new']);
     });
+
+    it('fences a writer whose lock was taken: what was written after it holds', async () => {
+      const seeded = await openStore();
+      const entry = await seeded.add(newEntry('contested', { status: 'running', requestId: 'r' }));
+      const held = gate();
+      const entered = gate();
+      let hold = false;
+      const slow = await openStore({
+        whileLocked: () => {
+          if (hold) {
+            hold = false;
+            entered.open();
+            return held.promise;
+          }
+          return undefined;
+        },
+      });
+      // Takes over any lock at once: the slow writer's counts as stale as soon as it is held.
+      const fast = await openStore({ lockStaleMs: 0 });
+      hold = true;
+      const slowWrite = slow.update(entry.id, { status: 'failed', error: { kind: 'server', message: 'stale view' } });
+      await entered.promise;
+      await fast.update(entry.id, { status: 'done', seed: 7 });
+      held.open();
+      await slowWrite;
+
+      const reopened = await openStore();
+      assert.equal(reopened.get(entry.id)?.status, 'done');
+      assert.equal(reopened.get(entry.id)?.seed, 7);
+      assert.equal(slow.get(entry.id)?.status, 'done', 'the slow writer learns what holds');
+    });
+
+    it('lands the change of a writer whose lock was taken while the file was compacted in the new file', async () => {
+      const seeded = await openStore();
+      const mine = await seeded.add(newEntry('mine'));
+      const held = gate();
+      const entered = gate();
+      let hold = false;
+      const slow = await openStore({
+        whileLocked: () => {
+          if (hold) {
+            hold = false;
+            entered.open();
+            return held.promise;
+          }
+          return undefined;
+        },
+      });
+      const fast = await openStore({ lockStaleMs: 0 });
+      hold = true;
+      const slowWrite = slow.update(mine.id, { status: 'queued', requestId: 'kept' });
+      await entered.promise;
+      const big = await fast.add(newEntry('big', { input: { prompt: 'big', notes: 'x'.repeat(60_000) } }));
+      for (let step = 0; historyOnDisk(temp.path).generation === 1; step++) {
+        assert.ok(step < 100, 'the file was never compacted');
+        await fast.update(big.id, { input: { prompt: 'big', notes: 'y'.repeat(60_000), step } });
+      }
+      held.open();
+      await slowWrite;
+      const reopened = await openStore();
+      assert.equal(reopened.get(mine.id)?.requestId, 'kept');
+      assert.equal(reopened.get(big.id)?.input.notes, 'y'.repeat(60_000));
+      assert.deepEqual(filesIn(temp.path).filter((name) => name.startsWith('history.')), [historyFileName(2)]);
+    });
   });
 
-  describe('a bad index file', () => {
-    async function openWithIndex(text: string) {
-      writeFileSync(path.join(temp.path, INDEX_FILE), text);
-      const opened = await HistoryStore.open(temp.path);
-      return opened;
-    }
-
-    function asideFiles(): string[] {
-      return filesIn(temp.path).filter((name) => /^index\.corrupt-.+\.json$/.test(name));
-    }
-
-    const cases: Array<{ name: string; text: string; reason: string; message: RegExp }> = [
-      { name: 'garbage', text: '{"version":1,"entries":[{"id"', reason: 'unreadable', message: /not valid JSON/ },
-      { name: 'binary noise', text: '\u0000\u0001\u0002PK', reason: 'unreadable', message: /not valid JSON/ },
-      { name: 'an empty file', text: '', reason: 'unreadable', message: /not valid JSON/ },
-      { name: 'JSON of a foreign shape', text: '{"recent":["a","b"]}', reason: 'foreign', message: /not an AnimateDiff history index/ },
-      { name: 'a JSON array', text: '[1,2,3]', reason: 'foreign', message: /not a JSON object/ },
-      { name: 'a newer version', text: '{"version":2,"entries":[{"id":"x"}]}', reason: 'unsupportedVersion', message: /version 2; this extension reads version 1/ },
-      { name: 'a version that is not a number', text: '{"version":"1","entries":[]}', reason: 'foreign', message: /not an AnimateDiff history index/ },
-    ];
-    for (const { name, text, reason, message } of cases) {
-      it(`moves ${name} aside, says so, and starts empty`, async () => {
-        const { store, recovery } = await openWithIndex(text);
-        assert.equal(recovery?.reason, reason);
-        assert.match(recovery?.message ?? '', message);
-        assert.match(recovery?.message ?? '', /moved to index\.corrupt-.+\.json\. The history starts empty\./);
-        assert.deepEqual(store.list(), []);
-        assert.deepEqual(asideFiles(), [path.basename(recovery!.movedTo)]);
-        assert.equal(readFileSync(recovery!.movedTo, 'utf8'), text, 'the original is kept byte for byte');
-        assert.equal(existsSync(path.join(temp.path, INDEX_FILE)), false);
-
-        const entry = await store.add(newEntry('after recovery'));
-        const { store: reopened, recovery: again } = await HistoryStore.open(temp.path);
-        assert.equal(again, undefined);
-        assert.deepEqual(reopened.list().map((e) => e.id), [entry.id]);
-      });
-    }
-
-    it('moves aside an index that is a folder', async () => {
-      mkdirSync(path.join(temp.path, INDEX_FILE));
-      const { store, recovery } = await HistoryStore.open(temp.path);
-      assert.equal(recovery?.reason, 'foreign');
-      await store.add(newEntry('works'));
-      assert.equal((await openStore()).list().length, 1);
+  describe('damage', () => {
+    it('ignores the cut-off last line of a killed writer, says nothing, and writes after it cleanly', async () => {
+      const store = await openStore();
+      const entry = await store.add(newEntry('kept'));
+      appendFileSync(currentFile(), '{"id":"0f0f0f0f-0000-4000-8000-000000000000","rev":1,"at":1,"st":"subm');
+      const reopened = await openStore();
+      assert.deepEqual(reopened.ids(), [entry.id]);
+      const next = await reopened.add(newEntry('after'));
+      const onDisk = historyOnDisk(temp.path);
+      assert.deepEqual(onDisk.unreadableLines, []);
+      assert.equal(onDisk.tornTail, false);
+      assert.deepEqual(new Set(onDisk.entries.keys()), new Set([entry.id, next.id]));
     });
 
-    it('keeps the valid entries of an index with some unreadable ones, and copies the original aside', async () => {
+    it('sets aside a record damaged beyond reading at open, keeps the rest, and says so', async () => {
       const store = await openStore();
       const good = await store.add(newEntry('good'));
-      const alsoGood = await store.add(newEntry('also good'));
-      const original = readFileSync(path.join(temp.path, INDEX_FILE), 'utf8');
-      const damaged = original.replace(`"${good.id}"`, '"not-a-uuid"');
-      const { store: reopened, recovery } = await openWithIndex(damaged);
+      const damaged = await store.add(newEntry('damaged'));
+      const text = readFileSync(currentFile(), 'utf8');
+      writeFileSync(currentFile(), text.replace(`{"id":"${damaged.id}","rev"`, `{"id":"${damaged.id}"\u0000"rev"`));
+      const { store: reopened, recovery } = await HistoryStore.open(temp.path);
       assert.equal(recovery?.reason, 'invalidEntries');
-      assert.equal(recovery?.keptEntries, 1);
-      assert.equal(recovery?.droppedEntries, 1);
-      assert.match(recovery?.message ?? '', /1 history entry was unreadable and left out; the other 1 are kept/);
-      assert.deepEqual(reopened.list().map((entry) => entry.id), [alsoGood.id]);
-      assert.equal(readFileSync(recovery!.movedTo, 'utf8'), damaged);
-      assert.equal((await openStore()).list().length, 1, 'the repaired index is written');
+      assert.match(recovery?.message ?? '', /1 damaged history record was left out and set aside in history\.corrupt\.jsonl; the other 1 entries are kept/);
+      assert.deepEqual(reopened.ids(), [good.id]);
+      assert.equal(reopened.get(damaged.id), undefined);
+      assert.match(readFileSync(path.join(temp.path, CORRUPT_RECORDS_FILE), 'utf8'), new RegExp(damaged.id));
+      assert.deepEqual(historyOnDisk(temp.path).unreadableLines, [], 'the history file no longer holds it');
+      assert.deepEqual((await openStore()).ids(), [good.id], 'and it is not reported again');
     });
 
-    it('two corruptions get two different aside files', async () => {
-      const first = await openWithIndex('nope');
-      const second = await openWithIndex('nope again');
-      assert.notEqual(first.recovery?.movedTo, second.recovery?.movedTo);
-      assert.equal(asideFiles().length, 2);
-    });
-
-    it('an index corrupted while the store is open is moved aside on the next write, keeping what the store knew', async () => {
+    it('sets aside an entry found damaged when it is read, deletes it from the history, and says so once', async () => {
       const store = await openStore();
-      const known = await store.add(newEntry('known'));
-      writeFileSync(path.join(temp.path, INDEX_FILE), 'garbage from elsewhere');
+      const good = await store.add(newEntry('good'));
+      const damaged = await store.add(newEntry('damaged'));
+      const text = readFileSync(currentFile(), 'utf8');
+      writeFileSync(currentFile(), text.replace('"prompt":"damaged"', '"prompt":"dam\u0000'));
+      const reopened = await openStore();
       const changes: HistoryChange[] = [];
-      store.onDidChange((change) => changes.push(change));
-      const added = await store.add(newEntry('new'));
-      const recovered = changes.find((change) => change.kind === 'recovered');
-      assert.ok(recovered && recovered.kind === 'recovered');
-      assert.match(recovered.recovery.message, /The 1 entry this window knew were written back/);
-      assert.deepEqual((await openStore()).list().map((entry) => entry.id), [added.id, known.id]);
-      assert.equal(asideFiles().length, 1);
+      reopened.onDidChange((change) => changes.push(change));
+      assert.equal(reopened.size, 2, 'only summaries are read at open');
+      assert.equal(reopened.get(damaged.id), undefined);
+      assert.equal(reopened.get(good.id)?.input.prompt, 'good');
+      assert.deepEqual(reopened.ids(), [good.id]);
+      await new Promise<void>((resolve) => reopened.onDidChange((change) => change.kind === 'recovered' && resolve()));
+      await reopened.flush();
+      const recovered = changes.filter((change) => change.kind === 'recovered');
+      assert.equal(recovered.length, 1);
+      assert.match(recovered[0].kind === 'recovered' ? recovered[0].recovery.message : '', /1 damaged history entry was left out and set aside in history\.corrupt\.jsonl/);
+      assert.ok(readFileSync(path.join(temp.path, CORRUPT_RECORDS_FILE), 'utf8').includes('dam\u0000'));
+      const again = await openStore();
+      assert.deepEqual(again.ids(), [good.id], 'deleted from the history: not found (and reported) again');
+    });
+
+    it('sets aside a history file that is not one, and starts again', async () => {
+      writeFileSync(path.join(temp.path, historyFileName(1)), 'PK\u0003\u0004 not a history\n');
+      const { store, recovery } = await HistoryStore.open(temp.path);
+      assert.equal(recovery?.reason, 'unreadable');
+      assert.match(recovery?.message ?? '', /could not be read; it was set aside as history\.1\.unreadable-.+\.jsonl/);
+      assert.equal(readFileSync(recovery!.movedTo, 'utf8'), 'PK\u0003\u0004 not a history\n');
+      const entry = await store.add(newEntry('after'));
+      assert.deepEqual((await openStore()).ids(), [entry.id]);
+    });
+
+    it('leaves alone a history a newer version of the extension wrote, and says to update', async () => {
+      const text = `${headerLine(1).replace('"version":2', '"version":3')}\n{"something":"new"}\n`;
+      writeFileSync(path.join(temp.path, historyFileName(1)), text);
+      await assert.rejects(HistoryStore.open(temp.path), /written by a newer version of the extension\. Update the extension/);
+      assert.equal(readFileSync(path.join(temp.path, historyFileName(1)), 'utf8'), text);
     });
   });
 
   describe('leftovers of a killed process', () => {
-    it('ignores and removes a leftover temp index, keeping the committed one', async () => {
+    it('removes the temp file of a compaction a dead process left, keeping the history', async () => {
       const store = await openStore();
       const entry = await store.add(newEntry('committed'));
-      const leftover = path.join(temp.path, `${INDEX_FILE}.tmp-99999-abcdef`);
-      writeFileSync(leftover, '{"version":1,"entries":[{"half written');
+      const leftover = path.join(temp.path, `${historyFileName(2)}.tmp-${deadPid()}-abcdef0123`);
+      writeFileSync(leftover, '{"format":"animatediff-history"');
       const reopened = await openStore();
-      assert.deepEqual(reopened.list().map((e) => e.id), [entry.id]);
+      assert.deepEqual(reopened.ids(), [entry.id]);
       assert.equal(existsSync(leftover), false);
     });
 
-    it('opens with only a temp index present (killed before the first rename)', async () => {
-      writeFileSync(path.join(temp.path, `${INDEX_FILE}.tmp-99999-abcdef`), '{"version":1,"entries":[]}');
-      const store = await openStore();
-      assert.deepEqual(store.list(), []);
-      assert.deepEqual(filesIn(temp.path), []);
-    });
-
     it('takes over a lock left by a process that is gone', async () => {
-      writeFileSync(path.join(temp.path, 'index.lock'), JSON.stringify({ pid: deadPid(), token: 't', acquiredAt: Date.now() }));
+      writeFileSync(path.join(temp.path, LOCK_FILE), JSON.stringify({ pid: deadPid(), token: 't', acquiredAt: Date.now() }));
       const store = await openStore();
       await store.add(newEntry('written'));
       assert.equal((await openStore()).list().length, 1);
-      assert.equal(existsSync(path.join(temp.path, 'index.lock')), false);
+      assert.equal(existsSync(path.join(temp.path, LOCK_FILE)), false);
     });
 
     it('removes the private files of lock attempts by processes that are gone, not of live ones', async () => {
-      const dead = path.join(temp.path, `index.lock.tmp-${deadPid()}-0123456789ab`);
-      const deadBreaker = path.join(temp.path, `index.lock.break.tmp-${deadPid()}-0123456789ab`);
-      const live = path.join(temp.path, `index.lock.tmp-${process.pid}-0123456789ab`);
+      const dead = path.join(temp.path, `${LOCK_FILE}.tmp-${deadPid()}-0123456789ab`);
+      const deadBreaker = path.join(temp.path, `${LOCK_FILE}.break.tmp-${deadPid()}-0123456789ab`);
+      const live = path.join(temp.path, `${LOCK_FILE}.tmp-${process.pid}-0123456789ab`);
       for (const file of [dead, deadBreaker, live]) {
         writeFileSync(file, '{}');
       }
       await openStore();
-      assert.deepEqual(filesIn(temp.path), [path.basename(live)]);
+      assert.deepEqual(filesIn(temp.path).filter((name) => name.startsWith(LOCK_FILE)), [path.basename(live)]);
     });
 
     it('takes over a lock held far longer than any write takes', async () => {
-      writeFileSync(path.join(temp.path, 'index.lock'), JSON.stringify({ pid: process.pid, token: 't', acquiredAt: Date.now() - 60_000 }));
+      writeFileSync(path.join(temp.path, LOCK_FILE), JSON.stringify({ pid: process.pid, token: 't', acquiredAt: Date.now() - 60_000 }));
       const store = await openStore();
       await store.add(newEntry('written'));
       assert.equal((await openStore()).list().length, 1);

@@ -1,0 +1,326 @@
+/**
+ * Every HTTP exchange with fal goes through {@link guardedFetch}, which the fal client is given as its `fetch`:
+ * each exchange has deadlines (an answer in time, no long silence in its body, an end), a submit is never sent
+ * twice when fal may have received it, and redirects are not followed. No vscode import: unit-tested on Node.
+ */
+
+/** What an exchange with fal is for, read off its method and URL (the proxy's target URL when there is one). */
+export type FalOperation = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload' | 'uploadPut' | 'pricing' | 'other';
+
+export interface Deadlines {
+  /** Longest wait for an answer's headers. */
+  answerMs: number;
+  /** Longest silence within an answer's body (the event stream's pings count). */
+  idleMs: number;
+  /** Longest exchange, per operation; `default` for the others. The event stream is bounded by the job's own timeout. */
+  totalMs: Partial<Record<FalOperation, number>> & { default: number };
+}
+
+export const DEFAULT_DEADLINES: Deadlines = {
+  answerMs: 30_000,
+  idleMs: 60_000,
+  totalMs: { default: 60_000, status: 30_000, cancel: 10_000, pricing: 10_000, stream: Number.POSITIVE_INFINITY, uploadPut: 30 * 60_000 },
+};
+
+/**
+ * fal may have received a submit whose answer was lost: it is not sent again, the user is told. The failure it
+ * stands for is kept in `failure`, not `cause`: the fal client retries any error with a network error in its
+ * cause chain, and this one must never be retried.
+ */
+export class SubmitOutcomeUnknownError extends Error {
+  constructor(readonly reason: string, readonly failure?: unknown) {
+    super(`The connection to fal broke after the request was sent (${reason}).`);
+    this.name = 'SubmitOutcomeUnknownError';
+  }
+}
+
+/** fal answered a submit with a server error: not sent again automatically (fal may have queued it). */
+export class SubmitRefusedError extends Error {
+  constructor(readonly status: number, readonly body: unknown, readonly requestId: string | undefined) {
+    super(`fal answered the submit with HTTP ${status}.`);
+    this.name = 'SubmitRefusedError';
+  }
+}
+
+/** An exchange took too long; named like the platform's so the fal client never retries it. */
+export class ExchangeTimeoutError extends Error {
+  constructor(readonly operation: FalOperation, readonly limit: 'answer' | 'idle' | 'total', readonly ms: number) {
+    super(limit === 'answer'
+      ? `fal did not answer the ${describe(operation)} within ${seconds(ms)}`
+      : limit === 'idle'
+        ? `fal's answer to the ${describe(operation)} stopped for ${seconds(ms)}`
+        : `the ${describe(operation)} took longer than ${seconds(ms)}`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** fal (or something pretending to be fal) answered with a redirect, which is not followed. */
+export class UnexpectedRedirectError extends Error {
+  constructor(readonly operation: FalOperation, readonly location: string | null) {
+    super(`fal's answer to the ${describe(operation)} redirected to ${safeLocation(location)}, which is not followed`);
+    this.name = 'UnexpectedRedirectError';
+  }
+}
+
+function describe(operation: FalOperation): string {
+  switch (operation) {
+    case 'submit':
+      return 'request';
+    case 'status':
+      return 'status check';
+    case 'stream':
+      return 'status stream';
+    case 'result':
+      return 'result';
+    case 'cancel':
+      return 'cancel';
+    case 'upload':
+      return 'upload';
+    case 'uploadPut':
+      return 'file upload';
+    case 'pricing':
+      return 'price query';
+    case 'other':
+      return 'call';
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The scheme and host of a redirect target (never its path or query, which may carry tokens). */
+function safeLocation(location: string | null): string {
+  if (!location) {
+    return 'nowhere';
+  }
+  try {
+    const url = new URL(location);
+    return url.protocol === 'file:' ? 'a local file' : `${url.protocol}//${url.host}`;
+  } catch {
+    return 'an invalid address';
+  }
+}
+
+const QUEUE_HOST = /^queue\.fal\.run$/;
+
+/** What an exchange is for. `url` is where it goes; behind a proxy the real target is in `x-fal-target-url`. */
+export function operationOf(method: string, url: string, headers: Headers): FalOperation {
+  let target: URL;
+  try {
+    target = new URL(headers.get('x-fal-target-url') ?? url);
+  } catch {
+    return 'other';
+  }
+  const verb = method.toUpperCase();
+  if (QUEUE_HOST.test(target.hostname)) {
+    const path = target.pathname;
+    if (!path.includes('/requests/')) {
+      return verb === 'POST' ? 'submit' : 'other';
+    }
+    if (path.endsWith('/status/stream')) {
+      return 'stream';
+    }
+    if (path.endsWith('/status')) {
+      return 'status';
+    }
+    if (path.endsWith('/cancel')) {
+      return 'cancel';
+    }
+    return 'result';
+  }
+  if (/\/storage\/upload\//.test(target.pathname)) {
+    return 'upload';
+  }
+  if (target.pathname.startsWith('/v1/models/pricing')) {
+    return 'pricing';
+  }
+  return verb === 'PUT' ? 'uploadPut' : 'other';
+}
+
+/** Errors where the request cannot have left this machine: connecting failed, before any byte of it was sent. */
+const NOT_SENT_CODES = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_.*|ERR_SSL_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_INVALID_URL)$/;
+
+/** The system error code in an error's cause chain (Node's fetch wraps socket errors in `TypeError('fetch failed')`). */
+export function systemErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') {
+      return code;
+    }
+    current = cause;
+  }
+  return undefined;
+}
+
+/** Whether a failed exchange provably never reached the server. */
+export function neverSent(error: unknown): boolean {
+  const code = systemErrorCode(error);
+  return code !== undefined && NOT_SENT_CODES.test(code);
+}
+
+/** An AbortController that also aborts when `parent` does; `dispose` unhooks it. */
+function childController(parent: AbortSignal | null | undefined): { controller: AbortController; dispose(): void } {
+  const controller = new AbortController();
+  if (!parent) {
+    return { controller, dispose: () => undefined };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) {
+    onAbort();
+    return { controller, dispose: () => undefined };
+  }
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
+export interface GuardOptions {
+  deadlines?: Deadlines;
+  /** Extra headers for exchanges with the team proxy (its Basic credentials), never sent anywhere else. */
+  proxy?: { origin: string; headers: Record<string, string> };
+}
+
+/**
+ * Wraps `inner` (the platform's fetch, or the sandbox's) with the guards described at the top of this file.
+ * The fal client retries what it considers transient; these guards decide what it gets to see:
+ * - a submit that failed after it may have reached fal becomes {@link SubmitOutcomeUnknownError}, and a submit fal
+ *   answered with a 5xx becomes {@link SubmitRefusedError} — neither of which the client retries. A submit that
+ *   never left (connection refused, DNS, TLS) or that fal refused without queueing (429) may be retried;
+ * - an exchange past its deadline fails with {@link ExchangeTimeoutError}, which the client does not retry either.
+ */
+export function guardedFetch(inner: typeof fetch, options: GuardOptions = {}): typeof fetch {
+  const deadlines = options.deadlines ?? DEFAULT_DEADLINES;
+  return async (input, init) => {
+    const request = input instanceof Request ? input : undefined;
+    const url = request ? request.url : input instanceof URL ? input.href : String(input);
+    const method = init?.method ?? request?.method ?? 'GET';
+    const headers = new Headers(init?.headers ?? request?.headers);
+    const operation = operationOf(method, url, headers);
+    if (options.proxy && new URL(url).origin === options.proxy.origin) {
+      for (const [name, value] of Object.entries(options.proxy.headers)) {
+        headers.set(name, value);
+      }
+    }
+    const { controller, dispose } = childController(init?.signal ?? request?.signal);
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const stop = () => {
+      timers.forEach(clearTimeout);
+      timers.clear();
+      dispose();
+    };
+    /** Arms a limit; the returned function disarms it. */
+    const limit = (kind: 'answer' | 'idle' | 'total', ms: number): (() => void) => {
+      if (!Number.isFinite(ms)) {
+        return () => undefined;
+      }
+      const timer = setTimeout(() => controller.abort(new ExchangeTimeoutError(operation, kind, ms)), ms);
+      timers.add(timer);
+      return () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      };
+    };
+    limit('total', deadlines.totalMs[operation] ?? deadlines.totalMs.default);
+    const answered = limit('answer', deadlines.answerMs);
+
+    let response: Response;
+    try {
+      response = await inner(input instanceof Request ? input : url, { ...init, method, headers, signal: controller.signal, redirect: 'manual' });
+    } catch (error) {
+      stop();
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      // A submit is never abandoned by the user's cancel (see FalGateway.submit): whatever ends it once it may
+      // have left leaves its outcome unknown.
+      if (operation === 'submit' && !neverSent(reason)) {
+        throw new SubmitOutcomeUnknownError(reason instanceof ExchangeTimeoutError ? reason.message : describeError(reason), reason);
+      }
+      throw reason;
+    }
+    answered();
+
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      stop();
+      throw new UnexpectedRedirectError(operation, response.headers.get('location'));
+    }
+    if (operation === 'submit') {
+      return settleSubmit(response, controller.signal, stop, () => limit('idle', deadlines.idleMs));
+    }
+    return watchBody(response, controller, stop, () => limit('idle', deadlines.idleMs));
+  };
+}
+
+function describeError(error: unknown): string {
+  const code = systemErrorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${message}, ${code}` : message;
+}
+
+/**
+ * A submit's answer is small: it is read whole here, so that a connection lost while reading it is known to be a
+ * submit's (and not sent again), and a 5xx is reported without the client retrying it.
+ */
+async function settleSubmit(response: Response, signal: AbortSignal, stop: () => void, armIdle: () => () => void): Promise<Response> {
+  const disarm = armIdle();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    const reason = signal.aborted ? signal.reason : error;
+    throw new SubmitOutcomeUnknownError(reason instanceof ExchangeTimeoutError ? reason.message : describeError(reason), reason);
+  } finally {
+    disarm();
+    stop();
+  }
+  if (response.status >= 500) {
+    throw new SubmitRefusedError(response.status, parseBody(text), response.headers.get('x-fal-request-id') ?? undefined);
+  }
+  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The answer, with its body watched: a silence longer than the idle limit ends it, as does the total deadline. */
+function watchBody(
+  response: Response,
+  controller: AbortController,
+  stop: () => void,
+  armIdle: () => () => void,
+): Response {
+  if (!response.body) {
+    stop();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(stream) {
+      const disarm = armIdle();
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          stop();
+          stream.close();
+        } else {
+          stream.enqueue(value);
+        }
+      } catch (error) {
+        stop();
+        stream.error(controller.signal.aborted ? controller.signal.reason : error);
+      } finally {
+        disarm();
+      }
+    },
+    async cancel(reason) {
+      stop();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
