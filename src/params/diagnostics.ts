@@ -1,4 +1,5 @@
 import { modify, type Node } from 'jsonc-parser';
+import { scanJsonText } from './jsonText';
 
 /**
  * Diagnostics on a parameter file's text, as plain offsets so they unit-test on Node. The VS Code
@@ -37,6 +38,7 @@ export type ParamDiagnosticCode =
   | 'conflicting-keys'
   | 'recommended-range'
   | 'fal-rejected'
+  | 'nested-too-deeply'
   | 'internal-error';
 
 export interface ParamDiagnostic {
@@ -90,8 +92,11 @@ export function removeNodeEdit(node: Node): ParamTextEdit {
   return { offset: container.offset + 1, length: Math.max(0, container.length - 2), newText: '' };
 }
 
-/** Sets (or adds) a top-level property, formatted like the rest of the file. */
+/** Sets (or adds) a top-level property, formatted like the rest of the file. None for a text too deep to parse. */
 export function setTopLevelPropertyEdits(text: string, key: string, value: unknown): ParamTextEdit[] {
+  if (scanJsonText(text).tooDeepAt !== undefined) {
+    return [];
+  }
   const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const edits = modify(text, [key], value, {
     formattingOptions: {

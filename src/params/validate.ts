@@ -30,6 +30,7 @@ import {
   type ParamFix,
   type ParamTextEdit,
 } from './diagnostics';
+import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
 import { isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
 
@@ -51,6 +52,8 @@ export interface ParamsValidation {
  *
  * Unknown keys are warnings (they are never sent). Keys that belong to another endpoint are errors,
  * since they usually mean the wrong `endpoint`. Only a file without errors gets `params`.
+ *
+ * Lists and objects nested deeper than MAX_NESTING_DEPTH are refused before parsing (the parser recurses).
  */
 export function validateParamsText(text: string): ParamsValidation {
   const source = typeof text === 'string' ? text : '';
@@ -115,6 +118,19 @@ class ParamsChecker {
     }
     // A byte-order mark is not JSON; blank it out (same length, so offsets stay right).
     const parseable = this.text.charCodeAt(0) === 0xfeff ? ` ${this.text.slice(1)}` : this.text;
+    const shape = scanJsonText(parseable);
+    if (shape.tooDeepAt !== undefined) {
+      // Parsing would recurse once per level and overflow the stack; nothing else can be checked.
+      this.report({
+        offset: shape.tooDeepAt,
+        length: 1,
+        severity: 'error',
+        code: 'nested-too-deeply',
+        message: `Lists and objects are nested too deeply here (more than ${MAX_NESTING_DEPTH} levels), so the file is not checked further. `
+          + 'A parameter file needs at most 2 levels.',
+      });
+      return this.result();
+    }
     const tokens = this.scan(parseable);
     const errors: ParseError[] = [];
     const root = parseTree(parseable, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
