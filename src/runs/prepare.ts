@@ -59,10 +59,10 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
   };
   const validation = diagnostics.checkText(uri, text);
   if (!validation.params) {
-    const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-    const first = errors[0];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    return { ok: false, uri, invalid: true, message: `${name} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
+    const errors = validation.errorCount;
+    const first = validation.diagnostics.find((d) => d.severity === 'error');
+    const more = errors > 1 ? ` (and ${errors - 1} more)` : '';
+    return { ok: false, uri, invalid: true, message: `${name} has ${errors === 1 ? 'an error' : `${errors} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
   }
   const params = validation.params;
   const folder = vscode.workspace.getWorkspaceFolder(uri);

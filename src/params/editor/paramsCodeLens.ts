@@ -69,7 +69,7 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
     }
     const validation = this.diagnostics.peekValidation(document);
     if (!validation.params) {
-      const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
+      const errors = validation.errorCount;
       return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];
     }
     const count = videoCount(validation.params);
