@@ -33,7 +33,7 @@ import {
   type ParamTextEdit,
 } from './diagnostics';
 import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
-import { isRecord } from '../util/text';
+import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
 
 export interface ParamsValidation {
@@ -515,6 +515,9 @@ class ParamsChecker {
     if (issue.code === 'too_small' && issue.origin === 'string') {
       code = 'invalid-value';
       message = `${label} must not be empty.`;
+    } else if (issue.code === 'too_big' && issue.origin === 'string' && typeof value === 'string') {
+      code = 'out-of-range';
+      message = `${label} is ${formatCount(value.length)} characters; at most ${formatCount(Number(issue.maximum))} are sent to fal.`;
     } else if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'array' && Array.isArray(value)) {
       code = 'out-of-range';
       const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
