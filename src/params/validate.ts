@@ -136,8 +136,8 @@ class ParamsChecker {
   private readonly problemsBySeverity: Record<ParamSeverity, number> = { error: 0, warning: 0, information: 0 };
   /** Keys reported as unknown (warnings), by the path of their object: removed before the final parse. */
   private readonly ignoredKeys = new Map<PathSegment[], string[]>();
-  /** The top-level keys no endpoint has, each once, in the order they first appear (see rootValue). */
-  private readonly unknownRootKeys: string[] = [];
+  /** The first property of each top-level key no endpoint has, by index, in text order (see rootValue). */
+  private readonly unknownRootProperties: number[] = [];
   /** The text with a byte-order mark blanked out (same length, so offsets stay right): what is scanned and parsed. */
   private readonly parseable: string;
   /** Set once the text parsed to an object; the schema checks run only after that. */
@@ -215,6 +215,7 @@ class ParamsChecker {
     const value = Object.create(null) as Record<string, unknown>;
     const firstOfKey = this.propertiesOf(root);
     const properties = root.children ?? [];
+    const keysAreUnique = firstOfKey.size === properties.length;
     for (let index = 0; index < properties.length; index++) {
       const key: unknown = properties[index].children?.[0]?.value;
       const valueNode = properties[index].children?.[1];
@@ -222,10 +223,11 @@ class ParamsChecker {
         continue;
       }
       if (!ENDPOINTS_BY_KEY.has(key)) {
-        if (firstOfKey.get(key) === index) {
-          this.unknownRootKeys.push(key);
+        const first = keysAreUnique ? index : firstOfKey.get(key);
+        if (first === index) {
+          this.unknownRootProperties.push(index);
         }
-        if (key !== this.unknownRootKeys[0]) {
+        if (first !== this.unknownRootProperties[0]) {
           continue;
         }
       }
@@ -444,13 +446,7 @@ class ParamsChecker {
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          this.reportUnknownKey(path, key);
-          if (path.length === 0 && key === this.unknownRootKeys[0]) {
-            // What the schema says of the first unknown key, it would say of each of the others (see rootValue).
-            for (const other of this.unknownRootKeys.slice(1)) {
-              this.reportUnknownKey(path, other);
-            }
-          }
+          this.reportUnrecognizedKey(path, key);
         }
         return;
       case 'invalid_union':
@@ -614,13 +610,13 @@ class ParamsChecker {
     return properties;
   }
 
-  private reportUnknownKey(objectPath: PathSegment[], key: string): void {
+  /** A key the schema does not have at `objectPath`: of another endpoint, or unknown (and then left out of `params`). */
+  private reportUnrecognizedKey(objectPath: PathSegment[], key: string): void {
     const objectNode = this.nodeAt(objectPath);
     const present = objectNode ? this.propertiesOf(objectNode) : undefined;
     const index = present?.get(key);
     const property = index === undefined ? undefined : objectNode?.children?.[index];
-    const keyNode = property?.children?.[0];
-    if (!present || index === undefined || !property || !keyNode) {
+    if (!objectNode || !present || index === undefined || !property?.children?.[0]) {
       return;
     }
     if (objectPath.length === 0) {
@@ -636,7 +632,21 @@ class ParamsChecker {
     } else {
       this.ignoredKeys.set(objectPath, [key]);
     }
-    if (this.countedOnly(keyNode.offset, 'warning')) {
+    this.reportUnknownKey(objectPath, objectNode, present, index);
+    if (objectPath.length === 0 && index === this.unknownRootProperties[0]) {
+      // What the schema says of the first unknown key, it would say of each of the others (see rootValue).
+      for (let other = 1; other < this.unknownRootProperties.length; other++) {
+        this.reportUnknownKey(objectPath, objectNode, present, this.unknownRootProperties[other]);
+      }
+    }
+  }
+
+  /** The property at `index` of the object at `objectPath` has a key no endpoint has there. */
+  private reportUnknownKey(objectPath: PathSegment[], objectNode: Node, present: PropertyIndex, index: number): void {
+    const property = objectNode.children?.[index];
+    const keyNode = property?.children?.[0];
+    const key: unknown = keyNode?.value;
+    if (!property || !keyNode || typeof key !== 'string' || this.countedOnly(keyNode.offset, 'warning')) {
       return;
     }
     this.reportLazily(keyNode.offset, keyNode.length, 'warning', () => {
