@@ -7,6 +7,10 @@
  * suggestions and fixes) against a baseline measured in the same run on the same text: JSON.parse plus
  * the zod schema's safeParse, i.e. the least any validation of the file must do. Times are medians of
  * alternating batches; ratios, not absolute times, are what compare across machines.
+ *
+ * The large cases (a megabyte and four of pasted unknown keys, 100,000 levels of nesting) show that the
+ * check stays linear: the last line compares how both sides grow from 1 MB to 4 MB. This prints; it
+ * asserts nothing about time.
  */
 import { BUILT_IN_DEFAULTS } from '../src/model/request';
 import { paramsFileSchema } from '../src/params/fileSchema';
@@ -18,6 +22,8 @@ interface Case {
   text: string;
   /** What the validator must find, so the benchmark cannot silently time a short cut. */
   expect: (result: ReturnType<typeof validateParamsText>) => boolean;
+  /** For texts that take long: fewer, single-call batches. */
+  large?: boolean;
 }
 
 const realistic = renderNewParamsFile({ ...BUILT_IN_DEFAULTS, seed: 1234, motions: ['zoom-in'] }, {
@@ -40,6 +46,24 @@ const large = JSON.stringify({
   motions: ['pan-left', 'zoom-in'],
 }, null, 2);
 
+/** A file of `prompt` and then numbered keys no endpoint has, `size` characters or a little more. */
+function unknownKeysFile(size: number): string {
+  const parts = ['{\n  "prompt": "a fox"'];
+  let length = parts[0].length;
+  for (let i = 0; length < size; i++) {
+    const part = `,\n  "custom_field_${i}": ${i}`;
+    parts.push(part);
+    length += part.length;
+  }
+  return `${parts.join('')}\n}\n`;
+}
+
+const capped = (r: ReturnType<typeof validateParamsText>) => r.params !== undefined
+  && r.diagnostics.length === 100 && r.diagnostics[99].code === 'too-many-problems';
+const refusedAsTooDeep = (r: ReturnType<typeof validateParamsText>) => r.diagnostics.length === 1 && r.diagnostics[0].code === 'nested-too-deeply';
+const megabyte = unknownKeysFile(1024 * 1024);
+const fourMegabytes = unknownKeysFile(4 * 1024 * 1024);
+
 const manyUnknownKeys = JSON.stringify(
   Object.fromEntries([['prompt', 'a fox'], ...Array.from({ length: 300 }, (_, i) => [`custom_field_${i}`, i])]),
   null,
@@ -49,9 +73,32 @@ const manyUnknownKeys = JSON.stringify(
 const CASES: Case[] = [
   { name: 'realistic file (valid)', text: realistic, expect: (r) => r.params !== undefined && r.diagnostics.length === 0 },
   { name: 'realistic file, mid-edit (3 problems)', text: whileTyping, expect: (r) => r.diagnostics.length === 3 },
-  { name: `large file (${Math.round(large.length / 1024)} KB prompt, 16 seeds)`, text: large, expect: (r) => r.params !== undefined },
-  { name: '300 unknown keys (suggestions for each)', text: manyUnknownKeys, expect: (r) => r.diagnostics.length === 300 },
+  {
+    name: `large file (${Math.round(large.length / 1024)} KB prompt, too long; 16 seeds)`,
+    text: large,
+    expect: (r) => r.diagnostics.length === 1 && r.diagnostics[0].code === 'out-of-range',
+  },
+  { name: '300 unknown keys (99 listed, with suggestions)', text: manyUnknownKeys, expect: capped },
+  { name: '1 MB of unknown keys (99 listed)', text: megabyte, expect: capped, large: true },
+  { name: '4 MB of unknown keys (99 listed)', text: fourMegabytes, expect: capped, large: true },
+  { name: '100,000 nested [ (refused at level 101)', text: '['.repeat(100_000), expect: refusedAsTooDeep },
+  { name: '100,000 nested {"a": (refused at level 101)', text: '{"a":'.repeat(100_000), expect: refusedAsTooDeep },
+  {
+    // The depth scan has to read the whole megabyte before it finds the nesting.
+    name: '1 MB of unknown keys, then 100,000 nested [',
+    text: `${megabyte.slice(0, megabyte.lastIndexOf('}'))}, "deep": ${'['.repeat(100_000)}`,
+    expect: refusedAsTooDeep,
+    large: true,
+  },
 ];
+
+function formatTime(microseconds: number): string {
+  return microseconds >= 10_000 ? `${(microseconds / 1000).toFixed(1)} ms` : `${microseconds.toFixed(1)} µs`;
+}
+
+function formatRatio(ratio: number): string {
+  return ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(1);
+}
 
 function baseline(text: string): boolean {
   try {
@@ -83,8 +130,12 @@ function median(values: number[]): number {
  * The two sides alternate in short batches and the medians are compared, so a busy machine slows
  * both alike instead of skewing the ratio.
  */
-function compare(subject: () => unknown, reference: () => unknown, rounds = 15, batchMs = 30): { subjectUs: number; referenceUs: number } {
-  for (let i = 0; i < 50; i++) {
+function compare(
+  subject: () => unknown,
+  reference: () => unknown,
+  { warmup = 50, rounds = 15, batchMs = 30 } = {},
+): { subjectUs: number; referenceUs: number } {
+  for (let i = 0; i < warmup; i++) {
     subject();
     reference();
   }
@@ -99,18 +150,24 @@ function compare(subject: () => unknown, reference: () => unknown, rounds = 15, 
 
 function main(): void {
   const rows: string[][] = [['case', 'size', 'validateParamsText', 'JSON.parse + safeParse', 'ratio']];
+  const timesByText = new Map<string, { validateUs: number; baselineUs: number }>();
   for (const benchCase of CASES) {
     const result = validateParamsText(benchCase.text);
     if (!benchCase.expect(result)) {
       throw new Error(`${benchCase.name}: unexpected result ${JSON.stringify(result.diagnostics.slice(0, 3))}`);
     }
-    const { subjectUs: validateUs, referenceUs: baselineUs } = compare(() => validateParamsText(benchCase.text), () => baseline(benchCase.text));
+    const { subjectUs: validateUs, referenceUs: baselineUs } = compare(
+      () => validateParamsText(benchCase.text),
+      () => baseline(benchCase.text),
+      benchCase.large ? { warmup: 2, rounds: 7, batchMs: 1 } : {},
+    );
+    timesByText.set(benchCase.text, { validateUs, baselineUs });
     rows.push([
       benchCase.name,
       `${(benchCase.text.length / 1024).toFixed(1)} KB`,
-      `${validateUs.toFixed(1)} µs`,
-      `${baselineUs.toFixed(1)} µs`,
-      `${(validateUs / baselineUs).toFixed(1)}×`,
+      formatTime(validateUs),
+      formatTime(baselineUs),
+      `${formatRatio(validateUs / baselineUs)}×`,
     ]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -119,6 +176,12 @@ function main(): void {
     if (index === 0) {
       console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
+  }
+  const one = timesByText.get(megabyte);
+  const four = timesByText.get(fourMegabytes);
+  if (one && four) {
+    console.log(`\n1 MB -> 4 MB of unknown keys (${(fourMegabytes.length / megabyte.length).toFixed(1)}× the text): `
+      + `validateParamsText ×${(four.validateUs / one.validateUs).toFixed(1)}, JSON.parse + safeParse ×${(four.baselineUs / one.baselineUs).toFixed(1)}`);
   }
 }
 

@@ -38,6 +38,9 @@ export const LIMITS = {
   fps: { min: 1, max: 60 },
   seed: { min: 0, max: 2 ** 32 - 1 },
   dimension: { min: 1, max: 14142 },
+  // fal publishes no bound. A prompt is a sentence or a paragraph; this keeps a pasted document from being sent.
+  prompt: { maxLength: 10_000 },
+  negative_prompt: { maxLength: 10_000 },
 } as const;
 
 export const videoSizeSchema = z.union([

@@ -1,4 +1,6 @@
 import { modify, type Node } from 'jsonc-parser';
+import { scanJsonText } from './jsonText';
+import { formatCount } from '../util/text';
 
 /**
  * Diagnostics on a parameter file's text, as plain offsets so they unit-test on Node. The VS Code
@@ -37,6 +39,8 @@ export type ParamDiagnosticCode =
   | 'conflicting-keys'
   | 'recommended-range'
   | 'fal-rejected'
+  | 'nested-too-deeply'
+  | 'too-many-problems'
   | 'internal-error';
 
 export interface ParamDiagnostic {
@@ -48,14 +52,22 @@ export interface ParamDiagnostic {
   fixes?: ParamFix[];
 }
 
-/** Applies edits that do not overlap (as one fix's edits never do). */
+/**
+ * Applies edits that do not overlap (as one fix's edits never do), copying the text once. Of edits at the same
+ * offset, an insertion goes before a replacement, and a later insertion before an earlier one.
+ */
 export function applyParamEdits(text: string, edits: readonly ParamTextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.offset - a.offset || b.length - a.length);
-  let result = text;
-  for (const edit of sorted) {
-    result = result.slice(0, edit.offset) + edit.newText + result.slice(edit.offset + edit.length);
+  const inOrder = edits
+    .map((edit, order) => ({ edit, order }))
+    .sort((a, b) => a.edit.offset - b.edit.offset || a.edit.length - b.edit.length || b.order - a.order);
+  const pieces: string[] = [];
+  let copied = 0;
+  for (const { edit } of inOrder) {
+    pieces.push(text.slice(copied, Math.max(copied, edit.offset)), edit.newText);
+    copied = Math.max(copied, edit.offset + edit.length);
   }
-  return result;
+  pieces.push(text.slice(copied));
+  return pieces.join('');
 }
 
 export function nodeText(text: string, node: Node): string {
@@ -68,12 +80,15 @@ export function replaceNode(node: Node, newText: string): ParamTextEdit {
 
 /**
  * Deletes a property of an object or an element of an array together with the comma that
- * separates it from its neighbours, so the rest stays valid JSON.
+ * separates it from its neighbours, so the rest stays valid JSON. Pass `index` (the node's place
+ * among its siblings) when it is known: finding it reads all the siblings.
  */
-export function removeNodeEdit(node: Node): ParamTextEdit {
+export function removeNodeEdit(node: Node, index?: number): ParamTextEdit {
   const container = node.parent;
   const siblings = container?.children ?? [];
-  const index = siblings.indexOf(node);
+  if (index === undefined || siblings[index] !== node) {
+    index = siblings.indexOf(node);
+  }
   if (!container || index < 0) {
     return { offset: node.offset, length: node.length, newText: '' };
   }
@@ -90,8 +105,11 @@ export function removeNodeEdit(node: Node): ParamTextEdit {
   return { offset: container.offset + 1, length: Math.max(0, container.length - 2), newText: '' };
 }
 
-/** Sets (or adds) a top-level property, formatted like the rest of the file. */
+/** Sets (or adds) a top-level property, formatted like the rest of the file. None for a text too deep to parse. */
 export function setTopLevelPropertyEdits(text: string, key: string, value: unknown): ParamTextEdit[] {
+  if (scanJsonText(text).tooDeepAt !== undefined) {
+    return [];
+  }
   const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const edits = modify(text, [key], value, {
     formattingOptions: {
@@ -118,4 +136,42 @@ export function objectAnchor(objectNode: Node): { offset: number; length: number
 /** The property node for `key` in an object node (the first one when the key is repeated). */
 export function propertyNode(objectNode: Node, key: string): Node | undefined {
   return objectNode.children?.find((property) => property.children?.[0]?.value === key);
+}
+
+/**
+ * The most diagnostics a file gets. A file is checked on every keystroke and can have any number of problems (a
+ * megabyte of pasted keys has tens of thousands); each one costs the Problems panel, the quick-fix lookup and the
+ * lenses, and nobody reads past the first screens. So the first 99 in text order are reported, and the 100th says
+ * how many more there are.
+ */
+export const MAX_DIAGNOSTICS_PER_FILE = 100;
+
+export function byPosition(a: ParamDiagnostic, b: ParamDiagnostic): number {
+  return a.offset - b.offset || severityRank(a.severity) - severityRank(b.severity);
+}
+
+export function severityRank(severity: ParamSeverity): number {
+  return severity === 'error' ? 0 : severity === 'warning' ? 1 : 2;
+}
+
+/** The diagnostic that stands for `count` problems left out, at the first of them, as severe as the worst. */
+export function moreProblemsDiagnostic(firstLeftOut: { offset: number; length: number }, count: number, severity: ParamSeverity): ParamDiagnostic {
+  return {
+    offset: firstLeftOut.offset,
+    length: firstLeftOut.length,
+    severity,
+    code: 'too-many-problems',
+    message: `…and ${formatCount(count)} more ${count === 1 ? 'problem' : 'problems'}: only the first ${MAX_DIAGNOSTICS_PER_FILE - 1} are listed. Fix these first.`,
+  };
+}
+
+/** At most MAX_DIAGNOSTICS_PER_FILE of `diagnostics`, in text order; when there are more, the last counts the rest. */
+export function capDiagnostics(diagnostics: readonly ParamDiagnostic[]): ParamDiagnostic[] {
+  const sorted = [...diagnostics].sort(byPosition);
+  if (sorted.length <= MAX_DIAGNOSTICS_PER_FILE) {
+    return sorted;
+  }
+  const leftOut = sorted.slice(MAX_DIAGNOSTICS_PER_FILE - 1);
+  const worst = leftOut.reduce((severity, d) => (severityRank(d.severity) < severityRank(severity) ? d.severity : severity), leftOut[0].severity);
+  return [...sorted.slice(0, MAX_DIAGNOSTICS_PER_FILE - 1), moreProblemsDiagnostic(leftOut[0], leftOut.length, worst)];
 }

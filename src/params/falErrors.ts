@@ -1,6 +1,7 @@
-import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, type Node } from 'jsonc-parser';
 import { isRecord } from '../util/text';
 import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type ParamFix } from './diagnostics';
+import { parseTreeWithinDepth } from './jsonText';
 
 const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
 
@@ -15,7 +16,7 @@ const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
  */
 export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDiagnostic[] {
   const source = typeof text === 'string' ? text : '';
-  const root = parseTree(source, [], PARSE_OPTIONS);
+  const root = parseTreeWithinDepth(source, [], PARSE_OPTIONS);
   const top = root?.type === 'object' ? objectAnchor(root) : { offset: 0, length: Math.min(1, source.length) };
   const detail = isRecord(failure) && 'detail' in failure ? failure.detail : failure;
 
@@ -49,8 +50,8 @@ export function entriesStillApplicable(sentText: string, currentText: string, en
   if (sentText === currentText) {
     return [...entries];
   }
-  const sentRoot = parseTree(sentText, [], PARSE_OPTIONS);
-  const currentRoot = parseTree(currentText, [], PARSE_OPTIONS);
+  const sentRoot = parseTreeWithinDepth(sentText, [], PARSE_OPTIONS);
+  const currentRoot = parseTreeWithinDepth(currentText, [], PARSE_OPTIONS);
   const valueAt = (root: Node | undefined, path: ReadonlyArray<string | number>): string | undefined => {
     const located = root?.type === 'object' ? locate(root, path) : undefined;
     return located && located.matched.length > 0 ? JSON.stringify(getNodeValue(located.node)) : undefined;

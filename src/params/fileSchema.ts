@@ -15,6 +15,7 @@ import {
   VIDEO_TO_VIDEO_LIMITS,
   type AnimateDiffEndpoint,
 } from '../model/animateDiff';
+import { formatCount } from '../util/text';
 
 /**
  * The single source of truth for a `.animate.json` parameter file: it validates files (validate.ts),
@@ -68,14 +69,15 @@ const schemaKey = documented(
 ).optional();
 
 const prompt = documented(
-  z.string().trim().min(1),
-  'What the video shows. Be as descriptive as possible for best results. **Required.**',
+  z.string().trim().min(1).max(LIMITS.prompt.maxLength),
+  `What the video shows. Be as descriptive as possible for best results (at most ${formatCount(LIMITS.prompt.maxLength)} characters). **Required.**`,
   { examples: ['a red fox running through fresh snow at sunrise, cinematic, highly detailed'] },
 );
 
 const negativePrompt = documented(
-  z.string(),
-  'What the video should not show: colours, objects, scenery or details such as "blurry" or "low resolution". '
+  z.string().max(LIMITS.negative_prompt.maxLength),
+  'What the video should not show: colours, objects, scenery or details such as "blurry" or "low resolution" '
+    + `(at most ${formatCount(LIMITS.negative_prompt.maxLength)} characters). `
     + `When omitted: the \`animateDiff.defaults.negativePrompt\` setting (\`${MODEL_DEFAULTS.negative_prompt}\` unless changed).`,
   { default: MODEL_DEFAULTS.negative_prompt },
 ).optional();

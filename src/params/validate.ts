@@ -1,6 +1,5 @@
 import {
   createScanner,
-  findNodeAtLocation,
   getNodeValue,
   parseTree,
   printParseErrorCode,
@@ -20,22 +19,28 @@ import {
 } from '../model/animateDiff';
 import { ENDPOINT_NAMES, PARAMS_SCHEMA_BY_ENDPOINT, paramsFileSchema, paramsKeysFor, type ParamsFile } from './fileSchema';
 import {
-  nodeText,
+  MAX_DIAGNOSTICS_PER_FILE,
+  moreProblemsDiagnostic,
   objectAnchor,
   propertyNode,
   removeNodeEdit,
   replaceNode,
   setTopLevelPropertyEdits,
+  severityRank,
   type ParamDiagnostic,
   type ParamFix,
+  type ParamSeverity,
   type ParamTextEdit,
 } from './diagnostics';
-import { isRecord } from '../util/text';
+import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
+import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
 
 export interface ParamsValidation {
-  /** Sorted by offset. */
+  /** Sorted by offset; at most MAX_DIAGNOSTICS_PER_FILE, the last of which then counts the problems left out. */
   diagnostics: ParamDiagnostic[];
+  /** How many errors the file has, counting those left out of `diagnostics`. */
+  errorCount: number;
   /** The validated file, present only when no diagnostic is an error. Unknown keys are left out. */
   params?: ParamsFile;
 }
@@ -51,6 +56,10 @@ export interface ParamsValidation {
  *
  * Unknown keys are warnings (they are never sent). Keys that belong to another endpoint are errors,
  * since they usually mean the wrong `endpoint`. Only a file without errors gets `params`.
+ *
+ * The check takes time linear in the text, whatever it holds: lists and objects nested deeper than
+ * MAX_NESTING_DEPTH are refused before parsing, and every problem is found, but only the reported ones
+ * (MAX_DIAGNOSTICS_PER_FILE) get their message, suggestions and fixes written.
  */
 export function validateParamsText(text: string): ParamsValidation {
   const source = typeof text === 'string' ? text : '';
@@ -66,6 +75,7 @@ export function validateParamsText(text: string): ParamsValidation {
         code: 'internal-error',
         message: `The parameter file could not be checked (${error instanceof Error ? error.message : String(error)}). Please report this.`,
       }],
+      errorCount: 1,
     };
   }
 }
@@ -88,19 +98,55 @@ interface Token {
   length: number;
 }
 
+/** The endpoints that have each key, in ANIMATEDIFF_ENDPOINTS order. */
+const ENDPOINTS_BY_KEY = new Map<string, AnimateDiffEndpoint[]>();
+for (const endpoint of ANIMATEDIFF_ENDPOINTS) {
+  for (const key of paramsKeysFor(endpoint)) {
+    ENDPOINTS_BY_KEY.set(key, [...(ENDPOINTS_BY_KEY.get(key) ?? []), endpoint]);
+  }
+}
+
+/** What a problem says, written only for the problems that are reported. */
+type ProblemDetails = Pick<ParamDiagnostic, 'code' | 'message' | 'fixes'>;
+
+/** A problem found: where it is and how severe, so it can be ordered and counted without being described. */
+interface Problem {
+  offset: number;
+  length: number;
+  severity: ParamSeverity;
+  describe: () => ProblemDetails;
+}
+
+/** Whether a problem found now is listed before `problem`: text order, then errors first, then the order found in. */
+function listedBefore(offset: number, severity: ParamSeverity, problem: Problem): boolean {
+  return offset < problem.offset || (offset === problem.offset && severityRank(severity) < severityRank(problem.severity));
+}
+
+/** The index of the first property of each key of an object node. */
+type PropertyIndex = Map<unknown, number>;
+
 /**
  * One check of one text. Long on purpose: every step (syntax, duplicate keys, schema issues, fixes) reads the same
  * parse tree, text and endpoint, and reports into one list; the schema is described in words by the functions below.
  */
 class ParamsChecker {
-  private readonly diagnostics: ParamDiagnostic[] = [];
-  /** Keys reported as unknown (warnings): removed before the final parse. */
-  private readonly ignoredKeys: Array<{ path: PathSegment[]; key: string }> = [];
+  /** The first MAX_DIAGNOSTICS_PER_FILE problems found so far, in the order they are listed. */
+  private readonly firstProblems: Problem[] = [];
+  private problemCount = 0;
+  private readonly problemsBySeverity: Record<ParamSeverity, number> = { error: 0, warning: 0, information: 0 };
+  /** Keys reported as unknown (warnings), by the path of their object: removed before the final parse. */
+  private readonly ignoredKeys = new Map<PathSegment[], string[]>();
+  /** The first property of each top-level key no endpoint has, by index, in text order (see rootValue). */
+  private readonly unknownRootProperties: number[] = [];
+  /** The text with a byte-order mark blanked out (same length, so offsets stay right): what is scanned and parsed. */
+  private readonly parseable: string;
   /** Set once the text parsed to an object; the schema checks run only after that. */
   private root!: Node;
   private endpoint: AnimateDiffEndpoint = TURBO_TEXT_TO_VIDEO;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.parseable = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  }
 
   check(): ParamsValidation {
     if (this.text.trim() === '') {
@@ -113,13 +159,26 @@ class ParamsChecker {
       });
       return this.result();
     }
-    // A byte-order mark is not JSON; blank it out (same length, so offsets stay right).
-    const parseable = this.text.charCodeAt(0) === 0xfeff ? ` ${this.text.slice(1)}` : this.text;
-    const tokens = this.scan(parseable);
+    const shape = scanJsonText(this.parseable);
+    if (shape.tooDeepAt !== undefined) {
+      // Parsing would recurse once per level and overflow the stack; nothing else can be checked.
+      this.report({
+        offset: shape.tooDeepAt,
+        length: 1,
+        severity: 'error',
+        code: 'nested-too-deeply',
+        message: `Lists and objects are nested too deeply here (more than ${MAX_NESTING_DEPTH} levels), so the file is not checked further. `
+          + 'A parameter file needs at most 2 levels.',
+      });
+      return this.result();
+    }
+    if (shape.mayHaveCommentsOrTrailingCommas) {
+      this.reportCommentsAndTrailingCommas();
+    }
     const errors: ParseError[] = [];
-    const root = parseTree(parseable, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+    const root = parseTree(this.parseable, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
     if (errors.length > 0) {
-      this.reportSyntaxError(errors[0], tokens);
+      this.reportSyntaxError(errors[0]);
       return this.result();
     }
     if (!root || root.type !== 'object') {
@@ -134,7 +193,7 @@ class ParamsChecker {
     }
     this.root = root;
     this.checkDuplicateKeys(root);
-    const value: unknown = getNodeValue(root);
+    const value = this.rootValue(root);
     this.endpoint = effectiveEndpoint(value);
     const parsed = paramsFileSchema.safeParse(value);
     if (!parsed.success) {
@@ -142,19 +201,53 @@ class ParamsChecker {
         this.reportIssue(issue, []);
       }
     }
-    this.checkRecommendedSteps(root);
+    this.checkRecommendedSteps();
     return this.result(value);
   }
 
-  private result(value?: unknown): ParamsValidation {
-    const diagnostics = this.diagnostics.sort((a, b) => a.offset - b.offset || severityRank(a) - severityRank(b));
-    if (value === undefined || diagnostics.some((d) => d.severity === 'error')) {
-      return { diagnostics };
+  /**
+   * The file's value as getNodeValue(root) makes it, except that of the top-level keys no endpoint has, only the
+   * first is in it. The schema judges each key of an object on its own and says of an unknown key only that it is
+   * unknown (wherever it is, whatever its value), so what it says of that one is what it would say of each of the
+   * others: reportIssue repeats it for them. A file of 30,000 pasted keys then costs the schema no more than one.
+   */
+  private rootValue(root: Node): Record<string, unknown> {
+    const value = Object.create(null) as Record<string, unknown>;
+    const firstOfKey = this.propertiesOf(root);
+    const properties = root.children ?? [];
+    const keysAreUnique = firstOfKey.size === properties.length;
+    for (let index = 0; index < properties.length; index++) {
+      const key: unknown = properties[index].children?.[0]?.value;
+      const valueNode = properties[index].children?.[1];
+      if (typeof key !== 'string') {
+        continue;
+      }
+      if (!ENDPOINTS_BY_KEY.has(key)) {
+        const first = keysAreUnique ? index : firstOfKey.get(key);
+        if (first === index) {
+          this.unknownRootProperties.push(index);
+        }
+        if (first !== this.unknownRootProperties[0]) {
+          continue;
+        }
+      }
+      if (valueNode) {
+        value[key] = getNodeValue(valueNode);
+      }
     }
-    const cleaned = withoutKeys(value, this.ignoredKeys);
-    const parsed = paramsFileSchema.safeParse(cleaned);
+    return value;
+  }
+
+  private result(value?: unknown): ParamsValidation {
+    const diagnostics = this.reportedDiagnostics();
+    const errorCount = this.problemsBySeverity.error;
+    if (value === undefined || errorCount > 0) {
+      return { diagnostics, errorCount };
+    }
+    deleteKeys(value, this.ignoredKeys);
+    const parsed = paramsFileSchema.safeParse(value);
     if (parsed.success) {
-      return { diagnostics, params: parsed.data };
+      return { diagnostics, errorCount, params: parsed.data };
     }
     // Every issue of the raw file was reported above, so this means a rule escaped the mapping.
     diagnostics.push({
@@ -164,74 +257,119 @@ class ParamsChecker {
       code: 'internal-error',
       message: `The file is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
     });
-    return { diagnostics };
+    return { diagnostics, errorCount: errorCount + 1 };
+  }
+
+  /** Every problem when they fit in MAX_DIAGNOSTICS_PER_FILE; else the first ones and one that counts the rest. */
+  private reportedDiagnostics(): ParamDiagnostic[] {
+    const first = this.firstProblems;
+    if (this.problemCount <= MAX_DIAGNOSTICS_PER_FILE) {
+      return first.map((problem) => this.described(problem));
+    }
+    const listed = first.slice(0, -1);
+    const leftOut = { ...this.problemsBySeverity };
+    for (const problem of listed) {
+      leftOut[problem.severity]--;
+    }
+    const worst: ParamSeverity = leftOut.error > 0 ? 'error' : leftOut.warning > 0 ? 'warning' : 'information';
+    return [
+      ...listed.map((problem) => this.described(problem)),
+      moreProblemsDiagnostic(first[first.length - 1], this.problemCount - listed.length, worst),
+    ];
+  }
+
+  private described(problem: Problem): ParamDiagnostic {
+    const { code, message, fixes } = problem.describe();
+    const inText = (edit: ParamTextEdit) => edit.offset >= 0 && edit.length >= 0 && edit.offset + edit.length <= this.text.length;
+    const usable = fixes?.filter((fix) => fix.edits.length > 0 && fix.edits.every(inText)) ?? [];
+    const { offset, length, severity } = problem;
+    return usable.length > 0 ? { offset, length, severity, code, message, fixes: usable } : { offset, length, severity, code, message };
+  }
+
+  /**
+   * Counts a problem, and keeps it while it is among the first MAX_DIAGNOSTICS_PER_FILE: only those are ever
+   * described, so `describe` can take its time, and the others are let go at once (a file can have 100,000).
+   */
+  private reportLazily(offset: number, length: number, severity: ParamSeverity, describe: () => ProblemDetails): void {
+    if (this.countedOnly(offset, severity)) {
+      return;
+    }
+    const start = clamp(offset, 0, this.text.length);
+    this.problemCount++;
+    this.problemsBySeverity[severity]++;
+    const first = this.firstProblems;
+    let place = first.length;
+    while (place > 0 && listedBefore(start, severity, first[place - 1])) {
+      place--;
+    }
+    first.splice(place, 0, { offset: start, length: clamp(length, 0, this.text.length - start), severity, describe });
+    if (first.length > MAX_DIAGNOSTICS_PER_FILE) {
+      first.pop();
+    }
+  }
+
+  /**
+   * Counts a problem that cannot be among the first MAX_DIAGNOSTICS_PER_FILE, and says so. The checks that find
+   * problems by the thousand ask this first, so that they prepare no description for those.
+   */
+  private countedOnly(offset: number, severity: ParamSeverity): boolean {
+    const first = this.firstProblems;
+    if (first.length < MAX_DIAGNOSTICS_PER_FILE || listedBefore(clamp(offset, 0, this.text.length), severity, first[first.length - 1])) {
+      return false;
+    }
+    this.problemCount++;
+    this.problemsBySeverity[severity]++;
+    return true;
   }
 
   private report(diagnostic: ParamDiagnostic): void {
-    const offset = clamp(diagnostic.offset, 0, this.text.length);
-    const length = clamp(diagnostic.length, 0, this.text.length - offset);
-    const { fixes, ...rest } = diagnostic;
-    const inText = (edit: ParamTextEdit) => edit.offset >= 0 && edit.length >= 0 && edit.offset + edit.length <= this.text.length;
-    const usable = fixes?.filter((fix) => fix.edits.length > 0 && fix.edits.every(inText)) ?? [];
-    this.diagnostics.push(usable.length > 0 ? { ...rest, offset, length, fixes: usable } : { ...rest, offset, length });
+    const { code, message, fixes } = diagnostic;
+    this.reportLazily(diagnostic.offset, diagnostic.length, diagnostic.severity, () => ({ code, message, fixes }));
   }
 
   // ---- Syntax -------------------------------------------------------------------------------------
 
-  /** Reports comments and trailing commas (errors in .json) and returns the significant tokens. */
-  private scan(text: string): Token[] {
-    const scanner = createScanner(text, false);
-    const significant: Token[] = [];
+  /** Reports comments and trailing commas (errors in .json). */
+  private reportCommentsAndTrailingCommas(): void {
     let pendingComma: Token | undefined;
-    for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
-      const offset = scanner.getTokenOffset();
-      // An unclosed block comment at the very end reports one character more than the text has.
-      const token = { kind, offset, length: Math.min(scanner.getTokenLength(), text.length - offset) };
-      if (kind === TOKEN.lineComment || kind === TOKEN.blockComment) {
-        this.reportComment(text, token);
+    for (const token of significantTokensAndComments(this.parseable)) {
+      if (token.kind === TOKEN.lineComment || token.kind === TOKEN.blockComment) {
+        this.reportComment(token);
         continue;
       }
-      if (kind === TOKEN.trivia || kind === TOKEN.lineBreak) {
-        continue;
-      }
-      if (pendingComma && (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket)) {
-        this.report({
-          offset: pendingComma.offset,
-          length: 1,
-          severity: 'error',
+      if (pendingComma && (token.kind === TOKEN.closeBrace || token.kind === TOKEN.closeBracket) && !this.countedOnly(pendingComma.offset, 'error')) {
+        const comma = pendingComma;
+        this.reportLazily(comma.offset, 1, 'error', () => ({
           code: 'json-trailing-comma',
           message: 'Trailing comma: JSON allows no comma after the last entry.',
-          fixes: [{ title: 'Remove the trailing comma', preferred: true, edits: [{ offset: pendingComma.offset, length: 1, newText: '' }] }],
-        });
+          fixes: [{ title: 'Remove the trailing comma', preferred: true, edits: [{ offset: comma.offset, length: 1, newText: '' }] }],
+        }));
       }
-      pendingComma = kind === TOKEN.comma ? token : undefined;
-      significant.push(token);
+      pendingComma = token.kind === TOKEN.comma ? token : undefined;
     }
-    return significant;
   }
 
-  private reportComment(text: string, comment: Token): void {
-    const lineStart = text.lastIndexOf('\n', comment.offset - 1) + 1;
-    const lineBreak = text.indexOf('\n', comment.offset + comment.length);
-    const lineEnd = lineBreak < 0 ? text.length : lineBreak + 1;
-    const aloneOnItsLines = text.slice(lineStart, comment.offset).trim() === ''
-      && text.slice(comment.offset + comment.length, lineEnd).trim() === '';
-    const removal = aloneOnItsLines
-      ? { offset: lineStart, length: lineEnd - lineStart, newText: '' }
-      : { offset: comment.offset, length: comment.length, newText: '' };
-    this.report({
-      offset: comment.offset,
-      length: comment.length,
-      severity: 'error',
-      code: 'json-comment',
-      message: comment.kind === TOKEN.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
-        ? 'This comment is never closed with */ — and comments are not allowed in JSON.'
-        : 'Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.',
-      fixes: [{ title: 'Remove the comment', preferred: true, edits: [removal] }],
+  private reportComment(comment: Token): void {
+    if (this.countedOnly(comment.offset, 'error')) {
+      return;
+    }
+    const text = this.parseable;
+    this.reportLazily(comment.offset, comment.length, 'error', () => {
+      const lines = linesAround(text, comment.offset, comment.offset + comment.length);
+      const removal = lines
+        ? { offset: lines.start, length: lines.end - lines.start, newText: '' }
+        : { offset: comment.offset, length: comment.length, newText: '' };
+      return {
+        code: 'json-comment',
+        message: comment.kind === TOKEN.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
+          ? 'This comment is never closed with */ — and comments are not allowed in JSON.'
+          : 'Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.',
+        fixes: [{ title: 'Remove the comment', preferred: true, edits: [removal] }],
+      };
     });
   }
 
-  private reportSyntaxError(error: ParseError, tokens: Token[]): void {
+  private reportSyntaxError(error: ParseError): void {
     if (printParseErrorCode(error.error) === 'UnexpectedEndOfComment') {
       return; // already reported, with its fix, as a comment
     }
@@ -255,7 +393,7 @@ class ParamsChecker {
       message = `Keys need double quotes: "${tokenText}".`;
       fixes.push({ title: `Quote the key "${tokenText}"`, preferred: true, edits: [{ ...at, newText: JSON.stringify(tokenText) }] });
     } else if (errorName === 'CommaExpected') {
-      const previous = [...tokens].reverse().find((token) => token.offset + token.length <= error.offset);
+      const previous = lastTokenBefore(this.parseable, error.offset);
       if (previous) {
         fixes.push({
           title: 'Insert the missing comma',
@@ -268,30 +406,36 @@ class ParamsChecker {
   }
 
   private checkDuplicateKeys(node: Node): void {
-    if (node.type === 'object') {
+    const children = node.children;
+    if (!children) {
+      return;
+    }
+    // propertiesOf has one entry per key: fewer than the properties means a key is repeated (or missing).
+    if (node.type === 'object' && this.propertiesOf(node).size < children.length) {
       const seen = new Set<string>();
-      const properties = node.children ?? [];
       // Report the earlier copies: JSON readers keep the last one, so that is the one that counts.
-      for (let i = properties.length - 1; i >= 0; i--) {
-        const key = properties[i].children?.[0];
+      for (let i = children.length - 1; i >= 0; i--) {
+        const key = children[i].children?.[0];
         if (!key || typeof key.value !== 'string') {
           continue;
         }
-        if (seen.has(key.value)) {
-          this.report({
-            offset: key.offset,
-            length: key.length,
-            severity: 'error',
+        const name = key.value;
+        if (seen.has(name) && !this.countedOnly(key.offset, 'error')) {
+          const property = children[i];
+          const index = i;
+          this.reportLazily(key.offset, key.length, 'error', () => ({
             code: 'duplicate-key',
-            message: `"${key.value}" is set more than once; only the last one would count. Remove this one or the other.`,
-            fixes: [{ title: `Remove this "${key.value}"`, preferred: true, edits: [removeNodeEdit(properties[i])] }],
-          });
+            message: `"${name}" is set more than once; only the last one would count. Remove this one or the other.`,
+            fixes: [{ title: `Remove this "${name}"`, preferred: true, edits: [removeNodeEdit(property, index)] }],
+          }));
         }
-        seen.add(key.value);
+        seen.add(name);
       }
     }
-    for (const child of node.children ?? []) {
-      this.checkDuplicateKeys(child);
+    for (const child of children) {
+      if (child.children) {
+        this.checkDuplicateKeys(child);
+      }
     }
   }
 
@@ -302,7 +446,7 @@ class ParamsChecker {
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          this.reportUnknownKey(path, key);
+          this.reportUnrecognizedKey(path, key);
         }
         return;
       case 'invalid_union':
@@ -324,9 +468,9 @@ class ParamsChecker {
     // Only the alternative of the same JSON kind as the value can explain what is wrong with it.
     const found = this.schemaAt(path);
     const schema = found ? unwrap(found) : undefined;
-    const value = this.valueAt(path);
     if (schema instanceof z.ZodUnion) {
-      const index = (schema.options as z.ZodType[]).findIndex((option) => jsonKindOf(unwrap(option)) === jsonKindOfValue(value));
+      const kind = this.kindAt(path);
+      const index = (schema.options as z.ZodType[]).findIndex((option) => jsonKindOf(unwrap(option)) === kind);
       const alternative = index >= 0 ? issue.errors[index] : undefined;
       if (alternative && alternative.length > 0) {
         for (const nested of alternative) {
@@ -339,11 +483,17 @@ class ParamsChecker {
   }
 
   private reportValueIssue(issue: z.core.$ZodIssue, path: PathSegment[]): void {
-    const node = findNodeAtLocation(this.root, path);
+    const node = this.nodeAt(path);
     if (!node) {
       this.reportMissingKey(path);
       return;
     }
+    if (!this.countedOnly(node.offset, 'error')) {
+      this.reportLazily(node.offset, node.length, 'error', () => this.describeValueIssue(issue, path, node));
+    }
+  }
+
+  private describeValueIssue(issue: z.core.$ZodIssue, path: PathSegment[], node: Node): ProblemDetails {
     const found = this.schemaAt(path);
     // Against a union, the member of the value's own kind says what is wrong ("seed": -3 is a bad number).
     const schema = found ? this.pickAlternative(unwrap(found), path) : undefined;
@@ -361,6 +511,9 @@ class ParamsChecker {
     if (issue.code === 'too_small' && issue.origin === 'string') {
       code = 'invalid-value';
       message = `${label} must not be empty.`;
+    } else if (issue.code === 'too_big' && issue.origin === 'string' && typeof value === 'string') {
+      code = 'out-of-range';
+      message = `${label} is ${formatCount(value.length)} characters; at most ${formatCount(Number(issue.maximum))} are sent to fal.`;
     } else if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'array' && Array.isArray(value)) {
       code = 'out-of-range';
       const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
@@ -384,15 +537,15 @@ class ParamsChecker {
     if (value === null && path.length === 1 && typeof path[0] === 'string' && this.isOptionalKey(path[0])) {
       const property = node.parent;
       if (property?.type === 'property') {
-        fixes.push({ title: `Remove "${path[0]}" to use the default`, edits: [removeNodeEdit(property)] });
+        fixes.push({ title: `Remove "${path[0]}" to use the default`, edits: [removeNodeEdit(property, this.propertiesOf(this.root).get(path[0]))] });
       }
     }
-    this.report({ offset: node.offset, length: node.length, severity: 'error', code, message, fixes });
+    return { code, message, fixes };
   }
 
   private reportMissingKey(path: PathSegment[]): void {
     const key = path[path.length - 1];
-    const objectNode = findNodeAtLocation(this.root, path.slice(0, -1));
+    const objectNode = this.nodeAt(path.slice(0, -1));
     const anchor = objectNode ? objectAnchor(objectNode) : { offset: this.root?.offset ?? 0, length: 1 };
     const hint = key === 'prompt'
       ? ': the text that describes the video'
@@ -408,41 +561,48 @@ class ParamsChecker {
   }
 
   private reportRuleIssue(issue: z.core.$ZodIssueCustom, path: PathSegment[]): void {
-    const node = findNodeAtLocation(this.root, path);
+    const node = this.nodeAt(path);
     if (!node) {
       this.reportMissingKey(path);
       return;
     }
-    const rule = typeof issue.params?.rule === 'string' ? issue.params.rule : undefined;
-    const fixes: ParamFix[] = [];
-    let code: ParamDiagnostic['code'] = 'invalid-value';
-    if (rule === 'duplicate-seed') {
-      fixes.push({ title: 'Remove the repeated seed', preferred: true, edits: [removeNodeEdit(node)] });
-    } else if (rule === 'variations-with-seed') {
-      code = 'conflicting-keys';
-      for (const key of ['variations', 'seed']) {
-        const property = propertyNode(this.root, key);
-        if (property) {
-          fixes.push({ title: `Remove "${key}"`, edits: [removeNodeEdit(property)] });
+    if (this.countedOnly(node.offset, 'error')) {
+      return;
+    }
+    this.reportLazily(node.offset, node.length, 'error', () => {
+      const rule = typeof issue.params?.rule === 'string' ? issue.params.rule : undefined;
+      const fixes: ParamFix[] = [];
+      let code: ParamDiagnostic['code'] = 'invalid-value';
+      if (rule === 'duplicate-seed') {
+        const index = path[path.length - 1];
+        fixes.push({ title: 'Remove the repeated seed', preferred: true, edits: [removeNodeEdit(node, typeof index === 'number' ? index : undefined)] });
+      } else if (rule === 'variations-with-seed') {
+        code = 'conflicting-keys';
+        for (const key of ['variations', 'seed']) {
+          const property = propertyNode(this.root, key);
+          if (property) {
+            fixes.push({ title: `Remove "${key}"`, edits: [removeNodeEdit(property)] });
+          }
         }
       }
-    }
-    // Rule messages are written either as full sentences or as the predicate of one.
-    const message = /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
-    this.report({ offset: node.offset, length: node.length, severity: 'error', code, message, fixes });
+      // Rule messages are written either as full sentences or as the predicate of one.
+      const message = /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
+      return { code, message, fixes };
+    });
   }
 
-  /** First property node of each key, per object node: a file can have hundreds of unknown keys. */
-  private readonly propertiesByObject = new Map<Node, Map<unknown, Node>>();
+  /** First property of each key, per object node: a file can have thousands of unknown keys. */
+  private readonly propertiesByObject = new Map<Node, PropertyIndex>();
 
-  private propertiesOf(objectNode: Node): Map<unknown, Node> {
+  private propertiesOf(objectNode: Node): PropertyIndex {
     let properties = this.propertiesByObject.get(objectNode);
     if (!properties) {
       properties = new Map();
-      for (const property of objectNode.children ?? []) {
-        const key: unknown = property.children?.[0]?.value;
+      const children = objectNode.children ?? [];
+      for (let index = 0; index < children.length; index++) {
+        const key: unknown = children[index].children?.[0]?.value;
         if (!properties.has(key)) {
-          properties.set(key, property);
+          properties.set(key, index);
         }
       }
       this.propertiesByObject.set(objectNode, properties);
@@ -450,72 +610,103 @@ class ParamsChecker {
     return properties;
   }
 
-  private reportUnknownKey(objectPath: PathSegment[], key: string): void {
-    const objectNode = findNodeAtLocation(this.root, objectPath);
+  /** A key the schema does not have at `objectPath`: of another endpoint, or unknown (and then left out of `params`). */
+  private reportUnrecognizedKey(objectPath: PathSegment[], key: string): void {
+    const objectNode = this.nodeAt(objectPath);
     const present = objectNode ? this.propertiesOf(objectNode) : undefined;
-    const property = present?.get(key);
-    const keyNode = property?.children?.[0];
-    if (!objectNode || !present || !property || !keyNode) {
+    const index = present?.get(key);
+    const property = index === undefined ? undefined : objectNode?.children?.[index];
+    if (!objectNode || !present || index === undefined || !property?.children?.[0]) {
       return;
     }
-    const at = { offset: keyNode.offset, length: keyNode.length };
-    const remove: ParamFix = { title: `Remove "${key}"`, edits: [removeNodeEdit(property)] };
     if (objectPath.length === 0) {
-      const owners = ANIMATEDIFF_ENDPOINTS.filter((endpoint) => paramsKeysFor(endpoint).includes(key));
-      if (owners.length > 0) {
-        this.reportWrongEndpointKey(key, owners, at, remove);
+      const owners = ENDPOINTS_BY_KEY.get(key);
+      if (owners) {
+        this.reportWrongEndpointKey(key, owners, property, index);
         return;
       }
     }
-    const schema = this.schemaAt(objectPath);
-    const objectSchema = schema ? this.pickAlternative(unwrap(schema), objectPath) : undefined;
-    const validKeys = objectSchema instanceof z.ZodObject ? Object.keys(objectSchema.shape) : [];
-    const suggestion = closestMatch(key, validKeys);
-    const fixes: ParamFix[] = [];
-    let message: string;
-    if (suggestion && !present.has(suggestion)) {
-      message = `Unknown key "${key}". Did you mean "${suggestion}"?`;
-      fixes.push({ title: `Change to "${suggestion}"`, preferred: true, edits: [replaceNode(keyNode, JSON.stringify(suggestion))] });
-    } else if (suggestion) {
-      message = `Unknown key "${key}" (did you mean "${suggestion}"? It is already set). It is not sent to fal.`;
-    } else if (objectPath.length === 0) {
-      message = `Unknown key "${key}": ${ENDPOINT_NAMES[this.endpoint]} has no such input, so it is not sent to fal.`;
+    const ignoredHere = this.ignoredKeys.get(objectPath);
+    if (ignoredHere) {
+      ignoredHere.push(key);
     } else {
-      message = `Unknown key "${key}": ${labelOf(objectPath)} accepts only ${validKeys.map((k) => `"${k}"`).join(' and ')}.`;
+      this.ignoredKeys.set(objectPath, [key]);
     }
-    fixes.push(remove);
-    this.ignoredKeys.push({ path: objectPath, key });
-    this.report({ ...at, severity: 'warning', code: 'unknown-key', message, fixes });
+    this.reportUnknownKey(objectPath, objectNode, present, index);
+    if (objectPath.length === 0 && index === this.unknownRootProperties[0]) {
+      // What the schema says of the first unknown key, it would say of each of the others (see rootValue).
+      for (let other = 1; other < this.unknownRootProperties.length; other++) {
+        this.reportUnknownKey(objectPath, objectNode, present, this.unknownRootProperties[other]);
+      }
+    }
   }
 
-  private reportWrongEndpointKey(
-    key: string,
-    owners: readonly AnimateDiffEndpoint[],
-    at: { offset: number; length: number },
-    remove: ParamFix,
-  ): void {
-    // The likeliest intent: the same kind of job (text or video input), then the same speed.
-    const sameKind = owners.filter((endpoint) => isVideoToVideoEndpoint(endpoint) === isVideoToVideoEndpoint(this.endpoint));
-    const candidates = sameKind.length > 0 ? sameKind : owners;
-    const target = candidates.find((endpoint) => isTurboEndpoint(endpoint) === isTurboEndpoint(this.endpoint)) ?? candidates[0];
-    this.report({
-      ...at,
-      severity: 'error',
-      code: 'wrong-endpoint-key',
-      message: `"${key}" is not an input of ${ENDPOINT_NAMES[this.endpoint]} (this file's "endpoint"). `
-        + `${capitalise(ENDPOINT_NAMES[target])} has it: set "endpoint" to "${target}", or remove "${key}".`,
-      fixes: [
-        { title: `Set "endpoint" to "${target}"`, edits: setTopLevelPropertyEdits(this.text, 'endpoint', target) },
-        remove,
-      ],
+  /** The property at `index` of the object at `objectPath` has a key no endpoint has there. */
+  private reportUnknownKey(objectPath: PathSegment[], objectNode: Node, present: PropertyIndex, index: number): void {
+    const property = objectNode.children?.[index];
+    const keyNode = property?.children?.[0];
+    const key: unknown = keyNode?.value;
+    if (!property || !keyNode || typeof key !== 'string' || this.countedOnly(keyNode.offset, 'warning')) {
+      return;
+    }
+    this.reportLazily(keyNode.offset, keyNode.length, 'warning', () => {
+      const schema = this.schemaAt(objectPath);
+      const objectSchema = schema ? this.pickAlternative(unwrap(schema), objectPath) : undefined;
+      const validKeys = objectSchema instanceof z.ZodObject ? Object.keys(objectSchema.shape) : [];
+      const suggestion = closestMatch(key, validKeys);
+      const fixes: ParamFix[] = [];
+      let message: string;
+      if (suggestion && !present.has(suggestion)) {
+        message = `Unknown key "${key}". Did you mean "${suggestion}"?`;
+        fixes.push({ title: `Change to "${suggestion}"`, preferred: true, edits: [replaceNode(keyNode, JSON.stringify(suggestion))] });
+      } else if (suggestion) {
+        message = `Unknown key "${key}" (did you mean "${suggestion}"? It is already set). It is not sent to fal.`;
+      } else if (objectPath.length === 0) {
+        message = `Unknown key "${key}": ${ENDPOINT_NAMES[this.endpoint]} has no such input, so it is not sent to fal.`;
+      } else {
+        message = `Unknown key "${key}": ${labelOf(objectPath)} accepts only ${validKeys.map((k) => `"${k}"`).join(' and ')}.`;
+      }
+      fixes.push(removeKeyFix(key, property, index));
+      return { code: 'unknown-key', message, fixes };
     });
   }
 
-  private checkRecommendedSteps(root: Node): void {
+  private reportWrongEndpointKey(key: string, owners: readonly AnimateDiffEndpoint[], property: Node, index: number): void {
+    const keyNode = property.children?.[0] ?? property;
+    this.reportLazily(keyNode.offset, keyNode.length, 'error', () => {
+      // The likeliest intent: the same kind of job (text or video input), then the same speed.
+      const sameKind = owners.filter((endpoint) => isVideoToVideoEndpoint(endpoint) === isVideoToVideoEndpoint(this.endpoint));
+      const candidates = sameKind.length > 0 ? sameKind : owners;
+      const target = candidates.find((endpoint) => isTurboEndpoint(endpoint) === isTurboEndpoint(this.endpoint)) ?? candidates[0];
+      return {
+        code: 'wrong-endpoint-key',
+        message: `"${key}" is not an input of ${ENDPOINT_NAMES[this.endpoint]} (this file's "endpoint"). `
+          + `${capitalise(ENDPOINT_NAMES[target])} has it: set "endpoint" to "${target}", or remove "${key}".`,
+        fixes: [
+          { title: `Set "endpoint" to "${target}"`, edits: this.setEndpointEdits(target) },
+          removeKeyFix(key, property, index),
+        ],
+      };
+    });
+  }
+
+  /** The edits that set `endpoint`, per target: each computation parses and copies the whole text. */
+  private readonly endpointEdits = new Map<AnimateDiffEndpoint, ParamTextEdit[]>();
+
+  private setEndpointEdits(target: AnimateDiffEndpoint): ParamTextEdit[] {
+    let edits = this.endpointEdits.get(target);
+    if (!edits) {
+      edits = setTopLevelPropertyEdits(this.text, 'endpoint', target);
+      this.endpointEdits.set(target, edits);
+    }
+    return edits;
+  }
+
+  private checkRecommendedSteps(): void {
     if (!isTurboEndpoint(this.endpoint)) {
       return;
     }
-    const node = findNodeAtLocation(root, ['num_inference_steps']);
+    const node = this.nodeAt(['num_inference_steps']);
     const steps: unknown = node ? getNodeValue(node) : undefined;
     const { min, max, recommendedMin, recommendedMax } = LIMITS.num_inference_steps;
     if (!node || typeof steps !== 'number' || !Number.isInteger(steps) || steps < min || steps > max) {
@@ -536,6 +727,33 @@ class ParamsChecker {
   }
 
   // ---- Helpers ------------------------------------------------------------------------------------
+
+  /**
+   * The node at `path`, as jsonc-parser's findNodeAtLocation finds it (the first property of a key) but through
+   * propertiesOf, without reading every property of each object on the way. (findNodeAtLocation also skips a
+   * property without a value; a tree without parse errors, the only kind checked here, has none.)
+   */
+  private nodeAt(path: readonly PathSegment[]): Node | undefined {
+    let node: Node | undefined = this.root;
+    for (const segment of path) {
+      if (!node) {
+        return undefined;
+      }
+      if (typeof segment === 'string') {
+        const index: number | undefined = node.type === 'object' ? this.propertiesOf(node).get(segment) : undefined;
+        node = index === undefined ? undefined : node.children?.[index]?.children?.[1];
+      } else {
+        node = node.type === 'array' && segment >= 0 ? node.children?.[segment] : undefined;
+      }
+    }
+    return node;
+  }
+
+  /** The JSON kind of the value at `path` ('other' when there is none), read from the tree without building the value. */
+  private kindAt(path: readonly PathSegment[]): JsonKind {
+    const type = this.nodeAt(path)?.type;
+    return type === undefined || type === 'property' ? 'other' : type;
+  }
 
   private schemaAt(path: PathSegment[]): z.ZodType | undefined {
     let schema: z.ZodType | undefined = PARAMS_SCHEMA_BY_ENDPOINT[this.endpoint];
@@ -558,14 +776,9 @@ class ParamsChecker {
     if (!(schema instanceof z.ZodUnion)) {
       return schema;
     }
-    const kind = jsonKindOfValue(this.valueAt(path));
+    const kind = this.kindAt(path);
     const match = (schema.options as z.ZodType[]).find((option) => jsonKindOf(unwrap(option)) === kind);
     return match ? unwrap(match) : schema;
-  }
-
-  private valueAt(path: PathSegment[]): unknown {
-    const node = findNodeAtLocation(this.root, path);
-    return node ? getNodeValue(node) : undefined;
   }
 
   private isOptionalKey(key: string): boolean {
@@ -580,10 +793,62 @@ class ParamsChecker {
     if (node.type === 'array') {
       return 'a list';
     }
-    const raw = nodeText(this.text, node);
-    const short = raw.length > 40 ? `${raw.slice(0, 39)}…` : raw;
+    // Only the start is shown, so only the start is read (a value can be a megabyte long).
+    const raw = this.text.slice(node.offset, node.offset + Math.min(node.length, 41));
+    const short = node.length > 40 ? `${raw.slice(0, 39)}…` : raw;
     return node.type === 'string' ? `the text ${short}` : short;
   }
+}
+
+function removeKeyFix(key: string, property: Node, index: number): ParamFix {
+  return { title: `Remove "${key}"`, edits: [removeNodeEdit(property, index)] };
+}
+
+/** Comments and the tokens that are not white space, in text order. */
+function* significantTokensAndComments(text: string): Generator<Token> {
+  const scanner = createScanner(text, false);
+  for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.trivia || kind === TOKEN.lineBreak) {
+      continue;
+    }
+    const offset = scanner.getTokenOffset();
+    // An unclosed block comment at the very end reports one character more than the text has.
+    yield { kind, offset, length: Math.min(scanner.getTokenLength(), text.length - offset) };
+  }
+}
+
+/** The last token (not a comment) that ends at or before `offset`. */
+function lastTokenBefore(text: string, offset: number): Token | undefined {
+  let last: Token | undefined;
+  for (const token of significantTokensAndComments(text)) {
+    if (token.offset >= offset) {
+      break;
+    }
+    if (token.kind !== TOKEN.lineComment && token.kind !== TOKEN.blockComment && token.offset + token.length <= offset) {
+      last = token;
+    }
+  }
+  return last;
+}
+
+/**
+ * The whole lines from `start` to `end` (from the start of the first to after the line break ending the last), when
+ * nothing but white space shares them; undefined otherwise. Reads only the white space around, so checking every
+ * comment of a one-line file stays linear.
+ */
+function linesAround(text: string, start: number, end: number): { start: number; end: number } | undefined {
+  let before = start;
+  while (before > 0 && text[before - 1] !== '\n' && /\s/.test(text[before - 1])) {
+    before--;
+  }
+  let after = end;
+  while (after < text.length && text[after] !== '\n' && /\s/.test(text[after])) {
+    after++;
+  }
+  if ((before > 0 && text[before - 1] !== '\n') || (after < text.length && text[after] !== '\n')) {
+    return undefined;
+  }
+  return { start: before, end: after < text.length ? after + 1 : text.length };
 }
 
 // ---- Describing schemas in words ------------------------------------------------------------------
@@ -796,29 +1061,21 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function severityRank(diagnostic: ParamDiagnostic): number {
-  return diagnostic.severity === 'error' ? 0 : diagnostic.severity === 'warning' ? 1 : 2;
-}
-
 function clamp(value: number, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(Math.max(value, min), Math.max(min, max)) : min;
 }
 
-
-/** A copy of `value` without the given keys (each at the object at its path). */
-function withoutKeys(value: unknown, keys: ReadonlyArray<{ path: PathSegment[]; key: string }>): unknown {
-  if (keys.length === 0) {
-    return value;
-  }
-  const copy: unknown = structuredClone(value);
-  for (const { path, key } of keys) {
-    let target: unknown = copy;
+/** Deletes keys from the objects at their paths in `value`, which is this check's own copy of the file. */
+function deleteKeys(value: unknown, keysByPath: ReadonlyMap<readonly PathSegment[], readonly string[]>): void {
+  for (const [path, keys] of keysByPath) {
+    let target: unknown = value;
     for (const segment of path) {
       target = isRecord(target) || Array.isArray(target) ? (target as Record<PathSegment, unknown>)[segment] : undefined;
     }
     if (isRecord(target)) {
-      delete target[key];
+      for (const key of keys) {
+        delete target[key];
+      }
     }
   }
-  return copy;
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
 import { realPathOf } from '../files/containment';
 import { isInsideFolder } from '../util/paths';
 import { isVideoToVideoEndpoint } from '../model/animateDiff';
@@ -9,6 +9,7 @@ import type { ParamDiagnostic } from '../params/diagnostics';
 import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
 import { baseName, displayPath, openDocument, readParamsText } from '../params/editor/paramsDocuments';
 import type { ParamsFile } from '../params/fileSchema';
+import { parseTreeWithinDepth } from '../params/jsonText';
 import { buildRequestsFromParams, cryptoRandomSeed, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../params/requests';
 
 /** A file that is ready to run: valid, its requests built, its paths checked. */
@@ -58,10 +59,10 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
   };
   const validation = diagnostics.checkText(uri, text);
   if (!validation.params) {
-    const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-    const first = errors[0];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    return { ok: false, uri, invalid: true, message: `${name} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
+    const errors = validation.errorCount;
+    const first = validation.diagnostics.find((d) => d.severity === 'error');
+    const more = errors > 1 ? ` (and ${errors - 1} more)` : '';
+    return { ok: false, uri, invalid: true, message: `${name} has ${errors === 1 ? 'an error' : `${errors} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
   }
   const params = validation.params;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -120,7 +121,7 @@ async function staysInside(target: vscode.Uri, root: vscode.Uri): Promise<boolea
 
 /** A problem at a top-level key's value (or the top of the object when the key is not there). */
 function problemAtKey(text: string, key: string, message: string): ParamDiagnostic {
-  const root = parseTree(text, [], { allowTrailingComma: true });
+  const root = parseTreeWithinDepth(text, [], { allowTrailingComma: true });
   const node = root ? findNodeAtLocation(root, [key]) : undefined;
   const at = node ?? root;
   return { offset: at?.offset ?? 0, length: node ? node.length : Math.min(1, text.length), severity: 'error', code: 'invalid-value', message };

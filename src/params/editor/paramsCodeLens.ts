@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { parseTree } from 'jsonc-parser';
 import type { ParamsFile } from '../fileSchema';
+import { objectStartOffset } from '../jsonText';
 import { Disposable } from '../../util/dispose';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
 
@@ -54,7 +54,9 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    const range = topOfObject(document);
+    // The line of the object's opening brace (the first line when the text is not an object yet).
+    const start = document.positionAt(objectStartOffset(document.getText()));
+    const range = new vscode.Range(start, start);
     const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
     const progress = this.runs.progressOf(document.uri);
     if (progress) {
@@ -67,7 +69,7 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
     }
     const validation = this.diagnostics.peekValidation(document);
     if (!validation.params) {
-      const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
+      const errors = validation.errorCount;
       return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];
     }
     const count = videoCount(validation.params);
@@ -78,9 +80,3 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
   }
 }
 
-/** The line of the object's opening brace (the first line when the text is not an object yet). */
-function topOfObject(document: vscode.TextDocument): vscode.Range {
-  const root = parseTree(document.getText(), [], { allowTrailingComma: true });
-  const start = document.positionAt(root?.type === 'object' ? root.offset : 0);
-  return new vscode.Range(start, start);
-}

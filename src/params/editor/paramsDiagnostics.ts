@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ParamDiagnostic, ParamFix, ParamSeverity } from '../diagnostics';
+import { capDiagnostics, type ParamDiagnostic, type ParamFix, type ParamSeverity } from '../diagnostics';
 import { validateParamsText, type ParamsValidation } from '../validate';
 import { Disposable } from '../../util/dispose';
 import { redact } from '../../util/redaction';
@@ -272,7 +272,8 @@ export class ParamsDiagnostics extends Disposable {
       diagnostic.code = problem.code;
       return { diagnostic, fixes: problem.fixes ?? [] };
     };
-    entry.published = [...entry.validation.diagnostics, ...entry.runProblems].map(toDiagnostic);
+    // The check caps its own problems; a run's are capped apart, so fal's verdict is never hidden behind them.
+    entry.published = [...entry.validation.diagnostics, ...capDiagnostics(entry.runProblems)].map(toDiagnostic);
     this.entries.set(uri.toString(), entry);
     this.collection.set(uri, entry.published.map(({ diagnostic }) => diagnostic));
     this.updateEmitter.fire(uri);

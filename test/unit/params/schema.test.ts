@@ -113,6 +113,10 @@ describe('generated JSON Schema for VS Code', () => {
   });
 
   it('describes the ranges the validator enforces', () => {
+    for (const branch of branches()) {
+      assert.equal(branch.properties?.prompt.maxLength, 10_000);
+      assert.equal(branch.properties?.negative_prompt.maxLength, 10_000);
+    }
     const turbo = branchFor(ENDPOINTS[0]).properties ?? {};
     assert.deepEqual([turbo.num_frames.type, turbo.num_frames.minimum, turbo.num_frames.maximum], ['integer', 1, 32]);
     assert.deepEqual([turbo.variations.minimum, turbo.variations.maximum], [1, 16]);

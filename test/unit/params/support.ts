@@ -63,3 +63,31 @@ export function assertWithinText(text: string, diagnostics: readonly ParamDiagno
     }
   }
 }
+
+/** mulberry32: a small seeded generator, so generated inputs are the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Texts of up to `maxPieces` pieces of JSON syntax in random order: brackets, strings, comments, escapes, line breaks. */
+export function jsonSoup(random: () => number, maxPieces: number): string {
+  const pieces = ['[', ']', '{', '}', '"', '"a"', ':', ',', ', ', '/', '//', '/*', '*/', '*', '\\', '\\"', '\n', '\r\n', ' ', '\t', '1', 'true', '\u00a0', '\uFEFF'];
+  const count = Math.floor(random() * (maxPieces + 1));
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    text += pieces[Math.floor(random() * pieces.length)];
+  }
+  return text;
+}
+
+/** `[[[…` or `{"a":{"a":…`: nested `levels` deep and never closed, as a file cut short or made to break parsers. */
+export function deeplyNested(levels: number, opener: '[' | '{"a":' = '['): string {
+  return opener.repeat(levels);
+}

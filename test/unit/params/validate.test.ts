@@ -95,6 +95,14 @@ const BAD_FILES: BadFile[] = [
     code: 'invalid-type', message: /"prompt" must be non-empty text, not 42/,
   },
   {
+    name: 'prompt longer than is sent to fal', file: `{ "prompt": ⟦"${'a fox '.repeat(2057)}abc"⟧ }`,
+    code: 'out-of-range', message: /^"prompt" is 12,345 characters; at most 10,000 are sent to fal\.$/,
+  },
+  {
+    name: 'negative_prompt longer than is sent to fal', file: `{ "prompt": "a fox", "negative_prompt": ⟦"${'x'.repeat(10_001)}"⟧ }`,
+    code: 'out-of-range', message: /^"negative_prompt" is 10,001 characters; at most 10,000 are sent to fal\.$/,
+  },
+  {
     name: 'negative_prompt null', file: '{ "prompt": "a fox", "negative_prompt": ⟦null⟧ }',
     code: 'invalid-type', message: /"negative_prompt" must be text, not null/, fix: 'Remove "negative_prompt" to use the default', fixedIsValid: true,
   },
@@ -328,6 +336,13 @@ describe('parameter file validation', () => {
     assert.equal(fix?.title, 'Use double quotes');
     const fixed = validateParamsText(applyParamEdits(text, fix.edits));
     assert.equal(fixed.params?.prompt, 'say "hi", it\'s\tnow');
+  });
+
+  it('accepts prompts of up to 10,000 characters (white space around the prompt aside)', () => {
+    const longest = 'x'.repeat(10_000);
+    const result = validateParamsText(JSON.stringify({ prompt: `  ${longest}\n`, negative_prompt: longest }));
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.params?.prompt, longest);
   });
 
   it('reads a file that starts with a byte-order mark', () => {
