@@ -5,7 +5,7 @@ import { jobStateText } from '../generation/jobText';
 import type { RunningBatch } from '../runs/runner';
 import type { Interaction } from '../ui/interaction';
 import type { Command } from '../util/commandManager';
-import { generateFromPrompt } from './promptGeneration';
+import { generateFromPrompt, promptProblem } from './promptGeneration';
 
 function selectedText(editor: vscode.TextEditor | undefined): string | undefined {
   if (!editor) {
@@ -47,7 +47,7 @@ export class GenerateFromPromptCommand implements Command {
       value: selectedText(vscode.window.activeTextEditor)?.trim() ?? '',
       placeHolder: 'masterpiece, best quality, a red fox running through snow, cinematic lighting',
       ignoreFocusOut: true,
-      validateInput: (text) => (text.trim() === '' ? 'Enter a prompt.' : undefined),
+      validateInput: (text) => (text.trim() === '' ? 'Enter a prompt.' : promptProblem(text.trim())),
     });
     if (prompt === undefined || prompt.trim() === '') {
       return { kind: 'notStarted', reason: 'no prompt' };

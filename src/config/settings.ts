@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS, MODEL_DEFAULTS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../model/animateDiff';
 import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../model/request';
 
@@ -12,7 +12,7 @@ export type SettingsReader = (name: string) => unknown;
 
 /** Each `animateDiff.defaults.*` setting: its field in the request, how it is validated, its default in the manifest. */
 const DEFAULT_SETTINGS = {
-  negativePrompt: { field: 'negative_prompt', schema: z.string(), expected: 'a string', default: MODEL_DEFAULTS.negative_prompt },
+  negativePrompt: { field: 'negative_prompt', schema: z.string().max(LIMITS.negative_prompt.maxLength), expected: `a string of at most ${LIMITS.negative_prompt.maxLength} characters`, default: MODEL_DEFAULTS.negative_prompt },
   numFrames: {
     field: 'num_frames',
     default: MODEL_DEFAULTS.num_frames,

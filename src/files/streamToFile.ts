@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +20,32 @@ export async function pipeToNewFile(
       callback(null, chunk);
     },
   });
-  await pipeline(source, counter, createWriteStream(file, { flags: 'wx' }), options.signal ? { signal: options.signal } : {});
+  // Opened before the pipeline starts: a stream opening the file itself could still create it after a failure
+  // ended the pipeline, and so after the caller removed what it thought was the partial file. Until the pipeline
+  // listens, a failure of the source is held here (unheard, it would be thrown at the process).
+  let early: unknown;
+  const holdEarly = (error: unknown) => {
+    early ??= error;
+  };
+  source.on('error', holdEarly);
+  try {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, 'wx');
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+    try {
+      if (early !== undefined) {
+        throw early;
+      }
+      await pipeline(source, counter, handle.createWriteStream(), options.signal ? { signal: options.signal } : {});
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  } finally {
+    source.off('error', holdEarly);
+  }
   return bytes;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The AnimateDiff Turbo text-to-video input, as specified on the model's page

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VIDEO_SIZE_NAMES } from './animateDiff';
 import type { FalFailure } from './failure';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VideoPanelManager } from './videoPanel';
 import { webviewStateSchema, type WebviewState } from '../shared/protocol';
 import { Disposable } from '../util/dispose';

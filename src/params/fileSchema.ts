@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ANIMATEDIFF_ENDPOINTS,
   ENDPOINT_TUNING_DEFAULTS,

@@ -7,7 +7,7 @@ import {
   type ParseError,
   type SyntaxKind,
 } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ANIMATEDIFF_ENDPOINTS,
   LIMITS,

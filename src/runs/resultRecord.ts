@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OutputExistsError, removeStalePartials, writeStreamToFile, writeTextFile } from '../files/atomicFile';
 import { downloadVideo, type DownloadLimits } from '../files/videoDownload';
 import { generationInputSchema, type GenerationRecord } from '../model/generation';

@@ -53,6 +53,17 @@ describe('generate from the selection', () => {
     assert.equal((await submits()).length, 0);
   });
 
+  it('a selection longer than a prompt may be gets a clear message and sends nothing', async () => {
+    const hooks = await freshState();
+    const tooLong = 'a fox in the snow, '.repeat(600);
+    await editorWithSelection(`# Notes\n\n${tooLong}\n`, tooLong);
+    const outcome = await generateFromSelection();
+    assert.equal(outcome.kind, 'notStarted');
+    const warning = hooks.interaction.shown.find((m) => m.kind === 'warning');
+    assert.match(warning?.message ?? '', /The prompt is 11,399 characters; at most 10,000 are sent to fal\. Select a shorter text.*Nothing was sent/);
+    assert.equal((await submits()).length, 0);
+  });
+
   it('"Generate Video…" asks for the prompt and sends it', async () => {
     const hooks = await freshState();
     hooks.interaction.script(/Describe the video/, 'a paper boat on a rainy street');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { generationInputSchema, generationSourceSchema, type RunningJobState } from '../../model/generation';
 
 /** How many of a job's most recent fal log lines an entry keeps. */

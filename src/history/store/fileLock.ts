@@ -54,17 +54,25 @@ export function lockTempPrefix(lockFile: string): string {
  * process killed at any moment leaves a lock that is recognisably stale. Where hard links are not supported the
  * file is created exclusively and then written.
  */
-async function tryCreateLock(lockFile: string, token: string): Promise<boolean> {
+async function tryCreateLock(lockFile: string, token: string): Promise<LockHandle | undefined> {
   const contents = JSON.stringify({ pid: process.pid, token, acquiredAt: Date.now() });
   const prepared = path.join(path.dirname(lockFile), `${lockTempPrefix(lockFile)}${process.pid}-${randomBytes(6).toString('hex')}`);
-  await fsp.writeFile(prepared, contents, { flag: 'wx' });
+  try {
+    await fsp.writeFile(prepared, contents, { flag: 'wx' });
+  } catch (error) {
+    await fsp.rm(prepared, { force: true });
+    if (errorCode(error) !== 'ENOSPC') {
+      throw error;
+    }
+    return tryCreateEmptyLock(lockFile);
+  }
   try {
     await fsp.link(prepared, lockFile);
-    return true;
+    return { token };
   } catch (error) {
     const code = errorCode(error);
     if (code === 'EEXIST') {
-      return false;
+      return undefined;
     }
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') {
       throw error;
@@ -77,7 +85,7 @@ async function tryCreateLock(lockFile: string, token: string): Promise<boolean> 
     handle = await fsp.open(lockFile, 'wx');
   } catch (error) {
     if (errorCode(error) === 'EEXIST') {
-      return false;
+      return undefined;
     }
     throw error;
   }
@@ -86,8 +94,33 @@ async function tryCreateLock(lockFile: string, token: string): Promise<boolean> 
   } finally {
     await handle.close();
   }
-  return true;
+  return { token };
 }
+
+/**
+ * On a full disk the lock's contents cannot be written, but an empty file can still be made: the lock is then an
+ * empty file (which others count as stale after UNREADABLE_LOCK_STALE_MS), known to its holder by its inode.
+ * Without it, nothing could be deleted to make room.
+ */
+async function tryCreateEmptyLock(lockFile: string): Promise<LockHandle | undefined> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(lockFile, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') {
+      return undefined;
+    }
+    throw error;
+  }
+  try {
+    return { inode: (await handle.stat()).ino };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How a holder knows its lock file: by the token in it, or (an empty lock, on a full disk) by its inode. */
+type LockHandle = { token: string } | { inode: number };
 
 /** Removes the private files of lock attempts (of the lock and its breaker) whose process was killed mid-attempt. */
 export async function removeDeadLockTemps(lockFile: string): Promise<void> {
@@ -110,7 +143,8 @@ export async function removeDeadLockTemps(lockFile: string): Promise<void> {
 export async function withFileLock<T>(lockFile: string, action: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const staleMs = options.staleMs ?? 10_000;
   const token = randomBytes(12).toString('hex');
-  for (let attempt = 0; !(await tryCreateLock(lockFile, token)); attempt++) {
+  let held: LockHandle | undefined;
+  for (let attempt = 0; !(held = await tryCreateLock(lockFile, token)); attempt++) {
     if (!(await breakIfStale(lockFile, staleMs))) {
       await delay(Math.min(2 ** Math.min(attempt, 6), 50));
     }
@@ -118,7 +152,7 @@ export async function withFileLock<T>(lockFile: string, action: () => Promise<T>
   try {
     return await action();
   } finally {
-    await releaseLock(lockFile, token);
+    await releaseLock(lockFile, held);
   }
 }
 
@@ -129,7 +163,8 @@ export async function withFileLock<T>(lockFile: string, action: () => Promise<T>
 async function breakIfStale(lockFile: string, staleMs: number): Promise<boolean> {
   const breaker = `${lockFile}.break`;
   const breakerToken = randomBytes(12).toString('hex');
-  if (!(await tryCreateLock(breaker, breakerToken))) {
+  const breakerHeld = await tryCreateLock(breaker, breakerToken);
+  if (!breakerHeld) {
     if (await staleHolder(breaker, BREAKER_STALE_MS)) {
       await fsp.rm(breaker, { force: true });
     }
@@ -143,7 +178,7 @@ async function breakIfStale(lockFile: string, staleMs: number): Promise<boolean>
     }
     return false;
   } finally {
-    await releaseLock(breaker, breakerToken);
+    await releaseLock(breaker, breakerHeld);
   }
 }
 
@@ -166,11 +201,13 @@ async function staleHolder(lockFile: string, staleMs: number): Promise<boolean> 
   return !isProcessAlive(holder.pid) || Date.now() - holder.acquiredAt > staleMs;
 }
 
-async function releaseLock(lockFile: string, token: string): Promise<void> {
+async function releaseLock(lockFile: string, held: LockHandle): Promise<void> {
   try {
-    const holder = parseHolder(await fsp.readFile(lockFile, 'utf8'));
     // Only remove our own lock: if ours was taken over as stale, the file is now someone else's.
-    if (holder?.token === token) {
+    const ours = 'token' in held
+      ? parseHolder(await fsp.readFile(lockFile, 'utf8'))?.token === held.token
+      : (await fsp.stat(lockFile)).ino === held.inode;
+    if (ours) {
       await fsp.rm(lockFile, { force: true });
     }
   } catch (error) {

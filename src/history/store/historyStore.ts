@@ -25,6 +25,8 @@ const COMPACT_RATIO = 2;
 const COMPACT_MIN_BYTES = 1024 * 1024;
 /** A deletion is remembered this long after compaction, so a writer that lost its lock cannot bring the entry back. */
 const TOMBSTONE_KEEP_MS = 24 * 60 * 60 * 1000;
+/** How often one write is tried again when other windows keep changing the file under it (their lock taken over). */
+const MAX_WRITE_ATTEMPTS = 20;
 /** How often a window marks the unfinished jobs it follows as still followed (`touchOwned`). */
 export const OWNER_HEARTBEAT_MS = 60_000;
 
@@ -82,11 +84,34 @@ interface Deferred {
  * The entries a writer whose lock was taken had changed, with the revision its changes were based on: records of
  * theirs above that revision, which others wrote after the lock was taken, hold over its changes.
  */
-type YieldTo = ReadonlyMap<string, number>;
+type YieldTo = ReadonlyMap<string, { rev: number; changes: number }>;
 
-function yieldsTo(yieldTo: YieldTo | undefined, theirs: EntrySummary): boolean {
-  const base = yieldTo?.get(theirs.id);
-  return base !== undefined && theirs.rev > base;
+
+/** The line after a cut-off write: the line before it was never confirmed (see `append`). */
+const TORN_MARK = '{"torn":1}';
+
+/** The complete lines of `file` after `offset` (none if it is gone). */
+async function completeLinesAfter(file: string, offset: number): Promise<string[]> {
+  let buffer: Buffer;
+  try {
+    buffer = await fsp.readFile(file);
+  } catch {
+    return [];
+  }
+  const end = buffer.lastIndexOf(10);
+  if (end < offset) {
+    return [];
+  }
+  return buffer.toString('utf8', offset, end).split('\n').filter((line) => line !== '' && line !== TORN_MARK && readRecord(line) !== undefined);
+}
+
+/** Writes all of `text` (a write may take only part of it), or throws. */
+async function writeAll(handle: fsp.FileHandle, text: string): Promise<void> {
+  let buffer = Buffer.from(text, 'utf8');
+  while (buffer.length > 0) {
+    const { bytesWritten } = await handle.write(buffer, 0, buffer.length);
+    buffer = buffer.subarray(bytesWritten);
+  }
 }
 
 /** A history file that is not one of this version: damaged (set aside at open), or a later version's (left alone). */
@@ -164,7 +189,11 @@ export class HistoryStore {
   private liveBytes = 0;
   private readFd: number | undefined;
   private corruptLines: string[] = [];
+  /** Cut-off writes of killed processes: kept aside with the damaged records, but no cause for alarm. */
+  private tornLines: string[] = [];
   private sortedIds: readonly string[] | undefined;
+  /** How many times each entry was changed here: a change made after a write was attempted is never yielded. */
+  private readonly localChanges = new Map<string, number>();
   private damagedSinceReported = 0;
 
   private readonly pendingPuts = new Set<string>();
@@ -474,6 +503,7 @@ export class HistoryStore {
       return undefined;
     }
     const entry = deepFreeze(applyPatch(current, patch, this.now()));
+    this.localChanges.set(id, (this.localChanges.get(id) ?? 0) + 1);
     slot.entry = entry;
     slot.summary = summaryOf(entry, slot.summary.rev);
     this.sortedIds = undefined;
@@ -497,6 +527,7 @@ export class HistoryStore {
         this.slots.delete(id);
         this.pendingPuts.delete(id);
         this.pendingLogs.delete(id);
+        this.localChanges.delete(id);
         if (slot.onDisk) {
           this.pendingDeletes.set(id, { rev: slot.summary.rev, videoFile: entry.video?.file });
         }
@@ -615,6 +646,15 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * Whether this process's change of an entry yields to `theirs`, written by another window after this one's lock
+   * was taken: when it is newer than what the change was based on, and nothing was changed here since.
+   */
+  private yieldsTo(yieldTo: YieldTo | undefined, theirs: EntrySummary): boolean {
+    const base = yieldTo?.get(theirs.id);
+    return base !== undefined && theirs.rev > base.rev && (this.localChanges.get(theirs.id) ?? 0) === base.changes;
+  }
+
   private changed(change: HistoryChange): void {
     for (const listener of [...this.changeListeners]) {
       try {
@@ -682,10 +722,23 @@ export class HistoryStore {
           break;
         }
         let appended: { start: number; end: number } | 'replaced' | 'behind';
+        const deletedVideos = [...taken.deletes.values()].flatMap((deletion) => (deletion.videoFile ? [deletion.videoFile] : []));
         try {
           await this.options.whileLocked?.();
-          await this.markRunning(taken.puts);
-          appended = await this.append(lines, durable, [...taken.deletes.values()].flatMap((deletion) => (deletion.videoFile ? [deletion.videoFile] : [])));
+          try {
+            await this.markRunning(taken.puts);
+            appended = await this.append(lines, durable);
+          } catch (error) {
+            if (errorCode(error) !== 'ENOSPC' || deletedVideos.length === 0) {
+              throw error;
+            }
+            // A full disk: the videos being deleted go first, to make room for saying so.
+            for (const file of deletedVideos) {
+              await this.removeVideoFile(file);
+            }
+            await this.markRunning(taken.puts);
+            appended = await this.append(lines, durable);
+          }
         } catch (error) {
           this.returnPending(taken);
           throw error;
@@ -696,10 +749,10 @@ export class HistoryStore {
           // are written again, into the current file.
           yieldTo = new Map([...taken.puts].flatMap((id) => {
             const slot = this.slots.get(id);
-            return slot ? [[id, slot.summary.rev] as const] : [];
+            return slot ? [[id, { rev: slot.summary.rev, changes: this.localChanges.get(id) ?? 0 }] as const] : [];
           }));
           this.returnPending(taken);
-          if (attempt >= 3) {
+          if (attempt >= MAX_WRITE_ATTEMPTS) {
             throw new Error('The history file kept being changed by other windows while this one wrote to it.');
           }
           continue;
@@ -768,11 +821,10 @@ export class HistoryStore {
   }
 
   /**
-   * Appends `lines` to the current file (creating the first one), flushing them when `durable`. On a full disk, a
-   * deletion first frees the space of the videos it deletes. Returns where the lines are, or `replaced` when the file
-   * is gone.
+   * Appends `lines` to the current file, flushing them when `durable`. Returns where the lines are, `behind` when
+   * others appended since this process read the file (nothing written), or `replaced` when the file is gone.
    */
-  private async append(lines: readonly string[], durable: boolean, deletedVideos: readonly string[] = []): Promise<{ start: number; end: number } | 'replaced' | 'behind'> {
+  private async append(lines: readonly string[], durable: boolean): Promise<{ start: number; end: number } | 'replaced' | 'behind'> {
     let handle: fsp.FileHandle;
     try {
       // Never created here: a file that is gone was compacted into the next one (by a window that took the lock
@@ -785,36 +837,29 @@ export class HistoryStore {
       throw error;
     }
     try {
-      let { size } = await handle.stat();
-      if (size > this.readOffset) {
-        const after = Buffer.alloc(size - this.readOffset);
+      const before = (await handle.stat()).size;
+      // After a cut-off write (of a process killed mid-append, or a write that failed), the records start on a line
+      // of their own, after a mark that tells readers the line before it was never confirmed to anyone. Nothing is
+      // ever truncated: a window whose lock was taken may be writing at this very moment.
+      let prefix = '';
+      if (before > this.readOffset) {
+        const after = Buffer.alloc(before - this.readOffset);
         await handle.read(after, 0, after.length, this.readOffset);
         if (after.includes(10)) {
           return 'behind'; // Whole records written since this process read the file: its lock was taken.
         }
-        // What follows the last complete line is the cut-off write of a process killed mid-append (or of a write
-        // that failed), never confirmed to anyone. Ours must not be glued to it.
-        await handle.truncate(this.readOffset);
-        size = this.readOffset;
+        prefix = `\n${TORN_MARK}\n`;
       }
       const text = `${lines.join('\n')}\n`;
-      try {
-        await handle.write(text);
-      } catch (error) {
-        if (errorCode(error) !== 'ENOSPC' || deletedVideos.length === 0) {
-          throw error;
-        }
-        // What did fit is cut off again: the records are written whole or not at all.
-        await handle.truncate(size);
-        for (const file of deletedVideos) {
-          await this.removeVideoFile(file);
-        }
-        await handle.write(text);
-      }
+      await writeAll(handle, prefix + text);
       if (durable) {
         await handle.sync();
       }
-      return { start: size, end: size + Buffer.byteLength(text) };
+      const end = (await handle.stat()).size;
+      const written = Buffer.byteLength(prefix + text);
+      // Where they landed is known when nothing else was appended meanwhile (only a window whose lock was taken
+      // could); otherwise they are read back like anyone's.
+      return end - before === written ? { start: end - Buffer.byteLength(text), end } : { start: end, end };
     } finally {
       await handle.close();
     }
@@ -893,6 +938,7 @@ export class HistoryStore {
   private applyBuffer(buffer: Buffer, base: number, own?: { start: number; end: number }, yieldTo?: YieldTo): Set<string> {
     const synced = new Set<string>();
     let start = 0;
+    let previousUnreadable = false;
     for (;;) {
       const end = buffer.indexOf(10, start);
       if (end < 0) {
@@ -900,12 +946,19 @@ export class HistoryStore {
       }
       if (end > start) {
         const line = buffer.toString('utf8', start, end);
-        const record = readRecord(line);
+        const record = line === TORN_MARK ? undefined : readRecord(line);
         if (record) {
           const offset = base + start;
           this.apply(record, { offset, length: end - start }, own !== undefined && offset >= own.start && offset < own.end, synced, yieldTo);
-        } else if (line.trim() !== '') {
+          previousUnreadable = false;
+        } else if (line === TORN_MARK) {
+          if (previousUnreadable) {
+            this.tornLines.push(this.corruptLines.pop() as string);
+          }
+          previousUnreadable = false;
+        } else {
           this.corruptLines.push(line);
+          previousUnreadable = true;
         }
       }
       start = end + 1;
@@ -941,7 +994,7 @@ export class HistoryStore {
         }
         slot.location = location;
         slot.onDisk = true;
-        if (own || (this.pendingPuts.has(summary.id) && !yieldsTo(yieldTo, summary))) {
+        if (own || (this.pendingPuts.has(summary.id) && !this.yieldsTo(yieldTo, summary))) {
           // What this process holds is what it wrote, or what it is about to write over this.
           slot.summary = { ...slot.summary, rev: summary.rev };
           return;
@@ -996,13 +1049,9 @@ export class HistoryStore {
     return newest;
   }
 
+  /** Whether another window compacted the history into a newer file (once or more) since this one read it. */
   private async newerFileExists(): Promise<boolean> {
-    try {
-      await fsp.access(path.join(this.folder, historyFileName(this.generation + 1)));
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.newestGeneration()) > this.generation;
   }
 
   /**
@@ -1033,7 +1082,7 @@ export class HistoryStore {
     }
     for (const [id, slot] of pending) {
       const current = this.slots.get(id);
-      if (current && yieldsTo(yieldTo, current.summary)) {
+      if (current && this.yieldsTo(yieldTo, current.summary)) {
         this.pendingPuts.delete(id);
       } else if (current) {
         current.entry = slot.entry;
@@ -1091,6 +1140,9 @@ export class HistoryStore {
 
   /** Writes the live records into the next generation's file once the current one is mostly dead records. */
   private async compactIfDue(): Promise<void> {
+    if (this.pendingPuts.size + this.pendingDeletes.size + this.pendingLogs.size > 0) {
+      return; // Changes made during this write: compacted with a later one, so the logs are copied exactly.
+    }
     const size = this.readOffset;
     if (size < COMPACT_MIN_BYTES || size < COMPACT_RATIO * this.liveBytes) {
       return;
@@ -1102,15 +1154,13 @@ export class HistoryStore {
     const old = this.file;
     const lines: string[] = [];
     for (const slot of this.slots.values()) {
+      // What is on disk, copied as it is (changes not written yet are written after, as usual).
       const line = slot.location ? this.readLine(slot.location) : undefined;
       const record = line === undefined ? undefined : readRecord(line);
-      if (record?.kind === 'put') {
-        lines.push(putLineOfJson(slot.summary, record.entryJson));
-      } else if (slot.entry) {
-        lines.push(putLine(slot.entry, slot.summary.rev));
-      } else {
+      if (record?.kind !== 'put') {
         continue;
       }
+      lines.push(putLineOfJson(record.summary, record.entryJson));
       if (slot.logs.length > 0) {
         lines.push(logsLine(slot.summary.id, slot.logs, true));
       }
@@ -1122,17 +1172,28 @@ export class HistoryStore {
       }
     }
     await this.setAsideCorruptLines();
+    const oldReadOffset = this.readOffset;
     if (await this.createFile(this.generation + 1, lines)) {
+      // A window whose lock was taken may have appended to the old file since it was read. Its records are copied
+      // over; one appending from now on finds the new file there and writes again into it (see `sync`).
+      const late = await completeLinesAfter(old, oldReadOffset);
+      for (let attempt = 0; late.length > 0 && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const appended = await this.append(late, true);
+        await this.catchUp();
+        if (appended !== 'behind' && appended !== 'replaced' && !(await this.newerFileExists())) {
+          break;
+        }
+      }
       // Left behind if it cannot go now: only the newest file is read, and a later start removes the older ones.
       await fsp.rm(old, { force: true }).catch(() => undefined);
     }
   }
 
   private async setAsideCorruptLines(): Promise<void> {
-    if (this.corruptLines.length === 0) {
+    if (this.corruptLines.length === 0 && this.tornLines.length === 0) {
       return;
     }
-    const lines = this.corruptLines.splice(0);
+    const lines = [...this.corruptLines.splice(0), ...this.tornLines.splice(0)];
     await fsp.appendFile(path.join(this.folder, CORRUPT_RECORDS_FILE), `${lines.join('\n')}\n`);
   }
 
@@ -1154,11 +1215,13 @@ export class HistoryStore {
       recovery = await this.loadNewestReadable();
       await this.removeOlderGenerations();
       recovery = await this.migrateLegacyIndex() ?? recovery;
-      if (this.corruptLines.length > 0) {
-        const dropped = this.corruptLines.length;
+      const dropped = this.corruptLines.length;
+      if (dropped > 0 || this.tornLines.length > 0) {
         // Kept aside, and left out of the history from now on: the next file holds only what could be read.
         await this.setAsideCorruptLines();
         await this.compact();
+      }
+      if (dropped > 0) {
         recovery ??= {
           reason: 'invalidEntries',
           movedTo: path.join(this.folder, CORRUPT_RECORDS_FILE),

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SECTION, settingContracts } from '../../../src/config/settings';
 
 interface ManifestSetting {
@@ -60,5 +60,23 @@ describe('the manifest\'s settings', () => {
     const checked = new Set(Object.keys(settingContracts()).map((name) => `${SECTION}.${name}`));
     const bounded = Object.entries(declared).filter(([, setting]) => setting.minimum !== undefined || setting.maximum !== undefined || setting.enum !== undefined);
     assert.deepEqual(bounded.map(([name]) => name).filter((name) => !checked.has(name)), []);
+  });
+
+  it('scope every setting, keep money and deletion limits to the user (application), and restrict what a workspace may redirect', () => {
+    const full = manifest as unknown as {
+      contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+      capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
+    };
+    const properties = full.contributes.configuration.properties;
+    for (const [name, setting] of Object.entries(properties)) {
+      assert.ok(setting.scope, `${name} has a scope`);
+    }
+    for (const name of ['history.maxVideos', 'history.maxVideoMegabytes', 'batch.confirmAbove', 'download.maxMegabytes']) {
+      assert.equal(properties[`${SECTION}.${name}`]?.scope, 'application', `${name} cannot be set by a workspace`);
+    }
+    const restricted = full.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
+    for (const name of ['endpoint', 'proxyUrl', 'batch.concurrency', 'defaults.numFrames', 'defaults.numInferenceSteps', 'defaults.videoSize']) {
+      assert.ok(restricted.includes(`${SECTION}.${name}`), `${name} is ignored in an untrusted workspace`);
+    }
   });
 });

@@ -47,4 +47,14 @@ describe('settings', () => {
     assert.ok(!bad.ok);
     assert.deepEqual(bad.problems.map((p) => p.setting), ['animateDiff.endpoint', 'animateDiff.proxyUrl', 'animateDiff.requestTimeoutSeconds']);
   });
+
+  it('takes a proxy URL with user:password@ and never repeats the password in a problem', () => {
+    const withCredentials = readConnectionSettings(reader({ proxyUrl: 'https://team:s3cret-pass@proxy.example.com/api/fal/proxy' }));
+    assert.ok(withCredentials.ok);
+    assert.equal(withCredentials.value.proxyUrl, 'https://team:s3cret-pass@proxy.example.com/api/fal/proxy');
+    const bad = readConnectionSettings(reader({ proxyUrl: 'ftp://team:s3cret-pass@proxy.example.com/' }));
+    assert.ok(!bad.ok);
+    assert.match(bad.problems[0].message, /must be an http\(s\) URL/);
+    assert.ok(!bad.problems.some((problem) => problem.message.includes('s3cret-pass')), bad.problems[0].message);
+  });
 });

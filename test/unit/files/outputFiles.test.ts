@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { OutputExistsError, writeStreamToFile, writeTextFile } from '../../../src/files/atomicFile';
+import { OutputExistsError, partialFileFor, removeStalePartials, writeStreamToFile, writeTextFile } from '../../../src/files/atomicFile';
 import { realPathOf } from '../../../src/files/containment';
 import { isInsideFolder } from '../../../src/util/paths';
 import { VideoDownloadError, downloadVideo } from '../../../src/files/videoDownload';
@@ -228,5 +228,24 @@ describe('batch output files', () => {
       assert.equal(isInsideFolder('/w/../x', '/w'), false);
       assert.equal(isInsideFolder('/w/..a/b', '/w'), true);
     });
+  });
+
+  it('a later run removes the partial files a killed process left, not those of writes still in progress', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'animatediff-partials-'));
+    try {
+      const target = path.join(folder, 'fox-42.mp4');
+      const mine = path.basename(partialFileFor(target));
+      const ofPid = (pid: number) => mine.replace(`-${process.pid}-`, `-${pid}-`);
+      const dead = ofPid(999_999);
+      const alive = ofPid(4242);
+      for (const name of [mine, dead, alive, 'fox-42.mp4', '.notes.part-abc']) {
+        fs.writeFileSync(path.join(folder, name), 'bytes');
+      }
+      const removed = await removeStalePartials(folder, (pid) => pid === 4242);
+      assert.equal(removed, 1);
+      assert.deepEqual(fs.readdirSync(folder).sort(), [mine, alive, '.notes.part-abc', 'fox-42.mp4'].sort());
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -55,8 +55,10 @@ export interface HistoryOnDisk {
   generation: number;
   /** The live entries (with their logs), by id. */
   entries: Map<string, HistoryEntry>;
-  /** Lines that are not records, and whether the file ends in the middle of one. */
+  /** Lines that are not records (other than cut-off writes marked as such), and whether the file ends in one. */
   unreadableLines: string[];
+  /** Cut-off writes of killed processes, each followed by the mark a later writer leaves. */
+  markedCutOffs: string[];
   tornTail: boolean;
 }
 
@@ -70,7 +72,7 @@ export function historyOnDisk(folder: string): HistoryOnDisk {
     return match ? [Number(match[1])] : [];
   });
   const generation = Math.max(0, ...generations);
-  const result: HistoryOnDisk = { generation, entries: new Map(), unreadableLines: [], tornTail: false };
+  const result: HistoryOnDisk = { generation, entries: new Map(), unreadableLines: [], markedCutOffs: [], tornTail: false };
   if (generation === 0) {
     return result;
   }
@@ -84,11 +86,21 @@ export function historyOnDisk(folder: string): HistoryOnDisk {
   const deleted = new Map<string, number>();
   const logs = new Map<string, string[]>();
   const puts = new Map<string, HistoryEntry>();
+  let previousUnreadable = false;
   for (const line of lines.slice(1, result.tornTail ? -1 : undefined)) {
     if (line === '') {
       continue;
     }
+    if (line === '{"torn":1}') {
+      const previous = result.unreadableLines.at(-1);
+      if (previous !== undefined && previousUnreadable) {
+        result.markedCutOffs.push(result.unreadableLines.pop() as string);
+      }
+      previousUnreadable = false;
+      continue;
+    }
     const record = readRecord(line);
+    previousUnreadable = !record;
     if (!record) {
       result.unreadableLines.push(line);
       continue;

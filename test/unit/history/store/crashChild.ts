@@ -1,8 +1,10 @@
 // A process for the crash-safety tests: it writes to a HistoryStore and reports on stdout, one JSON line each,
 // every change once it is durable. The test kills it with SIGKILL at arbitrary moments.
 //
-//   node crashChild.js <folder> churn <seed> <writer> add, update and delete its own entries forever (entries are
-//                                                     bulky, so the history file is compacted every few dozen changes)
+//   node crashChild.js <folder> churn <seed> <writer> [slow]
+//                               add, update and delete its own entries forever (entries are bulky, so the history
+//                               file is compacted every few dozen changes); `slow` lingers in the lock at random, long
+//                               enough for the other writers to take it over
 //   node crashChild.js <folder> stall <count>         add <count> entries, then stop inside the lock before the next append
 import { randomUUID } from 'node:crypto';
 import { HistoryStore } from '../../../../src/history/store/historyStore';
@@ -107,9 +109,14 @@ async function main(): Promise<void> {
   setInterval(() => undefined, 1 << 30);
   const [folder, mode, ...rest] = process.argv.slice(2);
   if (mode === 'churn') {
-    const { store, recovery } = await HistoryStore.open(folder);
+    const random = seededRandom(Number(rest[0]));
+    // Slow: writes sometimes linger inside the lock far past how long others wait before taking it over.
+    const slow = rest[2] === 'slow';
+    const { store, recovery } = await HistoryStore.open(folder, slow
+      ? { lockStaleMs: 20, whileLocked: () => (random() < 0.3 ? new Promise<void>((resolve) => setTimeout(resolve, random() * 80)) : undefined) }
+      : {});
     report({ op: 'ready', entries: store.list().length, recovered: recovery !== undefined });
-    await churn(store, seededRandom(Number(rest[0])), rest[1] ?? 'solo');
+    await churn(store, random, rest[1] ?? 'solo');
   } else if (mode === 'stall') {
     const count = Number(rest[0]);
     let appends = 0;

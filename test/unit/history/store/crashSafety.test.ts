@@ -93,7 +93,7 @@ describe('history crash safety', function () {
    * Runs `writers` child processes writing to the store at once, SIGKILLs them all `runs` times, and after each
    * kill checks the history the children left: readable, holding every change they reported durable.
    */
-  async function killRepeatedly(writers: number, runs: number): Promise<void> {
+  async function killRepeatedly(writers: number, runs: number, slow = false): Promise<void> {
     const seed = Number(process.env.HISTORY_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
     const context = `(seed ${seed}; rerun with HISTORY_CRASH_SEED=${seed})`;
@@ -110,7 +110,7 @@ describe('history crash safety', function () {
 
     for (let run = 0; run < runs; run++) {
       const children = Array.from({ length: writers }, (_, writer) =>
-        new WritingChild([temp.path, 'churn', String(Math.floor(random() * 2 ** 31)), `writer ${writer}`]));
+        new WritingChild([temp.path, 'churn', String(Math.floor(random() * 2 ** 31)), `writer ${writer}`, ...(slow ? ['slow'] : [])]));
       for (const child of children) {
         await child.until(() => child.reports.some((report) => report.op === 'ready'), 'it was ready');
         const ready = child.reports.find((report) => report.op === 'ready');
@@ -189,6 +189,10 @@ describe('history crash safety', function () {
 
   it('never loses an entry when two windows write at once and both are killed (10 kills)', async () => {
     await killRepeatedly(2, 10);
+  });
+
+  it('never loses an entry when three windows write at once, slow ones lose their lock to the others, and all are killed (10 kills)', async () => {
+    await killRepeatedly(3, 10, true);
   });
 
   it('a writer killed inside the lock leaves a history the next window opens, lock taken over, nothing lost', async () => {

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../../src/history/store/entry';
 import {
@@ -25,8 +27,12 @@ describe('history store', () => {
     return store;
   }
 
+  function currentFileIn(folder: string): string {
+    return path.join(folder, historyFileName(historyOnDisk(folder).generation));
+  }
+
   function currentFile(): string {
-    return path.join(temp.path, historyFileName(historyOnDisk(temp.path).generation));
+    return currentFileIn(temp.path);
   }
 
   it('creates the folder and starts empty', async () => {
@@ -509,17 +515,25 @@ describe('history store', () => {
   });
 
   describe('damage', () => {
-    it('ignores the cut-off last line of a killed writer, says nothing, and writes after it cleanly', async () => {
+    it('keeps the cut-off last line of a killed writer apart, says nothing, and never truncates the file', async () => {
       const store = await openStore();
       const entry = await store.add(newEntry('kept'));
-      appendFileSync(currentFile(), '{"id":"0f0f0f0f-0000-4000-8000-000000000000","rev":1,"at":1,"st":"subm');
+      const cutOff = '{"id":"0f0f0f0f-0000-4000-8000-000000000000","rev":1,"at":1,"st":"subm';
+      appendFileSync(currentFile(), cutOff);
       const reopened = await openStore();
       assert.deepEqual(reopened.ids(), [entry.id]);
       const next = await reopened.add(newEntry('after'));
-      const onDisk = historyOnDisk(temp.path);
-      assert.deepEqual(onDisk.unreadableLines, []);
-      assert.equal(onDisk.tornTail, false);
-      assert.deepEqual(new Set(onDisk.entries.keys()), new Set([entry.id, next.id]));
+      const text = readFileSync(currentFile(), 'utf8');
+      assert.ok(text.includes(`${cutOff}\n{"torn":1}\n`), 'the records start on a line of their own, after a mark');
+      assert.deepEqual(historyOnDisk(temp.path).markedCutOffs, [cutOff]);
+      assert.deepEqual(historyOnDisk(temp.path).unreadableLines, []);
+      assert.deepEqual(new Set(historyOnDisk(temp.path).entries.keys()), new Set([entry.id, next.id]));
+
+      const { store: again, recovery } = await HistoryStore.open(temp.path);
+      assert.equal(recovery, undefined, 'a cut-off write is no damage to tell the user about');
+      assert.deepEqual(new Set(again.ids()), new Set([entry.id, next.id]));
+      assert.deepEqual(historyOnDisk(temp.path).markedCutOffs, [], 'compacted out at the next start');
+      assert.ok(readFileSync(path.join(temp.path, CORRUPT_RECORDS_FILE), 'utf8').includes(cutOff), 'and kept aside');
     });
 
     it('sets aside a record damaged beyond reading at open, keeps the rest, and says so', async () => {
@@ -576,6 +590,69 @@ describe('history store', () => {
       writeFileSync(path.join(temp.path, historyFileName(1)), text);
       await assert.rejects(HistoryStore.open(temp.path), /written by a newer version of the extension\. Update the extension/);
       assert.equal(readFileSync(path.join(temp.path, historyFileName(1)), 'utf8'), text);
+    });
+  });
+
+  describe('a full disk', () => {
+    let mountPoint = '';
+
+    before(function () {
+      // A small disk of its own, to fill up: needs root (as the CI machines run); elsewhere this is skipped.
+      mountPoint = mkdtempSync(path.join(tmpdir(), 'animatediff-full-disk-'));
+      const mounted = process.getuid?.() === 0
+        && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' }).status === 0;
+      if (!mounted) {
+        rmSync(mountPoint, { recursive: true, force: true });
+        mountPoint = '';
+        this.skip();
+      }
+    });
+
+    after(() => {
+      if (mountPoint) {
+        spawnSync('umount', [mountPoint], { stdio: 'ignore' });
+        rmSync(mountPoint, { recursive: true, force: true });
+      }
+    });
+
+    /** Writes to `file` until the disk has no room left. */
+    function fillUp(file: string, chunk: Buffer = Buffer.alloc(4096, 1)): void {
+      try {
+        for (;;) {
+          appendFileSync(file, chunk);
+        }
+      } catch (error) {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+      }
+    }
+
+    it('Delete and Clear free space on a disk with no room left', async () => {
+      const folder = path.join(mountPoint, 'history');
+      const { store } = await HistoryStore.open(folder);
+      mkdirSync(path.join(folder, 'videos'), { recursive: true });
+      const entries = [];
+      for (const prompt of ['a', 'b', 'c']) {
+        const entry = await store.add(newEntry(prompt, { status: 'done' }));
+        writeFileSync(path.join(folder, 'videos', `${entry.id}.mp4`), Buffer.alloc(200_000, 2));
+        entries.push(await store.update(entry.id, { video: { file: `videos/${entry.id}.mp4`, bytes: 200_000, contentType: 'video/mp4' } }));
+      }
+      /** No room anywhere: not even in the history file's last, partly used block (empty lines are no records). */
+      const noRoomLeft = () => {
+        fillUp(path.join(mountPoint, 'filler'));
+        fillUp(currentFileIn(folder), Buffer.from('\n'));
+      };
+      noRoomLeft();
+      await assert.rejects(store.add(newEntry('no room')), /ENOSPC/, 'the disk is really full');
+
+      assert.equal(await store.delete(entries[0]!.id), true);
+      assert.ok(!existsSync(path.join(folder, 'videos', `${entries[0]!.id}.mp4`)));
+      noRoomLeft();
+      assert.equal(await store.clear(), 3, 'the two left and the one added when there was no room');
+      assert.deepEqual(filesIn(path.join(folder, 'videos')), []);
+      rmSync(path.join(mountPoint, 'filler'));
+      const { store: reopened, recovery } = await HistoryStore.open(folder);
+      assert.equal(recovery, undefined);
+      assert.deepEqual(reopened.ids(), [], 'the deletions are on disk');
     });
   });
 
