@@ -27,6 +27,23 @@ const problemMatcherPlugin = {
   },
 };
 
+/**
+ * `@fal-ai/client` makes a realtime (WebSocket) client in every `createFalClient`, and with it pulls in msgpack and
+ * a state machine. The extension never connects to realtime (src/fal/falClient.ts uses the queue and storage only;
+ * test/unit/bundle.test.ts holds it to that), so the bundle gets a stand-in that refuses to connect.
+ */
+const falRealtimeStubPlugin = {
+  name: 'fal-realtime-stub',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/realtime$/ }, (args) =>
+      (/[\\/]@fal-ai[\\/]client[\\/]src[\\/]client\.js$/.test(args.importer) ? { path: 'realtime', namespace: 'fal-realtime-stub' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'fal-realtime-stub' }, () => ({
+      loader: 'js',
+      contents: "exports.createRealtimeClient = () => ({ connect() { throw new Error('fal realtime is not part of this extension'); } });",
+    }));
+  },
+};
+
 const extensionOptions = {
   entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts' },
   bundle: true,
@@ -42,7 +59,7 @@ const extensionOptions = {
   mainFields: ['module', 'main'],
   logLevel: 'warning',
   metafile: true,
-  plugins: watch ? [problemMatcherPlugin] : [],
+  plugins: [falRealtimeStubPlugin, ...(watch ? [problemMatcherPlugin] : [])],
 };
 
 const webviewOptions = {
@@ -56,6 +73,7 @@ const webviewOptions = {
   sourcesContent: false,
   outdir: 'dist/webview',
   logLevel: 'warning',
+  metafile: true,
   plugins: watch ? [problemMatcherPlugin] : [],
 };
 
@@ -103,8 +121,13 @@ async function main() {
     await Promise.all(contexts.map((c) => c.watch()));
     return;
   }
-  const [extensionResult] = await Promise.all([esbuild.build(extensionOptions), esbuild.build(webviewOptions)]);
-  fs.writeFileSync('dist/meta.json', JSON.stringify(extensionResult.metafile));
+  const results = await Promise.all([esbuild.build(extensionOptions), esbuild.build(webviewOptions)]);
+  // Both builds' metafiles as one (their outputs do not overlap).
+  const metafile = {
+    inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)),
+    outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)),
+  };
+  fs.writeFileSync('dist/meta.json', JSON.stringify(metafile));
   await writeParamsJsonSchema();
 }
 
