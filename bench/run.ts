@@ -17,7 +17,7 @@ import { formatRatio, formatStats, meets, ratioOf, type Row } from './support/me
 import { REPO_ROOT } from './support/vscodeStub';
 
 /** In the order they run: the production build first (the cold start loads it). */
-export const BENCHES = ['bundle', 'cold', 'history', 'generation', 'save-video', 'params-validate', 'status-latency'] as const;
+export const BENCHES = ['bundle', 'cold', 'history', 'generation', 'save-video', 'params-validate', 'status-latency', 'vscode'] as const;
 
 const README_START = '<!-- bench:start (written by `npm run bench -- --readme`) -->';
 const README_END = '<!-- bench:end -->';

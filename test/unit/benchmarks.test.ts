@@ -40,7 +40,8 @@ describe('benchmarks (each once, quick)', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  for (const name of BENCHES) {
+  // The VS Code bench needs code-server and Chromium: its quick run is in the UI stage (test/ui/benchmark.test.ts).
+  for (const name of BENCHES.filter((bench) => bench !== 'vscode')) {
     it(`${name} runs and reports its rows`, async function () {
       this.timeout(120_000);
       const resultsFile = path.join(folder, `${name}.jsonl`);
