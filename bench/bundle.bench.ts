@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { isProductionBuild } from './support/bundleKind';
 import { interleave, QUICK, report, single, stats } from './support/measure';
 import { REPO_ROOT } from './support/vscodeStub';
 
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   } else if (!existsSync(path.join(REPO_ROOT, 'dist', 'meta.json'))) {
     build(false);
   }
-  const production = !existsSync(path.join(REPO_ROOT, 'dist', 'core.js.map'));
+  const production = isProductionBuild();
   console.log(`bundle: ${production ? 'production build' : 'development build (run `node esbuild.js --production` for the shipped sizes)'}`);
   const meta = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist', 'meta.json'), 'utf8')) as Metafile;
   const kb = (bytes: number) => bytes / 1024;

@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { isProductionBuild } from './support/bundleKind';
 import { writeHistory } from './support/historyFixture';
 import { processingMsOf, startImitationProcess } from './support/imitationProcess';
 import { interleave, QUICK, report, stats } from './support/measure';
@@ -67,7 +68,7 @@ function ensureBundle(): string {
       throw new Error('node esbuild.js failed');
     }
   }
-  return existsSync(path.join(REPO_ROOT, 'dist', 'core.js.map')) ? 'development bundle (not minified)' : 'production bundle';
+  return isProductionBuild() ? 'production bundle' : 'development bundle (not minified)';
 }
 
 async function main(): Promise<void> {
