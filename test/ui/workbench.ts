@@ -58,6 +58,8 @@ export interface UiEnvironment {
 }
 
 const DEFAULT_WAIT_MS = 20_000;
+/** A ceiling for a workbench's (re)load: a code-server that has just started, on a loaded 2-core machine, is slow. */
+const WORKBENCH_LOAD_MS = 120_000;
 /** Right after load the palette may not list extension commands yet; how long to keep trying. */
 const COMMAND_AVAILABLE_WAIT_MS = 30_000;
 const QUICK_INPUT = '.quick-input-widget';
@@ -114,11 +116,12 @@ export async function openWorkbench(options: { restricted?: boolean; loadTimeout
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(DEFAULT_WAIT_MS);
+  page.setDefaultNavigationTimeout(WORKBENCH_LOAD_MS);
   const workbench = new Workbench(page, context, environment, workspaceDir);
   openWorkbenches.add(workbench);
   try {
     const query = new URLSearchParams({ folder: workspaceDir });
-    const timeout = options.loadTimeoutMs ?? DEFAULT_WAIT_MS;
+    const timeout = options.loadTimeoutMs ?? WORKBENCH_LOAD_MS;
     await page.goto(`${workbenchUrl}/?${query.toString()}`, { timeout });
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout });
