@@ -818,7 +818,7 @@ export class HistoryStore {
     }
     for (const id of changes.puts) {
       const slot = this.slots.get(id);
-      const entry = slot ? this.get(id) : undefined;
+      const entry = slot && !this.tombstones.has(id) ? this.get(id) : undefined;
       if (slot && entry) {
         lines.push(putLine(entry, slot.summary.rev + 1));
       }
@@ -978,14 +978,17 @@ export class HistoryStore {
     return synced;
   }
 
-  /** Applies one record: the higher revision holds; this process's own records only confirm what it holds. */
+  /**
+   * Applies one record: of two puts the higher revision holds, a del is final; this process's own records only
+   * confirm what it holds.
+   */
   private apply(record: HistoryRecord, location: { offset: number; length: number }, own: boolean, synced: Set<string>, yieldTo?: YieldTo): void {
     const slot = this.slots.get(record.kind === 'put' ? record.summary.id : record.id);
     switch (record.kind) {
       case 'put': {
         const { summary } = record;
-        const tombstone = this.tombstones.get(summary.id);
-        if (tombstone && tombstone.rev >= summary.rev) {
+        // A deletion is final, whatever revision a late writer gives the entry: ids are never reused.
+        if (this.tombstones.has(summary.id)) {
           return;
         }
         if (slot && summary.rev <= slot.summary.rev) {
@@ -1022,8 +1025,8 @@ export class HistoryStore {
         if (!known || known.rev < record.rev) {
           this.tombstones.set(record.id, { rev: record.rev, deletedAt: record.deletedAt });
         }
-        if (slot && record.rev > slot.summary.rev && (slot.onDisk || !this.pendingPuts.has(record.id))) {
-          // Deleted by another window: a late change here must not bring it back.
+        if (slot && (slot.onDisk || !this.pendingPuts.has(record.id))) {
+          // Deleted by another window: a late change here must not bring it back (nor one of the same revision).
           this.slots.delete(record.id);
           this.pendingPuts.delete(record.id);
           this.pendingLogs.delete(record.id);

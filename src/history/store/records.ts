@@ -3,10 +3,10 @@ import { isUnfinished, type HistoryEntry, type HistoryStatus } from './entry';
 /*
  * The history's file, `history.<generation>.jsonl`: a header line, then one record per line, appended as the
  * history changes. A record is a whole entry (`put`, logs left out), a deletion (`del`), or log lines (`logs`).
- * Every put and del carries the entry's revision: of two records for one entry the higher revision holds, so a
- * writer that lost its lock (it was too slow) can never replace what was written after it. A put starts with a
- * fixed prefix summarising the entry, so opening the history reads those summaries and parses an entry only when
- * it is asked for. Compaction writes the live records into the next generation's file.
+ * Every put and del carries the entry's revision: of two puts for one entry the higher revision holds, so a
+ * writer that lost its lock (it was too slow) can never replace what was written after it; a del is final (ids
+ * are never reused). A put starts with a fixed prefix summarising the entry, so opening the history reads those
+ * summaries and parses an entry only when it is asked for. Compaction writes the live records into the next generation's file.
  */
 
 export const HISTORY_FILE_FORMAT = 'animatediff-history';
