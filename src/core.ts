@@ -13,6 +13,7 @@ import { readSettings } from './config/reader';
 import { readDownloadMaxBytes } from './config/settings';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService } from './generation/generationService';
+import type { FalPrices } from './generation/prices';
 import { FalSessions } from './generation/session';
 import { SpendStatus } from './generation/spendStatus';
 import { HistoryFeature, type HistoryTestHooks } from './history/historyFeature';
@@ -61,6 +62,8 @@ export interface TestHooks {
   readonly trust: { override: boolean | undefined };
   /** `.animate.json` runs and their problems. */
   readonly params: { readonly runner: ParamsRunner; readonly diagnostics: ParamsDiagnostics };
+  /** fal's prices as this window knows them (`clear()` forgets them). */
+  readonly prices: FalPrices;
 }
 
 /**
@@ -95,6 +98,14 @@ export class Core extends Disposable {
     const results = new HistoryResults(() => storage.current(), () => storage.ready());
 
     const sessions = new FalSessions({ keys, log, interaction, isTrusted: () => trust.override ?? vscode.workspace.isTrusted });
+    // fal's prices are per account: another key or proxy may see others.
+    const prices = this._register(sessions.prices);
+    this._register(keys.onDidChange(() => prices.clear()));
+    this._register(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('animateDiff.proxyUrl')) {
+        prices.clear();
+      }
+    }));
     const service = this._register(new GenerationService({ sessions, log, interaction, journal }));
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
@@ -131,7 +142,7 @@ export class Core extends Disposable {
       downloadLimits,
       saveVideoAs: (record) => actions.saveVideo(record),
     }));
-    const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner));
+    const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner, prices));
     const dryRuns = this._register(new DryRunDocuments());
 
     const history = this._register(new HistoryFeature({
@@ -189,6 +200,7 @@ export class Core extends Disposable {
         globalStorageUri: context.globalStorageUri,
         trust,
         params: { runner, diagnostics },
+        prices,
       }
       : undefined;
   }

@@ -26,6 +26,8 @@ export const generationViewSchema = z.object({
   videoSrc: z.string(),
   /** Present when the result came from the local fal imitation, not from fal. */
   sandboxNote: z.string().nullable(),
+  /** Its expected charge at fal's listed price (`$0.01`, `price unknown`); absent when not recorded. */
+  charge: z.string().nullable().optional(),
 });
 export type GenerationView = z.infer<typeof generationViewSchema>;
 
@@ -96,6 +98,8 @@ export const panelStringsSchema = z.object({
   guidance: z.string(),
   totalTime: z.string(),
   inferenceTime: z.string(),
+  /** The row of a generation's expected charge. */
+  price: z.string(),
   endpoint: z.string(),
   details: z.string(),
   notReported: z.string(),

@@ -40,6 +40,13 @@ export const historyErrorSchema = z.object({
 });
 export type HistoryError = z.infer<typeof historyErrorSchema>;
 
+/** What a finished job is expected to have cost at fal's listed price, or why that is not known. */
+export const historyChargeSchema = z.union([
+  z.object({ amount: z.number().nonnegative(), currency: z.string().min(1), unitPrice: z.number().nonnegative(), unit: z.string().min(1), endpointId: z.string().min(1) }),
+  z.object({ unknown: z.string() }),
+]);
+export type HistoryCharge = z.infer<typeof historyChargeSchema>;
+
 export const historyEntrySchema = z.object({
   id: z.uuid(),
   createdAt: epochMs,
@@ -69,6 +76,8 @@ export const historyEntrySchema = z.object({
   logs: z.array(z.string()).max(MAX_LOG_LINES).optional(),
   /** fal's answer as it came (only what the product does not read may be unusual), when it is small enough to keep. */
   result: z.unknown().optional(),
+  /** Its expected charge when it finished (entries of earlier versions have none). */
+  charge: historyChargeSchema.optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
