@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ChatFeature } from './chat/chatFeature';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
@@ -62,6 +63,8 @@ export interface TestHooks {
   readonly trust: { override: boolean | undefined };
   /** `.animate.json` runs and their problems. */
   readonly params: { readonly runner: ParamsRunner; readonly diagnostics: ParamsDiagnostics };
+  /** `@animatediff` and the language-model tools, as registered (the participant's handler, the tools' objects). */
+  readonly chat: ChatFeature;
   /** fal's prices as this window knows them (`clear()` forgets them). */
   readonly prices: FalPrices;
 }
@@ -74,6 +77,8 @@ export class Core extends Disposable {
   readonly commands: CommandManager;
   /** The History view's items and actions, handed to the view activation registered. */
   readonly historyView: HistoryViewBackend;
+  /** What `@animatediff` and the language-model tools do (registered at activation, see chat/registration.ts). */
+  readonly chat: ChatFeature;
   readonly testHooks: TestHooks | undefined;
   private readonly panels: VideoPanelManager;
   private readonly panelMemory: PanelMemory | undefined;
@@ -143,6 +148,7 @@ export class Core extends Disposable {
       saveVideoAs: (record) => actions.saveVideo(record),
     }));
     const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner, prices));
+    this.chat = new ChatFeature({ service, panels: this.panels, presenter, copies: results });
     const dryRuns = this._register(new DryRunDocuments());
 
     const history = this._register(new HistoryFeature({
@@ -200,6 +206,7 @@ export class Core extends Disposable {
         globalStorageUri: context.globalStorageUri,
         trust,
         params: { runner, diagnostics },
+        chat: this.chat,
         prices,
       }
       : undefined;
