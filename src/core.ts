@@ -67,6 +67,8 @@ export interface TestHooks {
   readonly chat: ChatFeature;
   /** fal's prices as this window knows them (`clear()` forgets them). */
   readonly prices: FalPrices;
+  /** The status bar item with this window's paid jobs and their expected total. */
+  readonly spendStatus: vscode.StatusBarItem;
 }
 
 /**
@@ -208,6 +210,7 @@ export class Core extends Disposable {
         params: { runner, diagnostics },
         chat: this.chat,
         prices,
+        spendStatus: spend.item,
       }
       : undefined;
   }
