@@ -19,6 +19,7 @@ export function panelStrings(): PanelStrings {
     totalTime: t('Total time'),
     inferenceTime: t('fal inference time'),
     price: t('Price'),
+    inferenceValue: t('{0} inference', '{0}'),
     endpoint: t('Endpoint'),
     details: t('Generation details'),
     notReported: t('not reported'),

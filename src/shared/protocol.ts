@@ -100,6 +100,8 @@ export const panelStringsSchema = z.object({
   inferenceTime: z.string(),
   /** The row of a generation's expected charge. */
   price: z.string(),
+  /** A tile's `{0}` inference time, labelled: it is not the clip's length. */
+  inferenceValue: z.string(),
   endpoint: z.string(),
   details: z.string(),
   notReported: z.string(),
