@@ -26,6 +26,7 @@ const ROOMS = {
   history: ['model', 'config', 'files', 'generation', 'panel', 'ui', 'util'],
   runs: ['model', 'config', 'files', 'generation', 'panel', 'params', 'ui', 'util'],
   commands: ['model', 'fal', 'config', 'files', 'generation', 'panel', 'params', 'history', 'runs', 'ui', 'util'],
+  chat: ['model', 'config', 'files', 'generation', 'panel', 'params', 'runs', 'ui', 'util'],
 };
 
 /** The room a file of src/ is in: its first folder, or undefined for the files directly in src/. */

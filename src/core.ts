@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import { ChatFeature } from './chat/chatFeature';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
@@ -16,6 +17,7 @@ import { readSettings } from './config/reader';
 import { readDownloadMaxBytes } from './config/settings';
 import { ApiKeyStore } from './fal/apiKey';
 import { GenerationService } from './generation/generationService';
+import type { FalPrices } from './generation/prices';
 import { FalSessions } from './generation/session';
 import { SpendStatus } from './generation/spendStatus';
 import { HistoryFeature, type HistoryTestHooks } from './history/historyFeature';
@@ -64,6 +66,12 @@ export interface TestHooks {
   readonly trust: { override: boolean | undefined };
   /** `.animate.json` runs and their problems. */
   readonly params: { readonly runner: ParamsRunner; readonly diagnostics: ParamsDiagnostics };
+  /** `@animatediff` and the language-model tools, as registered (the participant's handler, the tools' objects). */
+  readonly chat: ChatFeature;
+  /** fal's prices as this window knows them (`clear()` forgets them). */
+  readonly prices: FalPrices;
+  /** The status bar item with this window's paid jobs and their expected total. */
+  readonly spendStatus: vscode.StatusBarItem;
 }
 
 // zod/mini comes without messages; these are the English ones the log and the checker's last resort quote.
@@ -77,6 +85,8 @@ export class Core extends Disposable {
   readonly commands: CommandManager;
   /** The History view's items and actions, handed to the view activation registered. */
   readonly historyView: HistoryViewBackend;
+  /** What `@animatediff` and the language-model tools do (registered at activation, see chat/registration.ts). */
+  readonly chat: ChatFeature;
   readonly testHooks: TestHooks | undefined;
   private readonly panels: VideoPanelManager;
   private readonly panelMemory: PanelMemory | undefined;
@@ -101,6 +111,14 @@ export class Core extends Disposable {
     const results = new HistoryResults(() => storage.current(), () => storage.ready());
 
     const sessions = new FalSessions({ keys, log, interaction, isTrusted: () => trust.override ?? vscode.workspace.isTrusted });
+    // fal's prices are per account: another key or proxy may see others.
+    const prices = this._register(sessions.prices);
+    this._register(keys.onDidChange(() => prices.clear()));
+    this._register(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('animateDiff.proxyUrl')) {
+        prices.clear();
+      }
+    }));
     const service = this._register(new GenerationService({ sessions, log, interaction, journal }));
     this._register(service.onDidChangeJobs(() => {
       void vscode.commands.executeCommand('setContext', 'animateDiff.generating', service.runningJobs.length > 0);
@@ -137,7 +155,8 @@ export class Core extends Disposable {
       downloadLimits,
       saveVideoAs: (record) => actions.saveVideo(record),
     }));
-    const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner));
+    const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner, prices));
+    this.chat = new ChatFeature({ service, panels: this.panels, presenter, copies: results });
     const dryRuns = this._register(new DryRunDocuments());
 
     const history = this._register(new HistoryFeature({
@@ -196,6 +215,9 @@ export class Core extends Disposable {
         globalStorageUri: context.globalStorageUri,
         trust,
         params: { runner, diagnostics },
+        chat: this.chat,
+        prices,
+        spendStatus: spend.item,
       }
       : undefined;
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type * as CoreModule from './core';
 import { historyHasUnfinishedJobs, panelWasOpen } from './activationProbes';
+import { registerChatFeatures, type ChatRegistration } from './chat/registration';
 import { DeferredHistoryView } from './history/view/deferredHistoryView';
 import { VIDEO_PANEL_VIEW_TYPE } from './panel/ids';
 import { PARAMS_FILE_SUFFIX } from './params/ids';
@@ -34,6 +35,8 @@ export function activate(context: vscode.ExtensionContext) {
   for (const id of contributedCommandIds(context)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().commands.execute(id, ...args)));
   }
+  // `@animatediff` and the language-model tools, where this VS Code has them; their work loads the core.
+  const chat: ChatRegistration = registerChatFeatures(context, () => load().chat);
   // Once active (at the end of start-up), only opening a parameter file loads the core, which then checks it, adds
   // its lenses and keeps the Problems panel current.
   const isParamsFile = (document: vscode.TextDocument) => document.uri.path.toLowerCase().endsWith(PARAMS_FILE_SUFFIX);
@@ -74,6 +77,8 @@ export function activate(context: vscode.ExtensionContext) {
     get isCoreLoaded(): boolean {
       return core !== undefined;
     },
+    /** What was registered for chat and agents in this VS Code (nothing where it has no such APIs). */
+    chat,
   };
 }
 

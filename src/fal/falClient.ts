@@ -3,6 +3,8 @@ import type { FalClient, QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
 import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, type Route } from './errors';
+import type { UnitPrice } from '../model/price';
+import { MAX_PRICED_ENDPOINTS, pricingUrl, readPrices } from './pricing';
 import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, type Deadlines } from './transport';
 
 /**
@@ -148,16 +150,21 @@ function failureOfCompletedStatus(status: object, requestId: string): FalFailure
 export class FalGateway {
   private readonly client: FalClient;
   private readonly viaProxy: boolean;
+  /** The network as the client sees it: the guards, the sandbox rewrite and the proxy's credentials. */
+  private readonly guarded: typeof fetch;
+  private readonly proxyUrl: string | undefined;
 
   constructor(private readonly connection: FalConnection, options: GatewayOptions = {}) {
     this.viaProxy = Boolean(connection.proxyUrl);
     const proxy = connection.proxyUrl ? proxyCredentials(connection.proxyUrl) : undefined;
+    this.proxyUrl = proxy?.url;
     const network = options.fetch ?? (connection.sandboxUrl ? sandboxFetch(connection.sandboxUrl) : fetch);
+    this.guarded = guardedFetch(network, { deadlines: options.deadlines, proxy: proxy && { origin: proxy.origin, headers: proxy.headers } });
     this.client = falLibrary().createFalClient({
       // A resolver (not a string) so the client never falls back to FAL_KEY on its own.
       credentials: () => connection.credentials,
       proxyUrl: proxy ? { url: proxy.url, when: 'always' } : undefined,
-      fetch: guardedFetch(network, { deadlines: options.deadlines, proxy: proxy && { origin: proxy.origin, headers: proxy.headers } }),
+      fetch: this.guarded,
     });
   }
 
@@ -259,6 +266,49 @@ export class FalGateway {
       }
       throw this.toFailure(error);
     }
+  }
+
+  /**
+   * fal's unit prices of these endpoints (its platform pricing API), with the same guards as every other call: the
+   * `pricing` deadlines, no redirects, the proxy form when there is a proxy. Endpoints fal lists no price for are
+   * absent from the answer. Fails with a FalFailure (401, 403, network, timeout, an answer that is not a price list).
+   */
+  async unitPrices(endpointIds: readonly string[], signal?: AbortSignal): Promise<UnitPrice[]> {
+    const ids = [...new Set(endpointIds)].slice(0, MAX_PRICED_ENDPOINTS);
+    if (ids.length === 0) {
+      return [];
+    }
+    const target = pricingUrl(ids);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.connection.credentials) {
+      headers.authorization = `Key ${this.connection.credentials}`;
+    }
+    if (this.proxyUrl) {
+      headers['x-fal-target-url'] = target;
+    }
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.guarded(this.proxyUrl ?? target, { method: 'GET', headers, signal });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      throw signal?.aborted ? new FalFailure('cancelled', 'Cancelled.') : this.toFailure(error);
+    }
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      // Said as it came (an HTML error page, a cut answer).
+    }
+    if (status < 200 || status >= 300) {
+      throw failureFromHttp(status, body, { viaProxy: this.viaProxy });
+    }
+    const prices = readPrices(body);
+    if (!prices) {
+      throw new FalFailure('unknown', 'fal\'s answer to the price query is not a price list.', { status });
+    }
+    return prices;
   }
 
   /** Uploads a file to fal storage and returns the URL to use in a request. */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { FalGateway, type FalLogLine, type FollowOptions } from '../fal/falClient';
 import { actionsFor, FalFailure, type FailureAction } from '../model/failure';
 import { seedOf, type GenerationOutcome, type GenerationRecord, type GenerationRequest, type ResumableJob, type RunningJob } from '../model/generation';
+import { addToTotals, NO_SPENDING, type Charge, type SpendTotals } from '../model/price';
 import type { Interaction } from '../ui/interaction';
 import { Disposable } from '../util/dispose';
 import { redact, secrets } from '../util/redaction';
@@ -51,6 +52,7 @@ export class GenerationService extends Disposable {
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeJobs = this.changeEmitter.event;
   private paidStarted = 0;
+  private spent: SpendTotals = NO_SPENDING;
   private readonly generatedEmitter = this._register(new vscode.EventEmitter<GenerationRecord>());
   /**
    * A generation started from a command (not a batch, not a resumed job) has its video, kept in the history by
@@ -71,6 +73,11 @@ export class GenerationService extends Disposable {
     return this.paidStarted;
   }
 
+  /** What the jobs this window had fal accept are expected to cost, at fal's listed prices. */
+  get spending(): SpendTotals {
+    return this.spent;
+  }
+
   get runningJobs(): RunningJob[] {
     return [...this.jobs.values()];
   }
@@ -81,7 +88,11 @@ export class GenerationService extends Disposable {
   }
 
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationOutcome> {
-    const session = options.session ?? await this.sessions.open({ videos: 1, label: `Prompt: ${shorten(request.input.prompt ?? '', 120)}` });
+    const session = options.session ?? await this.sessions.open({
+      videos: 1,
+      label: `Prompt: ${shorten(request.input.prompt ?? '', 120)}`,
+      requests: [{ endpoint: request.endpoint, input: request.input }],
+    });
     if (!session) {
       return { kind: 'notStarted', reason: 'not allowed to start' };
     }
@@ -142,6 +153,9 @@ export class GenerationService extends Disposable {
       lastLog: undefined,
       cancel: () => controller.abort(),
     };
+    // fal's listed price of this job (asked once, cached): the record keeps it, the status bar adds it up.
+    const charge: Promise<Charge> = this.sessions.prices.charge([{ endpoint, input: request.input }], connection)
+      .catch((error: unknown) => ({ known: false, reason: `the price could not be read (${error instanceof Error ? error.message : String(error)})`, videos: 1 }));
     this.jobs.set(job.id, job);
     this.changeEmitter.fire();
     if (resumed) {
@@ -157,7 +171,7 @@ export class GenerationService extends Disposable {
         { location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `AnimateDiff: “${job.label}”`, cancellable: interactive },
         (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
-          return this.follow(gateway, job, start, { signal: controller.signal, timeoutMs: session.timeoutMs }, (message) => progress.report({ message }));
+          return this.follow(gateway, job, start, { signal: controller.signal, timeoutMs: session.timeoutMs }, (message) => progress.report({ message }), charge);
         },
       );
 
@@ -197,6 +211,7 @@ export class GenerationService extends Disposable {
     start: JobStart,
     limits: { signal: AbortSignal; timeoutMs: number },
     report: (message: string) => void,
+    charge: Promise<Charge>,
   ): Promise<Exclude<GenerationOutcome, { kind: 'notStarted' }>> {
     const { log, journal } = this.options;
     report(jobProgressText(job));
@@ -244,6 +259,10 @@ export class GenerationService extends Disposable {
         submitting.then(() => {
           this.paidStarted += 1;
           this.changeEmitter.fire();
+          void charge.then((known) => {
+            this.spent = addToTotals(this.spent, known);
+            this.changeEmitter.fire();
+          });
         }, () => undefined);
         requestId = await untilAborted(submitting, limits.signal);
         followOptions.observer?.onSubmitted?.(requestId);
@@ -265,6 +284,7 @@ export class GenerationService extends Disposable {
         inferenceSeconds: result.inferenceSeconds,
         sandbox: gateway.isSandbox,
         falResult: result.raw,
+        charge: await charge,
       };
       log.info(`[${result.requestId}] done in ${(totalMs / 1000).toFixed(1)} s, seed ${record.seed ?? 'unknown'}: ${record.videoUrl}`);
       return { kind: 'done', record };

@@ -3,8 +3,10 @@ import { readSettings } from '../config/reader';
 import { readBatchConfirmAbove, readConnectionSettings, type SettingProblem } from '../config/settings';
 import { isWellFormedKey, KEY_SHAPE_HINT, type ApiKeyStore } from '../fal/apiKey';
 import type { FalConnection } from '../fal/falClient';
+import { chargeSentence, type Charge, type PricedRequest } from '../model/price';
 import type { Interaction } from '../ui/interaction';
 import { secrets } from '../util/redaction';
+import { FalPrices } from './prices';
 
 export interface SessionPurpose {
   /** How many videos will be generated (for the Restricted Mode question). */
@@ -15,6 +17,13 @@ export interface SessionPurpose {
   label: string;
   /** The endpoint the run sends to, when it is not the setting's. */
   endpoint?: string;
+  /**
+   * What will be sent (a request without an endpoint goes to the setting's): priced for the questions before
+   * spending. Without it a question shows no price.
+   */
+  requests?: ReadonlyArray<{ endpoint?: string; input: PricedRequest['input'] }>;
+  /** Ask before spending even for one video in a trusted workspace (a chat request: one confirmation, with its price). */
+  confirm?: boolean;
 }
 
 /** What talking to fal takes: where, with which key, and how long a job may take. */
@@ -22,6 +31,8 @@ export interface FalSession {
   readonly connection: FalConnection;
   readonly defaultEndpoint: string;
   readonly timeoutMs: number;
+  /** The charge a question before spending showed, when one was asked. */
+  readonly expectedCharge?: Charge;
 }
 
 export interface FalSessionsOptions {
@@ -41,9 +52,30 @@ export const SETTINGS_QUERY = '@ext:animatediff-vscode.animatediff-turbo';
  */
 export class FalSessions {
   private readonly env: NodeJS.ProcessEnv;
+  /** fal's prices, read with this window's key or proxy (see {@link quietConnection}). */
+  readonly prices: FalPrices;
 
   constructor(private readonly options: FalSessionsOptions) {
     this.env = options.env ?? process.env;
+    this.prices = new FalPrices({ connection: () => this.quietConnection(), log: options.log });
+  }
+
+  /**
+   * The connection as it is now, without asking anything: the stored key (or FAL_KEY), or the team proxy. Undefined
+   * when there is neither or the settings are invalid. For reads that spend nothing (prices).
+   */
+  async quietConnection(): Promise<FalConnection | undefined> {
+    const settings = readConnectionSettings(readSettings());
+    if (!settings.ok) {
+      return undefined;
+    }
+    const { proxyUrl } = settings.value;
+    const credentials = proxyUrl ? undefined : (await this.options.keys.resolve())?.key;
+    if (!proxyUrl && !credentials) {
+      return undefined;
+    }
+    secrets.add(credentials);
+    return { credentials, proxyUrl, sandboxUrl: this.sandboxUrl };
   }
 
   /** Origin of the local fal imitation, when the product runs in its sandbox. */
@@ -100,33 +132,52 @@ export class FalSessions {
     }
 
     const destination = this.destination(proxyUrl, purpose.endpoint ?? settings.value.endpoint);
-    if (this.options.isTrusted?.() ?? vscode.workspace.isTrusted) {
-      // The spend guard: a large batch (a file with many variations, many files) is never started by one click.
-      if (purpose.videos > 1 && purpose.videos > readBatchConfirmAbove(readSettings())) {
-        const go = `Generate ${purpose.videos} Videos`;
-        const proceed = await this.options.interaction.warning(
-          `Generate ${purpose.videos} videos? Each one is a paid fal job.`,
-          { modal: true, detail: `${purpose.label}\n${destination}\n(animateDiff.batch.confirmAbove sets when this is asked.)` },
-          go,
-        );
-        if (proceed !== go) {
-          return undefined;
-        }
-      }
-    } else {
-      const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
+    const trusted = this.options.isTrusted?.() ?? vscode.workspace.isTrusted;
+    // The spend guard: a large batch (a file with many variations, many files) is never started by one click.
+    const guarded = trusted && purpose.videos > 1 && purpose.videos > readBatchConfirmAbove(readSettings());
+    const asks = !trusted || guarded || purpose.confirm === true;
+    // Every question before spending says what it is expected to cost (what fal's pricing API says, or that it did not).
+    const expectedCharge = asks && purpose.requests
+      ? await this.prices.charge(
+        purpose.requests.map((request) => ({ endpoint: request.endpoint ?? settings.value.endpoint, input: request.input })),
+        { credentials, proxyUrl, sandboxUrl: this.sandboxUrl },
+      )
+      : undefined;
+    const price = expectedCharge ? `${chargeSentence(expectedCharge)}\n` : '';
+    const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
+    if (!trusted) {
       const uploads = purpose.uploads && purpose.uploads.length > 0 ? ` and uploads ${purpose.uploads.join(', ')} to fal storage` : '';
       const proceed = await this.options.interaction.warning(
         `This workspace is in Restricted Mode. Generating ${count} spends fal credits${uploads}. Continue?`,
-        { modal: true, detail: `${purpose.label}\n${destination}` },
+        { modal: true, detail: `${price}${purpose.label}\n${destination}` },
         'Generate',
       );
       if (proceed !== 'Generate') {
         return undefined;
       }
+    } else if (guarded) {
+      const go = `Generate ${purpose.videos} Videos`;
+      const proceed = await this.options.interaction.warning(
+        `Generate ${purpose.videos} videos? Each one is a paid fal job.`,
+        { modal: true, detail: `${price}${purpose.label}\n${destination}\n(animateDiff.batch.confirmAbove sets when this is asked.)` },
+        go,
+      );
+      if (proceed !== go) {
+        return undefined;
+      }
+    } else if (purpose.confirm) {
+      const go = purpose.videos === 1 ? 'Generate' : `Generate ${purpose.videos} Videos`;
+      const proceed = await this.options.interaction.warning(
+        `Generate ${count}? ${purpose.videos === 1 ? 'It is a paid fal job.' : 'Each one is a paid fal job.'}`,
+        { modal: true, detail: `${price}${purpose.label}\n${destination}` },
+        go,
+      );
+      if (proceed !== go) {
+        return undefined;
+      }
     }
 
-    return this.session(credentials, proxyUrl, settings.value.endpoint, timeoutMs);
+    return { ...this.session(credentials, proxyUrl, settings.value.endpoint, timeoutMs), ...(expectedCharge ? { expectedCharge } : {}) };
   }
 
   /**

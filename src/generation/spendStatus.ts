@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
+import { totalsText } from '../model/price';
 import { Disposable } from '../util/dispose';
 import type { GenerationService } from './generationService';
 
-/** A status bar item saying how many paid fal jobs this window has started since it opened (hidden until one). */
+/**
+ * A status bar item saying how many paid fal jobs this window has started since it opened, and what they are
+ * expected to cost at fal's listed prices (hidden until one).
+ */
 export class SpendStatus extends Disposable {
   readonly item: vscode.StatusBarItem;
 
@@ -22,9 +26,14 @@ export class SpendStatus extends Disposable {
       return;
     }
     const videos = count === 1 ? '1 video' : `${count} videos`;
-    this.item.text = `$(credit-card) ${videos}`;
-    this.item.tooltip = `${videos} sent to fal from this window since it opened; fal bills each. Click for the log.`;
-    this.item.accessibilityInformation = { label: `AnimateDiff: ${videos} sent to fal from this window` };
+    const spending = this.service.spending;
+    // Prices arrive just after the job is accepted; until then only the count is shown.
+    const money = spending.videos > 0 ? totalsText(spending) : undefined;
+    this.item.text = `$(credit-card) ${videos}${money ? ` · ${money}` : ''}`;
+    this.item.tooltip = `${videos} sent to fal from this window since it opened; fal bills each.`
+      + (money ? ` Expected total at fal's listed prices: ${money}.` : '')
+      + ' Click for the log.';
+    this.item.accessibilityInformation = { label: `AnimateDiff: ${videos} sent to fal from this window${money ? `, expected total ${money}` : ''}` };
     this.item.show();
   }
 }

@@ -1,4 +1,5 @@
-import type { HistoryEntry } from './store/entry';
+import type { HistoryCharge, HistoryEntry } from './store/entry';
+import type { Charge } from '../model/price';
 import { seedOf, type GenerationInput, type GenerationRecord, type GenerationRequest, type ResumableJob } from '../model/generation';
 
 /** The fal imitation (sandbox) serves its videos from a loopback http origin; fal serves https from its CDN. */
@@ -33,6 +34,27 @@ export function recordOf(entry: HistoryEntry): GenerationRecord | undefined {
     inferenceSeconds: entry.timings.inferenceSeconds ?? null,
     sandbox: isSandboxVideoUrl(entry.remoteVideoUrl),
     falResult: entry.result,
+    ...(entry.charge ? { charge: chargeOfStored(entry.charge) } : {}),
+  };
+}
+
+/** A charge as the history keeps it. */
+export function storedCharge(charge: Charge): HistoryCharge {
+  return charge.known
+    ? { amount: charge.amount, currency: charge.currency, unitPrice: charge.price.unitPrice, unit: charge.price.unit, endpointId: charge.price.endpointId }
+    : { unknown: charge.reason };
+}
+
+export function chargeOfStored(stored: HistoryCharge): Charge {
+  if ('unknown' in stored) {
+    return { known: false, reason: stored.unknown, videos: 1 };
+  }
+  return {
+    known: true,
+    amount: stored.amount,
+    currency: stored.currency,
+    videos: 1,
+    price: { endpointId: stored.endpointId, unitPrice: stored.unitPrice, unit: stored.unit, currency: stored.currency },
   };
 }
 

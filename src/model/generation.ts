@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { VIDEO_SIZE_NAMES } from './animateDiff';
 import type { FalFailure } from './failure';
+import type { Charge } from './price';
 
 /**
  * A generation as the product carries it: the request sent to fal, the record of its result, the outcome, and
@@ -65,6 +66,8 @@ export interface GenerationRecord {
   sandbox: boolean;
   /** fal's whole answer, as it came (kept in the history and the result record); undefined when not known. */
   falResult?: unknown;
+  /** What it is expected to have cost at fal's listed price; undefined when not recorded (an older entry). */
+  charge?: Charge;
 }
 
 export type GenerationOutcome =

@@ -1,5 +1,6 @@
 import { VIDEO_SIZE_PIXELS, type VideoSize } from '../model/animateDiff';
 import type { GenerationRecord } from '../model/generation';
+import { chargeText } from '../model/price';
 import type { GenerationView } from '../shared/protocol';
 
 /** A generation as the panel shows it; the panel itself turns the video's Uri into `videoSrc`. */
@@ -34,5 +35,6 @@ export function toGenerationView(record: GenerationRecord): GenerationSummary {
     totalMs: record.totalMs,
     inferenceSeconds: record.inferenceSeconds,
     sandboxNote: record.sandbox ? SANDBOX_NOTE : null,
+    charge: record.charge ? chargeText(record.charge) : null,
   };
 }

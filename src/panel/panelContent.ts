@@ -113,6 +113,7 @@ function viewOf(webview: vscode.Webview, view: GenerationSummary, video: vscode.
     inferenceSeconds: finiteOrNull(view.inferenceSeconds),
     videoSrc: isRemote(video) ? video.toString(true) : webview.asWebviewUri(video).toString(),
     sandboxNote: view.sandboxNote,
+    charge: view.charge ?? null,
   };
 }
 

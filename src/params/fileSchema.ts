@@ -255,7 +255,7 @@ const videoToVideoFields = (endpoint: typeof TURBO_VIDEO_TO_VIDEO | typeof REGUL
 });
 
 /** `variations` picks random seeds, so a fixed seed (a number or a list) contradicts it. */
-function checkSeedChoice(file: { variations?: number; seed?: number | number[] | null }, ctx: z.core.$RefinementCtx): void {
+export function checkSeedChoice(file: { variations?: number; seed?: number | number[] | null }, ctx: z.core.$RefinementCtx): void {
   if (file.variations === undefined || file.seed === undefined || file.seed === null) {
     return;
   }

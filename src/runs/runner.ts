@@ -156,6 +156,7 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
       videos: jobs.length,
       uploads,
       endpoint: [...new Set(jobs.map((job) => job.request.endpoint))].join(', '),
+      requests: jobs.map((job) => ({ endpoint: job.request.endpoint, input: job.request.input })),
       label: files.length === 1 ? `Parameter file: ${displayPath(files[0].uri)}` : `Parameter files: ${files.map((f) => displayPath(f.uri)).join(', ')}`,
     });
     if (!session) {

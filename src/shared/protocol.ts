@@ -26,6 +26,8 @@ export const generationViewSchema = z.object({
   videoSrc: z.string(),
   /** Present when the result came from the local fal imitation, not from fal. */
   sandboxNote: z.nullable(z.string()),
+  /** Its expected charge at fal's listed price (`$0.01`, `price unknown`); absent when not recorded. */
+  charge: z.optional(z.nullable(z.string())),
 });
 export type GenerationView = z.infer<typeof generationViewSchema>;
 
@@ -102,6 +104,8 @@ export const panelStringsSchema = z.object({
   guidance: z.string(),
   totalTime: z.string(),
   inferenceTime: z.string(),
+  /** The row of a generation's expected charge. */
+  price: z.string(),
   /** A tile's `{0}` inference time, labelled: it is not the clip's length. */
   inferenceValue: z.string(),
   endpoint: z.string(),

@@ -152,6 +152,8 @@ export class PanelApp {
       [s.guidance, value(view.guidance === null ? null : formatNumber(view.guidance, this.locale))],
       [s.totalTime, value(view.totalMs === null ? null : formatMilliseconds(view.totalMs, this.locale, s))],
       [s.inferenceTime, value(view.inferenceSeconds === null ? null : formatSeconds(view.inferenceSeconds, this.locale, s))],
+      // Only generations whose charge was recorded have the row (those from before it was have nothing to say).
+      ...(typeof view.charge === 'string' ? [[s.price, view.charge] as [string, Child]] : []),
       [s.negativePrompt, view.negativePrompt ? view.negativePrompt : missing(), true],
       [s.endpoint, h('code', {}, view.endpoint), true],
     ];

@@ -63,7 +63,8 @@ describe('extension bundle', () => {
         continue;
       }
       const file = path.join(entry.parentPath, entry.name);
-      if (/(from|require\()\s*['"]@fal-ai\/client['"]/.test(fs.readFileSync(file, 'utf8'))) {
+      // Import statements and require calls; code that only mentions the package in a string (Copy as Code) is not one.
+      if (/^\s*import\b[^'"\n]*\bfrom\s*['"]@fal-ai\/client['"]|\brequire\(\s*['"]@fal-ai\/client['"]\s*\)/m.test(fs.readFileSync(file, 'utf8'))) {
         importers.push(path.relative(srcRoot, file).replace(/\\/g, '/'));
       }
     }

@@ -7,6 +7,7 @@ import { redact, secrets } from '../../util/redaction';
 import { messageOf } from '../../util/text';
 import type { DownloadLimits } from '../../files/videoDownload';
 import type { JobStore } from './jobStore';
+import { storedCharge } from '../records';
 
 /** How long the local copy of a finished video may take to download before the panel plays fal's URL instead. */
 const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -239,6 +240,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       result: keepable(record.falResult),
       queuePosition: undefined,
       timings: finishedTimings,
+      ...(record.charge ? { charge: storedCharge(record.charge) } : {}),
     });
     recorded.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     // The job is done in the same write as its video (unless deleted or taken over by another window meanwhile:

@@ -40,6 +40,19 @@ export const historyErrorSchema = z.object({
 });
 export type HistoryError = z.infer<typeof historyErrorSchema>;
 
+/** What a finished job is expected to have cost at fal's listed price, or why that is not known. */
+export const historyChargeSchema = z.union([
+  z.object({
+    amount: z.number().check(z.nonnegative()),
+    currency: z.string().check(z.minLength(1)),
+    unitPrice: z.number().check(z.nonnegative()),
+    unit: z.string().check(z.minLength(1)),
+    endpointId: z.string().check(z.minLength(1)),
+  }),
+  z.object({ unknown: z.string() }),
+]);
+export type HistoryCharge = z.infer<typeof historyChargeSchema>;
+
 export const historyEntrySchema = z.object({
   id: z.uuid(),
   createdAt: epochMs,
@@ -69,6 +82,8 @@ export const historyEntrySchema = z.object({
   logs: z.optional(z.array(z.string()).check(z.maxLength(MAX_LOG_LINES))),
   /** fal's answer as it came (only what the product does not read may be unusual), when it is small enough to keep. */
   result: z.optional(z.unknown()),
+  /** Its expected charge when it finished (entries of earlier versions have none). */
+  charge: z.optional(historyChargeSchema),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 

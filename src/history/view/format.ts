@@ -1,6 +1,7 @@
 import { jobStateText } from '../../generation/jobText';
 import { MODEL_DEFAULTS, videoSizePixels } from '../../model/animateDiff';
 import { seedOf } from '../../model/generation';
+import { formatMoney, PRICE_UNKNOWN } from '../../model/price';
 import { oneLine, shorten } from '../../util/text';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
 
@@ -114,6 +115,24 @@ export function entryDescription(entry: HistoryEntry, now: number, locale?: stri
     parts.push(formatDuration(duration));
   }
   return parts.join(' · ');
+}
+
+/**
+ * What a finished job is expected to have cost: `$0.01 ($0.01 per video at fal's listed price)`, `price unknown (why)`;
+ * undefined while it runs, and for jobs that did not finish.
+ */
+export function priceText(entry: HistoryEntry): string | undefined {
+  if (entry.status !== 'done') {
+    return undefined;
+  }
+  const charge = entry.charge;
+  if (!charge) {
+    return `${PRICE_UNKNOWN} (not recorded by the version that made it)`;
+  }
+  if ('unknown' in charge) {
+    return `${PRICE_UNKNOWN} (${charge.unknown})`;
+  }
+  return `${formatMoney(charge.amount, charge.currency)} (${formatMoney(charge.unitPrice, charge.currency)} per ${charge.unit} at fal's listed price)`;
 }
 
 /** What a screen reader says for the item: the whole prompt, the status (done included), then the description. */

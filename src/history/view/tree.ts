@@ -5,7 +5,7 @@ import { Disposable } from '../../util/dispose';
 import { seedOf } from '../../model/generation';
 import { oneLine } from '../../util/text';
 import {
-  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, promptOf, sizeOf, sourceText, statusText,
+  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, priceText, promptOf, sizeOf, sourceText, statusText,
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
 import type { HistoryViewBackend } from './deferredHistoryView';
@@ -220,6 +220,10 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     rows.push(['Endpoint', entry.endpoint]);
     if (entry.requestId) {
       rows.push(['Request id', entry.requestId]);
+    }
+    const price = priceText(entry);
+    if (price) {
+      rows.push(['Price', price]);
     }
     if (entry.video) {
       rows.push(['Local copy', formatBytes(entry.video.bytes)]);

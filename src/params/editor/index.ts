@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../util/dispose';
 import { ParamsCodeActionProvider } from './paramsCodeActions';
-import { ParamsCodeLensProvider, type RunProgressSource } from './paramsCodeLens';
+import { ParamsCodeLensProvider, type LensPriceSource, type RunProgressSource } from './paramsCodeLens';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
 import { PARAMS_DOCUMENT_SELECTOR } from './paramsDocuments';
 
@@ -13,9 +13,9 @@ import { PARAMS_DOCUMENT_SELECTOR } from './paramsDocuments';
 export class ParamsEditorFeatures extends Disposable {
   private readonly lenses: ParamsCodeLensProvider;
 
-  constructor(readonly diagnostics: ParamsDiagnostics, runs: RunProgressSource) {
+  constructor(readonly diagnostics: ParamsDiagnostics, runs: RunProgressSource, prices?: LensPriceSource) {
     super();
-    this.lenses = this._register(new ParamsCodeLensProvider(diagnostics, runs));
+    this.lenses = this._register(new ParamsCodeLensProvider(diagnostics, runs, prices));
     this._register(vscode.languages.registerCodeLensProvider(PARAMS_DOCUMENT_SELECTOR, this.lenses));
     this._register(vscode.languages.registerCodeActionsProvider(
       PARAMS_DOCUMENT_SELECTOR,

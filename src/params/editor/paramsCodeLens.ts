@@ -1,5 +1,10 @@
 import * as vscode from 'vscode';
+import { readSettings } from '../../config/reader';
+import { readGenerationDefaults } from '../../config/settings';
+import { chargeSentence, chargeText, type Charge, type PricedRequest } from '../../model/price';
+import { BUILT_IN_DEFAULTS } from '../../model/request';
 import type { ParamsFile } from '../fileSchema';
+import { buildRequestsFromParams } from '../requests';
 import { objectStartOffset } from '../jsonText';
 import { Disposable } from '../../util/dispose';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
@@ -14,6 +19,13 @@ export interface RunProgress {
 export interface RunProgressSource {
   progressOf(uri: vscode.Uri): RunProgress | undefined;
   readonly onDidChangeRuns: vscode.Event<void>;
+}
+
+/** Where the lenses learn what a run is expected to cost (fal's prices, asked once and kept a while). */
+export interface LensPriceSource {
+  /** The charge from prices already known; undefined while they are asked for ({@link onDidChange} fires then). */
+  peekCharge(requests: readonly PricedRequest[]): Charge | undefined;
+  readonly onDidChange: vscode.Event<void>;
 }
 
 export const PARAMS_COMMANDS = {
@@ -43,10 +55,13 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
 
-  constructor(private readonly diagnostics: ParamsDiagnostics, private readonly runs: RunProgressSource) {
+  constructor(private readonly diagnostics: ParamsDiagnostics, private readonly runs: RunProgressSource, private readonly prices?: LensPriceSource) {
     super();
     this._register(diagnostics.onDidUpdate(() => this.changeEmitter.fire()));
     this._register(runs.onDidChangeRuns(() => this.changeEmitter.fire()));
+    if (prices) {
+      this._register(prices.onDidChange(() => this.changeEmitter.fire()));
+    }
   }
 
   /** Asks VS Code for the lenses again (it drops a pending refresh when the editor loses focus). */
@@ -74,10 +89,25 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
       return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];
     }
     const count = videoCount(validation.params);
-    return [
-      lens(count > 1 ? `▶ Generate ${count} variations` : '▶ Generate', PARAMS_COMMANDS.generate, document.uri),
-      lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri),
-    ];
+    if (count === 1) {
+      return [lens('▶ Generate', PARAMS_COMMANDS.generate, document.uri), lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri)];
+    }
+    // Several paid videos from one click: the lens says what they are expected to cost, once fal has said.
+    const charge = this.prices?.peekCharge(this.requestsOf(validation.params));
+    const generate = new vscode.CodeLens(range, {
+      title: `▶ Generate ${count} variations${charge ? ` · ${chargeText(charge)}` : ''}`,
+      command: PARAMS_COMMANDS.generate,
+      arguments: [document.uri],
+      ...(charge ? { tooltip: chargeSentence(charge) } : {}),
+    });
+    return [generate, lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri)];
+  }
+
+  /** What a run of the file would send, for its price (the seeds do not change it). */
+  private requestsOf(params: ParamsFile): PricedRequest[] {
+    const defaults = readGenerationDefaults(readSettings());
+    return buildRequestsFromParams(params, defaults.ok ? defaults.defaults : BUILT_IN_DEFAULTS, () => 0)
+      .map((request) => ({ endpoint: request.endpoint, input: request.input }));
   }
 }
 

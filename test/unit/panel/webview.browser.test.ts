@@ -66,6 +66,7 @@ function generation(overrides: Partial<GenerationView>): GenerationView {
     inferenceSeconds: 1.874,
     videoSrc: '',
     sandboxNote: null,
+    charge: '$0.01',
     ...overrides,
   };
 }
@@ -186,6 +187,7 @@ describe('video panel webview in Chromium', function () {
       '<guidance>': '1',
       '<totalTime>': '12.3 s',
       '<inferenceTime>': '1.9 s',
+      '<price>': '$0.01',
       '<negativePrompt>': 'blurry',
       '<endpoint>': 'fal-ai/fast-animatediff/turbo/text-to-video',
     });
