@@ -102,22 +102,31 @@ export function currentWorkbenches(): Workbench[] {
 
 /**
  * Opens the workbench on a fresh copy of the sample workspace in a fresh browser context and waits until it is
- * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode).
+ * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `viewport`
+ * (default 1280×800) and `deviceScaleFactor` (default 1): the window's size in CSS pixels and the screen's density.
  */
-export async function openWorkbench(options: { restricted?: boolean } = {}): Promise<Workbench> {
+export async function openWorkbench(options: {
+  restricted?: boolean;
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+} = {}): Promise<Workbench> {
   const environment = uiEnvironment();
   const workbenchUrl = options.restricted ? environment.restrictedWorkbenchUrl : environment.workbenchUrl;
   const workspaceDir = freshWorkspace(environment);
   browserConnection ??= chromium.connect(environment.browserEndpoint);
   const browser = await browserConnection;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(DEFAULT_WAIT_MS);
   const workbench = new Workbench(page, context, environment, workspaceDir);
   openWorkbenches.add(workbench);
   try {
     const query = new URLSearchParams({ folder: workspaceDir });
-    await page.goto(`${workbenchUrl}/?${query.toString()}`);
+    // The first load of the workbench is the heaviest page load of a run; a loaded CI machine needs longer.
+    await page.goto(`${workbenchUrl}/?${query.toString()}`, { timeout: 3 * DEFAULT_WAIT_MS });
     await page.locator('.monaco-workbench .part.statusbar').waitFor();
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
   } catch (error) {
