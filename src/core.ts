@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
+import { GetStartedCommand } from './commands/getStarted';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
   CancelParamsFileRunCommand,
@@ -164,6 +165,7 @@ export class Core extends Disposable {
       new SaveParametersCommand({ find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId }, interaction),
       new CancelParamsFileRunCommand(params),
       new ShowParamsProblemCommand(params),
+      new GetStartedCommand(context.extension.id),
       ...history.commands,
     ]) {
       this.commands.register(command);
