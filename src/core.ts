@@ -4,6 +4,7 @@ import { GetStartedCommand } from './commands/getStarted';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
   CancelParamsFileRunCommand,
+  CopyDryRunAsCodeCommand,
   DryRunParamsFileCommand,
   GenerateFromParamsFileCommand,
   NewParamsFileCommand,
@@ -161,6 +162,7 @@ export class Core extends Disposable {
       new ShowLogCommand(log),
       new GenerateFromParamsFileCommand(params, interaction),
       new DryRunParamsFileCommand(params, interaction),
+      new CopyDryRunAsCodeCommand(params, interaction),
       new NewParamsFileCommand(interaction),
       new SaveParametersCommand({ find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId }, interaction),
       new CancelParamsFileRunCommand(params),
