@@ -91,7 +91,7 @@ describe('UI: the history survives a window reload', () => {
 
     // The browser's reload: VS Code gets no time to save its editor layout, so bringing the panel back is ours.
     await ui.page.reload();
-    await ui.page.locator('.monaco-workbench .part.statusbar').waitFor();
+    await ui.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 120_000 });
 
     // The panel that was open is back, showing the first video from its local copy.
     await videoPlays(ui.webviewFrame(), FIRST_PROMPT);
@@ -100,7 +100,7 @@ describe('UI: the history survives a window reload', () => {
     // The interrupted job is followed again: its progress and the status bar item show, the view lists it running.
     // As a toast, or in the status bar where VS Code puts progress that starts while the window is still loading.
     const progress = /AnimateDiff: “a glass jellyfish drifting/;
-    await ui.notification(progress).or(ui.page.locator('.statusbar-item').filter({ hasText: progress })).first().waitFor({ timeout: 20_000 });
+    await ui.notification(progress).or(ui.page.locator('.statusbar-item').filter({ hasText: progress })).first().waitFor({ timeout: 60_000 });
     await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor();
     await historyRow(RESUMED_PROMPT, /running|queued/).waitFor();
     await ui.screenshot('history-after-reload-resumed');

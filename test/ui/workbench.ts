@@ -58,6 +58,8 @@ export interface UiEnvironment {
 }
 
 const DEFAULT_WAIT_MS = 20_000;
+/** A ceiling for a workbench's (re)load: a code-server that has just started, on a loaded 2-core machine, is slow. */
+const WORKBENCH_LOAD_MS = 120_000;
 /** Right after load the palette may not list extension commands yet; how long to keep trying. */
 const COMMAND_AVAILABLE_WAIT_MS = 30_000;
 const QUICK_INPUT = '.quick-input-widget';
@@ -102,11 +104,14 @@ export function currentWorkbenches(): Workbench[] {
 
 /**
  * Opens the workbench on a fresh copy of the sample workspace in a fresh browser context and waits until it is
- * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `viewport`
- * (default 1280×800) and `deviceScaleFactor` (default 1): the window's size in CSS pixels and the screen's density.
+ * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `loadTimeoutMs`:
+ * how long the first load may take (a code-server that has just started, on a loaded machine, can need more).
+ * `viewport` (default 1280×800) and `deviceScaleFactor` (default 1): the window's size in CSS pixels and the screen's
+ * density.
  */
 export async function openWorkbench(options: {
   restricted?: boolean;
+  loadTimeoutMs?: number;
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
 } = {}): Promise<Workbench> {
@@ -121,14 +126,15 @@ export async function openWorkbench(options: {
   });
   const page = await context.newPage();
   page.setDefaultTimeout(DEFAULT_WAIT_MS);
+  page.setDefaultNavigationTimeout(WORKBENCH_LOAD_MS);
   const workbench = new Workbench(page, context, environment, workspaceDir);
   openWorkbenches.add(workbench);
   try {
     const query = new URLSearchParams({ folder: workspaceDir });
-    // The first load of the workbench is the heaviest page load of a run; a loaded CI machine needs longer.
-    await page.goto(`${workbenchUrl}/?${query.toString()}`, { timeout: 3 * DEFAULT_WAIT_MS });
-    await page.locator('.monaco-workbench .part.statusbar').waitFor();
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
+    const timeout = options.loadTimeoutMs ?? WORKBENCH_LOAD_MS;
+    await page.goto(`${workbenchUrl}/?${query.toString()}`, { timeout });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout });
   } catch (error) {
     await workbench.close();
     throw error;
