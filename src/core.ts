@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 import { ChatFeature } from './chat/chatFeature';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
+import { GetStartedCommand } from './commands/getStarted';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
   CancelParamsFileRunCommand,
@@ -190,6 +191,7 @@ export class Core extends Disposable {
       new SaveParametersCommand({ find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId }, interaction),
       new CancelParamsFileRunCommand(params),
       new ShowParamsProblemCommand(params),
+      new GetStartedCommand(context.extension.id),
       ...history.commands,
     ]) {
       this.commands.register(command);

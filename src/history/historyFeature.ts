@@ -71,6 +71,8 @@ export class HistoryFeature extends Disposable {
   private readonly runningJobs: RunningJobsStatus;
   private readonly resume: ResumeManager;
   private windowReachable = true;
+  /** The newest generation this window started or followed again (by start time): what "Re-run Last" re-runs. */
+  private lastHere: { id: string; startedAt: number } | undefined;
 
   constructor(private readonly deps: HistoryFeatureDeps) {
     super();
@@ -103,8 +105,17 @@ export class HistoryFeature extends Disposable {
       revealInHistory: (id) => this.revealInHistory(id),
       setApiKey: () => void vscode.commands.executeCommand('animateDiff.setApiKey'),
     }));
+    this._register(service.onDidChangeJobs(() => {
+      for (const job of service.runningJobs) {
+        if (!this.lastHere || job.startedAt >= this.lastHere.startedAt) {
+          this.lastHere = { id: job.id, startedAt: job.startedAt };
+        }
+      }
+    }));
     this.commands = createHistoryCommands({
       current: () => storage.current(),
+      ready: () => storage.ready(),
+      lastGenerationHere: () => this.lastHere?.id,
       service,
       presenter: deps.presenter,
       actions: deps.actions,

@@ -19,6 +19,8 @@ export const HISTORY_COMMANDS = {
   open: 'animateDiff.history.open',
   rerun: 'animateDiff.history.rerun',
   rerunWithNewSeed: 'animateDiff.history.rerunWithNewSeed',
+  /** The palette's and the keyboard's: this window's newest generation (else the history's), same seed. */
+  rerunLast: 'animateDiff.rerunLast',
   saveVideo: 'animateDiff.history.saveVideo',
   saveParameters: 'animateDiff.history.saveParameters',
   copyPrompt: 'animateDiff.history.copyPrompt',

@@ -33,6 +33,14 @@ const SHIPPED = [
   'media/panel-icon-dark.svg',
   'media/panel-icon-light.svg',
   'media/panel.css',
+  'media/walkthrough/first-video-dark.png',
+  'media/walkthrough/first-video-light.png',
+  'media/walkthrough/history-dark.png',
+  'media/walkthrough/history-light.png',
+  'media/walkthrough/params-variations-dark.png',
+  'media/walkthrough/params-variations-light.png',
+  'media/walkthrough/set-key-dark.png',
+  'media/walkthrough/set-key-light.png',
   'package.json',
 ];
 

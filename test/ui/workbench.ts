@@ -106,14 +106,24 @@ export function currentWorkbenches(): Workbench[] {
  * Opens the workbench on a fresh copy of the sample workspace in a fresh browser context and waits until it is
  * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `loadTimeoutMs`:
  * how long the first load may take (a code-server that has just started, on a loaded machine, can need more).
+ * `viewport` (default 1280×800) and `deviceScaleFactor` (default 1): the window's size in CSS pixels and the screen's
+ * density.
  */
-export async function openWorkbench(options: { restricted?: boolean; loadTimeoutMs?: number } = {}): Promise<Workbench> {
+export async function openWorkbench(options: {
+  restricted?: boolean;
+  loadTimeoutMs?: number;
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+} = {}): Promise<Workbench> {
   const environment = uiEnvironment();
   const workbenchUrl = options.restricted ? environment.restrictedWorkbenchUrl : environment.workbenchUrl;
   const workspaceDir = freshWorkspace(environment);
   browserConnection ??= chromium.connect(environment.browserEndpoint);
   const browser = await browserConnection;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(DEFAULT_WAIT_MS);
   page.setDefaultNavigationTimeout(WORKBENCH_LOAD_MS);

@@ -17,6 +17,10 @@ import type { HistoryTree } from './tree';
 
 export interface HistoryCommandDeps {
   current(): HistoryStore | undefined;
+  /** The history once it has been read (undefined if it cannot be). */
+  ready(): Promise<HistoryStore | undefined>;
+  /** The id of the newest generation this window started (or followed again), if any. */
+  lastGenerationHere(): string | undefined;
   service: GenerationService;
   presenter: GenerationPresenter;
   actions: ResultActions;
@@ -109,6 +113,48 @@ class RerunCommand extends HistoryEntryCommand {
     const entry = this.firstEntry(args);
     return entry ? this.deps.service.generate(rerunRequestOf(entry, this.seed)) : undefined;
   }
+}
+
+/**
+ * "Re-run Last Generation" (a key, the palette): the newest generation of this window — or, when it has none (or
+ * it was deleted), the history's newest — sent again exactly as the History's Re-run sends it: same request, same seed.
+ */
+class RerunLastCommand implements Command {
+  readonly id = HISTORY_COMMANDS.rerunLast;
+
+  constructor(private readonly deps: HistoryCommandDeps) {}
+
+  async execute(): Promise<GenerationOutcome> {
+    const { interaction, service } = this.deps;
+    const store = await this.deps.ready();
+    const here = this.deps.lastGenerationHere();
+    const entry = (here !== undefined ? store?.get(here) : undefined) ?? newestEntry(store);
+    if (!entry) {
+      void interaction.info('Nothing to re-run yet: there is no generation in this window or in the AnimateDiff history. Generate a video first.', 'Generate Video…').then((choice) => {
+        if (choice === 'Generate Video…') {
+          void vscode.commands.executeCommand('animateDiff.generate');
+        }
+      });
+      return { kind: 'notStarted', reason: 'nothing to re-run' };
+    }
+    if (isUnfinished(entry)) {
+      // The same request and seed would make the same video again, and be billed again.
+      void interaction.info(`“${entryName(entry)}” is still running. Re-run it when it has finished.`);
+      return { kind: 'notStarted', reason: 'still running' };
+    }
+    return service.generate(rerunRequestOf(entry, 'same'));
+  }
+}
+
+/** The history's newest readable entry. */
+function newestEntry(store: HistoryStore | undefined): HistoryEntry | undefined {
+  for (const id of store?.ids() ?? []) {
+    const entry = store?.get(id);
+    if (entry) {
+      return entry;
+    }
+  }
+  return undefined;
 }
 
 class SaveVideoCommand extends HistoryEntryCommand {
@@ -357,6 +403,7 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     new OpenCommand(deps),
     new RerunCommand(deps, 'same'),
     new RerunCommand(deps, 'new'),
+    new RerunLastCommand(deps),
     new SaveVideoCommand(deps),
     new SaveParametersCommand(deps),
     new CopyPromptCommand(deps),
