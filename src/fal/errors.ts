@@ -9,10 +9,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Longest text of fal's quoted in a message; a longer answer is cut (the log keeps the rest of the story). */
+const MAX_QUOTED_LENGTH = 300;
+
+/**
+ * A plain-text answer as it can be quoted: not a web page (a gateway's or proxy's error page says no more than its
+ * status, and its markup is unreadable in a notification), at most {@link MAX_QUOTED_LENGTH} characters.
+ */
+function quotableText(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || /<(!doctype|html|head|body|title|h\d|p|div|center|pre)\b[^>]*>/i.test(trimmed)) {
+    return undefined;
+  }
+  return trimmed.length > MAX_QUOTED_LENGTH ? `${trimmed.slice(0, MAX_QUOTED_LENGTH - 1)}…` : trimmed;
+}
+
 /** fal's `detail` as plain text (string detail, or the messages of a detail list). */
 export function detailText(body: unknown): string | undefined {
   if (typeof body === 'string') {
-    return body.trim() || undefined;
+    return quotableText(body);
   }
   if (!isRecord(body)) {
     return undefined;
