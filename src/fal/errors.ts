@@ -165,11 +165,17 @@ export function noVideoFailure(requestId: string | undefined, problem = 'it retu
   return new FalFailure('noVideo', `${said}${requestId ? ` (request ${requestId})` : ''}. Retry; if it keeps happening, check the log.`, { requestId });
 }
 
-/** The connection broke after the request left: fal may have queued (and will bill) the job. It is not sent again. */
-export function ambiguousSubmitFailure(reason: string): FalFailure {
+/**
+ * The connection broke after the request left, or fal's answer to it could not be read (`unreadable`): fal may have
+ * queued (and will bill) the job. It is not sent again.
+ */
+export function ambiguousSubmitFailure(reason: string, how: 'broken' | 'unreadable' = 'broken'): FalFailure {
+  const what = how === 'broken'
+    ? `The connection broke after the request was sent (${reason})`
+    : `fal's answer to the request could not be read (${reason})`;
   return new FalFailure(
     'ambiguous',
-    `fal may have started this job — see its dashboard (fal.ai/dashboard/requests). The connection broke after the request was sent (${reason}), so it was not sent again: retrying may charge twice.`,
+    `fal may have started this job — see its dashboard (fal.ai/dashboard/requests). ${what}, so it was not sent again: retrying may charge twice.`,
   );
 }
 

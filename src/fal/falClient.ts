@@ -327,7 +327,7 @@ export class FalGateway {
       return error;
     }
     if (error instanceof SubmitOutcomeUnknownError) {
-      return ambiguousSubmitFailure(error.reason);
+      return ambiguousSubmitFailure(error.reason, error.how);
     }
     if (error instanceof SubmitRefusedError) {
       return failureFromHttp(error.status, error.body, { requestId: error.requestId, viaProxy: this.viaProxy });

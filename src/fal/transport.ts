@@ -28,8 +28,11 @@ export const DEFAULT_DEADLINES: Deadlines = {
  * cause chain, and this one must never be retried.
  */
 export class SubmitOutcomeUnknownError extends Error {
-  constructor(readonly reason: string, readonly failure?: unknown) {
-    super(`The connection to fal broke after the request was sent (${reason}).`);
+  /** `unreadable`: fal answered, but its answer is not one (no request id can be read from it). */
+  constructor(readonly reason: string, readonly failure?: unknown, readonly how: 'broken' | 'unreadable' = 'broken') {
+    super(how === 'broken'
+      ? `The connection to fal broke after the request was sent (${reason}).`
+      : `fal's answer to the request could not be read (${reason}).`);
     this.name = 'SubmitOutcomeUnknownError';
   }
 }
@@ -244,11 +247,33 @@ export function guardedFetch(inner: typeof fetch, options: GuardOptions = {}): t
       stop();
       throw new UnexpectedRedirectError(operation, response.headers.get('location'));
     }
+    const armIdle = () => limit('idle', deadlines.idleMs);
     if (operation === 'submit') {
-      return settleSubmit(response, controller.signal, stop, () => limit('idle', deadlines.idleMs));
+      return settleSubmit(response, controller, stop, armIdle);
     }
-    return watchBody(response, controller, stop, () => limit('idle', deadlines.idleMs));
+    return watchBody(response, controller, stop, armIdle);
   };
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of `response` with `text` as its body (and, if given, another content type). */
+function withBody(response: Response, text: string, contentType?: string): Response {
+  const headers = new Headers(response.headers);
+  if (contentType) {
+    headers.set('content-type', contentType);
+  }
+  // The body is decoded text now: the lengths and encodings of the wire no longer apply.
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(text, { status: response.status, statusText: response.statusText, headers });
 }
 
 function describeError(error: unknown): string {
@@ -259,24 +284,32 @@ function describeError(error: unknown): string {
 
 /**
  * A submit's answer is small: it is read whole here, so that a connection lost while reading it is known to be a
- * submit's (and not sent again), and a 5xx is reported without the client retrying it.
+ * submit's (and not sent again), and a 5xx is reported without the client retrying it. A success must name the
+ * request fal queued: one that cannot be read leaves its outcome unknown, as a lost one does (fal may bill the job).
  */
-async function settleSubmit(response: Response, signal: AbortSignal, stop: () => void, armIdle: () => () => void): Promise<Response> {
-  const disarm = armIdle();
+async function settleSubmit(response: Response, controller: AbortController, stop: () => void, armIdle: () => () => void): Promise<Response> {
   let text: string;
   try {
-    text = await response.text();
+    text = await watchBody(response, controller, stop, armIdle).text();
   } catch (error) {
-    const reason = signal.aborted ? signal.reason : error;
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
     throw new SubmitOutcomeUnknownError(reason instanceof ExchangeTimeoutError ? reason.message : describeError(reason), reason);
   } finally {
-    disarm();
     stop();
   }
   if (response.status >= 500) {
     throw new SubmitRefusedError(response.status, parseBody(text), response.headers.get('x-fal-request-id') ?? undefined);
   }
-  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (!response.ok) {
+    return withBody(response, text, parsesAsJson(text) ? 'application/json' : undefined);
+  }
+  const answer = parseBody(text);
+  const requestId = typeof answer === 'object' && answer !== null ? (answer as { request_id?: unknown }).request_id : undefined;
+  if (typeof requestId !== 'string' || requestId === '') {
+    const what = typeof answer === 'string' ? 'it is not JSON' : 'it names no request id';
+    throw new SubmitOutcomeUnknownError(what, undefined, 'unreadable');
+  }
+  return withBody(response, text, 'application/json');
 }
 
 function parseBody(text: string): unknown {

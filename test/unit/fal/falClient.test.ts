@@ -128,6 +128,23 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(failure.details.requestId);
   });
 
+  it('a submit answer that cannot be read says fal may have started the job, which is not sent again', async () => {
+    imitation.addFault({ at: 'submit', kind: 'malformedJson' });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.equal(failure.kind, 'ambiguous');
+    assert.match(failure.message, /fal may have started this job .*answer to the request could not be read/);
+    assert.doesNotMatch(failure.message, /JSON at position|Unexpected/);
+    assert.equal(imitation.jobs().length, 1, 'fal queued one job, and only one');
+  });
+
+  it("a submit answer under a wrong label is still read: the job is followed, not lost", async () => {
+    imitation.addFault({ at: 'submit', kind: 'wrongContentType' });
+    const result = await gateway.generate(ENDPOINT, INPUT);
+    assert.match(result.output.video.url, /\/files\/videos\/.+\.mp4$/);
+    assert.equal(imitation.jobs().length, 1);
+    assert.ok(imitation.requests().every((r) => r.requestId !== 'undefined'), 'no request for a job named "undefined"');
+  });
+
   it('abort stops waiting and cancel reaches fal', async () => {
     imitation.addFault({ at: 'submit', kind: 'neverFinish' });
     const controller = new AbortController();

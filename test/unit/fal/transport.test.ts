@@ -140,6 +140,26 @@ describe('fal transport: deadlines, submits sent once, no redirects', function (
     assert.ok(late instanceof ExchangeTimeoutError && late.limit === 'total', String(late));
   });
 
+  it('a submit answered with something that names no request is "outcome unknown": fal may have queued it', async () => {
+    for (const [contentType, body] of [
+      ['application/json', '{"status":"IN_QUEUE","request_'],
+      ['text/html', '<html><body>Welcome</body></html>'],
+      ['application/json', '{"status":"IN_QUEUE"}'],
+    ]) {
+      handler = (_request, response) => response.writeHead(200, { 'content-type': contentType }).end(body);
+      const error = await rejection(guarded(SUBMIT, { method: 'POST', body: '{}' }));
+      assert.ok(error instanceof SubmitOutcomeUnknownError && error.how === 'unreadable', `${body}: ${String(error)}`);
+      assert.equal(isRetryableError(error, RETRYABLE_STATUSES), false, 'the fal client must not send it again');
+    }
+  });
+
+  it("fal's submit answer under another label is read as the JSON it is", async () => {
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('{"request_id":"r-1","status":"IN_QUEUE"}');
+    const submitted = await guarded(SUBMIT, { method: 'POST', body: '{}' });
+    assert.equal(submitted.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await submitted.json(), { request_id: 'r-1', status: 'IN_QUEUE' });
+  });
+
   it('a submit with no answer in time is "outcome unknown", not a plain timeout', async () => {
     handler = () => undefined;
     const error = await rejection(guarded(SUBMIT, { method: 'POST', body: '{}' }));
@@ -167,6 +187,7 @@ describe('fal transport: deadlines, submits sent once, no redirects', function (
   });
 
   it('the proxy\'s Basic credentials go to the proxy only', async () => {
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"request_id":"r-1"}');
     const proxied = guardedFetch(fetch, { deadlines: SHORT, proxy: { origin, headers: { Authorization: 'Basic dXNlcjpwYXNz' } } });
     await (await proxied(`${origin}/api/fal/proxy`, { method: 'POST', body: '{}', headers: { 'x-fal-target-url': SUBMIT } })).text();
     assert.equal(received[0].headers.authorization, 'Basic dXNlcjpwYXNz');
