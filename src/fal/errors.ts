@@ -179,6 +179,11 @@ export function ambiguousSubmitFailure(reason: string, how: 'broken' | 'unreadab
   );
 }
 
+/** fal's answer to a call other than the submit could not be read (see transport.ts). */
+export function unreadableAnswerFailure(what: string): FalFailure {
+  return new FalFailure('unknown', `${what}. Retry in a minute; if it keeps happening, check the animateDiff.proxyUrl setting and your network.`);
+}
+
 /** An exchange with fal took too long (no answer, a silence, or past its deadline). */
 export function transportTimeoutFailure(what: string): FalFailure {
   return new FalFailure('network', `Could not reach fal in time: ${what}. Check your connection, then retry.`);

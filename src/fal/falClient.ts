@@ -1,8 +1,8 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
-import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure } from './errors';
-import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, type Deadlines } from './transport';
+import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure } from './errors';
+import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, UnreadableAnswerError, type Deadlines } from './transport';
 
 /**
  * The only module that talks to `@fal-ai/client`. Everything else sees plain data and FalFailure.
@@ -328,6 +328,9 @@ export class FalGateway {
     }
     if (error instanceof SubmitOutcomeUnknownError) {
       return ambiguousSubmitFailure(error.reason, error.how);
+    }
+    if (error instanceof UnreadableAnswerError) {
+      return unreadableAnswerFailure(error.message);
     }
     if (error instanceof SubmitRefusedError) {
       return failureFromHttp(error.status, error.body, { requestId: error.requestId, viaProxy: this.viaProxy });

@@ -45,6 +45,17 @@ export class SubmitRefusedError extends Error {
   }
 }
 
+/**
+ * fal's answer (a success) is not what the exchange is for: not JSON where fal answers JSON. The fal client would
+ * pass the text on as if it were the answer, or fail with the JSON parser's words.
+ */
+export class UnreadableAnswerError extends Error {
+  constructor(readonly operation: FalOperation, readonly contentType: string | null) {
+    super(`fal's answer to the ${describe(operation)} could not be read: it is not JSON${contentType ? ` (labelled ${contentType.split(';')[0].trim()})` : ''}`);
+    this.name = 'UnreadableAnswerError';
+  }
+}
+
 /** An exchange took too long; named like the platform's so the fal client never retries it. */
 export class ExchangeTimeoutError extends Error {
   constructor(readonly operation: FalOperation, readonly limit: 'answer' | 'idle' | 'total', readonly ms: number) {
@@ -251,8 +262,26 @@ export function guardedFetch(inner: typeof fetch, options: GuardOptions = {}): t
     if (operation === 'submit') {
       return settleSubmit(response, controller, stop, armIdle);
     }
+    if (JSON_ANSWERS.has(operation)) {
+      return settleJson(operation, response, controller, stop, armIdle);
+    }
     return watchBody(response, controller, stop, armIdle);
   };
+}
+
+/**
+ * Exchanges whose answer is one small JSON document: read whole here (within the deadlines), so that what the fal
+ * client is handed is JSON labelled as JSON. fal's JSON under another label (a proxy's doing) is read as JSON; a
+ * success that is not JSON is an {@link UnreadableAnswerError} rather than text passed on as the answer. Error answers
+ * that are not JSON (a gateway's page) pass as they are: their status says what happened.
+ */
+const JSON_ANSWERS: ReadonlySet<FalOperation> = new Set<FalOperation>(['status', 'result', 'cancel', 'upload', 'pricing', 'uploadPut']);
+
+/** A file upload's answer is not read by anyone: only one labelled JSON must be JSON. */
+const LABEL_ONLY: ReadonlySet<FalOperation> = new Set<FalOperation>(['uploadPut']);
+
+function isJsonLabel(contentType: string | null): boolean {
+  return /^application\/([\w.+-]*\+)?json\b/i.test(contentType?.trim() ?? '');
 }
 
 function parsesAsJson(text: string): boolean {
@@ -274,6 +303,27 @@ function withBody(response: Response, text: string, contentType?: string): Respo
   headers.delete('content-length');
   headers.delete('content-encoding');
   return new Response(text, { status: response.status, statusText: response.statusText, headers });
+}
+
+async function settleJson(
+  operation: FalOperation,
+  response: Response,
+  controller: AbortController,
+  stop: () => void,
+  armIdle: () => () => void,
+): Promise<Response> {
+  const text = await watchBody(response, controller, stop, armIdle).text();
+  const contentType = response.headers.get('content-type');
+  if (text.trim() === '' || (LABEL_ONLY.has(operation) && !isJsonLabel(contentType))) {
+    return withBody(response, text);
+  }
+  if (parsesAsJson(text)) {
+    return withBody(response, text, 'application/json');
+  }
+  if (response.ok) {
+    throw new UnreadableAnswerError(operation, contentType);
+  }
+  return withBody(response, text, isJsonLabel(contentType) ? 'text/plain; charset=utf-8' : undefined);
 }
 
 function describeError(error: unknown): string {

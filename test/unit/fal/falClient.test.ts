@@ -137,12 +137,20 @@ describe('FalGateway against the fal imitation', function () {
     assert.equal(imitation.jobs().length, 1, 'fal queued one job, and only one');
   });
 
-  it("a submit answer under a wrong label is still read: the job is followed, not lost", async () => {
+  it("fal's answers under a wrong label are still read: the job is followed and its video kept", async () => {
     imitation.addFault({ at: 'submit', kind: 'wrongContentType' });
+    imitation.addFault({ at: 'result', kind: 'wrongContentType', contentType: 'text/plain' });
     const result = await gateway.generate(ENDPOINT, INPUT);
     assert.match(result.output.video.url, /\/files\/videos\/.+\.mp4$/);
     assert.equal(imitation.jobs().length, 1);
     assert.ok(imitation.requests().every((r) => r.requestId !== 'undefined'), 'no request for a job named "undefined"');
+  });
+
+  it('a result that is not JSON is said to be unreadable, in words', async () => {
+    imitation.addFault({ at: 'result', kind: 'malformedJson' });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.match(failure.message, /^fal's answer to the result could not be read: it is not JSON \(labelled application\/json\)\. Retry/);
+    assert.ok(failure.details.requestId, 'the request id is kept');
   });
 
   it('abort stops waiting and cancel reaches fal', async () => {
