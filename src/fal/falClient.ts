@@ -295,10 +295,11 @@ export class FalGateway {
         signal.removeEventListener('abort', onAbort);
       }
     } catch (error) {
-      if (signal.aborted || (error instanceof ApiError && error.status >= 400 && error.status < 500)) {
+      if (signal.aborted) {
         throw error;
       }
-      // The event stream broke (proxy without streaming, dropped connection): poll instead.
+      // The event stream broke or was refused (a proxy without streaming, a dropped connection, a 429 or 404 for the
+      // stream alone): poll instead. fal's job runs on whatever the stream said; the status has the last word.
     }
 
     for (;;) {

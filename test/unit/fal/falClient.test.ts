@@ -77,6 +77,23 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(imitation.requests().some((r) => r.stage === 'status'));
   });
 
+  for (const status of [429, 404, 403]) {
+    it(`a ${status} for the event stream alone falls back to polling: the job fal runs is not given up`, async () => {
+      imitation.addFault({ at: 'stream', kind: 'http', status, times: 10 });
+      const result = await gateway.generate(ENDPOINT, INPUT);
+      assert.ok(result.output.video.url);
+      assert.ok(imitation.requests().some((r) => r.stage === 'status'), 'the status was polled');
+    });
+  }
+
+  it('a refusal for the stream that the status repeats fails the job once, with the status\'s word', async () => {
+    imitation.addFault({ at: 'stream', kind: 'http', status: 401, times: 10 });
+    imitation.addFault({ at: 'status', kind: 'http', status: 401, times: 10 });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.equal(failure.kind, 'auth');
+    assert.ok(failure.details.requestId);
+  });
+
   it('through a team proxy: no key sent, the proxy adds it', async () => {
     const proxied = new FalGateway({ credentials: undefined, proxyUrl: `${imitation.url}/api/fal/proxy`, sandboxUrl: undefined });
     const result = await proxied.generate(ENDPOINT, INPUT);
