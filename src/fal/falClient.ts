@@ -193,13 +193,14 @@ export class FalGateway {
       }, Math.max(0, deadline - Date.now()))
       : undefined;
     try {
-      const completed = await this.call(() => this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal);
+      // Raced against the abort: the fal client finishes a retry's wait (up to 16 s) before it looks at the signal.
+      const completed = await this.call(() => raceAbort(this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal), controller.signal);
       const completedError = failureOfCompletedStatus(completed, requestId);
       if (completedError) {
         // Fetching the result of a failed run only costs the client's retries before the same answer.
         throw completedError;
       }
-      const result = await this.call(() => this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal);
+      const result = await this.call(() => raceAbort(this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal), controller.signal);
       const reading = readVideoOutput(result.data);
       if (!reading.ok) {
         throw noVideoFailure(requestId, reading.problem);

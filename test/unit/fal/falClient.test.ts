@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { FalFailure } from '../../../src/model/failure';
-import { FalGateway, type FalLogLine } from '../../../src/fal/falClient';
+import { FalGateway, sandboxFetch, type FalLogLine } from '../../../src/fal/falClient';
 import { startFalImitation, type FalImitation } from '../../fal-imitation/server';
+import { until } from '../../fal-imitation/testSupport';
 
 const KEY = 'unit-key-id:unit-key-secret-0123';
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
@@ -182,6 +183,31 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(requestId);
     assert.equal(await gateway.cancel(ENDPOINT, requestId), 'requested');
     assert.equal(imitation.job(requestId)?.cancelRequested, true);
+  });
+
+  it('Cancel ends following at once, also while the fal client waits to retry', async () => {
+    // The stream fails, so the status is polled; fal answers it 503, which the client retries after ~1 s, then ~2 s…
+    imitation.addFault({ at: 'stream', kind: 'http', status: 500, times: 10 });
+    imitation.addFault({ at: 'status', kind: 'http', status: 503, times: 10 });
+    let statusCalls = 0;
+    let answered = 0;
+    const counting = new FalGateway({ credentials: KEY, proxyUrl: undefined, sandboxUrl: imitation.url }, {
+      fetch: async (input, init) => {
+        const polled = /\/status(\?|$)/.test(String(input));
+        statusCalls += polled ? 1 : 0;
+        const response = await sandboxFetch(imitation.url)(input, init);
+        answered += polled ? 1 : 0;
+        return response;
+      },
+    });
+    const controller = new AbortController();
+    const requestId = await counting.submit(ENDPOINT, INPUT);
+    const following = failureOf(counting.follow(ENDPOINT, requestId, { signal: controller.signal }));
+    await until(() => answered === 1, 'the first 503 for the status');
+    // Within the client's first wait before it asks again (0.75 s at least).
+    setTimeout(() => controller.abort(), 100);
+    assert.equal((await following).kind, 'cancelled');
+    assert.equal(statusCalls, 1, 'following ended without waiting for the client to try again');
   });
 
   it('a job that never finishes times out, and is cancelled on fal', async () => {
