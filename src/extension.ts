@@ -34,8 +34,8 @@ export function activate(context: vscode.ExtensionContext) {
   for (const id of contributedCommandIds(context)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().commands.execute(id, ...args)));
   }
-  // Opening a JSON file activates the extension (onLanguage:json); only a parameter file loads the core, which
-  // then checks it, adds its lenses and keeps the Problems panel current.
+  // Once active (at the end of start-up), only opening a parameter file loads the core, which then checks it, adds
+  // its lenses and keeps the Problems panel current.
   const isParamsFile = (document: vscode.TextDocument) => document.uri.path.toLowerCase().endsWith(PARAMS_FILE_SUFFIX);
   if (vscode.workspace.textDocuments.some(isParamsFile)) {
     load();

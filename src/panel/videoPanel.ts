@@ -123,6 +123,11 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     return undefined;
   }
 
+  /** The last message made for the webview (what it shows), for tests. */
+  get latestMessage(): unknown {
+    return this.latest;
+  }
+
   /** Ids of every finished generation the panel shows (one, or a grid's done items). */
   get shownGenerationIds(): readonly string[] {
     if (!this.panel || !this.content) {

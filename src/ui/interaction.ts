@@ -11,6 +11,7 @@ export interface ShownMessage {
   message: string;
   actions: string[];
   modal: boolean;
+  detail?: string;
   password?: boolean;
 }
 
@@ -82,8 +83,8 @@ export class RecordingInteraction implements Interaction {
     return Promise.resolve(this.record({ kind: 'error', message, actions, modal: false }));
   }
 
-  warning(message: string, options: { modal?: boolean }, ...actions: string[]): Thenable<string | undefined> {
-    return Promise.resolve(this.record({ kind: 'warning', message, actions, modal: Boolean(options.modal) }));
+  warning(message: string, options: { modal?: boolean; detail?: string }, ...actions: string[]): Thenable<string | undefined> {
+    return Promise.resolve(this.record({ kind: 'warning', message, actions, modal: Boolean(options.modal), ...(options.detail ? { detail: options.detail } : {}) }));
   }
 
   info(message: string, ...actions: string[]): Thenable<string | undefined> {

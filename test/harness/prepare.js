@@ -47,15 +47,18 @@ function ensureTools() {
   run('bash', [path.join(__dirname, 'install-tools.sh')]);
 }
 
+/** The user guide, shipped as the package's README (the repository's README is for developers). */
+const USER_README = 'README.marketplace.md';
+
 /**
- * Production build of the extension, packaged as a .vsix with @vscode/vsce.
+ * The extension packaged as a .vsix with @vscode/vsce, exactly as a publisher would (its `vscode:prepublish` makes
+ * the production build).
  * @param {string} vsixFile
  */
 function packageExtension(vsixFile) {
-  run(process.execPath, ['esbuild.js', '--production']);
   fs.mkdirSync(path.dirname(vsixFile), { recursive: true });
   const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsixFile]);
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--readme-path', USER_README, '-o', vsixFile]);
 }
 
 module.exports = { repoRoot, run, dependenciesOutdated, ensureDependencies, ensureTools, packageExtension };

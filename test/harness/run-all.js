@@ -1,8 +1,9 @@
 // `npm test`: everything, on a fresh clone too. Stages, stopping at the first that fails:
 //   dependencies (npm ci when node_modules is missing or older than package-lock.json), tools
 //   (test/harness/install-tools.sh), build, types, lint, unit tests, integration tests in VS Code
-//   (code-server), UI tests in Chromium. Each stage's output streams through; the last line is
-//   `tests: <passed> passed, <failed> failed`, summed over the mocha runs. Exit code 0 only when all pass.
+//   (code-server), the package (vsce and Open VSX's checks), UI tests in Chromium. Each stage's output
+//   streams through; the last line is `tests: <passed> passed, <failed> failed`, summed over the mocha
+//   runs. Exit code 0 only when all pass.
 //   npm test -- --only unit,integration   runs just those stages (names as in the list below)
 //   npm test -- --from integration        starts at that stage
 'use strict';
@@ -22,6 +23,7 @@ const stages = [
   { name: 'lint', command: 'npm', args: ['run', '--silent', 'lint'] },
   { name: 'unit', command: 'npm', args: ['run', '--silent', 'test:unit'] },
   { name: 'integration', command: process.execPath, args: [path.join(harness, 'run-integration.js'), '--no-build'] },
+  { name: 'package', command: process.execPath, args: [path.join('node_modules', 'mocha', 'bin', 'mocha.js'), 'out/test/package/*.test.js', '--timeout', '300000'] },
   { name: 'ui', command: process.execPath, args: [path.join(harness, 'run-ui.js'), '--no-build'] },
 ];
 

@@ -439,6 +439,7 @@ describe('parameter files: runs', () => {
       const question = hooks.interaction.shown.find((m) => /Restricted Mode/.test(m.message));
       assert.ok(question?.modal, 'a modal question');
       assert.match(question.message, /2 videos spends fal credits and uploads .*input\.mp4/);
+      assert.match(question.detail ?? '', /Sent to the local fal imitation at http:\/\/127\.0\.0\.1:\d+ \(sandbox\), endpoint fal-ai\/fast-animatediff\/turbo\/video-to-video/, 'it names where the request goes');
       assert.equal((await imitation().requests()).length, 0, 'no upload, no submit');
 
       hooks.interaction.script(/Restricted Mode/, 'Generate');
@@ -449,6 +450,34 @@ describe('parameter files: runs', () => {
     } finally {
       hooks.trust.override = undefined;
     }
+  });
+
+  it('a run of more videos than animateDiff.batch.confirmAbove asks first, naming the count; the status bar counts paid videos', async () => {
+    const hooks = await freshState();
+    const folder = testFolder('spend-guard');
+    const uri = writeParams(folder, 'many.animate.json', { prompt: 'lanterns drifting over a lake', variations: 3 });
+    const paidBefore = hooks.service.paidJobsStarted;
+    await withSettings({ 'batch.confirmAbove': 2 }, async () => {
+      hooks.interaction.script(/Generate 3 videos\?/, undefined);
+      const declined = await run(uri);
+      assert.equal(declined.started, false);
+      const question = hooks.interaction.shown.find((m) => /Generate 3 videos\? Each one is a paid fal job\./.test(m.message));
+      assert.ok(question?.modal, 'a modal question');
+      assert.deepEqual(question.actions, ['Generate 3 Videos']);
+      assert.equal((await submits()).length, 0, 'declining sends nothing');
+
+      hooks.interaction.script(/Generate 3 videos\?/, 'Generate 3 Videos');
+      const accepted = await run(uri);
+      assert.deepEqual(accepted.items.map((i) => i.state), ['done', 'done', 'done']);
+    });
+    assert.equal(hooks.service.paidJobsStarted, paidBefore + 3);
+    assert.match(hooks.spend.text, new RegExp(`\\$\\(credit-card\\) ${paidBefore + 3} videos`));
+
+    // At or under the limit nothing is asked.
+    const asked = hooks.interaction.shown.length;
+    const one = writeParams(folder, 'one.animate.json', { prompt: 'a single lantern' });
+    assert.equal((await run(one)).items.length, 1);
+    assert.ok(!hooks.interaction.shown.slice(asked).some((m) => /paid fal job/.test(m.message)));
   });
 
   it("fal's 422 is mapped back onto the file at the offending key", async () => {
