@@ -123,7 +123,7 @@ function failureOfCompletedStatus(status: object, requestId: string): FalFailure
   return new FalFailure(
     'server',
     `fal could not finish the job: “${error}”${typeof errorType === 'string' ? ` (${errorType})` : ''}. This is usually temporary: retry in a minute.`,
-    { requestId, falDetail: error },
+    { requestId, falDetail: error, endedAtFal: true },
   );
 }
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { FalGateway, type FalLogLine, type FollowOptions, type GatewayOptions } from '../fal/falClient';
-import { actionsFor, FalFailure, type FailureAction } from '../model/failure';
+import { actionsFor, FalFailure, failureAfterAcceptance, type FailureAction } from '../model/failure';
 import { seedOf, type GenerationOutcome, type GenerationRecord, type GenerationRequest, type ResumableJob, type RunningJob } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
 import { Disposable } from '../util/dispose';
@@ -178,7 +178,8 @@ export class GenerationService extends Disposable {
         return outcome;
       }
       // fal's answer can quote the key, in the message or in its details (field errors): neither goes on with it.
-      const failure = new FalFailure(outcome.failure.kind, redact(outcome.failure.message), secrets.redactDeep(outcome.failure.details));
+      const said = job.requestId === undefined ? outcome.failure : failureAfterAcceptance(outcome.failure, job.requestId);
+      const failure = new FalFailure(said.kind, redact(said.message), secrets.redactDeep(said.details));
       await journal?.finished(job, { kind: 'failed', failure });
       log.error(`${failure.details.requestId ? `[${failure.details.requestId}] ` : ''}${failure.kind}: ${failure.message}`);
       if (interactive) {
