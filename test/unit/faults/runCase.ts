@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import { canFollowAgain } from '../../../src/history/records';
+import type { FalFailureKind } from '../../../src/model/failure';
 import type { GenerationOutcome } from '../../../src/model/generation';
 import type { ParamsRunReport } from '../../../src/runs/runReport';
 import type { FaultRecord, JobRecord, RequestRecord } from '../../fal-imitation/types';
@@ -59,25 +61,41 @@ export async function runCase(product: Product, c: Case, index: number, origins:
     // Fire-and-forget changes (queue position, state) reach the disk before it is looked at.
     await (await world.storage.ready())?.flush();
   } catch (error) {
-    problems.push(`the case did not end cleanly: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(...named('no hang', [`the case did not end cleanly: ${error instanceof Error ? error.message : String(error)}`]));
   } finally {
     fal = { jobs: world.imitation.jobs(), requests: world.imitation.requests(), faults: world.imitation.faults() };
     await world.dispose();
   }
   if (ending && earlier) {
-    problems.push(...faultExercised(c, world, fal));
-    problems.push(...messages(world, ending));
-    problems.push(...money(c, ending, fal));
-    problems.push(...await filesOnDisk(world, earlier, ending));
-    problems.push(...await history(product, world, earlier, ending));
+    problems.push(...named('the fault was met', faultExercised(c, world, fal)));
+    problems.push(...named('one clear message that says what to do', messages(world, ending)));
+    problems.push(...named('one charge per click', money(c, ending, fal)));
+    problems.push(...named('no lost result', await noLostResult(product, world, ending, fal)));
+    problems.push(...named('nothing half-written, earlier files intact', await filesOnDisk(world, earlier, ending)));
+    problems.push(...named('the history consistent', await history(product, world, earlier, ending)));
   }
   const texts = () => [
     ...world.recording.shown.map((shown) => [shown.message, ...shown.actions].join(' | ')),
     ...world.log.lines,
   ];
-  problems.push(...await keyNowhere(world, texts(), origins.foreign, foreignBefore));
+  problems.push(...named('the key in no text', await keyNowhere(world, texts(), origins.foreign, foreignBefore)));
   await world.remove();
   return { name: c.name, outcome: describe(ending), problems, ms: Date.now() - started, key: world.key, texts };
+}
+
+/** The invariants a case holds; each problem names the one it breaks. */
+export type Invariant =
+  | 'no hang'
+  | 'the fault was met'
+  | 'one clear message that says what to do'
+  | 'one charge per click'
+  | 'no lost result'
+  | 'nothing half-written, earlier files intact'
+  | 'the history consistent'
+  | 'the key in no text';
+
+function named(invariant: Invariant, problems: readonly string[]): string[] {
+  return problems.map((problem) => `${invariant}: ${problem}`);
 }
 
 function describe(ending: Ending | undefined): string {
@@ -170,7 +188,20 @@ function messages(world: World, ending: Ending): string[] {
       problems.push(`unclear message (${unclear}): ${JSON.stringify(message.message)}`);
     }
   }
+  for (const message of about) {
+    if (!saysWhatToDo(message.message, message.actions)) {
+      problems.push(`the message does not say what to do: ${JSON.stringify([message.message, ...message.actions].join(' | '))}`);
+    }
+  }
   return problems;
+}
+
+/** Words that tell the user what to do next, in the product's messages. */
+const WHAT_TO_DO = /\b(retry|check|set|top up|rephrase|fix|wait|see|raise|open|try|ask for|save)\b/i;
+
+/** A message about a problem says what to do: in its words, or with a button that does something (not just the log). */
+export function saysWhatToDo(text: string, actions: readonly string[]): boolean {
+  return WHAT_TO_DO.test(text) || actions.some((action) => action !== 'Open Log');
 }
 
 /** Why a message is not one a person can read, or undefined. */
@@ -205,9 +236,10 @@ export function unclearness(text: string): string | undefined {
 /** No second paid submit, and a job fal may have started is never left unsaid. */
 function money(c: Case, ending: Ending, fal: FalSide): string[] {
   const problems: string[] = [];
-  const submits = fal.requests.filter((request) => request.stage === 'submit' && request.requestId !== null);
-  if (fal.jobs.length > 1 || submits.length > 1) {
-    problems.push(`fal ran ${fal.jobs.length} jobs for one click (${submits.length} submits created one)`);
+  // Every submit that reached fal may have been charged, unless fal refused it without queueing (429).
+  const received = fal.requests.filter((request) => request.stage === 'submit' && request.responseStatus !== 429);
+  if (fal.jobs.length > 1 || received.length > 1) {
+    problems.push(`fal received ${received.length} submits it may have charged for one click (${fal.jobs.length} jobs ran): ${JSON.stringify(received.map((request) => [request.responseStatus, request.fault]))}`);
   }
   if (ending.flow === 'generation') {
     const { outcome } = ending;
@@ -218,6 +250,62 @@ function money(c: Case, ending: Ending, fal: FalSide): string[] {
       && outcome.failure.kind !== 'ambiguous') {
       problems.push(`fal started (and bills) a job the user was not told about: the failure is "${outcome.failure.kind}", not "ambiguous"`);
     }
+  }
+  return problems;
+}
+
+/**
+ * Failures in which the extension did not hear fal's word on the job (it could not reach fal, or not read it, or gave
+ * up waiting): fal may have made the video meanwhile. The others are fal's own answer about the job or the request.
+ */
+const FAL_NOT_HEARD: readonly FalFailureKind[] = ['network', 'timeout', 'unknown', 'server', 'rateLimit', 'proxy'];
+
+/** When fal made the video, the outcome has it, or says how to get it without paying again. */
+async function noLostResult(product: Product, world: World, ending: Ending, fal: FalSide): Promise<string[]> {
+  const made = fal.jobs.find((job) => job.videoUrl !== null);
+  if (!made) {
+    return [];
+  }
+  const problems: string[] = [];
+  const about = world.recording.shown.filter((message) => message.kind === 'error' || (message.kind === 'warning' && !message.modal));
+  const { store } = await product.historyStore.HistoryStore.open(world.historyFolder);
+  try {
+    const entry = store.list().find((candidate) => candidate.requestId === made.requestId);
+    if (ending.flow === 'generation') {
+      const { outcome } = ending;
+      if (outcome.kind !== 'failed' || !FAL_NOT_HEARD.includes(outcome.failure.kind)) {
+        return [];
+      }
+      if (outcome.failure.details.requestId !== made.requestId) {
+        problems.push(`the failure (${outcome.failure.kind}) does not keep fal's request id`);
+      }
+      const [message] = about;
+      if (message && !message.message.includes(made.requestId)) {
+        problems.push(`the message does not name fal's request: ${JSON.stringify(message.message)}`);
+      }
+      if (message?.actions.includes('Retry')) {
+        problems.push('the message offers a Retry that pays again for a video fal may have made');
+      }
+      if (!entry || !canFollowAgain(entry)) {
+        problems.push(`the history cannot check fal again for it (${entry ? `${entry.status}, ${entry.error?.kind ?? 'no error'}` : 'no entry'})`);
+      }
+    } else {
+      const item = ending.report.items[0];
+      if (item?.state === 'done') {
+        return [];
+      }
+      if (!item?.generationId) {
+        problems.push(`fal made the video, but the run says it was not generated (${item?.state ?? 'no item'})`);
+      }
+      if (!entry || entry.status !== 'done' || !entry.remoteVideoUrl) {
+        problems.push(`the history does not keep the video's URL (${entry ? entry.status : 'no entry'})`);
+      }
+      if (!about.some((message) => message.actions.includes('Save Video…'))) {
+        problems.push(`no message offers Save Video…: ${JSON.stringify(about.map((message) => message.message))}`);
+      }
+    }
+  } finally {
+    store.dispose();
   }
   return problems;
 }

@@ -301,6 +301,8 @@ export class World {
       generatedBy: 'animatediff-turbo fault-matrix',
       localCopyOf: (record) => historyResults.localCopy(record.id),
       downloadLimits: () => DOWNLOAD_LIMITS,
+      // As the extension wires it (the panel's Save Video…); the matrix only looks at whether it is offered.
+      saveVideoAs: () => Promise.resolve(),
     }));
   }
 
