@@ -8,7 +8,8 @@ import type { EchoShape, FaultSpec, FaultStage } from '../../fal-imitation/types
 
 /** The fal calls, in the order a generation makes them. `video` is the GET of the result video. */
 export const CALLS = ['submit', 'status', 'stream', 'result', 'cancel', 'upload', 'uploadPut', 'video'] as const;
-export type Call = (typeof CALLS)[number];
+/** `job` is no call: fal's job itself goes wrong (while every call is answered). */
+export type Call = (typeof CALLS)[number] | 'job';
 
 export const FAULTS = [
   'refused',
@@ -33,7 +34,9 @@ export const FAULTS = [
   'redirectFile',
   'echoKey',
 ] as const;
-export type Fault = (typeof FAULTS)[number];
+/** How fal's job itself can go wrong: it never finishes, takes its time, its runner fails, it makes no video. */
+export const JOB_FAULTS = ['neverFinish', 'slowJob', 'runnerDisconnected', 'noVideo'] as const;
+export type Fault = (typeof FAULTS)[number] | (typeof JOB_FAULTS)[number];
 
 /**
  * Combinations left out, and why. Each is one the imitation cannot put on the wire because it does not exist on it:
@@ -62,6 +65,7 @@ const LEFT_OUT: ReadonlyArray<[Call, Fault]> = [
 export type Flow = 'command' | 'cancel' | 'paramsUpload' | 'paramsVideo';
 
 const FLOW: Record<Call, Flow> = {
+  job: 'command',
   submit: 'command',
   status: 'command',
   stream: 'command',
@@ -73,7 +77,7 @@ const FLOW: Record<Call, Flow> = {
 };
 
 /** The shape fal's answer takes when it quotes the key, varied over the calls so that every shape is met. */
-const ECHO: Record<Call, { shape: EchoShape; status?: number }> = {
+const ECHO: Record<Exclude<Call, 'job'>, { shape: EchoShape; status?: number }> = {
   submit: { shape: 'detailList', status: 422 },
   status: { shape: 'text' },
   stream: { shape: 'html' },
@@ -92,9 +96,20 @@ export interface Case {
   flow: Flow;
 }
 
-export const CASES: readonly Case[] = CALLS.flatMap((call) => FAULTS
-  .filter((fault) => !LEFT_OUT.some(([c, f]) => c === call && f === fault))
-  .map((fault) => ({ name: `${call} × ${fault}`, call, fault, flow: FLOW[call] })));
+export const CASES: readonly Case[] = [
+  ...CALLS.flatMap((call) => FAULTS
+    .filter((fault) => !LEFT_OUT.some(([c, f]) => c === call && f === fault))
+    .map((fault): Case => ({ name: `${call} × ${fault}`, call, fault, flow: FLOW[call] }))),
+  ...JOB_FAULTS.map((fault): Case => ({ name: `job × ${fault}`, call: 'job', fault, flow: FLOW.job })),
+];
+
+/** Where the imitation arms the case's fault (what `faultExercised` looks at). */
+export function armedStage(c: Case): FaultStage {
+  if (c.call === 'job') {
+    return c.fault === 'noVideo' ? 'result' : 'submit';
+  }
+  return c.fault === 'refused' && c.call === 'video' ? 'result' : c.call;
+}
 
 /** Every request of the call while the case runs. */
 const ALWAYS = 1000;
@@ -105,6 +120,19 @@ const ALWAYS = 1000;
  * `foreignOrigin` is a local server that is not fal; `refusingOrigin` one where nothing listens.
  */
 export function faultSpecs(c: Case, origins: { foreign: string; refusing: string }): FaultSpec[] {
+  if (c.call === 'job') {
+    switch (c.fault) {
+      case 'neverFinish':
+        // Bounded by `animateDiff.requestTimeoutSeconds` alone: every call is answered, the job just never ends.
+        return [{ at: 'submit', kind: 'neverFinish' }];
+      case 'slowJob':
+        return [{ at: 'submit', kind: 'slow', ms: 2500 }];
+      case 'runnerDisconnected':
+        return [{ at: 'submit', kind: 'runnerDisconnected' }];
+      default:
+        return [{ at: 'result', kind: 'noVideo' }];
+    }
+  }
   const at: FaultStage = c.call;
   const specs: FaultSpec[] = [];
   if (c.call === 'status') {
@@ -156,6 +184,10 @@ export function faultSpecs(c: Case, origins: { foreign: string; refusing: string
       break;
     case 'echoKey':
       specs.push({ at, kind: 'echoKey', ...ECHO[c.call], times });
+      break;
+    case 'http429':
+      // fal's rate limit, with the wait it asks for.
+      specs.push({ at, kind: 'http', status: 429, headers: { 'retry-after': '1' }, times });
       break;
     default:
       specs.push({ at, kind: 'http', status: Number(c.fault.slice('http'.length)), times });

@@ -6,7 +6,7 @@ import type { FalFailureKind } from '../../../src/model/failure';
 import type { GenerationOutcome } from '../../../src/model/generation';
 import type { ParamsRunReport } from '../../../src/runs/runReport';
 import type { FaultRecord, JobRecord, RequestRecord } from '../../fal-imitation/types';
-import { faultSpecs, type Case } from './cases';
+import { armedStage, faultSpecs, type Case } from './cases';
 import { FakeUri, outbound } from './fakeVscode';
 import { FIXTURE_VIDEO, SEED, T2V, until, V2V, World, type EarlierFiles, type ForeignOrigin, type Product } from './world';
 
@@ -163,7 +163,7 @@ function faultExercised(c: Case, world: World, fal: FalSide): string[] {
   if (c.fault === 'refused' && c.call !== 'video') {
     return world.refusal.count > 0 ? [] : [`no ${c.call} call was refused: the fault was never met`];
   }
-  const armed = fal.faults.filter((fault) => fault.at === (c.fault === 'refused' ? 'result' : c.call));
+  const armed = fal.faults.filter((fault) => fault.at === armedStage(c));
   const last = armed[armed.length - 1];
   return last && last.hits > 0 ? [] : [`the ${c.call} fault was never met (${JSON.stringify(armed.map((f) => [f.at, f.kind, f.hits]))})`];
 }
