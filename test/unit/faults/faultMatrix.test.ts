@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { CASES, type Case } from './cases';
 import { outbound } from './fakeVscode';
 import { keyForms, runCase, type CaseResult } from './runCase';
@@ -70,6 +72,12 @@ describe('fault matrix: every fal call × every fault', function () {
       assert.deepEqual(result.problems, [], `${c.name} (${result.outcome}, ${result.ms} ms)`);
     });
   }
+
+  it("the README's Safety section gives the matrix's true size", () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    assert.match(readme, new RegExp(`runs a fault matrix \\(\`test/unit/faults/\`\\) of ${CASES.length} cases`));
+    assert.ok(readme.includes(`fault matrix: ${CASES.length} cases, ${CASES.length} held`), 'the line the run prints');
+  });
 
   it('no key turns up in any text after its case ended', () => {
     const late: string[] = [];
