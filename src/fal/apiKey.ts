@@ -1,7 +1,10 @@
 import type * as vscode from 'vscode';
 
-/** fal keys look like `<key_id>:<key_secret>`. */
-const KEY_SHAPE = /^[A-Za-z0-9_.-]{4,}:[A-Za-z0-9_.-]{8,}$/;
+/** The shape fal documents, `<key_id>:<key_secret>`: two non-empty parts around one colon, no spaces or control characters. */
+const KEY_SHAPE = /^[^\s:\p{Cc}]+:[^\s:\p{Cc}]+$/u;
+
+/** What the key box says when a value is not of that shape. */
+export const KEY_SHAPE_HINT = 'A fal key is key_id:key_secret: two parts around one colon, with no spaces.';
 const SECRET_ID = 'animateDiff.falKey';
 
 export function isWellFormedKey(value: string): boolean {
@@ -51,7 +54,7 @@ export class ApiKeyStore {
 
   async store(key: string): Promise<void> {
     if (!isWellFormedKey(key)) {
-      throw new Error('A fal key looks like key_id:key_secret.');
+      throw new Error(KEY_SHAPE_HINT);
     }
     await this.secrets.store(SECRET_ID, key.trim());
   }

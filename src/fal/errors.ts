@@ -143,13 +143,18 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export function networkFailure(code: string, viaProxy: boolean): FalFailure {
-  return new FalFailure(
-    'network',
-    viaProxy
-      ? `Could not reach the team proxy (${code}). Check the animateDiff.proxyUrl setting and your connection, then retry.`
-      : `Could not reach fal (${code}). Check your internet connection, then retry.`,
-  );
+/** Where requests went when they could not get through: fal, the team proxy, or the local fal imitation (sandbox). */
+export type Route = 'fal' | 'proxy' | 'sandbox';
+
+export function networkFailure(code: string, route: Route): FalFailure {
+  switch (route) {
+    case 'proxy':
+      return new FalFailure('network', `Could not reach the team proxy (${code}). Check the animateDiff.proxyUrl setting and your connection, then retry.`);
+    case 'sandbox':
+      return new FalFailure('network', `Could not reach the local fal imitation (${code}): this window runs in the sandbox, and the imitation has stopped. Restart it (npm start), then retry.`);
+    case 'fal':
+      return new FalFailure('network', `Could not reach fal (${code}). Check your internet connection, then retry.`);
+  }
 }
 
 export function timeoutFailure(seconds: number): FalFailure {

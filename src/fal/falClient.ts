@@ -1,7 +1,7 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
-import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure } from './errors';
+import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure, type Route } from './errors';
 import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, UnreadableAnswerError, type Deadlines } from './transport';
 
 /**
@@ -141,6 +141,10 @@ export class FalGateway {
       proxyUrl: proxy ? { url: proxy.url, when: 'always' } : undefined,
       fetch: guardedFetch(network, { deadlines: options.deadlines, proxy: proxy && { origin: proxy.origin, headers: proxy.headers } }),
     });
+  }
+
+  private get route(): Route {
+    return this.viaProxy ? 'proxy' : this.connection.sandboxUrl !== undefined ? 'sandbox' : 'fal';
   }
 
   get isSandbox(): boolean {
@@ -346,13 +350,13 @@ export class FalGateway {
     if (error instanceof ApiError) {
       const code = networkErrorCode((error as { cause?: unknown }).cause);
       if (code !== undefined && error.body === undefined) {
-        return networkFailure(code, this.viaProxy);
+        return networkFailure(code, this.route);
       }
       return failureFromHttp(error.status, error.body, { requestId: error.requestId || undefined, viaProxy: this.viaProxy });
     }
     const code = networkErrorCode(error);
     if (code !== undefined) {
-      return networkFailure(code, this.viaProxy);
+      return networkFailure(code, this.route);
     }
     if (error instanceof Error && error.name === 'AbortError') {
       return new FalFailure('cancelled', 'Cancelled.');

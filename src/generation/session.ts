@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config/reader';
 import { readBatchConfirmAbove, readConnectionSettings, type SettingProblem } from '../config/settings';
-import { isWellFormedKey, type ApiKeyStore } from '../fal/apiKey';
+import { isWellFormedKey, KEY_SHAPE_HINT, type ApiKeyStore } from '../fal/apiKey';
 import type { FalConnection } from '../fal/falClient';
 import type { Interaction } from '../ui/interaction';
 import { secrets } from '../util/redaction';
@@ -54,14 +54,14 @@ export class FalSessions {
 
   /** Asks for the key with a password box; stores it in SecretStorage. Returns the key, or undefined if dismissed. */
   async promptForKey(reason?: string): Promise<string | undefined> {
-    const sandboxHint = this.sandboxUrl ? ' (sandbox: every key of the form key_id:key_secret works)' : '';
+    const sandboxHint = this.sandboxUrl ? ' (sandbox: any key_id:key_secret works; the key id "rejected" shows how a refused key looks)' : '';
     const value = await this.options.interaction.input({
       title: 'fal API Key',
       prompt: `${reason ? `${reason} ` : ''}Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys)${sandboxHint}. It is kept in VS Code's secret storage.`,
       password: true,
       ignoreFocusOut: true,
       placeHolder: 'key_id:key_secret',
-      validateInput: (text) => (isWellFormedKey(text) ? undefined : 'A fal key looks like key_id:key_secret (two parts separated by a colon).'),
+      validateInput: (text) => (isWellFormedKey(text) ? undefined : KEY_SHAPE_HINT),
     });
     if (value === undefined || !isWellFormedKey(value)) {
       return undefined;
@@ -92,7 +92,8 @@ export class FalSessions {
           ? 'The FAL_KEY environment variable is set, but it is not a fal key (key_id:key_secret, no spaces or control characters), so it is ignored.'
           : 'No fal API key is set yet.');
         if (!credentials) {
-          void this.options.interaction.info('Generation not started: a fal API key is needed. Run "AnimateDiff: Set fal API Key" when you have one.');
+          void this.options.interaction.info('Generation not started: a fal API key is needed. Set one when you have it (from fal.ai/dashboard/keys).', 'Set API Key')
+            .then((choice) => (choice === 'Set API Key' ? vscode.commands.executeCommand('animateDiff.setApiKey') : undefined));
           return undefined;
         }
       }

@@ -54,6 +54,8 @@ export interface HistoryTestHooks {
   reopen(): Promise<IndexRecovery | undefined>;
   /** Acts as when the window stops answering (`false`, as after a page reload in a remote window) or answers again. */
   windowReachabilityChanged(reachable: boolean): Promise<void>;
+  /** Holds the timed checks of other windows' jobs until disposed, so a test decides when a left job is claimed. */
+  holdOtherWindowChecks(): Promise<vscode.Disposable>;
 }
 
 /**
@@ -166,6 +168,7 @@ export class HistoryFeature extends Disposable {
       windowReachabilityChanged: (reachable) => this.windowReachabilityChanged(reachable),
       retryMissingCopies: () => journal.retryMissingCopies(),
       resumeUnfinished: () => this.resume.resumeUnfinished(),
+      holdOtherWindowChecks: () => this.resume.holdChecks(),
       reopen: async () => {
         const { store, recovery } = await storage.reopen();
         await this.startResuming(store, false);

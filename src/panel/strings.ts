@@ -18,6 +18,7 @@ export function panelStrings(): PanelStrings {
     guidance: t('Guidance scale'),
     totalTime: t('Total time'),
     inferenceTime: t('fal inference time'),
+    inferenceValue: t('{0} inference', '{0}'),
     endpoint: t('Endpoint'),
     details: t('Generation details'),
     notReported: t('not reported'),

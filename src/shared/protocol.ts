@@ -96,6 +96,8 @@ export const panelStringsSchema = z.object({
   guidance: z.string(),
   totalTime: z.string(),
   inferenceTime: z.string(),
+  /** A tile's `{0}` inference time, labelled: it is not the clip's length. */
+  inferenceValue: z.string(),
   endpoint: z.string(),
   details: z.string(),
   notReported: z.string(),

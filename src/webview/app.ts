@@ -244,7 +244,7 @@ export class PanelApp {
     const heading = view.seed === null ? s.notReported : fillTemplate(s.seedLabel, formatSeed(view.seed));
     const facts = [
       `${formatNumber(view.size.width, this.locale, 0)} × ${formatNumber(view.size.height, this.locale, 0)}`,
-      view.inferenceSeconds === null ? null : formatSeconds(view.inferenceSeconds, this.locale, s),
+      view.inferenceSeconds === null ? null : fillTemplate(s.inferenceValue, formatSeconds(view.inferenceSeconds, this.locale, s)),
     ].filter((fact) => fact !== null);
     return h(
       'li',

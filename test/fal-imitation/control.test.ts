@@ -145,6 +145,22 @@ describe('fal imitation: command line', () => {
     assert.equal(code, 0);
   });
 
+  it('--demo-errors: a key with id "rejected" is refused, and prompts with sandbox:422 or sandbox:500 fail as fal fails', async () => {
+    const { url } = await startCli(['--port', '0', '--demo-errors']);
+    const submit = (key: string, prompt: string) => fetch(`${url}/fal-ai/fast-animatediff/turbo/text-to-video`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Key ${key}`, 'x-fal-imitation-host': 'queue.fal.run' },
+      body: JSON.stringify({ prompt }),
+    });
+    assert.equal((await submit('rejected:anything', 'a fox')).status, 401);
+    const fieldError = await submit('demo:key', 'a fox, sandbox:422');
+    assert.equal(fieldError.status, 422);
+    assert.deepEqual(((await fieldError.json()) as { detail: Array<{ loc: string[] }> }).detail[0].loc, ['body', 'prompt']);
+    assert.equal((await submit('demo:key', 'sandbox:500 a fox')).status, 500);
+    assert.equal((await submit('demo:key', 'sandbox:422 again')).status, 422, 'as often as it is tried');
+    assert.equal((await submit('demo:key', 'a plain fox')).status, 200);
+  });
+
   it('refuses unknown arguments', async () => {
     const cli = spawn(process.execPath, [path.join(__dirname, 'main.js'), '--bogus'], { stdio: 'ignore' });
     child = cli;

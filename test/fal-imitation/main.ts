@@ -1,20 +1,30 @@
 // Runs the fal imitation until killed:
-//   node out/test/fal-imitation/main.js [--port N] [--host H] [--realistic] [--verbose]
+//   node out/test/fal-imitation/main.js [--port N] [--host H] [--realistic] [--demo-errors] [--verbose]
 // Prints one line `FAL_IMITATION_URL=<origin>` once it is listening.
+// --demo-errors (what `npm start` uses) lets a new user see fal's errors on purpose, with magic values:
+//   a key whose id is `rejected` (e.g. rejected:anything) is refused as fal refuses a wrong key (401);
+//   a prompt containing `sandbox:422` gets fal's field error on `prompt`; `sandbox:500` a server error.
 
 import { startFalImitation } from './server';
 
-const USAGE = 'usage: main.js [--port N] [--host HOST] [--realistic] [--verbose]';
+const USAGE = 'usage: main.js [--port N] [--host HOST] [--realistic] [--demo-errors] [--verbose]';
+
+/** Effectively for ever: the magic values work as often as they are tried. */
+const ALWAYS = 1_000_000;
+
+/** The key id and prompt markers of --demo-errors (documented in the README). */
+const DEMO_ERRORS = { rejectedKeyId: 'rejected', fieldError: 'sandbox:422', serverError: 'sandbox:500' } as const;
 
 interface CliOptions {
   port: number;
   host: string;
   realistic: boolean;
+  demoErrors: boolean;
   verbose: boolean;
 }
 
 function parseArgs(args: string[]): CliOptions {
-  const options: CliOptions = { port: 0, host: '127.0.0.1', realistic: false, verbose: false };
+  const options: CliOptions = { port: 0, host: '127.0.0.1', realistic: false, demoErrors: false, verbose: false };
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index];
     const [flag, inlineValue] = arg.split(/=(.*)/s, 2);
@@ -39,6 +49,9 @@ function parseArgs(args: string[]): CliOptions {
         break;
       case '--realistic':
         options.realistic = true;
+        break;
+      case '--demo-errors':
+        options.demoErrors = true;
         break;
       case '--verbose':
         options.verbose = true;
@@ -69,6 +82,18 @@ async function main(): Promise<void> {
     realistic: options.realistic,
     onRequest: options.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
+  if (options.demoErrors) {
+    imitation.configure({ rejectedKeys: [DEMO_ERRORS.rejectedKeyId] });
+    imitation.addFault({
+      at: 'submit',
+      kind: 'http',
+      status: 422,
+      body: { detail: [{ loc: ['body', 'prompt'], msg: `This is the sandbox's example of a field error (the prompt contains "${DEMO_ERRORS.fieldError}").`, type: 'value_error' }] },
+      match: { promptIncludes: DEMO_ERRORS.fieldError },
+      times: ALWAYS,
+    });
+    imitation.addFault({ at: 'submit', kind: 'http', status: 500, match: { promptIncludes: DEMO_ERRORS.serverError }, times: ALWAYS });
+  }
   process.stdout.write(`FAL_IMITATION_URL=${imitation.url}\n`);
 
   let closing = false;

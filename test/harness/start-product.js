@@ -17,7 +17,7 @@ const port = Number(process.env.PORT ?? 8080);
 
 /** Starts `node out/test/fal-imitation/main.js --realistic` and resolves with its URL once it listens. */
 function startImitation() {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'test', 'fal-imitation', 'main.js'), '--realistic'], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'test', 'fal-imitation', 'main.js'), '--realistic', '--demo-errors'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -26,7 +26,7 @@ describe('the fal key', () => {
     assert.equal(await hooks.keys.resolve(), undefined);
     const box = hooks.interaction.shown.find((m) => m.kind === 'input');
     assert.equal(box?.password, true);
-    assert.ok(hooks.interaction.shown.some((m) => /input rejected: A fal key looks like key_id:key_secret/.test(m.message)));
+    assert.ok(hooks.interaction.shown.some((m) => /input rejected: A fal key is key_id:key_secret: two parts around one colon, with no spaces\./.test(m.message)));
 
     hooks.interaction.script(/Paste your fal API key/, KEY);
     assert.equal(await vscode.commands.executeCommand('animateDiff.setApiKey'), true);
@@ -51,6 +51,19 @@ describe('the fal key', () => {
     assert.equal((await generateFromSelection()).kind, 'done');
     assert.equal((await submits())[0].keyId, KEY.split(':')[0]);
     assert.deepEqual(await hooks.keys.resolve(), { key: KEY, source: 'secretStorage' });
+  });
+
+  it('without a key, dismissing the key box says nothing was sent, with a Set API Key button that asks again', async () => {
+    const hooks = await freshState({ key: undefined });
+    hooks.interaction.script(/Paste your fal API key/, undefined);
+    hooks.interaction.script(/Generation not started: a fal API key is needed/, 'Set API Key');
+    hooks.interaction.script(/Paste your fal API key/, KEY);
+    await editorWithSelection('a koi pond at dusk', 'a koi pond at dusk');
+    assert.equal((await generateFromSelection()).kind, 'notStarted');
+    const told = hooks.interaction.shown.find((m) => /Generation not started: a fal API key is needed/.test(m.message));
+    assert.deepEqual(told?.actions, ['Set API Key']);
+    assert.equal((await submits()).length, 0);
+    await waitFor(async () => (await hooks.keys.resolve())?.key === KEY, 'the button to ask for the key and store it');
   });
 
   it('the key appears in no log, setting, storage or workspace file', async () => {

@@ -53,7 +53,16 @@ async function submitDirectly(prompt: string): Promise<string> {
 }
 
 /** An unfinished entry left by a window that is gone (no owner), as a reload leaves it. */
+const heldUntilTestEnds: vscode.Disposable[] = [];
+afterEach(() => heldUntilTestEnds.splice(0).forEach((hold) => hold.dispose()));
+
+/**
+ * Stages a job as a closed window leaves it: unfinished and owned by nobody. Other-window checks are held until
+ * the test ends, so it is the test's own `resumeUnfinished` that claims it, not a timed check in between.
+ */
 async function leftByAReload(store: HistoryStore, init: { prompt: string; status: HistoryStatus; requestId?: string }): Promise<HistoryEntry> {
+  const hold = await (await extensionHooks()).history.holdOtherWindowChecks();
+  heldUntilTestEnds.push(hold);
   const entry = await store.add({
     endpoint: ENDPOINT,
     input: { prompt: init.prompt, num_inference_steps: 4, video_size: 'square' },

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { createEntry, type HistoryEntry, type NewHistoryEntry } from '../../src/history/store/entry';
 import {
-  entryDescription, entryLabel, formatBytes, formatDuration, formatRelativeTime, logDocumentText, matchesFilter, statusText,
+  entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDuration, formatRelativeTime, logDocumentText, matchesFilter, statusText,
 } from '../../src/history/view/format';
 import { isSandboxVideoUrl, parametersRecordOf, recordOf, rerunRequestOf } from '../../src/history/records';
 import { readHistoryLimits } from '../../src/config/settings';
@@ -25,18 +25,19 @@ function entry(overrides: Partial<NewHistoryEntry> & { input?: Record<string, un
 describe('history: how entries read', () => {
   it('label: the prompt on one line, shortened', () => {
     assert.equal(entryLabel(entry({ input: { prompt: '  two\nlines  ' } })), 'two lines');
-    assert.equal(entryLabel(entry()), 'a red fox running through fresh…');
+    assert.equal(entryLabel(entry()), 'a red fox running throu…');
     assert.equal(entryLabel(entry({ input: {} })), '(no prompt)');
   });
 
-  it('description: status, seed, size, when, how long', () => {
+  it('description: what tells variations apart first (status unless done, seed, when), then size and how long', () => {
     const done = entry({ status: 'done', seed: 1234, timings: { totalMs: 6_200 } });
-    assert.equal(entryDescription(done, NOW), 'done · seed 1234 · 1024×576 · 3 min ago · 6.2 s');
+    assert.equal(entryDescription(done, NOW), 'seed 1234 · 3 min ago · 1024×576 · 6.2 s');
+    assert.equal(entryAccessibilityLabel(done, NOW), 'a red fox running through fresh snow at sunrise, done, seed 1234 · 3 min ago · 1024×576 · 6.2 s');
     const queued = entry({ status: 'queued', queuePosition: 2, input: { prompt: 'x', video_size: { width: 640, height: 360 } } });
-    assert.equal(entryDescription(queued, NOW), 'queued #3 · 640×360 · 3 min ago · 3 min');
+    assert.equal(entryDescription(queued, NOW), 'queued #3 · 3 min ago · 640×360 · 3 min');
     assert.equal(statusText(entry({ status: 'queued' })), 'queued');
     const failed = entry({ status: 'failed', timings: { completedAt: NOW - 2 * 60_000 } });
-    assert.equal(entryDescription(failed, NOW), 'failed · seed 7 · 1024×576 · 3 min ago · 1 min');
+    assert.equal(entryDescription(failed, NOW), 'failed · seed 7 · 3 min ago · 1024×576 · 1 min');
   });
 
   it('relative times, durations and sizes', () => {

@@ -60,7 +60,7 @@ describe('history view', () => {
     assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
     const item = treeItem(hooks, newer.id);
     assert.equal(item.label, 'a mountain goat on a ridge, win…');
-    assert.match(String(item.description), new RegExp(`^done · seed ${newer.seed} · 512×512 · just now · \\d+\\.\\d s$`));
+    assert.match(String(item.description), new RegExp(`^seed ${newer.seed} · just now · 512×512 · \\d+\\.\\d s$`));
     assert.equal(item.contextValue, 'animateDiffHistory.done.video');
     assert.equal(item.command?.command, 'animateDiff.history.open');
     assert.deepEqual(item.command?.arguments, [newer.id]);

@@ -13,7 +13,8 @@ function findTestFiles(dir: string): string[] {
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 30_000, color: false });
+  // A ceiling, not a budget: on a loaded 2-core machine a batch of videos can take several times its idle time.
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 90_000, color: false });
   const grep = process.env.ANIMATEDIFF_TEST_GREP;
   if (grep) {
     mocha.grep(grep);

@@ -122,14 +122,60 @@ describe('parameter files: problems in the editor', () => {
     assert.equal(parsed.video_size, 'square', 'the key renamed to the suggestion');
   });
 
-  it('invalid JSON is an error at the syntax error', async () => {
+  it('a JSON syntax error shows once (VS Code\'s JSON support reports it) and gets our quick fix', async () => {
     await freshState();
     const uri = writeParams(testFolder('syntax'), 'broken.animate.json', '{\n  "prompt": "a boat"\n  "fps": 8\n}\n');
     const { document } = await open(uri);
-    await waitFor(() => ourDiagnostics(uri).length > 0, 'a syntax problem');
-    const [problem] = ourDiagnostics(uri);
-    assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
-    assert.equal(problem.range.start.line, document.positionAt(document.getText().indexOf('"fps"')).line, 'reported where the comma is missing');
+    const fpsLine = document.positionAt(document.getText().indexOf('"fps"')).line;
+    const syntaxErrors = () => vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    await waitFor(() => syntaxErrors().length > 0, 'VS Code\'s JSON support to report the missing comma');
+    assert.equal(syntaxErrors().length, 1, `one diagnostic: ${JSON.stringify(syntaxErrors().map((d) => [d.source, d.message]))}`);
+    assert.equal(ourDiagnostics(uri).length, 0, 'not a second one of ours');
+    const [problem] = syntaxErrors();
+    assert.ok(Math.abs(problem.range.start.line - fpsLine) <= 1, 'where the comma is missing');
+    const lenses = await lensesOf(uri);
+    assert.match(lenses[0].command?.title ?? '', /1 error/, 'the CodeLens counts it');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, problem.range, vscode.CodeActionKind.QuickFix.value);
+    const insert = actions.find((action) => action.title === 'Insert the missing comma');
+    assert.ok(insert?.edit, `our fix on its diagnostic: ${actions.map((action) => action.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(insert.edit));
+    assert.deepEqual(JSON.parse(document.getText()), { prompt: 'a boat', fps: 8 });
+    await waitFor(() => syntaxErrors().length === 0, 'the file to be valid');
+  });
+
+  it('each mistake shows once: the schema VS Code is given completes and explains, it does not report again', async () => {
+    await freshState();
+    // Three mistakes, and a duplicated key that VS Code's JSON support reports by itself: once it has, it has also
+    // applied the schema, so anything the schema reported would be there too.
+    const uri = writeParams(testFolder('once'), 'once.animate.json',
+      '{\n  "prompt": "a lighthouse",\n  "num_frames": 100,\n  "num_inference_stepz": 6,\n  "video_size": "squar",\n  "fps": 8,\n  "fps": 9\n}\n');
+    const { document } = await open(uri);
+    const all = () => vscode.languages.getDiagnostics(uri);
+    const seen = () => all().map((d) => `${d.source ?? '?'}: ${d.message}`).join(' | ');
+    await waitFor(() => ourDiagnostics(uri).length >= 3 && all().length > ourDiagnostics(uri).length, 'our problems and VS Code\'s duplicate key')
+      .catch((error: unknown) => assert.fail(`${String(error)}; the file shows: ${seen()}`));
+    const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, document.positionAt(document.getText().indexOf('num_frames') + 2));
+    assert.ok(hover.some((h) => h.contents.some((c) => /frames/i.test(typeof c === 'string' ? c : c.value))), 'VS Code explains the key from the schema');
+    const byLine = new Map<number, string[]>();
+    for (const d of all()) {
+      byLine.set(d.range.start.line, [...(byLine.get(d.range.start.line) ?? []), `${d.source ?? '?'}: ${d.message}`]);
+    }
+    for (const [line, messages] of byLine) {
+      assert.equal(messages.length, 1, `one problem on line ${line + 1}: ${messages.join(' | ')}`);
+    }
+    // VS Code marks both copies of the repeated key; ours are the other three.
+    assert.equal(byLine.size, 5, `four mistakes, each shown by one side: ${seen()}`);
+    assert.equal(ourDiagnostics(uri).length, 3, seen());
+    const lens = (await lensesOf(uri))[0];
+    // The unknown key is a warning (it is left out of the request), so three of the four are errors.
+    assert.match(lens.command?.title ?? '', /3 errors/, `the CodeLens counts the file's errors: ${lens.command?.title ?? ''}`);
+    const duplicate = all().find((d) => d.source !== SOURCE && d.range.start.line === 5);
+    assert.ok(duplicate);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, duplicate.range, vscode.CodeActionKind.QuickFix.value);
+    const remove = actions.find((action) => action.title === 'Remove this "fps"');
+    assert.ok(remove?.edit, `our fix on VS Code's diagnostic: ${actions.map((action) => action.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    assert.equal((JSON.parse(document.getText()) as { fps: number }).fps, 9, 'the copy that counted is kept');
   });
 });
 

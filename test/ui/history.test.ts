@@ -66,10 +66,27 @@ describe('UI: the history survives a window reload', () => {
     const job = await ui.imitation.waitForJob({ promptIncludes: 'jellyfish', status: 'IN_PROGRESS', timeoutMs: 20_000 });
     await ui.page.locator('.part.activitybar .action-item a[aria-label^="AnimateDiff"]').click();
     const historyRow = (prompt: string, description: RegExp) => ui.page.locator('.part.sidebar .monaco-list-row')
-      .filter({ hasText: prompt.slice(0, 30) })
+      .filter({ hasText: prompt.slice(0, 20) })
       .filter({ hasText: description });
     await historyRow(RESUMED_PROMPT, /running/).waitFor();
-    await historyRow(FIRST_PROMPT, /done · seed \d+ · 512×512/).waitFor();
+    // (A done row says no status: its icon does. A running one has no seed yet.)
+    await historyRow(FIRST_PROMPT, /seed \d+ · .+ · 512×512/).waitFor();
+    // At the default sidebar width the seed, which tells variations apart, is in sight, not cut off behind the label.
+    const seedInSight = await historyRow(FIRST_PROMPT, /seed/).locator('.label-description').evaluate((description) => {
+      const text = description.firstChild;
+      const seed = /seed \d+/.exec(description.textContent ?? '');
+      const clip = description.closest('.monaco-icon-label-container');
+      if (!text || !seed || !clip) {
+        return `not found: ${description.outerHTML}`;
+      }
+      const range = document.createRange();
+      range.setStart(text, seed.index);
+      range.setEnd(text, seed.index + seed[0].length);
+      const shown = clip.getBoundingClientRect();
+      const at = range.getBoundingClientRect();
+      return at.right <= shown.right ? 'in sight' : `cut off: the seed ends at ${at.right}px, the row shows up to ${shown.right}px`;
+    });
+    assert.equal(seedInSight, 'in sight');
     await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor();
     await ui.screenshot('history-before-reload');
 
@@ -91,7 +108,7 @@ describe('UI: the history survives a window reload', () => {
 
     // It finishes: the panel plays its video (from the local copy) and the view shows it done.
     await videoPlays(ui.webviewFrame(), RESUMED_PROMPT);
-    await historyRow(RESUMED_PROMPT, /done · seed \d+ · 512×512/).waitFor({ timeout: 20_000 });
+    await historyRow(RESUMED_PROMPT, /seed \d+ · .+ · 512×512/).waitFor({ timeout: 20_000 });
     await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor({ state: 'hidden' });
     const submitted = (await ui.imitation.requests()).filter((request) => request.stage === 'submit');
     assert.equal(submitted.filter((request) => JSON.stringify(request.body).includes('jellyfish')).length, 1, 'the job was not submitted again');
@@ -101,7 +118,7 @@ describe('UI: the history survives a window reload', () => {
     await ui.imitation.configure({ offline: true });
     try {
       for (const prompt of [...EARLIER_PROMPTS, FIRST_PROMPT, RESUMED_PROMPT]) {
-        await historyRow(prompt, /done/).click();
+        await historyRow(prompt, /seed \d+/).click();
         await videoPlays(ui.webviewFrame(), prompt);
       }
     } finally {
@@ -111,7 +128,7 @@ describe('UI: the history survives a window reload', () => {
 
   it('the History view: a rich tooltip, the item\'s actions on right-click (Open Log), and a text filter', async () => {
     const sidebar = ui.page.locator('.part.sidebar');
-    const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 30) });
+    const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 20) });
 
     // From elsewhere: the pointer may still rest on the row from the last click, and a hover needs a move onto it.
     await ui.page.mouse.move(700, 400);

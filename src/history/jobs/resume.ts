@@ -66,6 +66,7 @@ export class ResumeManager extends Disposable {
   private readonly unchanged = new Map<string, { updatedAt: number; checks: number }>();
 
   private readonly identity: WindowIdentity;
+  private holds = 0;
 
   constructor(private readonly deps: ResumeDeps) {
     super();
@@ -148,9 +149,26 @@ export class ResumeManager extends Disposable {
     this.scheduleCheck();
   }
 
+  /** Holds the timed checks until the returned handle is disposed (then checks soon); resolves once none runs. */
+  async holdChecks(): Promise<{ dispose(): void }> {
+    this.holds++;
+    this.stopWatching();
+    await this.claiming?.catch(() => undefined);
+    let released = false;
+    return {
+      dispose: () => {
+        if (!released) {
+          released = true;
+          this.holds--;
+          this.scheduleCheck();
+        }
+      },
+    };
+  }
+
   /** Checks soon (e.g. the window answers again). */
   scheduleCheck(): void {
-    if (!this.timer && !this.isDisposed && this.watchedStore) {
+    if (!this.timer && !this.isDisposed && this.watchedStore && this.holds === 0) {
       this.timer = setTimeout(() => void this.checkOtherWindows(), OWNER_CHECK_MS);
     }
   }

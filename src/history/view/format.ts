@@ -8,7 +8,8 @@ import { isUnfinished, type HistoryEntry } from '../store/entry';
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
  */
 
-export const LABEL_LENGTH = 32;
+/** Short enough that the description's start (seed, age) shows beside it in a default-width sidebar. */
+export const LABEL_LENGTH = 24;
 
 export function promptOf(entry: HistoryEntry): string {
   return entry.input.prompt ?? '';
@@ -90,23 +91,30 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
-/** The item's description: status · seed · size · when · how long. */
+/**
+ * The item's description, what tells variations of one prompt apart first: the status (unless done, which its
+ * icon says), seed, when, then size and how long.
+ */
 export function entryDescription(entry: HistoryEntry, now: number, locale?: string): string {
-  const parts = [statusText(entry)];
+  const parts = entry.status === 'done' ? [] : [statusText(entry)];
   const seed = seedOf(entry);
   if (seed !== undefined) {
     parts.push(`seed ${seed}`);
   }
-  const size = sizeOf(entry);
-  if (size) {
-    parts.push(`${size.width}×${size.height}`);
-  }
   parts.push(formatRelativeTime(entry.createdAt, now, locale));
+  const size = sizeOf(entry);
+  parts.push(`${size.width}×${size.height}`);
   const duration = durationMs(entry, now);
   if (duration !== undefined) {
     parts.push(formatDuration(duration));
   }
   return parts.join(' · ');
+}
+
+/** What a screen reader says for the item: the whole prompt, the status (done included), then the description. */
+export function entryAccessibilityLabel(entry: HistoryEntry, now: number, locale?: string): string {
+  const description = entryDescription(entry, now, locale);
+  return entry.status === 'done' ? `${oneLine(promptOf(entry))}, done, ${description}` : `${oneLine(promptOf(entry))}, ${description}`;
 }
 
 /** Whether the entry matches every word of the filter (prompt, negative prompt, seed, status, error, request id, file). */

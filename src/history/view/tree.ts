@@ -5,7 +5,7 @@ import { Disposable } from '../../util/dispose';
 import { seedOf } from '../../model/generation';
 import { oneLine } from '../../util/text';
 import {
-  durationMs, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, promptOf, sizeOf, sourceText, statusText,
+  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, promptOf, sizeOf, sourceText, statusText,
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
 import type { HistoryViewBackend } from './deferredHistoryView';
@@ -161,7 +161,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     item.command = playable
       ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
       : { command: HISTORY_COMMANDS.openLog, title: 'Open Log', arguments: [entry.id] };
-    item.accessibilityInformation = { label: `${oneLine(promptOf(entry))}, ${item.description}` };
+    item.accessibilityInformation = { label: entryAccessibilityLabel(entry, now, vscode.env.language) };
     return item;
   }
 

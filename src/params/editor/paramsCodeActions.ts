@@ -17,10 +17,11 @@ export class ParamsCodeActionProvider implements vscode.CodeActionProvider {
     this.diagnostics.validationOf(document);
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
-      if (diagnostic.source !== DIAGNOSTIC_SOURCE) {
-        continue;
-      }
-      for (const fix of this.diagnostics.fixesFor(document.uri, diagnostic)) {
+      // Syntax errors are shown by VS Code's JSON support, not twice: the fixes go on its diagnostics.
+      const fixes = diagnostic.source === DIAGNOSTIC_SOURCE
+        ? this.diagnostics.fixesFor(document.uri, diagnostic)
+        : this.diagnostics.syntaxFixesFor(document.uri, diagnostic);
+      for (const fix of fixes) {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];
         action.isPreferred = fix.preferred === true;

@@ -80,6 +80,19 @@ interface FileEntry {
   runProblems: ParamDiagnostic[];
   /** What is published, each with the fixes its quick fixes offer. */
   published: Array<{ diagnostic: vscode.Diagnostic; fixes: readonly ParamFix[] }>;
+  /**
+   * JSON syntax errors and repeated keys, which VS Code's own JSON support shows (once, so not by us too); they
+   * still count as the file's errors, and their fixes are offered on its diagnostics.
+   */
+  syntax: Array<{ diagnostic: vscode.Diagnostic; fixes: readonly ParamFix[] }>;
+}
+
+/** What VS Code's JSON support reports by itself (with or without a schema), so it is not published twice. */
+const SHOWN_BY_JSON_SUPPORT: ReadonlySet<string> = new Set(['json-syntax', 'duplicate-key']);
+
+/** Whether VS Code's JSON support reports syntax errors in this file itself (its default). */
+function jsonSupportValidates(uri: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration('json', uri).get<boolean>('validate.enable', true);
 }
 
 const SEVERITY: Readonly<Record<ParamSeverity, vscode.DiagnosticSeverity>> = {
@@ -171,7 +184,7 @@ export class ParamsDiagnostics extends Disposable {
       return this.validationOf(document);
     }
     const validation = validateParamsText(text);
-    this.store(uri, { version: undefined, text, validation, runProblems: [], published: [] }, new TextPositions(text));
+    this.store(uri, { version: undefined, text, validation, runProblems: [], published: [], syntax: [] }, new TextPositions(text));
     return validation;
   }
 
@@ -182,7 +195,7 @@ export class ParamsDiagnostics extends Disposable {
     let entry = this.entries.get(key);
     if (!entry || entry.text !== text) {
       const validation = document && document.getText() === text ? this.validationOf(document) : validateParamsText(text);
-      entry = { version: document?.version, text, validation, runProblems: [], published: [] };
+      entry = { version: document?.version, text, validation, runProblems: [], published: [], syntax: [] };
     }
     const seen = new Set(entry.runProblems.map((p) => `${p.offset}:${p.length}:${p.message}`));
     const added = problems.filter((p) => !seen.has(`${p.offset}:${p.length}:${p.message}`));
@@ -207,9 +220,19 @@ export class ParamsDiagnostics extends Disposable {
     return found?.fixes ?? [];
   }
 
-  /** Published errors of a file, first one first. */
+  /** The fixes for a problem VS Code's JSON support reported: those of the one this check found at that place. */
+  syntaxFixesFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): readonly ParamFix[] {
+    // Its parser and this one may place the same error a few characters apart (the comma, or the token after it).
+    const entry = this.entries.get(uri.toString());
+    const found = entry?.syntax.find(({ diagnostic: own }) => own.range.intersection(diagnostic.range) !== undefined
+      || own.range.start.line === diagnostic.range.start.line);
+    return found?.fixes ?? [];
+  }
+
+  /** A file's errors (JSON syntax errors included, which VS Code's JSON support shows), first one first. */
   errorsOf(uri: vscode.Uri): vscode.Diagnostic[] {
-    return (this.entries.get(uri.toString())?.published ?? [])
+    const entry = this.entries.get(uri.toString());
+    return [...(entry?.published ?? []), ...(entry?.syntax ?? [])]
       .map(({ diagnostic }) => diagnostic)
       .filter((diagnostic) => diagnostic.severity === vscode.DiagnosticSeverity.Error)
       .sort((a, b) => a.range.start.compareTo(b.range.start));
@@ -245,6 +268,7 @@ export class ParamsDiagnostics extends Disposable {
       // A run's problems belong to the text they were found in; any edit retires them.
       runProblems: earlier && earlier.text === text ? earlier.runProblems : [],
       published: [],
+      syntax: [],
     };
     return this.store(document.uri, entry, document);
   }
@@ -273,7 +297,10 @@ export class ParamsDiagnostics extends Disposable {
       return { diagnostic, fixes: problem.fixes ?? [] };
     };
     // The check caps its own problems; a run's are capped apart, so fal's verdict is never hidden behind them.
-    entry.published = [...entry.validation.diagnostics, ...capDiagnostics(entry.runProblems)].map(toDiagnostic);
+    const all = [...entry.validation.diagnostics, ...capDiagnostics(entry.runProblems)].map(toDiagnostic);
+    const shownByJson = jsonSupportValidates(uri) ? all.filter(({ diagnostic }) => SHOWN_BY_JSON_SUPPORT.has(String(diagnostic.code))) : [];
+    entry.published = all.filter((item) => !shownByJson.includes(item));
+    entry.syntax = shownByJson;
     this.entries.set(uri.toString(), entry);
     this.collection.set(uri, entry.published.map(({ diagnostic }) => diagnostic));
     this.updateEmitter.fire(uri);

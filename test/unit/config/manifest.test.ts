@@ -15,8 +15,12 @@ interface ManifestSetting {
 
 const repoRoot = path.join(__dirname, '..', '..', '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, ManifestSetting> } };
+  contributes: { configuration: Array<{ id: string; title: string; order: number; properties: Record<string, ManifestSetting & { order?: number; scope?: string }> }> };
+  capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
 };
+
+/** Every setting of every category of the settings editor. */
+const allSettings = Object.assign({}, ...manifest.contributes.configuration.map((category) => category.properties)) as Record<string, ManifestSetting & { order?: number; scope?: string; markdownDescription?: string }>;
 
 type JsonSchema = { type?: string; minimum?: number; maximum?: number; enum?: unknown[]; items?: JsonSchema; anyOf?: JsonSchema[] };
 
@@ -42,7 +46,7 @@ function expectedDeclaration(schema: z.ZodType): ManifestSetting {
 }
 
 describe('the manifest\'s settings', () => {
-  const declared = manifest.contributes.configuration.properties;
+  const declared = allSettings;
 
   it('declare the same types, bounds, choices and defaults as the model and the setting readers', () => {
     for (const [name, contract] of Object.entries(settingContracts())) {
@@ -63,20 +67,33 @@ describe('the manifest\'s settings', () => {
   });
 
   it('scope every setting, keep money and deletion limits to the user (application), and restrict what a workspace may redirect', () => {
-    const full = manifest as unknown as {
-      contributes: { configuration: { properties: Record<string, { scope?: string }> } };
-      capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
-    };
-    const properties = full.contributes.configuration.properties;
+    const properties = allSettings;
     for (const [name, setting] of Object.entries(properties)) {
       assert.ok(setting.scope, `${name} has a scope`);
     }
     for (const name of ['history.maxVideos', 'history.maxVideoMegabytes', 'batch.confirmAbove', 'download.maxMegabytes']) {
       assert.equal(properties[`${SECTION}.${name}`]?.scope, 'application', `${name} cannot be set by a workspace`);
     }
-    const restricted = full.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
+    const restricted = manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
     for (const name of ['endpoint', 'proxyUrl', 'batch.concurrency', 'defaults.numFrames', 'defaults.numInferenceSteps', 'defaults.videoSize']) {
       assert.ok(restricted.includes(`${SECTION}.${name}`), `${name} is ignored in an untrusted workspace`);
+    }
+  });
+
+  it('come in titled, ordered categories, each setting ordered and described', () => {
+    const categories = manifest.contributes.configuration;
+    assert.ok(categories.length > 1);
+    assert.deepEqual(categories.map((category) => category.order), categories.map((_, index) => index + 1));
+    for (const category of categories) {
+      assert.match(category.title, /^AnimateDiff: /);
+      const orders = Object.values(category.properties).map((setting) => setting.order);
+      assert.deepEqual(orders, orders.map((_, index) => index + 1), `${category.title}: every setting has its place`);
+    }
+    for (const [name, setting] of Object.entries(allSettings)) {
+      assert.ok((setting.markdownDescription ?? '').length > 20, `${name} says what it does`);
+      if (setting.enum) {
+        assert.equal((setting as { enumDescriptions?: string[] }).enumDescriptions?.length, setting.enum.length, `${name} describes each choice`);
+      }
     }
   });
 });

@@ -89,8 +89,11 @@ describe('fal error mapping', () => {
     const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
     assert.equal(networkErrorCode(error), 'ECONNREFUSED');
     assert.equal(networkErrorCode(new Error('something else')), undefined);
-    assert.match(networkFailure('ECONNREFUSED', false).message, /Could not reach fal \(ECONNREFUSED\)/);
-    assert.match(networkFailure('ECONNREFUSED', true).message, /animateDiff\.proxyUrl/);
+    assert.match(networkFailure('ECONNREFUSED', 'fal').message, /Could not reach fal \(ECONNREFUSED\)\. Check your internet connection/);
+    assert.match(networkFailure('ECONNREFUSED', 'proxy').message, /animateDiff\.proxyUrl/);
+    const sandbox = networkFailure('ECONNREFUSED', 'sandbox').message;
+    assert.match(sandbox, /local fal imitation/);
+    assert.doesNotMatch(sandbox, /internet/, 'the sandbox never needed the internet');
   });
 
   it('timeout names the setting to raise', () => {

@@ -39,12 +39,15 @@ describe('FalGateway against the fal imitation', function () {
     });
   });
   after(() => imitation.close());
+  afterEach(() => imitation.configure({ timing: { queueMs: 60 } }));
   beforeEach(async () => {
     await imitation.reset();
     gateway = new FalGateway({ credentials: KEY, proxyUrl: undefined, sandboxUrl: imitation.url });
   });
 
   it('submits the exact body, reports queue and logs, and returns the video with fal metrics', async () => {
+    // Long enough in the queue that a loaded machine still sees a position before the job runs.
+    imitation.configure({ timing: { queueMs: 4_000 } });
     const events: string[] = [];
     const logs: FalLogLine[] = [];
     let submittedId: string | undefined;

@@ -8,7 +8,7 @@ describe('a failure after fal accepted the job', () => {
   const requestId = 'req-accepted-1';
 
   for (const [what, failure] of [
-    ['the connection broke while following it', networkFailure('ECONNRESET', false)],
+    ['the connection broke while following it', networkFailure('ECONNRESET', 'fal')],
     ['the wait timed out', timeoutFailure(10)],
     ["fal's result answer was a 502", failureFromHttp(502, 'Bad Gateway')],
     ["fal's answer could not be read", new FalFailure('unknown', "fal's answer to the result could not be read: it is not JSON.")],

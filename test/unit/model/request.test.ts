@@ -33,9 +33,11 @@ describe('text-to-video request', () => {
 });
 
 describe('fal key shape', () => {
-  it('accepts key_id:key_secret and rejects anything else', () => {
-    assert.ok(isWellFormedKey('0a1b2c3d-aaaa-bbbb-cccc-0123456789ab:0123456789abcdef0123456789abcdef'));
-    for (const bad of ['', 'nocolon', 'a:b', 'id:', ':secretsecret', 'id with space:secretsecret', 'a:b:c']) {
+  it('accepts exactly the shape fal documents, two non-empty parts around one colon, and nothing else', () => {
+    for (const good of ['0a1b2c3d-aaaa-bbbb-cccc-0123456789ab:0123456789abcdef0123456789abcdef', 'abc:def', 'a:b', 'id+/=:s3cr3t!']) {
+      assert.ok(isWellFormedKey(good), good);
+    }
+    for (const bad of ['', 'nocolon', 'id:', ':secretsecret', 'id with space:secretsecret', 'a:b:c', 'id:sec\u0007ret', 'id:secret\tx']) {
       assert.ok(!isWellFormedKey(bad), bad);
     }
   });

@@ -111,6 +111,7 @@ describe('video panel webview in Chromium', function () {
     const strings = {
       ...panelStringsFixture(),
       secondsValue: '{0} s',
+      inferenceValue: '{0} inference',
       framesValue: '{0} ({1} of video)',
       fpsValue: '{0} fps',
       sizeValue: '{0} · {1} × {2}',
@@ -286,6 +287,19 @@ describe('video panel webview in Chromium', function () {
       assert.match((await page.locator('li.tile-failed').textContent()) ?? '', /Seed 3.*num_frames must be at most 32/);
       assert.match((await page.locator('li.tile-running').textContent()) ?? '', /Seed 4.*In queue, position 2/);
       assert.deepEqual(await state(page), { generationId: null, grid: { title: 'Batch: fox.animate.json', generationIds: ['a', 'b'] } });
+      await page.close();
+    });
+
+    it('lays the tiles out in columns in a panel beside the editor, and labels fal\'s inference time', async () => {
+      const page = await openPanel(gridMessage(), [videos.origin]);
+      // About what a panel opened beside the editor gets in a 1280-pixel window with the sidebar open.
+      await page.setViewportSize({ width: 480, height: 800 });
+      const [first, second] = await Promise.all([0, 1].map((index) => page.locator('li.tile').nth(index).boundingBox()));
+      assert.ok(first && second);
+      assert.equal(second.y, first.y, 'the second tile sits beside the first');
+      assert.ok(second.x > first.x + first.width - 1);
+      const facts = (await page.locator('li[data-generation-id="a"] .tile-facts').textContent()) ?? '';
+      assert.match(facts, /\d\.\d s inference$/, facts);
       await page.close();
     });
 

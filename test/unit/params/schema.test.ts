@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/model/animateDiff';
 import { paramsFileSchema, paramsKeysFor, PRODUCT_KEYS } from '../../../src/params/fileSchema';
-import { buildParamsJsonSchema } from '../../../src/params/jsonSchema';
+import { buildParamsJsonSchema, fullParamsJsonSchema } from '../../../src/params/jsonSchema';
 import { readParamsFixtures } from './support';
 
 const ENDPOINTS = [
@@ -23,7 +23,7 @@ type JsonSchema = Record<string, unknown> & {
 };
 
 function branches(): JsonSchema[] {
-  const schema = buildParamsJsonSchema() as JsonSchema;
+  const schema = fullParamsJsonSchema() as JsonSchema;
   assert.ok(Array.isArray(schema.oneOf));
   return schema.oneOf;
 }
@@ -62,9 +62,9 @@ describe('parameter file schema', () => {
   });
 });
 
-describe('generated JSON Schema for VS Code', () => {
+describe('generated JSON Schema of a parameter file', () => {
   it('is draft-07, one branch per endpoint, plain JSON', () => {
-    const schema = buildParamsJsonSchema();
+    const schema = fullParamsJsonSchema();
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.deepEqual(branches().map((b) => b.properties?.endpoint?.const), ENDPOINTS);
     assert.deepEqual(JSON.parse(JSON.stringify(schema)), schema);
@@ -122,5 +122,55 @@ describe('generated JSON Schema for VS Code', () => {
     assert.deepEqual([turbo.variations.minimum, turbo.variations.maximum], [1, 16]);
     const seedList = turbo.seed.anyOf?.find((member) => member.type === 'array');
     assert.equal(seedList?.uniqueItems, true);
+  });
+});
+
+describe('the JSON Schema VS Code is given: completion and hovers, no second diagnostic', () => {
+  const VALIDATING = ['type', 'const', 'enum', 'required', 'additionalProperties', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
+    'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'pattern', 'multipleOf', 'not', 'oneOf', 'allOf'];
+
+  /** Every keyword used in `schema`, property names excepted. */
+  function keywords(schema: unknown, found = new Set<string>()): Set<string> {
+    if (Array.isArray(schema)) {
+      schema.forEach((item) => keywords(item, found));
+    } else if (typeof schema === 'object' && schema !== null) {
+      for (const [key, value] of Object.entries(schema)) {
+        found.add(key);
+        if (key === 'properties') {
+          Object.values(value as object).forEach((property) => keywords(property, found));
+        } else if (key !== 'defaultSnippets' && key !== 'default' && key !== 'examples') {
+          keywords(value, found);
+        }
+      }
+    }
+    return found;
+  }
+
+  it('validates nothing: the extension reports each mistake once, with its quick fix', () => {
+    const used = keywords(buildParamsJsonSchema());
+    assert.deepEqual(VALIDATING.filter((keyword) => used.has(keyword)), []);
+  });
+
+  it('keeps every key\'s hover text and default, and offers every allowed value with its description', () => {
+    const editor = buildParamsJsonSchema() as JsonSchema;
+    assert.equal(editor.$schema, 'http://json-schema.org/draft-07/schema#');
+    const editorBranches = editor.anyOf ?? [];
+    assert.equal(editorBranches.length, branches().length);
+    branches().forEach((full, index) => {
+      for (const [key, property] of Object.entries(full.properties ?? {})) {
+        const shown = editorBranches[index].properties?.[key];
+        assert.ok(shown, key);
+        assert.equal(shown.markdownDescription, property.markdownDescription, key);
+        assert.deepEqual(shown.default, property.default, key);
+      }
+    });
+    const turbo = editorBranches[0].properties ?? {};
+    const endpointSnippets = turbo.endpoint.defaultSnippets as Array<{ body: unknown; markdownDescription?: string }>;
+    assert.deepEqual(endpointSnippets.map((snippet) => snippet.body), ENDPOINTS);
+    assert.ok(endpointSnippets.every((snippet) => typeof snippet.markdownDescription === 'string'));
+    const presets = (turbo.video_size.anyOf ?? []).flatMap((member) => (member.defaultSnippets as Array<{ body: unknown; markdownDescription?: string }> | undefined) ?? []);
+    assert.deepEqual(presets.filter((snippet) => typeof snippet.body === 'string').map((snippet) => [snippet.body, snippet.markdownDescription]),
+      VIDEO_SIZE_NAMES.map((name, i) => [name, ['1024×1024', '512×512', '768×1024', '576×1024', '1024×768', '1024×576'][i]]));
+    assert.deepEqual(((turbo.motions.items?.defaultSnippets ?? []) as Array<{ body: unknown }>).map((snippet) => snippet.body), [...MOTIONS]);
   });
 });
