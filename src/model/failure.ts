@@ -83,7 +83,7 @@ export function failureAfterAcceptance(failure: FalFailure, requestId: string): 
 /** The buttons offered for a failure, most useful first. */
 export function actionsFor(failure: FalFailure): FailureAction[] {
   if (failure.details.mayHaveFinished) {
-    return ['openDashboard', 'retryMayCharge', 'openLog'];
+    return ['openDashboard', 'retryMayCharge', failure.kind === 'timeout' ? 'openSettings' : 'openLog'];
   }
   switch (failure.kind) {
     case 'auth':

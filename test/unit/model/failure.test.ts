@@ -20,7 +20,7 @@ describe('a failure after fal accepted the job', () => {
       assert.ok(after.message.startsWith(failure.message.trim()), after.message);
       assert.match(after.message, /request req-accepted-1/);
       assert.match(after.message, /Check fal Again/);
-      assert.deepEqual(actionsFor(after), ['openDashboard', 'retryMayCharge', 'openLog']);
+      assert.deepEqual(actionsFor(after), ['openDashboard', 'retryMayCharge', failure.kind === 'timeout' ? 'openSettings' : 'openLog']);
     });
   }
 
