@@ -3,6 +3,7 @@ import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelecti
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
   CancelParamsFileRunCommand,
+  CopyDryRunAsCodeCommand,
   DryRunParamsFileCommand,
   GenerateFromParamsFileCommand,
   NewParamsFileCommand,
@@ -160,6 +161,7 @@ export class Core extends Disposable {
       new ShowLogCommand(log),
       new GenerateFromParamsFileCommand(params, interaction),
       new DryRunParamsFileCommand(params, interaction),
+      new CopyDryRunAsCodeCommand(params, interaction),
       new NewParamsFileCommand(interaction),
       new SaveParametersCommand({ find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId }, interaction),
       new CancelParamsFileRunCommand(params),

@@ -6,7 +6,8 @@ import { BUILT_IN_DEFAULTS } from '../model/request';
 import { PARAMS_COMMANDS } from '../params/editor/paramsCodeLens';
 import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
 import { baseName, isParamsFileUri } from '../params/editor/paramsDocuments';
-import { buildDryRun, type DryRunDocument, type DryRunDocuments } from '../runs/dryRun';
+import { copyRequestAsCode, isCodeLanguage } from '../panel/copyAsCode';
+import { buildDryRun, DRY_RUN_SCHEME, type DryRunDocument, type DryRunDocuments } from '../runs/dryRun';
 import type { ParamsRunner } from '../runs/runner';
 import type { ParamsRunReport } from '../runs/runReport';
 import { exists, fileNameProblem, paramsTargetFromDialog, saveParametersFile, withSuffix } from '../params/editor/paramsFileWriter';
@@ -83,6 +84,25 @@ export class DryRunParamsFileCommand implements Command {
     const dryRun = await buildDryRun(prepared.file);
     await this.params.dryRuns.show(prepared.file, dryRun);
     return dryRun;
+  }
+}
+
+export class CopyDryRunAsCodeCommand implements Command {
+  readonly id = PARAMS_COMMANDS.copyDryRunAsCode;
+
+  constructor(private readonly params: ParamsCommandDeps, private readonly interaction: Interaction) {}
+
+  /** The dry run's request as code (the first, when a file sends several); a language may follow the document. */
+  async execute(...args: unknown[]): Promise<string | undefined> {
+    const shown = args.find((arg): arg is vscode.Uri => arg instanceof vscode.Uri) ?? vscode.window.activeTextEditor?.document.uri;
+    const requests = shown?.scheme === DRY_RUN_SCHEME ? this.params.dryRuns.requestsOf(shown) : [];
+    if (requests.length === 0) {
+      void this.interaction.info('Copy as Code works on a dry run: run "Dry Run Parameter File" on a parameter file first.');
+      return undefined;
+    }
+    const seed = requests[0].input.seed;
+    const what = requests.length === 1 ? 'the request' : `the first of its ${requests.length} requests${typeof seed === 'number' ? ` (seed ${seed})` : ''}`;
+    return copyRequestAsCode(requests[0], this.interaction, args.find(isCodeLanguage), what);
   }
 }
 

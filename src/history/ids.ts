@@ -22,6 +22,8 @@ export const HISTORY_COMMANDS = {
   saveVideo: 'animateDiff.history.saveVideo',
   saveParameters: 'animateDiff.history.saveParameters',
   copyPrompt: 'animateDiff.history.copyPrompt',
+  copyAsCode: 'animateDiff.history.copyAsCode',
+  compare: 'animateDiff.history.compare',
   openLog: 'animateDiff.history.openLog',
   cancel: 'animateDiff.history.cancel',
   followAgain: 'animateDiff.history.followAgain',

@@ -38,6 +38,12 @@ export class GenerationPresenter {
     this.panels.showGeneration(toGenerationView(record), this.videoFor(record), options);
   }
 
+  /** Finished generations side by side in the grid, where their differences show and they play in step. */
+  compare(records: readonly GenerationRecord[], options?: ShowOptions): void {
+    records.forEach((record) => this.copies.remember(record));
+    this.panels.showGrid(`Compare: ${records.length} videos`, records.map((record) => this.gridItem(record)), options);
+  }
+
   /** A finished generation as a tile of a batch grid. */
   gridItem(record: GenerationRecord): GridItemInput {
     return { state: 'done', view: toGenerationView(record), video: this.videoFor(record) };

@@ -6,6 +6,7 @@ import type { FromWebviewMessage } from '../shared/protocol';
 import type { GenerationService } from '../generation/generationService';
 import type { GenerationRecord } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
+import { copyRequestAsCode, reproducingRequest } from './copyAsCode';
 
 /** Where finished generations are looked up by id (the panel's actions, restore). */
 export interface GenerationLookup {
@@ -61,6 +62,9 @@ export class ResultActions {
       }
       case 'saveParameters':
         await this.saveParameters(record);
+        break;
+      case 'copyAsCode':
+        await copyRequestAsCode(reproducingRequest(record.endpoint, record.input, record.seed), this.interaction);
         break;
       case 'openGeneration':
         break;

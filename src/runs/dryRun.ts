@@ -5,6 +5,7 @@ import { readConnectionSettings } from '../config/settings';
 import { pathExists } from '../files/atomicFile';
 import { displayPath } from '../params/editor/paramsDocuments';
 import { outputNameFor } from '../params/requests';
+import type { RequestToCopy } from '../panel/copyAsCode';
 import { Disposable } from '../util/dispose';
 import { redact } from '../util/redaction';
 import { outputPairIn } from './outputPlan';
@@ -81,6 +82,8 @@ export async function buildDryRun(file: PreparedParamsFile): Promise<DryRunDocum
 /** Serves dry runs as read-only JSON documents (`animatediff-dry-run:` URIs), refreshed when run again. */
 export class DryRunDocuments extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly contents = new Map<string, string>();
+  /** The requests each open dry run shows, for "Copy as Code". */
+  private readonly requests = new Map<string, RequestToCopy[]>();
   private readonly changeEmitter = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changeEmitter.event;
 
@@ -90,6 +93,7 @@ export class DryRunDocuments extends Disposable implements vscode.TextDocumentCo
     this._register(vscode.workspace.onDidCloseTextDocument((document) => {
       if (document.uri.scheme === DRY_RUN_SCHEME) {
         this.contents.delete(document.uri.toString());
+        this.requests.delete(document.uri.toString());
       }
     }));
   }
@@ -98,11 +102,17 @@ export class DryRunDocuments extends Disposable implements vscode.TextDocumentCo
     return this.contents.get(uri.toString()) ?? '{ "dryRun": "Run \\"Dry Run Parameter File\\" again to see the requests." }\n';
   }
 
+  /** The requests a dry run document shows (empty when it is not one, or closed). */
+  requestsOf(uri: vscode.Uri): readonly RequestToCopy[] {
+    return this.requests.get(uri.toString()) ?? [];
+  }
+
   /** Opens (or refreshes) the dry run of a file beside it. */
   async show(file: PreparedParamsFile, dryRun: DryRunDocument): Promise<vscode.TextEditor> {
     // Not `*.animate.json`, so neither the parameter schema nor its checks apply to it.
     const uri = vscode.Uri.from({ scheme: DRY_RUN_SCHEME, path: `/${file.name} (dry run).json`, query: file.uri.toString() });
     this.contents.set(uri.toString(), `${redact(JSON.stringify(dryRun, null, 2))}\n`);
+    this.requests.set(uri.toString(), file.requests.map((request, index) => ({ endpoint: request.endpoint, input: dryRun.requests[index].body })));
     this.changeEmitter.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
     const json = await vscode.languages.setTextDocumentLanguage(document, 'json');

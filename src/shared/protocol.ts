@@ -53,6 +53,7 @@ export const fromWebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('saveVideo'), id: z.string() }),
   z.object({ type: z.literal('copySeed'), id: z.string() }),
+  z.object({ type: z.literal('copyAsCode'), id: z.string() }),
   z.object({ type: z.literal('rerunWithSeed'), id: z.string() }),
   z.object({ type: z.literal('saveParameters'), id: z.string() }),
   /** Show one generation of the grid on its own (handled by the panel manager itself). */
@@ -117,6 +118,7 @@ export const panelStringsSchema = z.object({
   videoLabel: z.string(),
   saveVideo: z.string(),
   copySeed: z.string(),
+  copyAsCode: z.string(),
   rerunWithSeed: z.string(),
   saveParameters: z.string(),
   open: z.string(),
@@ -132,6 +134,8 @@ export const panelStringsSchema = z.object({
   pauseAll: z.string(),
   restartAll: z.string(),
   compareControls: z.string(),
+  /** Labels a tile's list of the parameters in which it differs from the other videos of the grid. */
+  differences: z.string(),
   /** `{0}` number of videos. */
   gridCount: z.string(),
   /** `{0}` number of failed items. */

@@ -114,7 +114,7 @@ export class PanelApp {
 
   private generationActions(view: GenerationView, style: 'full' | 'compact'): HTMLElement {
     const s = this.strings;
-    const post = (type: 'saveVideo' | 'copySeed' | 'rerunWithSeed' | 'saveParameters') => () => this.host.post({ type, id: view.id });
+    const post = (type: 'saveVideo' | 'copySeed' | 'rerunWithSeed' | 'saveParameters' | 'copyAsCode') => () => this.host.post({ type, id: view.id });
     const variant = (primary: boolean) => (style === 'compact' ? 'icon' : primary ? 'primary' : 'secondary');
     const seedMissing = view.seed === null ? `${s.seed}: ${s.notReported}` : undefined;
     return h(
@@ -135,6 +135,7 @@ export class PanelApp {
       button({ variant: variant(false), icon: 'copy', label: s.copySeed, disabled: view.seed === null, tooltip: seedMissing, onClick: post('copySeed') }),
       button({ variant: variant(false), icon: 'rerun', label: s.rerunWithSeed, onClick: post('rerunWithSeed') }),
       button({ variant: variant(false), icon: 'parameters', label: s.saveParameters, onClick: post('saveParameters') }),
+      button({ variant: variant(false), icon: 'code', label: s.copyAsCode, onClick: post('copyAsCode') }),
     );
   }
 
@@ -194,6 +195,7 @@ export class PanelApp {
       const key = `${item.view.id}\n${item.view.videoSrc}`;
       const tile = this.tiles.get(key) ?? this.doneTile(item.view);
       tiles.set(key, tile);
+      this.showDifferences(tile, item.view, done.map((other) => other.view));
       return tile;
     });
     this.tiles = tiles;
@@ -219,6 +221,7 @@ export class PanelApp {
       button({ variant: 'secondary', icon: 'restart', label: s.restartAll, onClick: () => void this.restartAll() }),
     ];
     const list = h('ul', { class: 'grid' });
+    this.followSeeks(list);
     const empty = h('p', { class: 'muted grid-empty', hidden: true }, s.gridEmpty);
     const view = h(
       'div',
@@ -276,6 +279,50 @@ export class PanelApp {
       h('div', { class: 'tile-media tile-placeholder' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, this.strings.running)),
       h('div', { class: 'tile-body' }, h('div', { class: 'tile-heading' }, h('span', { class: 'tile-title' }, label)), h('p', { class: 'tile-text muted' }, detail)),
     );
+  }
+
+  /** What sets this tile's video apart from the grid's others (the seed is its heading), each value marked. */
+  private showDifferences(tile: HTMLLIElement, view: GenerationView, all: readonly GenerationView[]): void {
+    const s = this.strings;
+    const facts: Array<[string, (view: GenerationView) => string]> = [
+      [s.steps, (v) => (v.steps === null ? s.notReported : formatNumber(v.steps, this.locale, 0))],
+      [s.guidance, (v) => (v.guidance === null ? s.notReported : formatNumber(v.guidance, this.locale))],
+      [s.frames, (v) => (v.frames === null ? s.notReported : formatNumber(v.frames, this.locale, 0))],
+      [s.fps, (v) => (v.fps === null ? s.notReported : fillTemplate(s.fpsValue, formatNumber(v.fps, this.locale)))],
+      [s.size, (v) => `${formatNumber(v.size.width, this.locale, 0)} × ${formatNumber(v.size.height, this.locale, 0)}`],
+      [s.negativePrompt, (v) => v.negativePrompt],
+      [s.endpoint, (v) => v.endpoint],
+    ];
+    const differing = all.length < 2 ? [] : facts.filter(([, valueOf]) => new Set(all.map(valueOf)).size > 1);
+    const promptDiffers = all.length > 1 && new Set(all.map((other) => other.prompt)).size > 1;
+    tile.querySelector('.tile-text')?.classList.toggle('differs', promptDiffers);
+    tile.querySelector('.tile-diff')?.remove();
+    if (differing.length > 0) {
+      const list = h('ul', { class: 'tile-diff', 'aria-label': s.differences },
+        ...differing.map(([label, valueOf]) => h('li', {}, `${label}: `, h('mark', {}, valueOf(view)))));
+      tile.querySelector('.tile-text')?.after(list);
+    }
+  }
+
+  /** A seek the user makes on one video of the grid (or its loop back to the start) moves the others there too. */
+  private followSeeks(list: HTMLElement): void {
+    const moved = new WeakSet<HTMLVideoElement>();
+    list.addEventListener('seeked', (event) => {
+      const source = event.target;
+      if (!(source instanceof HTMLVideoElement)) {
+        return;
+      }
+      if (moved.has(source)) {
+        moved.delete(source);
+        return;
+      }
+      for (const video of this.gridVideos()) {
+        if (video !== source && Math.abs(video.currentTime - source.currentTime) > 0.05) {
+          moved.add(video);
+          video.currentTime = source.currentTime;
+        }
+      }
+    }, true);
   }
 
   private gridVideos(): HTMLVideoElement[] {

@@ -86,6 +86,24 @@ describe('fal imitation: HTTP control API', () => {
     assert.equal(timedOut.status, 408);
   });
 
+  it('finishJob lets a job held by a neverFinish fault finish now, with its video; others are refused', async () => {
+    await control.addFault({ at: 'submit', kind: 'neverFinish' });
+    const client = sandboxClient(imitation);
+    const { request_id: requestId } = await client.queue.submit(TURBO_T2V, { input: { prompt: 'held', seed: 5 } });
+    await control.waitForJob({ requestId, status: 'IN_PROGRESS' });
+    const finished = await control.finishJob(requestId);
+    assert.equal(finished.status, 'COMPLETED');
+    assert.equal(finished.seed, 5);
+    const result = await client.queue.result(TURBO_T2V, { requestId });
+    assert.match((result.data as { video: { url: string } }).video.url, /\.mp4$/);
+    const again = await rejectionOf(control.finishJob(requestId));
+    assert.ok(again instanceof FalImitationControlError);
+    assert.equal(again.status, 409);
+    const unknown = await rejectionOf(control.finishJob('no-such-request'));
+    assert.ok(unknown instanceof FalImitationControlError);
+    assert.equal(unknown.status, 404);
+  });
+
   it('deleteResultVideos makes result URLs 404 so a local copy must be used', async () => {
     const client = sandboxClient(imitation);
     const first = await client.subscribe(TURBO_T2V, { input: { prompt: 'one' }, pollInterval: POLL_MS });

@@ -84,6 +84,11 @@ export class FalImitationControl {
   }
 
   /** Waits (server side) until a matching job reaches `status` or later; rejects after `timeoutMs` (default 10 s). */
+  /** Lets a job held running by a `neverFinish` fault finish now, with its video. */
+  finishJob(requestId: string): Promise<JobRecord> {
+    return this.call('POST', `jobs/${encodeURIComponent(requestId)}/finish`);
+  }
+
   waitForJob(request: WaitForJobRequest): Promise<JobRecord> {
     return this.call('POST', 'wait-for-job', request);
   }

@@ -141,6 +141,20 @@ export class JobQueue {
     return 'requested';
   }
 
+  /** Ends a running job that was told never to finish (a `neverFinish` fault) as a success, now. */
+  finishNow(requestId: string): 'notFound' | 'notHeld' | 'finished' {
+    const job = this.jobs.get(requestId);
+    if (!job) {
+      return 'notFound';
+    }
+    if (job.record.status !== 'IN_PROGRESS' || !job.plan.neverFinish) {
+      return 'notHeld';
+    }
+    job.plan.neverFinish = false;
+    this.finish(job, 'succeeded');
+    return 'finished';
+  }
+
   /** Calls `listener` after every change of any job (position, log line, status). */
   onChange(listener: (job: Job) => void): () => void {
     this.listeners.add(listener);

@@ -976,6 +976,15 @@ class Imitation implements FalImitation {
       return parsed.kind === 'json' ? parsed.value : {};
     };
     try {
+      const finishMatch = /^POST jobs\/([^/]+)\/finish$/.exec(route);
+      if (finishMatch) {
+        const outcome = this.queue.finishNow(decodeURIComponent(finishMatch[1]));
+        if (outcome !== 'finished') {
+          throw new ControlError(outcome === 'notFound' ? 404 : 409, outcome === 'notFound' ? `No job ${finishMatch[1]}` : `Job ${finishMatch[1]} is not held running by a neverFinish fault`);
+        }
+        sendJson(res, 200, this.job(decodeURIComponent(finishMatch[1])));
+        return;
+      }
       const jobMatch = /^GET jobs\/([^/]+)$/.exec(route);
       if (jobMatch) {
         const record = this.job(decodeURIComponent(jobMatch[1]));

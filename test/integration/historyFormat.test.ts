@@ -25,7 +25,7 @@ function entry(overrides: Partial<NewHistoryEntry> & { input?: Record<string, un
 describe('history: how entries read', () => {
   it('label: the prompt on one line, shortened', () => {
     assert.equal(entryLabel(entry({ input: { prompt: '  two\nlines  ' } })), 'two lines');
-    assert.equal(entryLabel(entry()), 'a red fox running throu…');
+    assert.equal(entryLabel(entry()), 'a red fox running…');
     assert.equal(entryLabel(entry({ input: {} })), '(no prompt)');
   });
 

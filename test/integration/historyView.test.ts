@@ -6,8 +6,9 @@ import type { TestHooks } from '../../src/core';
 import { HistoryStore } from '../../src/history/store/historyStore';
 import { HISTORY_PAGE_SIZE, SHOW_MORE_ELEMENT } from '../../src/history/view/tree';
 import type { GenerationOutcome } from '../../src/model/generation';
+import { requestAsCode } from '../../src/model/requestAsCode';
 import { renderParamsFromRequest } from '../../src/params/template';
-import { freshState, imitation, nextPlayback, submits, waitFor } from './support';
+import { freshState, hooks as extensionHooks, imitation, nextPlayback, submits, TEST_KEY, waitFor } from './support';
 
 async function storeOf(hooks: TestHooks): Promise<HistoryStore> {
   const store = await hooks.history.ready();
@@ -56,10 +57,10 @@ describe('history view', () => {
     hooks = await freshState();
   });
 
-  it('lists every generation newest first: shortened prompt, status · seed · size · when · duration, rich tooltip', async () => {
+  it('lists every generation newest first: shortened prompt, then seed · when · size · duration, rich tooltip', async () => {
     assert.deepEqual(await hooks.history.tree.getChildren(), [newer.id, older.id]);
     const item = treeItem(hooks, newer.id);
-    assert.equal(item.label, 'a mountain goat on a ridge, win…');
+    assert.equal(item.label, 'a mountain goat o…');
     assert.match(String(item.description), new RegExp(`^seed ${newer.seed} · just now · 512×512 · \\d+\\.\\d s$`));
     assert.equal(item.contextValue, 'animateDiffHistory.done.video');
     assert.equal(item.command?.command, 'animateDiff.history.open');
@@ -151,6 +152,34 @@ describe('history view', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await vscode.workspace.fs.delete(videoTarget);
     await vscode.workspace.fs.delete(paramsTarget);
+  });
+
+  it('Copy as Code… puts the request with the seed fal used on the clipboard, in the language picked, without the key', async () => {
+    const hooks = await extensionHooks();
+    hooks.interaction.script(/Copy the request as/, 'JavaScript (@fal-ai/client)');
+    const code = (await vscode.commands.executeCommand('animateDiff.history.copyAsCode', older.id)) as string;
+    assert.equal(await vscode.env.clipboard.readText(), code);
+    assert.equal(code, requestAsCode('javascript', older.endpoint, { ...older.input, seed: older.seed }));
+    assert.ok(!code.includes(TEST_KEY.split(':')[1]), 'the key is not in the code');
+    const picked = hooks.interaction.shown.filter((m) => m.kind === 'quickPick').pop();
+    assert.deepEqual(picked?.actions, ['cURL', 'JavaScript (@fal-ai/client)', 'Python (fal_client)']);
+    assert.ok(hooks.interaction.shown.some((m) => /Copied as JavaScript .* FAL_KEY environment variable; the key is not in the code/.test(m.message)));
+    const curl = (await vscode.commands.executeCommand('animateDiff.history.copyAsCode', older.id, 'curl')) as string;
+    assert.match(curl, new RegExp(`"seed": ${older.seed}`));
+    assert.equal(await vscode.env.clipboard.readText(), curl);
+  });
+
+  it('Compare Side by Side shows the selected finished generations together in the panel; one alone is not a comparison', async () => {
+    const shown = (await vscode.commands.executeCommand('animateDiff.history.compare', newer.id, [newer.id, older.id])) as string[];
+    assert.deepEqual(shown, [newer.id, older.id]);
+    await waitFor(() => hooks.panels.shownGenerationIds.length === 2, 'the panel to show both');
+    assert.deepEqual([...hooks.panels.shownGenerationIds].sort(), [newer.id, older.id].sort());
+    const message = hooks.panels.latestMessage as { type: string; title: string };
+    assert.equal(message.type, 'showGrid');
+    assert.equal(message.title, 'Compare: 2 videos');
+
+    assert.deepEqual(await vscode.commands.executeCommand('animateDiff.history.compare', newer.id), []);
+    assert.ok(hooks.interaction.shown.some((m) => /Select 2 to 8 finished generations/.test(m.message)));
   });
 
   it('Re-run sends the same request with the seed fal used; Re-run with a New Seed sends it without a seed', async () => {

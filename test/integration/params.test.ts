@@ -247,6 +247,14 @@ describe('parameter files: lenses and commands', () => {
     assert.ok(!text.includes(TEST_KEY.split(':')[1]) && !text.includes(TEST_KEY.split(':')[0]), 'the key is nowhere in the dry run');
     assert.deepEqual((JSON.parse(text) as DryRunDocument).requests[1].body, dryRun.requests[1].body);
     assert.equal((await imitation().requests()).length, 0, 'nothing reached fal');
+
+    // Its request as code, from the dry run's editor (the title bar's button acts on the active editor).
+    const code = (await vscode.commands.executeCommand('animateDiff.copyDryRunAsCode', undefined, 'python')) as string;
+    assert.equal(await vscode.env.clipboard.readText(), code);
+    assert.match(code, /fal_client\.subscribe\(\n {4}"fal-ai\/fast-animatediff\/turbo\/text-to-video",/);
+    assert.match(code, /"seed": 11,/);
+    assert.match(code, /"num_frames": 12,/);
+    assert.equal((await imitation().requests()).length, 0, 'still nothing sent');
   });
 
   it('New Parameter File writes a valid template with the defaults and opens it, prompt selected', async () => {

@@ -58,6 +58,38 @@ describe('UI: generate a video from the selection, as a person does', () => {
     await ui.screenshot('generate-from-selection-panel');
   });
 
+  it('the panel works from the keyboard alone: labelled, Tab goes through its actions in order, Enter presses', async () => {
+    const panel = ui.webviewFrame();
+    const video = panel.locator('video');
+    assert.equal(await video.getAttribute('aria-label'), `Generated video: ${PROMPT}`, 'the video is labelled with its prompt');
+    // What has the focus inside the panel (the frame's own document: nothing there means it left the panel).
+    const focused = () => panel.locator('body').evaluate(() => {
+      const element = document.activeElement;
+      return element && element !== document.body ? element.getAttribute('aria-label') ?? element.textContent?.trim() ?? element.tagName : 'nothing';
+    });
+    await panel.getByRole('button', { name: 'Save Video…' }).focus();
+    const order = [await focused()];
+    for (let press = 0; press < 4; press++) {
+      await ui.page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    assert.deepEqual(order, ['Save Video…', 'Copy Seed', 'Re-run with this Seed', 'Save Parameters as .animate.json', 'Copy as Code…'], 'every action, in reading order');
+    const group = panel.getByRole('group', { name: 'Actions' });
+    assert.equal(await group.getByRole('button').count(), 5, 'the actions are a labelled group');
+    await ui.screenshot('panel-keyboard-focus');
+    // Copy as Code… from the keyboard: VS Code's own picker asks for the language.
+    await ui.page.keyboard.press('Enter');
+    const picker = ui.page.locator('.quick-input-widget');
+    await picker.locator('.quick-input-list-row').filter({ hasText: 'Python (fal_client)' }).waitFor();
+    await ui.page.keyboard.type('cURL');
+    await ui.page.keyboard.press('Enter');
+    await ui.notification(/Copied as cURL/).waitFor();
+    await ui.screenshot('panel-copied-as-code');
+    await panel.getByRole('button', { name: 'Copy Seed' }).focus();
+    await ui.page.keyboard.press('Enter');
+    await ui.notification(/Seed \d+ copied/).waitFor();
+  });
+
   it('cancel from the progress notification', async () => {
     await ui.imitation.reset();
     await ui.imitation.addFault({ at: 'submit', kind: 'neverFinish' });

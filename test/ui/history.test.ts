@@ -12,8 +12,6 @@ const EARLIER_PROMPTS = ['a lighthouse beam sweeping over a stormy sea at night'
 /** The third video, which the panel shows when the window reloads. */
 const FIRST_PROMPT = 'a paper boat sailing down a rain-soaked street, reflections, cinematic';
 const RESUMED_PROMPT = 'a glass jellyfish drifting through deep blue water, soft glow';
-/** Long enough that the reload lands while fal still works on the job, and the restored panel can be seen first. */
-const SLOW_MS = 30_000;
 
 /** Resolves once the panel's video for the prompt has decoded frames and its time advances. */
 async function videoPlays(panel: FrameLocator, prompt: string): Promise<void> {
@@ -60,13 +58,14 @@ describe('UI: the history survives a window reload', () => {
     }
 
     // A fourth that fal takes its time over; the History view shows it running.
-    await ui.imitation.addFault({ at: 'submit', kind: 'slow', ms: SLOW_MS, match: { promptIncludes: 'jellyfish' } });
+    // Held running until the test lets it finish: the reload lands while fal still works on it, however slow the machine.
+    await ui.imitation.addFault({ at: 'submit', kind: 'neverFinish', match: { promptIncludes: 'jellyfish' } });
     await ui.runCommand('AnimateDiff: Generate Video…');
     await ui.answerInputBox(RESUMED_PROMPT);
     const job = await ui.imitation.waitForJob({ promptIncludes: 'jellyfish', status: 'IN_PROGRESS', timeoutMs: 20_000 });
     await ui.page.locator('.part.activitybar .action-item a[aria-label^="AnimateDiff"]').click();
     const historyRow = (prompt: string, description: RegExp) => ui.page.locator('.part.sidebar .monaco-list-row')
-      .filter({ hasText: prompt.slice(0, 20) })
+      .filter({ hasText: prompt.slice(0, 15) })
       .filter({ hasText: description });
     await historyRow(RESUMED_PROMPT, /running/).waitFor();
     // (A done row says no status: its icon does. A running one has no seed yet.)
@@ -106,7 +105,8 @@ describe('UI: the history survives a window reload', () => {
     await historyRow(RESUMED_PROMPT, /running|queued/).waitFor();
     await ui.screenshot('history-after-reload-resumed');
 
-    // It finishes: the panel plays its video (from the local copy) and the view shows it done.
+    // fal finishes it: the panel plays its video (from the local copy) and the view shows it done.
+    await ui.imitation.finishJob(job.requestId);
     await videoPlays(ui.webviewFrame(), RESUMED_PROMPT);
     await historyRow(RESUMED_PROMPT, /seed \d+ · .+ · 512×512/).waitFor({ timeout: 20_000 });
     await ui.page.locator('.statusbar-item').filter({ hasText: 'AnimateDiff: 1 running' }).waitFor({ state: 'hidden' });
@@ -128,7 +128,7 @@ describe('UI: the history survives a window reload', () => {
 
   it('the History view: a rich tooltip, the item\'s actions on right-click (Open Log), and a text filter', async () => {
     const sidebar = ui.page.locator('.part.sidebar');
-    const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 20) });
+    const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 15) });
 
     // From elsewhere: the pointer may still rest on the row from the last click, and a hover needs a move onto it.
     await ui.page.mouse.move(700, 400);

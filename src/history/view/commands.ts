@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { GenerationService } from '../../generation/generationService';
 import type { GenerationOutcome, GenerationRecord } from '../../model/generation';
+import { copyRequestAsCode, isCodeLanguage } from '../../panel/copyAsCode';
 import type { GenerationPresenter } from '../../panel/presenter';
 import type { ResultActions } from '../../panel/resultActions';
 import type { Interaction } from '../../ui/interaction';
@@ -152,6 +153,45 @@ class CopyPromptCommand extends HistoryEntryCommand {
     await vscode.env.clipboard.writeText(prompt);
     void this.deps.interaction.info('Prompt copied.');
     return prompt;
+  }
+}
+
+/** How many videos Compare shows at once: beyond that, tiles are too small to compare. */
+export const COMPARE_MAX = 8;
+
+class CompareCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.compare;
+
+  /** The selected finished generations (2 to 8) side by side in the panel; returns the ids shown. */
+  execute(...args: unknown[]): string[] {
+    const records = this.entriesOf(args).flatMap((entry) => {
+      const record = recordOf(entry);
+      return record ? [record] : [];
+    });
+    if (records.length < 2) {
+      void this.deps.interaction.info('Select 2 to 8 finished generations in the AnimateDiff History view (Ctrl+click or Cmd+click), then Compare Side by Side.');
+      return [];
+    }
+    if (records.length > COMPARE_MAX) {
+      void this.deps.interaction.info(`Compare shows ${COMPARE_MAX} videos at once: the first ${COMPARE_MAX} selected are shown.`);
+    }
+    const shown = records.slice(0, COMPARE_MAX);
+    this.deps.presenter.compare(shown, { preserveFocus: true });
+    return shown.map((record) => record.id);
+  }
+}
+
+class CopyAsCodeCommand extends HistoryEntryCommand {
+  readonly id = HISTORY_COMMANDS.copyAsCode;
+
+  /** The entry's request (with the seed fal used) as cURL, JavaScript or Python; a language may follow the id. */
+  async execute(...args: unknown[]): Promise<string | undefined> {
+    const entry = this.firstEntry(args);
+    if (!entry) {
+      return undefined;
+    }
+    const request = rerunRequestOf(entry, 'same');
+    return copyRequestAsCode({ endpoint: entry.endpoint, input: request.input }, this.deps.interaction, args.find(isCodeLanguage));
   }
 }
 
@@ -320,6 +360,8 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     new SaveVideoCommand(deps),
     new SaveParametersCommand(deps),
     new CopyPromptCommand(deps),
+    new CopyAsCodeCommand(deps),
+    new CompareCommand(deps),
     new OpenLogCommand(deps),
     new CancelCommand(deps),
     new FollowAgainCommand(deps),

@@ -9,7 +9,7 @@ import { isUnfinished, type HistoryEntry } from '../store/entry';
  */
 
 /** Short enough that the description's start (seed, age) shows beside it in a default-width sidebar. */
-export const LABEL_LENGTH = 24;
+export const LABEL_LENGTH = 18;
 
 export function promptOf(entry: HistoryEntry): string {
   return entry.input.prompt ?? '';

@@ -19,6 +19,7 @@ export interface RunProgressSource {
 export const PARAMS_COMMANDS = {
   generate: 'animateDiff.generateFromParamsFile',
   dryRun: 'animateDiff.dryRunParamsFile',
+  copyDryRunAsCode: 'animateDiff.copyDryRunAsCode',
   newFile: 'animateDiff.newParamsFile',
   saveParameters: 'animateDiff.saveParameters',
   cancel: 'animateDiff.cancelParamsFileRun',

@@ -290,6 +290,36 @@ describe('video panel webview in Chromium', function () {
       await page.close();
     });
 
+    it('marks what sets each video apart, and a seek on one moves the others there', async () => {
+      const page = await openPanel({
+        type: 'showGrid',
+        title: 'Compare: 2 videos',
+        items: [
+          { state: 'done', view: generation({ id: 'a', seed: 1, steps: 4, videoSrc: `${videos.origin}/clip.mp4` }) },
+          { state: 'done', view: generation({ id: 'b', seed: 1, steps: 8, videoSrc: `${videos.origin}/clip.mp4?b` }) },
+        ],
+      }, [videos.origin]);
+      await waitForPosted(page, 'videoPlaying', 'a');
+      await waitForPosted(page, 'videoPlaying', 'b');
+      assert.equal(await page.locator('li[data-generation-id="b"] .tile-diff mark').textContent(), '8');
+      assert.equal(await page.locator('li[data-generation-id="b"] .tile-diff').getAttribute('aria-label'), '<differences>');
+      assert.equal(await page.locator('li[data-generation-id="a"] .tile-diff li').count(), 1, 'only the steps differ');
+      assert.equal(await page.locator('.tile-text.differs').count(), 0, 'the prompts are the same');
+
+      // Both paused at the start, then the first is moved: the second follows it there.
+      await page.getByRole('button', { name: '<pauseAll>' }).click();
+      const timeOf = (id: string) => page.locator(`li[data-generation-id="${id}"] video`).evaluate((video: HTMLVideoElement) => video.currentTime);
+      await page.locator('li[data-generation-id="b"] video').evaluate((video: HTMLVideoElement) => { video.currentTime = 0; });
+      await page.waitForFunction(() => Array.from(document.querySelectorAll("video")).every((video) => video.currentTime === 0 && !video.seeking));
+      await page.locator('li[data-generation-id="a"] video').evaluate((video: HTMLVideoElement) => { video.currentTime = 1.25; });
+      await page.waitForFunction(() => {
+        const other = document.querySelector<HTMLVideoElement>('li[data-generation-id="b"] video');
+        return other !== null && !other.seeking && Math.abs(other.currentTime - 1.25) < 0.05;
+      }, undefined, { timeout: 15_000 });
+      assert.equal(await timeOf('a'), 1.25);
+      await page.close();
+    });
+
     it('lays the tiles out in columns in a panel beside the editor, and labels fal\'s inference time', async () => {
       const page = await openPanel(gridMessage(), [videos.origin]);
       // About what a panel opened beside the editor gets in a 1280-pixel window with the sidebar open.
