@@ -1,12 +1,15 @@
 // One build for everything: the extension (a light activation shim plus the lazily loaded core),
 // the webview script, and — with --tests — a transpiled copy of src/, test/ and bench/ for mocha.
+// `node esbuild.js --sizes` builds the production bundles in memory and checks them against their budgets.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const production = process.argv.includes('--production');
-const watch = process.argv.includes('--watch');
-const tests = process.argv.includes('--tests');
+/**
+ * The production bundles may not grow past these (bytes): the lazily loaded core and the webview's script.
+ * `node esbuild.js --sizes` and test/unit/bundle.test.ts check them.
+ */
+const SIZE_BUDGETS = { 'dist/core.js': 300_000, 'dist/webview/panel.js': 40_000 };
 
 /** Reports build results the way VS Code's problem matchers expect. */
 const problemMatcherPlugin = {
@@ -27,37 +30,124 @@ const problemMatcherPlugin = {
   },
 };
 
-const extensionOptions = {
-  entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node18',
-  minify: production,
-  sourcemap: !production,
-  sourcesContent: false,
-  outdir: 'dist',
-  external: ['vscode', './core'],
-  // jsonc-parser's UMD main requires its own files at run time, which a bundle cannot follow; its ESM build bundles.
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-  metafile: true,
-  plugins: watch ? [problemMatcherPlugin] : [],
+/**
+ * `@fal-ai/client` makes a realtime (WebSocket) client in every `createFalClient`, and with it pulls in msgpack and
+ * a state machine. The extension never connects to realtime (src/fal/falClient.ts uses the queue and storage only;
+ * test/unit/bundle.test.ts holds it to that), so the bundle gets a stand-in that refuses to connect.
+ */
+const falRealtimeStubPlugin = {
+  name: 'fal-realtime-stub',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/realtime$/ }, (args) =>
+      (/[\\/]@fal-ai[\\/]client[\\/]src[\\/]client\.js$/.test(args.importer) ? { path: 'realtime', namespace: 'fal-realtime-stub' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'fal-realtime-stub' }, () => ({
+      loader: 'js',
+      contents: "exports.createRealtimeClient = () => ({ connect() { throw new Error('fal realtime is not part of this extension'); } });",
+    }));
+  },
 };
 
-const webviewOptions = {
-  entryPoints: { panel: 'src/webview/main.ts' },
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  minify: production,
-  sourcemap: !production,
-  sourcesContent: false,
-  outdir: 'dist/webview',
-  logLevel: 'warning',
-  plugins: watch ? [problemMatcherPlugin] : [],
+/**
+ * The core requires `@fal-ai/client` when it makes its first fal gateway (src/fal/falClient.ts), so the library is
+ * its own bundle, dist/fal-client.js, read then rather than with the core.
+ */
+const falClientApartPlugin = {
+  name: 'fal-client-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@fal-ai\/client$/ }, (args) =>
+      (args.kind === 'entry-point' ? undefined : { path: './fal-client', external: true }));
+  },
 };
+
+/** The extension's and the webview's build options; `production` minifies and leaves the source maps out. */
+function bundleOptions({ production, watch = false }) {
+  const extension = {
+    absWorkingDir: __dirname,
+    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts', 'fal-client': '@fal-ai/client' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node18',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    outdir: 'dist',
+    external: ['vscode', './core'],
+    // jsonc-parser's UMD main requires its own files at run time, which a bundle cannot follow; its ESM build bundles.
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [falClientApartPlugin, falRealtimeStubPlugin, ...(watch ? [problemMatcherPlugin] : [])],
+  };
+  const webview = {
+    absWorkingDir: __dirname,
+    entryPoints: { panel: 'src/webview/main.ts' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    outdir: 'dist/webview',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: watch ? [problemMatcherPlugin] : [],
+  };
+  return { extension, webview };
+}
+
+/** Both builds' metafiles as one (their outputs do not overlap). */
+function mergeMetafiles(metafiles) {
+  return {
+    inputs: Object.assign({}, ...metafiles.map((m) => m.inputs)),
+    outputs: Object.assign({}, ...metafiles.map((m) => m.outputs)),
+  };
+}
+
+/** Builds the production bundles without writing them: their merged metafile and each output's text by its path. */
+async function productionBuild() {
+  const { extension, webview } = bundleOptions({ production: true });
+  const results = await Promise.all([extension, webview].map((options) => esbuild.build({ ...options, write: false })));
+  const files = {};
+  for (const file of results.flatMap((r) => r.outputFiles)) {
+    files[path.relative(__dirname, file.path).split(path.sep).join('/')] = file.text;
+  }
+  return { metafile: mergeMetafiles(results.map((r) => r.metafile)), files };
+}
+
+/** Each budgeted output's size, its budget, and its largest inputs (bytes in the output, packages summed). */
+function bundleSizes(metafile) {
+  return Object.entries(SIZE_BUDGETS).map(([file, budget]) => {
+    const output = metafile.outputs[file];
+    if (!output) {
+      throw new Error(`${file} is not an output of the build`);
+    }
+    const parts = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      const name = pkg ? pkg[1] : input;
+      parts.set(name, (parts.get(name) ?? 0) + bytesInOutput);
+    }
+    const largest = [...parts].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytes }));
+    return { file, bytes: output.bytes, budget, largest };
+  });
+}
+
+async function reportSizes() {
+  let over = 0;
+  for (const { file, bytes, budget, largest } of bundleSizes((await productionBuild()).metafile)) {
+    const ok = bytes <= budget;
+    over += ok ? 0 : 1;
+    console.log(`${ok ? '✔' : '✘'} ${file}: ${bytes} bytes (budget ${budget})`);
+    for (const { name, bytes: partBytes } of largest.slice(0, 12)) {
+      console.log(`    ${String(partBytes).padStart(7)}  ${name}`);
+    }
+  }
+  if (over > 0) {
+    process.exitCode = 1;
+  }
+}
 
 function listTs(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -91,24 +181,35 @@ async function writeParamsJsonSchema() {
   fs.writeFileSync('dist/animate.schema.json', JSON.stringify(mod.exports.buildParamsJsonSchema(), null, 2) + '\n');
 }
 
-async function main() {
-  if (tests) {
+async function main(argv) {
+  const production = argv.includes('--production');
+  const watch = argv.includes('--watch');
+  if (argv.includes('--sizes')) {
+    await reportSizes();
+    return;
+  }
+  if (argv.includes('--tests')) {
     fs.rmSync('out', { recursive: true, force: true });
     // The unit tests check the schema the manifest contributes, so it is written here too.
     await Promise.all([esbuild.build(testOptions), writeParamsJsonSchema()]);
     return;
   }
+  const { extension, webview } = bundleOptions({ production, watch });
   if (watch) {
-    const contexts = await Promise.all([esbuild.context(extensionOptions), esbuild.context(webviewOptions)]);
+    const contexts = await Promise.all([esbuild.context(extension), esbuild.context(webview)]);
     await Promise.all(contexts.map((c) => c.watch()));
     return;
   }
-  const [extensionResult] = await Promise.all([esbuild.build(extensionOptions), esbuild.build(webviewOptions)]);
-  fs.writeFileSync('dist/meta.json', JSON.stringify(extensionResult.metafile));
+  const results = await Promise.all([esbuild.build(extension), esbuild.build(webview)]);
+  fs.writeFileSync('dist/meta.json', JSON.stringify(mergeMetafiles(results.map((r) => r.metafile))));
   await writeParamsJsonSchema();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { SIZE_BUDGETS, productionBuild, bundleSizes };
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

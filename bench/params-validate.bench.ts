@@ -16,6 +16,7 @@ import { BUILT_IN_DEFAULTS } from '../src/model/request';
 import { paramsFileSchema } from '../src/params/fileSchema';
 import { renderNewParamsFile } from '../src/params/template';
 import { validateParamsText } from '../src/params/validate';
+import { QUICK, report, stats } from './support/measure';
 
 interface Case {
   name: string;
@@ -61,8 +62,11 @@ function unknownKeysFile(size: number): string {
 const capped = (r: ReturnType<typeof validateParamsText>) => r.params !== undefined
   && r.diagnostics.length === 100 && r.diagnostics[99].code === 'too-many-problems';
 const refusedAsTooDeep = (r: ReturnType<typeof validateParamsText>) => r.diagnostics.length === 1 && r.diagnostics[0].code === 'nested-too-deeply';
-const megabyte = unknownKeysFile(1024 * 1024);
-const fourMegabytes = unknownKeysFile(4 * 1024 * 1024);
+/** BENCH_QUICK=1 (npm test runs every bench once): 64 KB and 256 KB stand in for the megabytes. */
+const MEGABYTE = QUICK ? 64 * 1024 : 1024 * 1024;
+const megabyte = unknownKeysFile(MEGABYTE);
+const fourMegabytes = unknownKeysFile(4 * MEGABYTE);
+const sizeName = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MB` : `${bytes / 1024} KB`);
 
 const manyUnknownKeys = JSON.stringify(
   Object.fromEntries([['prompt', 'a fox'], ...Array.from({ length: 300 }, (_, i) => [`custom_field_${i}`, i])]),
@@ -79,13 +83,13 @@ const CASES: Case[] = [
     expect: (r) => r.diagnostics.length === 1 && r.diagnostics[0].code === 'out-of-range',
   },
   { name: '300 unknown keys (99 listed, with suggestions)', text: manyUnknownKeys, expect: capped },
-  { name: '1 MB of unknown keys (99 listed)', text: megabyte, expect: capped, large: true },
-  { name: '4 MB of unknown keys (99 listed)', text: fourMegabytes, expect: capped, large: true },
+  { name: `${sizeName(MEGABYTE)} of unknown keys (99 listed)`, text: megabyte, expect: capped, large: true },
+  { name: `${sizeName(4 * MEGABYTE)} of unknown keys (99 listed)`, text: fourMegabytes, expect: capped, large: true },
   { name: '100,000 nested [ (refused at level 101)', text: '['.repeat(100_000), expect: refusedAsTooDeep },
   { name: '100,000 nested {"a": (refused at level 101)', text: '{"a":'.repeat(100_000), expect: refusedAsTooDeep },
   {
     // The depth scan has to read the whole megabyte before it finds the nesting.
-    name: '1 MB of unknown keys, then 100,000 nested [',
+    name: `${sizeName(MEGABYTE)} of unknown keys, then 100,000 nested [`,
     text: `${megabyte.slice(0, megabyte.lastIndexOf('}'))}, "deep": ${'['.repeat(100_000)}`,
     expect: refusedAsTooDeep,
     large: true,
@@ -134,7 +138,10 @@ function compare(
   subject: () => unknown,
   reference: () => unknown,
   { warmup = 50, rounds = 15, batchMs = 30 } = {},
-): { subjectUs: number; referenceUs: number } {
+): { subjectUs: number; referenceUs: number; subjectTimes: number[]; referenceTimes: number[] } {
+  if (QUICK) {
+    ({ warmup, rounds, batchMs } = { warmup: 1, rounds: 1, batchMs: 1 });
+  }
   for (let i = 0; i < warmup; i++) {
     subject();
     reference();
@@ -145,23 +152,23 @@ function compare(
     subjectTimes.push(timeBatch(subject, batchMs));
     referenceTimes.push(timeBatch(reference, batchMs));
   }
-  return { subjectUs: median(subjectTimes), referenceUs: median(referenceTimes) };
+  return { subjectUs: median(subjectTimes), referenceUs: median(referenceTimes), subjectTimes, referenceTimes };
 }
 
 function main(): void {
   const rows: string[][] = [['case', 'size', 'validateParamsText', 'JSON.parse + safeParse', 'ratio']];
-  const timesByText = new Map<string, { validateUs: number; baselineUs: number }>();
+  const timesByText = new Map<string, { validateUs: number; baselineUs: number; validateTimes: number[]; baselineTimes: number[] }>();
   for (const benchCase of CASES) {
     const result = validateParamsText(benchCase.text);
     if (!benchCase.expect(result)) {
       throw new Error(`${benchCase.name}: unexpected result ${JSON.stringify(result.diagnostics.slice(0, 3))}`);
     }
-    const { subjectUs: validateUs, referenceUs: baselineUs } = compare(
+    const { subjectUs: validateUs, referenceUs: baselineUs, subjectTimes: validateTimes, referenceTimes: baselineTimes } = compare(
       () => validateParamsText(benchCase.text),
       () => baseline(benchCase.text),
       benchCase.large ? { warmup: 2, rounds: 7, batchMs: 1 } : {},
     );
-    timesByText.set(benchCase.text, { validateUs, baselineUs });
+    timesByText.set(benchCase.text, { validateUs, baselineUs, validateTimes, baselineTimes });
     rows.push([
       benchCase.name,
       `${(benchCase.text.length / 1024).toFixed(1)} KB`,
@@ -180,8 +187,18 @@ function main(): void {
   const one = timesByText.get(megabyte);
   const four = timesByText.get(fourMegabytes);
   if (one && four) {
-    console.log(`\n1 MB -> 4 MB of unknown keys (${(fourMegabytes.length / megabyte.length).toFixed(1)}× the text): `
-      + `validateParamsText ×${(four.validateUs / one.validateUs).toFixed(1)}, JSON.parse + safeParse ×${(four.baselineUs / one.baselineUs).toFixed(1)}`);
+    const growth = `${sizeName(MEGABYTE)} -> ${sizeName(4 * MEGABYTE)} of unknown keys (${(fourMegabytes.length / megabyte.length).toFixed(1)}× the text): `
+      + `validateParamsText ×${(four.validateUs / one.validateUs).toFixed(1)}, JSON.parse + safeParse ×${(four.baselineUs / one.baselineUs).toFixed(1)}`;
+    console.log(`\n${growth}`);
+    report({
+      bench: 'params-validate',
+      measure: `checking a ${sizeName(MEGABYTE)} parameter file (unknown keys, 99 listed)`,
+      unit: 'ms',
+      subject: stats(one.validateTimes.map((us) => us / 1000)),
+      baseline: { label: 'JSON.parse + safeParse', stats: stats(one.baselineTimes.map((us) => us / 1000)) },
+      target: { on: 'value', max: 100, text: '≤ 100 ms, linear' },
+      note: growth.replace(/ of unknown keys.*: /, ': '),
+    });
   }
 }
 

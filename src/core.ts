@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
@@ -63,6 +65,9 @@ export interface TestHooks {
   /** `.animate.json` runs and their problems. */
   readonly params: { readonly runner: ParamsRunner; readonly diagnostics: ParamsDiagnostics };
 }
+
+// zod/mini comes without messages; these are the English ones the log and the checker's last resort quote.
+z.config(en());
 
 /**
  * The composition root, loaded on first use (see extension.ts): builds each part once, from the bottom up, so

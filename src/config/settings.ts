@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { LIMITS, MODEL_DEFAULTS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES } from '../model/animateDiff';
+import * as z from 'zod/mini';
+import { LIMITS, MODEL_DEFAULTS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES, wholeNumber } from '../model/animateDiff';
 import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../model/request';
 
 export const SECTION = 'animateDiff';
@@ -12,36 +12,36 @@ export type SettingsReader = (name: string) => unknown;
 
 /** Each `animateDiff.defaults.*` setting: its field in the request, how it is validated, its default in the manifest. */
 const DEFAULT_SETTINGS = {
-  negativePrompt: { field: 'negative_prompt', schema: z.string().max(LIMITS.negative_prompt.maxLength), expected: `a string of at most ${LIMITS.negative_prompt.maxLength} characters`, default: MODEL_DEFAULTS.negative_prompt },
+  negativePrompt: { field: 'negative_prompt', schema: z.string().check(z.maxLength(LIMITS.negative_prompt.maxLength)), expected: `a string of at most ${LIMITS.negative_prompt.maxLength} characters`, default: MODEL_DEFAULTS.negative_prompt },
   numFrames: {
     field: 'num_frames',
     default: MODEL_DEFAULTS.num_frames,
-    schema: z.number().int().min(LIMITS.num_frames.min).max(LIMITS.num_frames.max),
+    schema: wholeNumber(LIMITS.num_frames),
     expected: `a whole number from ${LIMITS.num_frames.min} to ${LIMITS.num_frames.max}`,
   },
   numInferenceSteps: {
     field: 'num_inference_steps',
     default: MODEL_DEFAULTS.num_inference_steps,
-    schema: z.number().int().min(LIMITS.num_inference_steps.min).max(LIMITS.num_inference_steps.max),
+    schema: wholeNumber(LIMITS.num_inference_steps),
     expected: `a whole number from ${LIMITS.num_inference_steps.min} to ${LIMITS.num_inference_steps.max} (4–12 recommended for turbo)`,
   },
   guidanceScale: {
     field: 'guidance_scale',
     default: MODEL_DEFAULTS.guidance_scale,
-    schema: z.number().min(LIMITS.guidance_scale.min).max(LIMITS.guidance_scale.max),
+    schema: z.number().check(z.minimum(LIMITS.guidance_scale.min), z.maximum(LIMITS.guidance_scale.max)),
     expected: `a number from ${LIMITS.guidance_scale.min} to ${LIMITS.guidance_scale.max}`,
   },
   fps: {
     field: 'fps',
     default: MODEL_DEFAULTS.fps,
-    schema: z.number().int().min(LIMITS.fps.min).max(LIMITS.fps.max),
+    schema: wholeNumber(LIMITS.fps),
     expected: `a whole number from ${LIMITS.fps.min} to ${LIMITS.fps.max}`,
   },
   videoSize: { field: 'video_size', schema: z.enum(VIDEO_SIZE_NAMES), expected: `one of ${VIDEO_SIZE_NAMES.join(', ')}`, default: MODEL_DEFAULTS.video_size },
   seed: {
     field: 'seed',
     default: null,
-    schema: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max).nullable(),
+    schema: z.nullable(wholeNumber(LIMITS.seed)),
     expected: `empty (null) for a random seed, or a whole number from 0 to ${LIMITS.seed.max}`,
   },
   motions: { field: 'motions', schema: z.array(z.enum(MOTIONS)), expected: `a list of ${MOTIONS.join(', ')}`, default: [] },
@@ -51,7 +51,7 @@ export type DefaultSettingName = keyof typeof DEFAULT_SETTINGS;
 
 export const REQUEST_TIMEOUT_SECONDS = { default: 300, min: 10, max: 3600 } as const;
 
-const requestTimeoutSchema = z.number().min(REQUEST_TIMEOUT_SECONDS.min).max(REQUEST_TIMEOUT_SECONDS.max);
+const requestTimeoutSchema = z.number().check(z.minimum(REQUEST_TIMEOUT_SECONDS.min), z.maximum(REQUEST_TIMEOUT_SECONDS.max));
 
 export interface SettingProblem {
   /** Full setting id, e.g. `animateDiff.defaults.numFrames`. */
@@ -92,7 +92,7 @@ export interface ConnectionSettings {
   timeoutMs: number;
 }
 
-const endpointSchema = z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/);
+const endpointSchema = z.string().check(z.regex(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/));
 
 export function readConnectionSettings(read: SettingsReader): { ok: true; value: ConnectionSettings } | { ok: false; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
@@ -230,14 +230,14 @@ export function readHistoryLimits(read: SettingsReader): HistoryLimits {
  * The value rules and defaults of the settings the extension checks, from the model and the constants above.
  * package.json's `contributes.configuration` must say the same; a unit test pins it.
  */
-export function settingContracts(): Record<string, { schema: z.ZodType; default: unknown }> {
-  const contracts: Record<string, { schema: z.ZodType; default: unknown }> = {
+export function settingContracts(): Record<string, { schema: z.ZodMiniType; default: unknown }> {
+  const contracts: Record<string, { schema: z.ZodMiniType; default: unknown }> = {
     requestTimeoutSeconds: { schema: requestTimeoutSchema, default: REQUEST_TIMEOUT_SECONDS.default },
-    [BATCH_CONCURRENCY_SETTING]: { schema: z.number().int().min(BATCH_CONCURRENCY.min).max(BATCH_CONCURRENCY.max), default: BATCH_CONCURRENCY.default },
-    [BATCH_CONFIRM_ABOVE.setting]: { schema: z.number().int().min(0), default: BATCH_CONFIRM_ABOVE.default },
-    [DOWNLOAD_MAX_MEGABYTES.setting]: { schema: z.number().min(DOWNLOAD_MAX_MEGABYTES.min), default: DOWNLOAD_MAX_MEGABYTES.default },
-    [HISTORY_SETTINGS.maxVideos]: { schema: z.number().int().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideos },
-    [HISTORY_SETTINGS.maxVideoMegabytes]: { schema: z.number().min(0), default: HISTORY_LIMIT_DEFAULTS.maxVideoMegabytes },
+    [BATCH_CONCURRENCY_SETTING]: { schema: wholeNumber(BATCH_CONCURRENCY), default: BATCH_CONCURRENCY.default },
+    [BATCH_CONFIRM_ABOVE.setting]: { schema: z.number().check(z.int(), z.minimum(0)), default: BATCH_CONFIRM_ABOVE.default },
+    [DOWNLOAD_MAX_MEGABYTES.setting]: { schema: z.number().check(z.minimum(DOWNLOAD_MAX_MEGABYTES.min)), default: DOWNLOAD_MAX_MEGABYTES.default },
+    [HISTORY_SETTINGS.maxVideos]: { schema: z.number().check(z.int(), z.minimum(0)), default: HISTORY_LIMIT_DEFAULTS.maxVideos },
+    [HISTORY_SETTINGS.maxVideoMegabytes]: { schema: z.number().check(z.minimum(0)), default: HISTORY_LIMIT_DEFAULTS.maxVideoMegabytes },
   };
   for (const [name, spec] of Object.entries(DEFAULT_SETTINGS)) {
     contracts[`defaults.${name}`] = { schema: spec.schema, default: spec.default };

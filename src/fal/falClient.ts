@@ -1,4 +1,5 @@
-import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
+import type * as FalClientLibrary from '@fal-ai/client';
+import type { FalClient, QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
 import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure, type Route } from './errors';
@@ -54,6 +55,23 @@ export interface GatewayOptions {
   deadlines?: Deadlines;
   /** The network: the platform's fetch by default, the sandbox's when the imitation stands in for fal. */
   fetch?: typeof fetch;
+}
+
+/**
+ * `@fal-ai/client` is required when the first gateway is made, not when the core loads: the History view, a
+ * parameter file or the video panel never need it. The production build puts it in its own file for that.
+ */
+let library: typeof FalClientLibrary | undefined;
+
+function falLibrary(): typeof FalClientLibrary {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  library ??= require('@fal-ai/client') as typeof FalClientLibrary;
+  return library;
+}
+
+/** Only the library's answers are ApiErrors, so none can exist before it is loaded. */
+function isApiError(error: unknown): error is InstanceType<typeof FalClientLibrary.ApiError> {
+  return library !== undefined && error instanceof library.ApiError;
 }
 
 const FAL_HOST = /(^|\.)(fal\.run|fal\.ai|fal\.media)$/;
@@ -135,7 +153,7 @@ export class FalGateway {
     this.viaProxy = Boolean(connection.proxyUrl);
     const proxy = connection.proxyUrl ? proxyCredentials(connection.proxyUrl) : undefined;
     const network = options.fetch ?? (connection.sandboxUrl ? sandboxFetch(connection.sandboxUrl) : fetch);
-    this.client = createFalClient({
+    this.client = falLibrary().createFalClient({
       // A resolver (not a string) so the client never falls back to FAL_KEY on its own.
       credentials: () => connection.credentials,
       proxyUrl: proxy ? { url: proxy.url, when: 'always' } : undefined,
@@ -234,10 +252,10 @@ export class FalGateway {
       await this.client.queue.cancel(endpoint, { requestId });
       return 'requested';
     } catch (error) {
-      if (error instanceof ApiError && error.status === 400) {
+      if (isApiError(error) && error.status === 400) {
         return 'alreadyCompleted';
       }
-      if (error instanceof ApiError && error.status === 404) {
+      if (isApiError(error) && error.status === 404) {
         return 'unknownRequest';
       }
       throw this.toFailure(error);
@@ -347,7 +365,7 @@ export class FalGateway {
     if (error instanceof UnexpectedRedirectError) {
       return new FalFailure('unknown', `${error.message}. Check the animateDiff.proxyUrl setting and your network.`);
     }
-    if (error instanceof ApiError) {
+    if (isApiError(error)) {
       const code = networkErrorCode((error as { cause?: unknown }).cause);
       if (code !== undefined && error.body === undefined) {
         return networkFailure(code, this.route);

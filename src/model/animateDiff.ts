@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The AnimateDiff Turbo text-to-video input, as specified on the model's page
@@ -43,27 +43,32 @@ export const LIMITS = {
   negative_prompt: { maxLength: 10_000 },
 } as const;
 
+/** A whole number from `min` to `max` (a zod schema; the settings and the parameter files use it too). */
+export function wholeNumber(limits: { readonly min: number; readonly max: number }): z.ZodMiniNumber {
+  return z.number().check(z.int(), z.minimum(limits.min), z.maximum(limits.max));
+}
+
 export const videoSizeSchema = z.union([
   z.enum(VIDEO_SIZE_NAMES),
-  z.object({
-    width: z.number().int().min(LIMITS.dimension.min).max(LIMITS.dimension.max).default(512),
-    height: z.number().int().min(LIMITS.dimension.min).max(LIMITS.dimension.max).default(512),
-  }).strict(),
+  z.strictObject({
+    width: z._default(wholeNumber(LIMITS.dimension), 512),
+    height: z._default(wholeNumber(LIMITS.dimension), 512),
+  }),
 ]);
 export type VideoSize = z.infer<typeof videoSizeSchema>;
 
 /** The exact JSON body sent to the turbo text-to-video endpoint. */
-export const textToVideoInputSchema = z.object({
-  prompt: z.string().trim().min(1),
+export const textToVideoInputSchema = z.strictObject({
+  prompt: z.string().check(z.trim(), z.minLength(1)),
   negative_prompt: z.string(),
-  num_frames: z.number().int().min(LIMITS.num_frames.min).max(LIMITS.num_frames.max),
-  num_inference_steps: z.number().int().min(LIMITS.num_inference_steps.min).max(LIMITS.num_inference_steps.max),
-  guidance_scale: z.number().min(LIMITS.guidance_scale.min).max(LIMITS.guidance_scale.max),
-  seed: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max).optional(),
-  fps: z.number().int().min(LIMITS.fps.min).max(LIMITS.fps.max),
+  num_frames: wholeNumber(LIMITS.num_frames),
+  num_inference_steps: wholeNumber(LIMITS.num_inference_steps),
+  guidance_scale: z.number().check(z.minimum(LIMITS.guidance_scale.min), z.maximum(LIMITS.guidance_scale.max)),
+  seed: z.optional(wholeNumber(LIMITS.seed)),
+  fps: wholeNumber(LIMITS.fps),
   video_size: videoSizeSchema,
-  motions: z.array(z.enum(MOTIONS)).optional(),
-}).strict();
+  motions: z.optional(z.array(z.enum(MOTIONS))),
+});
 export type TextToVideoInput = z.infer<typeof textToVideoInputSchema>;
 
 /** What the product takes from fal's output (the same for all four endpoints): the video, and the seed if fal says. */
@@ -74,7 +79,8 @@ export interface VideoOutput {
 
 export type VideoOutputReading = { ok: true; output: VideoOutput } | { ok: false; problem: string };
 
-const videoPartSchema = z.object({ url: z.string().min(1), content_type: z.string().optional().catch(undefined) });
+// `content_type` is read leniently below (anything but text is left out), so it is not checked here.
+const videoPartSchema = z.object({ url: z.string().check(z.minLength(1)), content_type: z.optional(z.unknown()) });
 
 /**
  * Reads fal's output: the video strictly (an absolute http(s) address — anything else cannot be shown or saved),
@@ -86,7 +92,7 @@ export function readVideoOutput(raw: unknown): VideoOutputReading {
   if (!video.success) {
     return { ok: false, problem: 'it returned no video' };
   }
-  const { url } = video.data;
+  const { url, content_type: contentType } = video.data;
   if (!isWebAddress(url)) {
     return { ok: false, problem: `the video address it returned, ${JSON.stringify(url.length > 120 ? `${url.slice(0, 119)}…` : url)}, is not a web address` };
   }
@@ -94,7 +100,7 @@ export function readVideoOutput(raw: unknown): VideoOutputReading {
   return {
     ok: true,
     output: {
-      video: { url, ...(video.data.content_type ? { content_type: video.data.content_type } : {}) },
+      video: { url, ...(typeof contentType === 'string' && contentType ? { content_type: contentType } : {}) },
       seed: typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0 ? seed : null,
     },
   };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { VIDEO_SIZE_NAMES } from './animateDiff';
 import type { FalFailure } from './failure';
 
@@ -13,7 +13,7 @@ export type GenerationSourceKind = (typeof GENERATION_SOURCE_KINDS)[number];
 export const generationSourceSchema = z.object({
   kind: z.enum(GENERATION_SOURCE_KINDS),
   /** The parameter file or document the prompt came from (a URI string). */
-  file: z.string().optional(),
+  file: z.optional(z.string()),
 });
 export type GenerationSource = z.infer<typeof generationSourceSchema>;
 
@@ -23,18 +23,18 @@ export type GenerationSource = z.infer<typeof generationSourceSchema>;
  * take fewer). Fields the product does not know are kept as they were sent, so a re-run sends the same body.
  */
 export const generationInputSchema = z.looseObject({
-  prompt: z.string().optional(),
-  negative_prompt: z.string().optional(),
-  num_frames: z.number().optional(),
-  num_inference_steps: z.number().optional(),
-  guidance_scale: z.number().optional(),
-  seed: z.number().optional(),
-  fps: z.number().optional(),
-  video_size: z.union([z.enum(VIDEO_SIZE_NAMES), z.object({ width: z.number(), height: z.number() })]).optional(),
-  motions: z.array(z.string()).optional(),
-  video_url: z.string().optional(),
-  first_n_seconds: z.number().optional(),
-  strength: z.number().optional(),
+  prompt: z.optional(z.string()),
+  negative_prompt: z.optional(z.string()),
+  num_frames: z.optional(z.number()),
+  num_inference_steps: z.optional(z.number()),
+  guidance_scale: z.optional(z.number()),
+  seed: z.optional(z.number()),
+  fps: z.optional(z.number()),
+  video_size: z.optional(z.union([z.enum(VIDEO_SIZE_NAMES), z.object({ width: z.number(), height: z.number() })])),
+  motions: z.optional(z.array(z.string())),
+  video_url: z.optional(z.string()),
+  first_n_seconds: z.optional(z.number()),
+  strength: z.optional(z.number()),
 });
 export type GenerationInput = z.infer<typeof generationInputSchema>;
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { VideoPanelManager } from './videoPanel';
 import { webviewStateSchema, type WebviewState } from '../shared/protocol';
 import { Disposable } from '../util/dispose';
@@ -12,10 +12,10 @@ import { PANEL_MEMORY_FILE_NAME, VIDEO_PANEL_VIEW_TYPE } from './ids';
 const CLOSE_SETTLE_MS = 2_000;
 
 const memorySchema = z.object({
-  open: z.boolean().default(false),
-  state: webviewStateSchema.optional(),
+  open: z._default(z.boolean(), false),
+  state: z.optional(webviewStateSchema),
   /** The first format: only the generation shown. */
-  generationId: z.string().optional(),
+  generationId: z.optional(z.string()),
 });
 
 interface Memory {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ANIMATEDIFF_ENDPOINTS,
   ENDPOINT_TUNING_DEFAULTS,
@@ -13,6 +13,7 @@ import {
   VIDEO_SIZE_PIXELS,
   VIDEO_TO_VIDEO_DEFAULTS,
   VIDEO_TO_VIDEO_LIMITS,
+  wholeNumber,
   type AnimateDiffEndpoint,
 } from '../model/animateDiff';
 import { formatCount } from '../util/text';
@@ -30,9 +31,10 @@ import { formatCount } from '../util/text';
 export const MAX_VARIATIONS = 16;
 
 /** Markdown shown by VS Code's hovers, plus a plain-text `description` for other JSON tools. */
-function documented<T extends z.ZodType>(schema: T, markdown: string, extra: Record<string, unknown> = {}): T {
-  return schema.meta({ description: markdown.replace(/`|\*\*/g, ''), markdownDescription: markdown, ...extra });
+function documented<T extends z.ZodMiniType>(schema: T, markdown: string, extra: Record<string, unknown> = {}): T {
+  return schema.check(z.meta({ description: markdown.replace(/`|\*\*/g, ''), markdownDescription: markdown, ...extra }));
 }
+
 
 const ENDPOINT_SUMMARIES: Readonly<Record<AnimateDiffEndpoint, string>> = {
   [TURBO_TEXT_TO_VIDEO]: 'Turbo text-to-video: prompt to video in a few steps (the default).',
@@ -52,7 +54,7 @@ export const ENDPOINT_NAMES: Readonly<Record<AnimateDiffEndpoint, string>> = {
 // Each branch's `endpoint` is a literal (zod discriminates on it), but its JSON Schema also lists all
 // four ids: VS Code completes a property's values from the best-matching branch only, so without the
 // full list a new file would only ever be offered the default endpoint.
-function endpointField<E extends AnimateDiffEndpoint>(endpoint: E): z.ZodLiteral<E> {
+function endpointField<E extends AnimateDiffEndpoint>(endpoint: E): z.ZodMiniLiteral<E> {
   return documented(
     z.literal(endpoint),
     `Which fal AnimateDiff endpoint runs this file. Default: \`${TURBO_TEXT_TO_VIDEO}\`.`,
@@ -63,33 +65,33 @@ function endpointField<E extends AnimateDiffEndpoint>(endpoint: E): z.ZodLiteral
   );
 }
 
-const schemaKey = documented(
+const schemaKey = z.optional(documented(
   z.string(),
   'The JSON Schema of this file. Optional: VS Code already applies the AnimateDiff schema to every `*.animate.json` file.',
-).optional();
+));
 
 const prompt = documented(
-  z.string().trim().min(1).max(LIMITS.prompt.maxLength),
+  z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.prompt.maxLength)),
   `What the video shows. Be as descriptive as possible for best results (at most ${formatCount(LIMITS.prompt.maxLength)} characters). **Required.**`,
   { examples: ['a red fox running through fresh snow at sunrise, cinematic, highly detailed'] },
 );
 
-const negativePrompt = documented(
-  z.string().max(LIMITS.negative_prompt.maxLength),
+const negativePrompt = z.optional(documented(
+  z.string().check(z.maxLength(LIMITS.negative_prompt.maxLength)),
   'What the video should not show: colours, objects, scenery or details such as "blurry" or "low resolution" '
     + `(at most ${formatCount(LIMITS.negative_prompt.maxLength)} characters). `
     + `When omitted: the \`animateDiff.defaults.negativePrompt\` setting (\`${MODEL_DEFAULTS.negative_prompt}\` unless changed).`,
   { default: MODEL_DEFAULTS.negative_prompt },
-).optional();
+));
 
-const numFrames = documented(
-  z.number().int().min(LIMITS.num_frames.min).max(LIMITS.num_frames.max),
+const numFrames = z.optional(documented(
+  wholeNumber(LIMITS.num_frames),
   `How many frames to generate, ${LIMITS.num_frames.min}–${LIMITS.num_frames.max}. `
     + `When omitted: the \`animateDiff.defaults.numFrames\` setting (${MODEL_DEFAULTS.num_frames} unless changed).`,
   { default: MODEL_DEFAULTS.num_frames },
-).optional();
+));
 
-function numInferenceSteps(endpoint: AnimateDiffEndpoint): z.ZodOptional<z.ZodNumber> {
+function numInferenceSteps(endpoint: AnimateDiffEndpoint): z.ZodMiniOptional<z.ZodMiniNumber> {
   const fallback = ENDPOINT_TUNING_DEFAULTS[endpoint].num_inference_steps;
   const turboNote = endpoint === TURBO_TEXT_TO_VIDEO || endpoint === TURBO_VIDEO_TO_VIDEO
     ? ` ${LIMITS.num_inference_steps.recommendedMin}–${LIMITS.num_inference_steps.recommendedMax} is recommended for turbo mode.`
@@ -97,28 +99,28 @@ function numInferenceSteps(endpoint: AnimateDiffEndpoint): z.ZodOptional<z.ZodNu
   const whenOmitted = endpoint === TURBO_TEXT_TO_VIDEO
     ? `the \`animateDiff.defaults.numInferenceSteps\` setting (${fallback} unless changed)`
     : `${fallback}, this endpoint's default`;
-  return documented(
-    z.number().int().min(LIMITS.num_inference_steps.min).max(LIMITS.num_inference_steps.max),
+  return z.optional(documented(
+    wholeNumber(LIMITS.num_inference_steps),
     `Denoising steps, ${LIMITS.num_inference_steps.min}–${LIMITS.num_inference_steps.max}: more steps add detail and take longer.${turboNote} When omitted: ${whenOmitted}.`,
     { default: fallback },
-  ).optional();
+  ));
 }
 
-function guidanceScale(endpoint: AnimateDiffEndpoint): z.ZodOptional<z.ZodNumber> {
+function guidanceScale(endpoint: AnimateDiffEndpoint): z.ZodMiniOptional<z.ZodMiniNumber> {
   const fallback = ENDPOINT_TUNING_DEFAULTS[endpoint].guidance_scale;
   const whenOmitted = endpoint === TURBO_TEXT_TO_VIDEO
     ? `the \`animateDiff.defaults.guidanceScale\` setting (${fallback} unless changed)`
     : `${fallback}, this endpoint's default`;
-  return documented(
-    z.number().min(LIMITS.guidance_scale.min).max(LIMITS.guidance_scale.max),
+  return z.optional(documented(
+    z.number().check(z.minimum(LIMITS.guidance_scale.min), z.maximum(LIMITS.guidance_scale.max)),
     `How closely the video follows the prompt (classifier-free guidance), ${LIMITS.guidance_scale.min}–${LIMITS.guidance_scale.max}. When omitted: ${whenOmitted}.`,
     { default: fallback },
-  ).optional();
+  ));
 }
 
-const seedValue = z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max);
+const seedValue = wholeNumber(LIMITS.seed);
 
-const seedList = z.array(seedValue).min(1).max(MAX_VARIATIONS).meta({ uniqueItems: true }).superRefine((seeds, ctx) => {
+const seedList = z.array(seedValue).check(z.minLength(1), z.maxLength(MAX_VARIATIONS), z.meta({ uniqueItems: true }), z.superRefine((seeds, ctx) => {
   const seen = new Set<number>();
   seeds.forEach((seed, index) => {
     if (seen.has(seed)) {
@@ -131,9 +133,9 @@ const seedList = z.array(seedValue).min(1).max(MAX_VARIATIONS).meta({ uniqueItem
     }
     seen.add(seed);
   });
-});
+}));
 
-const seed = documented(
+const seed = z.optional(documented(
   z.union([seedValue, seedList, z.null()]),
   'Seed of the random noise: the same seed, prompt and settings give the same video. '
     + `A whole number from ${LIMITS.seed.min} to ${LIMITS.seed.max}; a list of up to ${MAX_VARIATIONS} different seeds runs one generation per seed; `
@@ -141,13 +143,13 @@ const seed = documented(
     + 'The seed used is always recorded in the result.',
   // Lets VS Code insert `"seed": 0` on completion (it reads `type`, not the `anyOf` members).
   { type: ['integer', 'array', 'null'] },
-).optional();
+));
 
-const fps = documented(
-  z.number().int().min(LIMITS.fps.min).max(LIMITS.fps.max),
+const fps = z.optional(documented(
+  wholeNumber(LIMITS.fps),
   `Frames per second, ${LIMITS.fps.min}–${LIMITS.fps.max}. When omitted: the \`animateDiff.defaults.fps\` setting (${MODEL_DEFAULTS.fps} unless changed).`,
   { default: MODEL_DEFAULTS.fps },
-).optional();
+));
 
 const MOTION_DESCRIPTIONS: Readonly<Record<(typeof MOTIONS)[number], string>> = {
   'zoom-out': 'The camera pulls back.',
@@ -158,23 +160,23 @@ const MOTION_DESCRIPTIONS: Readonly<Record<(typeof MOTIONS)[number], string>> = 
   'tilt-down': 'The camera tilts down.',
 };
 
-const motions = documented(
-  z.array(z.enum(MOTIONS).meta({ markdownEnumDescriptions: MOTIONS.map((m) => MOTION_DESCRIPTIONS[m]) })),
+const motions = z.optional(documented(
+  z.array(z.enum(MOTIONS).check(z.meta({ markdownEnumDescriptions: MOTIONS.map((m) => MOTION_DESCRIPTIONS[m]) }))),
   `Camera motions to apply: one or more of ${MOTIONS.map((m) => `\`${m}\``).join(', ')}. \`[]\` applies none. `
     + 'When omitted: the `animateDiff.defaults.motions` setting (none unless changed).',
-).optional();
+));
 
 const dimension = (name: 'width' | 'height') => documented(
-  z.number().int().min(LIMITS.dimension.min).max(LIMITS.dimension.max).default(512),
+  z._default(wholeNumber(LIMITS.dimension), 512),
   `The video's ${name} in pixels, ${LIMITS.dimension.min}–${LIMITS.dimension.max}. Default: 512.`,
   { default: 512 },
 );
 
-const videoSize = documented(
+const videoSize = z.optional(documented(
   z.union([
-    z.enum(VIDEO_SIZE_NAMES).meta({
+    z.enum(VIDEO_SIZE_NAMES).check(z.meta({
       markdownEnumDescriptions: VIDEO_SIZE_NAMES.map((name) => `${VIDEO_SIZE_PIXELS[name].width}×${VIDEO_SIZE_PIXELS[name].height}`),
-    }),
+    })),
     z.strictObject({ width: dimension('width'), height: dimension('height') }),
   ]),
   `Size of the video: a preset (${VIDEO_SIZE_NAMES.map((n) => `\`${n}\``).join(', ')}) or \`{ "width": …, "height": … }\` in pixels. `
@@ -183,31 +185,31 @@ const videoSize = documented(
     default: MODEL_DEFAULTS.video_size,
     defaultSnippets: [{ label: '{ width, height }', body: { width: 512, height: 512 } }],
   },
-).optional();
+));
 
 const videoUrl = documented(
-  z.string().trim().min(1),
+  z.string().check(z.trim(), z.minLength(1)),
   'The video to restyle: an `https://` URL, a `data:` URI, or the path of a video file in this workspace '
     + '(relative to this file), which is uploaded to fal storage before the run. **Required** for video-to-video.',
 );
 
-const strength = documented(
-  z.number().min(VIDEO_TO_VIDEO_LIMITS.strength.min).max(VIDEO_TO_VIDEO_LIMITS.strength.max),
+const strength = z.optional(documented(
+  z.number().check(z.minimum(VIDEO_TO_VIDEO_LIMITS.strength.min), z.maximum(VIDEO_TO_VIDEO_LIMITS.strength.max)),
   `How strongly the input video shapes the result, ${VIDEO_TO_VIDEO_LIMITS.strength.min}–${VIDEO_TO_VIDEO_LIMITS.strength.max}. When omitted: ${VIDEO_TO_VIDEO_DEFAULTS.strength}.`,
   { default: VIDEO_TO_VIDEO_DEFAULTS.strength },
-).optional();
+));
 
-const firstNSeconds = documented(
-  z.number().int().min(VIDEO_TO_VIDEO_LIMITS.first_n_seconds.min),
+const firstNSeconds = z.optional(documented(
+  z.number().check(z.int(), z.minimum(VIDEO_TO_VIDEO_LIMITS.first_n_seconds.min)),
   `How many seconds from the start of the input video to restyle (a whole number, at least ${VIDEO_TO_VIDEO_LIMITS.first_n_seconds.min}). When omitted: ${VIDEO_TO_VIDEO_DEFAULTS.first_n_seconds}.`,
   { default: VIDEO_TO_VIDEO_DEFAULTS.first_n_seconds },
-).optional();
+));
 
-const variations = documented(
-  z.number().int().min(1).max(MAX_VARIATIONS),
+const variations = z.optional(documented(
+  wholeNumber({ min: 1, max: MAX_VARIATIONS }),
   `Generate this many videos in parallel, each with its own random seed (1–${MAX_VARIATIONS}). `
     + 'To choose the seeds yourself, give `seed` a list instead. Cannot be combined with a single fixed `seed`.',
-).optional();
+));
 
 /** True for paths that do not depend on where the file is: POSIX or Windows absolute paths and URLs. */
 export function isAbsoluteOrUrl(path: string): boolean {
@@ -215,17 +217,17 @@ export function isAbsoluteOrUrl(path: string): boolean {
 }
 
 const output = documented(
-  z.string().trim().min(1).refine((path) => !isAbsoluteOrUrl(path), {
+  z.string().check(z.trim(), z.minLength(1), z.refine((path) => !isAbsoluteOrUrl(path), {
     message: 'must be a folder relative to this file (such as "renders"), so the file works on every machine',
     params: { rule: 'output-not-relative' },
-  }),
+  })),
   'Folder for the videos and their `.result.json` records, relative to this file (for example `renders`). '
     + 'It must stay inside the workspace. When omitted: next to this file.',
 );
 
 const runKeys = {
   variations,
-  output: output.optional(),
+  output: z.optional(output),
 };
 
 const textToVideoFields = (endpoint: typeof TURBO_TEXT_TO_VIDEO | typeof REGULAR_TEXT_TO_VIDEO) => ({
@@ -253,7 +255,7 @@ const videoToVideoFields = (endpoint: typeof TURBO_VIDEO_TO_VIDEO | typeof REGUL
 });
 
 /** `variations` picks random seeds, so a fixed seed (a number or a list) contradicts it. */
-function checkSeedChoice(file: { variations?: number; seed?: number | number[] | null }, ctx: z.RefinementCtx): void {
+function checkSeedChoice(file: { variations?: number; seed?: number | number[] | null }, ctx: z.core.$RefinementCtx): void {
   if (file.variations === undefined || file.seed === undefined || file.seed === null) {
     return;
   }
@@ -269,24 +271,24 @@ function checkSeedChoice(file: { variations?: number; seed?: number | number[] |
 
 export const turboTextToVideoParamsSchema = z.strictObject({
   $schema: schemaKey,
-  endpoint: endpointField(TURBO_TEXT_TO_VIDEO).default(TURBO_TEXT_TO_VIDEO),
+  endpoint: z._default(endpointField(TURBO_TEXT_TO_VIDEO), TURBO_TEXT_TO_VIDEO),
   ...textToVideoFields(TURBO_TEXT_TO_VIDEO),
   ...runKeys,
-}).superRefine(checkSeedChoice);
+}).check(z.superRefine(checkSeedChoice));
 
 export const regularTextToVideoParamsSchema = z.strictObject({
   $schema: schemaKey,
   endpoint: endpointField(REGULAR_TEXT_TO_VIDEO),
   ...textToVideoFields(REGULAR_TEXT_TO_VIDEO),
   ...runKeys,
-}).superRefine(checkSeedChoice);
+}).check(z.superRefine(checkSeedChoice));
 
 export const turboVideoToVideoParamsSchema = z.strictObject({
   $schema: schemaKey,
   endpoint: endpointField(TURBO_VIDEO_TO_VIDEO),
   ...videoToVideoFields(TURBO_VIDEO_TO_VIDEO),
   ...runKeys,
-}).superRefine(checkSeedChoice);
+}).check(z.superRefine(checkSeedChoice));
 
 export const regularVideoToVideoParamsSchema = z.strictObject({
   $schema: schemaKey,
@@ -294,7 +296,7 @@ export const regularVideoToVideoParamsSchema = z.strictObject({
   ...videoToVideoFields(REGULAR_VIDEO_TO_VIDEO),
   motions,
   ...runKeys,
-}).superRefine(checkSeedChoice);
+}).check(z.superRefine(checkSeedChoice));
 
 /** A whole `.animate.json` file. */
 export const paramsFileSchema = z.discriminatedUnion('endpoint', [
@@ -302,10 +304,10 @@ export const paramsFileSchema = z.discriminatedUnion('endpoint', [
   regularTextToVideoParamsSchema,
   turboVideoToVideoParamsSchema,
   regularVideoToVideoParamsSchema,
-]).meta({
+]).check(z.meta({
   title: 'AnimateDiff parameter file',
   description: 'Every input of one fal AnimateDiff generation. Run it with "Generate" above the first line.',
-});
+}));
 
 /** A validated file: `endpoint` is always set, model fields only when the file sets them. */
 export type ParamsFile = z.output<typeof paramsFileSchema>;

@@ -7,7 +7,8 @@ import {
   type ParseError,
   type SyntaxKind,
 } from 'jsonc-parser';
-import * as z from 'zod';
+// zod's core classes, imported directly: through `z.core` the bundler would keep all of zod (locales included).
+import * as core from 'zod/v4/core';
 import {
   ANIMATEDIFF_ENDPOINTS,
   LIMITS,
@@ -441,7 +442,7 @@ class ParamsChecker {
 
   // ---- Schema issues ------------------------------------------------------------------------------
 
-  private reportIssue(issue: z.core.$ZodIssue, prefix: PathSegment[]): void {
+  private reportIssue(issue: core.$ZodIssue, prefix: PathSegment[]): void {
     const path = [...prefix, ...issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number')];
     switch (issue.code) {
       case 'unrecognized_keys':
@@ -460,7 +461,7 @@ class ParamsChecker {
     }
   }
 
-  private reportUnionIssue(issue: z.core.$ZodIssueInvalidUnion, path: PathSegment[]): void {
+  private reportUnionIssue(issue: core.$ZodIssueInvalidUnion, path: PathSegment[]): void {
     if (path.length === 1 && path[0] === 'endpoint') {
       this.reportValueIssue(issue, path);
       return;
@@ -468,9 +469,9 @@ class ParamsChecker {
     // Only the alternative of the same JSON kind as the value can explain what is wrong with it.
     const found = this.schemaAt(path);
     const schema = found ? unwrap(found) : undefined;
-    if (schema instanceof z.ZodUnion) {
+    if (schema instanceof core.$ZodUnion) {
       const kind = this.kindAt(path);
-      const index = (schema.options as z.ZodType[]).findIndex((option) => jsonKindOf(unwrap(option)) === kind);
+      const index = schema._zod.def.options.findIndex((option) => jsonKindOf(unwrap(option)) === kind);
       const alternative = index >= 0 ? issue.errors[index] : undefined;
       if (alternative && alternative.length > 0) {
         for (const nested of alternative) {
@@ -482,7 +483,7 @@ class ParamsChecker {
     this.reportValueIssue(issue, path);
   }
 
-  private reportValueIssue(issue: z.core.$ZodIssue, path: PathSegment[]): void {
+  private reportValueIssue(issue: core.$ZodIssue, path: PathSegment[]): void {
     const node = this.nodeAt(path);
     if (!node) {
       this.reportMissingKey(path);
@@ -493,7 +494,7 @@ class ParamsChecker {
     }
   }
 
-  private describeValueIssue(issue: z.core.$ZodIssue, path: PathSegment[], node: Node): ProblemDetails {
+  private describeValueIssue(issue: core.$ZodIssue, path: PathSegment[], node: Node): ProblemDetails {
     const found = this.schemaAt(path);
     // Against a union, the member of the value's own kind says what is wrong ("seed": -3 is a bad number).
     const schema = found ? this.pickAlternative(unwrap(found), path) : undefined;
@@ -560,7 +561,7 @@ class ParamsChecker {
     });
   }
 
-  private reportRuleIssue(issue: z.core.$ZodIssueCustom, path: PathSegment[]): void {
+  private reportRuleIssue(issue: core.$ZodIssueCustom, path: PathSegment[]): void {
     const node = this.nodeAt(path);
     if (!node) {
       this.reportMissingKey(path);
@@ -652,7 +653,7 @@ class ParamsChecker {
     this.reportLazily(keyNode.offset, keyNode.length, 'warning', () => {
       const schema = this.schemaAt(objectPath);
       const objectSchema = schema ? this.pickAlternative(unwrap(schema), objectPath) : undefined;
-      const validKeys = objectSchema instanceof z.ZodObject ? Object.keys(objectSchema.shape) : [];
+      const validKeys = objectSchema instanceof core.$ZodObject ? Object.keys(objectSchema._zod.def.shape) : [];
       const suggestion = closestMatch(key, validKeys);
       const fixes: ParamFix[] = [];
       let message: string;
@@ -755,15 +756,15 @@ class ParamsChecker {
     return type === undefined || type === 'property' ? 'other' : type;
   }
 
-  private schemaAt(path: PathSegment[]): z.ZodType | undefined {
-    let schema: z.ZodType | undefined = PARAMS_SCHEMA_BY_ENDPOINT[this.endpoint];
+  private schemaAt(path: PathSegment[]): Schema | undefined {
+    let schema: Schema | undefined = PARAMS_SCHEMA_BY_ENDPOINT[this.endpoint];
     for (let depth = 0; depth < path.length && schema; depth++) {
       const inner = this.pickAlternative(unwrap(schema), path.slice(0, depth));
       const segment = path[depth];
-      if (inner instanceof z.ZodObject && typeof segment === 'string') {
-        schema = (inner.shape as Record<string, z.ZodType>)[segment];
-      } else if (inner instanceof z.ZodArray && typeof segment === 'number') {
-        schema = inner.element as z.ZodType;
+      if (inner instanceof core.$ZodObject && typeof segment === 'string') {
+        schema = inner._zod.def.shape[segment];
+      } else if (inner instanceof core.$ZodArray && typeof segment === 'number') {
+        schema = inner._zod.def.element;
       } else {
         return undefined;
       }
@@ -772,18 +773,19 @@ class ParamsChecker {
   }
 
   /** For a union, the member matching the kind of JSON value at `path` (so paths can go through it). */
-  private pickAlternative(schema: z.ZodType, path: PathSegment[]): z.ZodType {
-    if (!(schema instanceof z.ZodUnion)) {
+  private pickAlternative(schema: Schema, path: PathSegment[]): Schema {
+    if (!(schema instanceof core.$ZodUnion)) {
       return schema;
     }
     const kind = this.kindAt(path);
-    const match = (schema.options as z.ZodType[]).find((option) => jsonKindOf(unwrap(option)) === kind);
+    const match = schema._zod.def.options.find((option) => jsonKindOf(unwrap(option)) === kind);
     return match ? unwrap(match) : schema;
   }
 
   private isOptionalKey(key: string): boolean {
-    const schema = (PARAMS_SCHEMA_BY_ENDPOINT[this.endpoint].shape as Record<string, z.ZodType>)[key];
-    return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault;
+    const shape: Readonly<Record<string, Schema>> = PARAMS_SCHEMA_BY_ENDPOINT[this.endpoint].shape;
+    const schema = shape[key];
+    return schema instanceof core.$ZodOptional || schema instanceof core.$ZodDefault;
   }
 
   private shown(node: Node): string {
@@ -872,36 +874,39 @@ const SYNTAX_MESSAGES: Partial<Record<ReturnType<typeof printParseErrorCode>, st
   InvalidCharacter: 'Line breaks and tabs inside text must be written as \\n and \\t.',
 };
 
-function unwrap(schema: z.ZodType): z.ZodType {
+/** Any zod schema: the checker reads the parameter-file schema's structure through zod's core classes. */
+type Schema = core.$ZodType;
+
+function unwrap(schema: Schema): Schema {
   let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
-    current = current.unwrap() as z.ZodType;
+  while (current instanceof core.$ZodOptional || current instanceof core.$ZodDefault || current instanceof core.$ZodNullable) {
+    current = current._zod.def.innerType;
   }
   return current;
 }
 
 type JsonKind = 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object' | 'other';
 
-function jsonKindOf(schema: z.ZodType): JsonKind {
-  if (schema instanceof z.ZodNumber) {
+function jsonKindOf(schema: Schema): JsonKind {
+  if (schema instanceof core.$ZodNumber) {
     return 'number';
   }
-  if (schema instanceof z.ZodString || schema instanceof z.ZodEnum) {
+  if (schema instanceof core.$ZodString || schema instanceof core.$ZodEnum) {
     return 'string';
   }
-  if (schema instanceof z.ZodLiteral) {
-    return jsonKindOfValue(schema.value);
+  if (schema instanceof core.$ZodLiteral) {
+    return jsonKindOfValue(literalValue(schema));
   }
-  if (schema instanceof z.ZodArray) {
+  if (schema instanceof core.$ZodArray) {
     return 'array';
   }
-  if (schema instanceof z.ZodObject) {
+  if (schema instanceof core.$ZodObject) {
     return 'object';
   }
-  if (schema instanceof z.ZodNull) {
+  if (schema instanceof core.$ZodNull) {
     return 'null';
   }
-  if (schema instanceof z.ZodBoolean) {
+  if (schema instanceof core.$ZodBoolean) {
     return 'boolean';
   }
   return 'other';
@@ -938,13 +943,45 @@ interface NumberRule {
   max: number | undefined;
 }
 
-function asNumberSchema(schema: z.ZodType): NumberRule | undefined {
+function asNumberSchema(schema: Schema): NumberRule | undefined {
   const inner = unwrap(schema);
-  if (!(inner instanceof z.ZodNumber)) {
+  if (!(inner instanceof core.$ZodNumber)) {
     return undefined;
   }
-  const bound = (value: number | null) => (value === null || Math.abs(value) >= Number.MAX_SAFE_INTEGER ? undefined : value);
-  return { integer: inner.isInt, min: bound(inner.minValue), max: bound(inner.maxValue) };
+  // zod/mini keeps a schema's rules as a list of checks; the tightest bounds win.
+  let integer = false;
+  let min = -Infinity;
+  let max = Infinity;
+  for (const check of inner._zod.def.checks ?? []) {
+    if (check instanceof core.$ZodCheckNumberFormat) {
+      integer ||= check._zod.def.format.includes('int');
+    } else if (check instanceof core.$ZodCheckGreaterThan) {
+      min = Math.max(min, Number(check._zod.def.value));
+    } else if (check instanceof core.$ZodCheckLessThan) {
+      max = Math.min(max, Number(check._zod.def.value));
+    }
+  }
+  const bound = (value: number) => (Math.abs(value) >= Number.MAX_SAFE_INTEGER ? undefined : value);
+  return { integer, min: bound(min), max: bound(max) };
+}
+
+/** The shortest length a string schema allows. */
+function minLengthOf(schema: core.$ZodString): number {
+  let min = 0;
+  for (const check of schema._zod.def.checks ?? []) {
+    if (check instanceof core.$ZodCheckMinLength || check instanceof core.$ZodCheckLengthEquals) {
+      min = Math.max(min, check instanceof core.$ZodCheckMinLength ? check._zod.def.minimum : check._zod.def.length);
+    }
+  }
+  return min;
+}
+
+function enumOptions(schema: core.$ZodEnum): unknown[] {
+  return [...schema._zod.values];
+}
+
+function literalValue(schema: core.$ZodLiteral): unknown {
+  return schema._zod.def.values[0];
 }
 
 function describeNumber(rule: NumberRule, plural = false): string {
@@ -962,51 +999,51 @@ function quotedList(values: readonly unknown[]): string {
   return values.map((v) => JSON.stringify(v)).join(', ');
 }
 
-export function describeExpected(schema: z.ZodType, plural = false): string {
+export function describeExpected(schema: Schema, plural = false): string {
   const inner = unwrap(schema);
   const number = asNumberSchema(inner);
   if (number) {
     return describeNumber(number, plural);
   }
-  if (inner instanceof z.ZodString) {
-    return (inner.minLength ?? 0) > 0 ? 'non-empty text' : 'text';
+  if (inner instanceof core.$ZodString) {
+    return minLengthOf(inner) > 0 ? 'non-empty text' : 'text';
   }
-  if (inner instanceof z.ZodEnum) {
-    return `one of ${quotedList(inner.options)}`;
+  if (inner instanceof core.$ZodEnum) {
+    return `one of ${quotedList(enumOptions(inner))}`;
   }
-  if (inner instanceof z.ZodLiteral) {
-    return JSON.stringify(inner.value);
+  if (inner instanceof core.$ZodLiteral) {
+    return JSON.stringify(literalValue(inner));
   }
-  if (inner instanceof z.ZodNull) {
+  if (inner instanceof core.$ZodNull) {
     return 'null';
   }
-  if (inner instanceof z.ZodArray) {
-    const element = unwrap(inner.element as z.ZodType);
-    return element instanceof z.ZodEnum
-      ? `a list of any of ${quotedList(element.options)}`
+  if (inner instanceof core.$ZodArray) {
+    const element = unwrap(inner._zod.def.element);
+    return element instanceof core.$ZodEnum
+      ? `a list of any of ${quotedList(enumOptions(element))}`
       : `a list of ${describeExpected(element, true)}`;
   }
-  if (inner instanceof z.ZodObject) {
-    return `an object with ${Object.keys(inner.shape).map((k) => `"${k}"`).join(' and ')}`;
+  if (inner instanceof core.$ZodObject) {
+    return `an object with ${Object.keys(inner._zod.def.shape).map((k) => `"${k}"`).join(' and ')}`;
   }
-  if (inner instanceof z.ZodUnion) {
-    const parts = (inner.options as z.ZodType[]).map((option) => describeExpected(option));
+  if (inner instanceof core.$ZodUnion) {
+    const parts = inner._zod.def.options.map((option) => describeExpected(option));
     return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts.join('');
   }
   return 'valid';
 }
 
 /** The strings a value at `path` may be: enum members (through unions), or all endpoint ids. */
-function stringChoices(schema: z.ZodType, path: PathSegment[]): string[] {
+function stringChoices(schema: Schema, path: PathSegment[]): string[] {
   if (path.length === 1 && path[0] === 'endpoint') {
     return [...ANIMATEDIFF_ENDPOINTS];
   }
   const inner = unwrap(schema);
-  if (inner instanceof z.ZodEnum) {
-    return inner.options.map(String);
+  if (inner instanceof core.$ZodEnum) {
+    return enumOptions(inner).map(String);
   }
-  if (inner instanceof z.ZodUnion) {
-    return (inner.options as z.ZodType[]).flatMap((option) => stringChoices(option, []));
+  if (inner instanceof core.$ZodUnion) {
+    return inner._zod.def.options.flatMap((option) => stringChoices(option, []));
   }
   return [];
 }

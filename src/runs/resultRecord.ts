@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { OutputExistsError, removeStalePartials, writeStreamToFile, writeTextFile } from '../files/atomicFile';
 import { downloadVideo, type DownloadLimits } from '../files/videoDownload';
 import { generationInputSchema, type GenerationRecord } from '../model/generation';
@@ -16,26 +16,26 @@ export const resultRecordSchema = z.object({
   /** The parameter file, relative to this record. */
   parameterFile: z.string(),
   /** The run used the editor's unsaved text: reproducing from the file on disk would send something else. */
-  parameterFileUnsaved: z.literal(true).optional(),
+  parameterFileUnsaved: z.optional(z.literal(true)),
   endpoint: z.string(),
   requestId: z.string(),
   /** The seed fal used. */
-  seed: z.number().nullable(),
+  seed: z.nullable(z.number()),
   /** The request as sent. */
   request: generationInputSchema,
   video: z.object({ file: z.string(), bytes: z.number(), contentType: z.string(), url: z.string() }),
   /** A local `video_url` uploaded to fal storage first: the file (relative to this record) and its fal URL. */
-  upload: z.object({ file: z.string(), url: z.string() }).optional(),
+  upload: z.optional(z.object({ file: z.string(), url: z.string() })),
   timings: z.object({
     submittedAt: z.string(),
     completedAt: z.string(),
-    totalMs: z.number().nullable(),
-    inferenceSeconds: z.number().nullable(),
+    totalMs: z.nullable(z.number()),
+    inferenceSeconds: z.nullable(z.number()),
     downloadMs: z.number(),
   }),
-  sandbox: z.string().optional(),
+  sandbox: z.optional(z.string()),
   /** fal's answer, as it came. */
-  falResult: z.unknown().optional(),
+  falResult: z.optional(z.unknown()),
   /** `name version` of the extension. */
   generatedBy: z.string(),
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The one protocol between the extension host and the video panel's webview.
@@ -10,22 +10,22 @@ export const generationViewSchema = z.object({
   id: z.string(),
   prompt: z.string(),
   negativePrompt: z.string(),
-  seed: z.number().int().nullable(),
+  seed: z.nullable(z.number().check(z.int())),
   endpoint: z.string(),
   size: z.object({ label: z.string(), width: z.number(), height: z.number() }),
   /** null when the request did not say (the panel shows "not reported"). */
-  frames: z.number().nullable(),
-  fps: z.number().nullable(),
-  steps: z.number().nullable(),
-  guidance: z.number().nullable(),
+  frames: z.nullable(z.number()),
+  fps: z.nullable(z.number()),
+  steps: z.nullable(z.number()),
+  guidance: z.nullable(z.number()),
   /** Wall-clock time from submit to result, in milliseconds. */
-  totalMs: z.number().nullable(),
+  totalMs: z.nullable(z.number()),
   /** fal's reported inference time, in seconds. */
-  inferenceSeconds: z.number().nullable(),
+  inferenceSeconds: z.nullable(z.number()),
   /** A URI the webview may load: the remote result URL or a webview URI of a local copy. */
   videoSrc: z.string(),
   /** Present when the result came from the local fal imitation, not from fal. */
-  sandboxNote: z.string().nullable(),
+  sandboxNote: z.nullable(z.string()),
 });
 export type GenerationView = z.infer<typeof generationViewSchema>;
 
@@ -42,14 +42,15 @@ export const toWebviewMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('showGeneration'),
     generation: generationViewSchema,
     /** True when the generation was opened from a batch grid the panel can go back to. */
-    canReturnToGrid: z.boolean().optional(),
+    canReturnToGrid: z.optional(z.boolean()),
   }),
   z.object({ type: z.literal('showGrid'), title: z.string(), items: z.array(gridItemSchema) }),
   z.object({ type: z.literal('notice'), text: z.string() }),
 ]);
 export type ToWebviewMessage = z.infer<typeof toWebviewMessageSchema>;
 
-export const fromWebviewMessageSchema = z.discriminatedUnion('type', [
+/** What the webview asks of the extension (handed on to its handler). */
+const fromWebviewMessages = [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('saveVideo'), id: z.string() }),
   z.object({ type: z.literal('copySeed'), id: z.string() }),
@@ -59,26 +60,30 @@ export const fromWebviewMessageSchema = z.discriminatedUnion('type', [
   /** Show one generation of the grid on its own (handled by the panel manager itself). */
   z.object({ type: z.literal('openGeneration'), id: z.string() }),
   /** `code` is the HTMLMediaElement's MediaError code (1 aborted, 2 network, 3 decode, 4 source not supported). */
-  z.object({ type: z.literal('videoError'), id: z.string(), code: z.number().nullable(), message: z.string() }),
+  z.object({ type: z.literal('videoError'), id: z.string(), code: z.nullable(z.number()), message: z.string() }),
   z.object({ type: z.literal('videoPlaying'), id: z.string() }),
-]);
-export type FromWebviewMessage = z.infer<typeof fromWebviewMessageSchema>;
+] as const;
 
 /** Navigation inside the panel, handled by the panel manager and never passed on to the extension's handler. */
-export const panelNavigationMessageSchema = z.discriminatedUnion('type', [
+const panelNavigationMessages = [
   /** Go back from a single generation to the batch grid it was opened from. */
   z.object({ type: z.literal('backToGrid') }),
-]);
+] as const;
+
+export const fromWebviewMessageSchema = z.discriminatedUnion('type', [...fromWebviewMessages]);
+export type FromWebviewMessage = z.infer<typeof fromWebviewMessageSchema>;
+
+export const panelNavigationMessageSchema = z.discriminatedUnion('type', [...panelNavigationMessages]);
 export type PanelNavigationMessage = z.infer<typeof panelNavigationMessageSchema>;
 
-/** Everything the webview may post; what the host validates incoming messages with. */
-export const webviewMessageSchema = z.union([fromWebviewMessageSchema, panelNavigationMessageSchema]);
+/** Everything the webview may post (one union for this direction); what the host validates incoming messages with. */
+export const webviewMessageSchema = z.discriminatedUnion('type', [...fromWebviewMessages, ...panelNavigationMessages]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 
 /** State the webview keeps with `setState` so a restored panel shows the same generation (or batch). */
 export const webviewStateSchema = z.object({
-  generationId: z.string().nullable(),
-  grid: z.object({ title: z.string(), generationIds: z.array(z.string()) }).optional(),
+  generationId: z.nullable(z.string()),
+  grid: z.optional(z.object({ title: z.string(), generationIds: z.array(z.string()) })),
 });
 export type WebviewState = z.infer<typeof webviewStateSchema>;
 
@@ -156,7 +161,7 @@ export const panelInitialDataSchema = z.object({
   locale: z.string(),
   strings: panelStringsSchema,
   /** What to show at once, in the same shape as the later update messages. */
-  content: toWebviewMessageSchema.nullable(),
+  content: z.nullable(toWebviewMessageSchema),
 });
 export type PanelInitialData = z.infer<typeof panelInitialDataSchema>;
 

@@ -26,6 +26,7 @@ const SHIPPED = [
   'dist/animate.schema.json',
   'dist/core.js',
   'dist/extension.js',
+  'dist/fal-client.js',
   'dist/webview/panel.js',
   'media/history-activitybar.svg',
   'media/icon.png',

@@ -102,9 +102,10 @@ export function currentWorkbenches(): Workbench[] {
 
 /**
  * Opens the workbench on a fresh copy of the sample workspace in a fresh browser context and waits until it is
- * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode).
+ * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `loadTimeoutMs`:
+ * how long the first load may take (a code-server that has just started, on a loaded machine, can need more).
  */
-export async function openWorkbench(options: { restricted?: boolean } = {}): Promise<Workbench> {
+export async function openWorkbench(options: { restricted?: boolean; loadTimeoutMs?: number } = {}): Promise<Workbench> {
   const environment = uiEnvironment();
   const workbenchUrl = options.restricted ? environment.restrictedWorkbenchUrl : environment.workbenchUrl;
   const workspaceDir = freshWorkspace(environment);
@@ -117,9 +118,10 @@ export async function openWorkbench(options: { restricted?: boolean } = {}): Pro
   openWorkbenches.add(workbench);
   try {
     const query = new URLSearchParams({ folder: workspaceDir });
-    await page.goto(`${workbenchUrl}/?${query.toString()}`);
-    await page.locator('.monaco-workbench .part.statusbar').waitFor();
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
+    const timeout = options.loadTimeoutMs ?? DEFAULT_WAIT_MS;
+    await page.goto(`${workbenchUrl}/?${query.toString()}`, { timeout });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout });
   } catch (error) {
     await workbench.close();
     throw error;

@@ -1,6 +1,5 @@
-import type { DownloadLimits } from '../../files/videoDownload';
 import type { HistoryEntry, HistoryEntryPatch, NewHistoryEntry } from '../store/entry';
-import type { ClaimedJobs, HistoryChange } from '../store/historyStore';
+import type { ClaimedJobs, HistoryChange, SaveVideoOptions } from '../store/historyStore';
 
 /**
  * What the journal and resume need of the history store. HistoryStore is the real one (on disk, shared by every
@@ -16,8 +15,11 @@ export interface JobStore {
   /** `durable: false`: the change may be lost to a power cut (e.g. a queue position). */
   update(id: string, patch: HistoryEntryPatch, options?: { durable?: boolean }): Promise<HistoryEntry | undefined>;
   appendLogs(id: string, lines: readonly string[]): Promise<HistoryEntry | undefined>;
-  /** Keeps a local copy of the entry's video, downloaded from `url`. */
-  saveVideo(id: string, url: string, options?: { signal?: AbortSignal; limits?: Partial<DownloadLimits> }): Promise<HistoryEntry | undefined>;
+  /**
+   * Keeps a local copy of the entry's video, downloaded from `url`. `finish`, given the entry once the video is in
+   * place, returns more changes to make in the same write (e.g. the job is done), or undefined for none.
+   */
+  saveVideo(id: string, url: string, options?: SaveVideoOptions): Promise<HistoryEntry | undefined>;
   /** Takes over, for process `owner`, the unfinished jobs `isAbandoned` says no one follows: atomically across windows. */
   claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean, owner: number): Promise<ClaimedJobs>;
   /** Picks up what other windows changed. */

@@ -144,7 +144,16 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
   async finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void> {
     const resumed = this.resumedIds.delete(job.id);
     this.followed.delete(job.id);
-    await this.flushLogs(job.id);
+    // The last log lines go in the same write as the outcome (the store joins changes made in one go), not before it.
+    const logsFlushed = this.flushLogs(job.id);
+    try {
+      await this.recordOutcome(job, outcome, resumed);
+    } finally {
+      await logsFlushed;
+    }
+  }
+
+  private async recordOutcome(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>, resumed: boolean): Promise<void> {
     const store = await this.deps.store();
     const entry = store?.get(job.id);
     if (!store || !entry || !this.ownedHere(entry)) {
@@ -221,8 +230,9 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       ...(record.totalMs !== null ? { totalMs: record.totalMs } : {}),
       ...(record.inferenceSeconds !== null ? { inferenceSeconds: record.inferenceSeconds } : {}),
     };
-    // Still unfinished (and owned): should the window close during the download, the next one resumes the job.
-    await store.update(job.id, {
+    // Still unfinished (and owned): should the window close during the download, the next one resumes the job. The
+    // download starts at once, while this is written (the store writes changes in order: this before the video).
+    const recorded = store.update(job.id, {
       requestId: record.requestId,
       seed: record.seed ?? undefined,
       remoteVideoUrl: record.videoUrl,
@@ -230,26 +240,31 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       queuePosition: undefined,
       timings: finishedTimings,
     });
-    const copy = await this.downloadCopy(store, job.id, record.videoUrl);
+    recorded.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // The job is done in the same write as its video (unless deleted or taken over by another window meanwhile:
+    // that one finishes the entry).
+    const copy = await this.downloadCopy(store, job.id, record.videoUrl, (current) => (this.ownedHere(current)
+      ? { status: 'done', ownerPid: undefined, error: undefined }
+      : undefined));
+    await recorded;
     if (copy === 'closing') {
       return; // the window is closing: the next one resumes the job and downloads the video
     }
-    let downloadError: HistoryError | undefined;
     if (copy.ok) {
       this.deps.log.info(`[${record.requestId}] kept a local copy of the video (${copy.bytes} bytes) in the history`);
-    } else {
-      downloadError = { kind: 'download', message: redact(`No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.`) };
-      this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
+      if (copy.entry?.status === 'done') {
+        // Once the service has shown this result: the video the panel showed until then may be among the oldest.
+        setImmediate(() => this.copyKept.fire(job.id));
+      }
+      return;
     }
+    const downloadError: HistoryError = { kind: 'download', message: redact(`No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.`) };
+    this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
     const current = store.get(job.id);
     if (!current || !this.ownedHere(current)) {
       return; // deleted, or taken over by another window during the download: that one finishes the entry
     }
     await store.update(job.id, { status: 'done', ownerPid: undefined, error: downloadError });
-    if (!downloadError) {
-      // Once the service has shown this result: the video the panel showed until then may be among the oldest.
-      setImmediate(() => this.copyKept.fire(job.id));
-    }
   }
 
   /**
@@ -305,11 +320,19 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     return kept;
   }
 
-  /** Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS; 'closing' when the window goes away meanwhile. */
-  private async downloadCopy(store: JobStore, id: string, url: string): Promise<{ ok: true; bytes: number } | { ok: false; reason: string; expired: boolean } | 'closing'> {
+  /**
+   * Streams fal's video into the history, within DOWNLOAD_TIMEOUT_MS (with what `finish` adds, in the same write);
+   * 'closing' when the window goes away meanwhile.
+   */
+  private async downloadCopy(
+    store: JobStore,
+    id: string,
+    url: string,
+    finish?: (entry: HistoryEntry) => HistoryEntryPatch | undefined,
+  ): Promise<{ ok: true; bytes: number; entry: HistoryEntry | undefined } | { ok: false; reason: string; expired: boolean } | 'closing'> {
     try {
-      const saved = await store.saveVideo(id, url, { signal: this.disposal.signal, limits: { totalMs: DOWNLOAD_TIMEOUT_MS, ...this.deps.downloadLimits?.() } });
-      return { ok: true, bytes: saved?.video?.bytes ?? 0 };
+      const saved = await store.saveVideo(id, url, { signal: this.disposal.signal, limits: { totalMs: DOWNLOAD_TIMEOUT_MS, ...this.deps.downloadLimits?.() }, finish });
+      return { ok: true, bytes: saved?.video?.bytes ?? 0, entry: saved };
     } catch (error) {
       if (this.disposal.signal.aborted) {
         return 'closing';

@@ -6,7 +6,7 @@ import type { GenerationService } from '../../generation/generationService';
 import type { GenerationOutcome, GenerationRecord } from '../../model/generation';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
-import { entryLabel } from '../view/format';
+import { entryName } from '../view/format';
 import { canFollowAgain, resumableJobOf } from '../records';
 import type { JobStore, WindowIdentity } from './jobStore';
 
@@ -247,7 +247,7 @@ export class ResumeManager extends Disposable {
     if (!job) {
       return { kind: 'notStarted', reason: 'no fal request id' };
     }
-    job.request.label = entryLabel(entry);
+    job.request.label = entryName(entry);
     this.deps.log.info(`[${job.requestId}] picking up “${job.request.label}” again: ${why ?? `it was ${entry.status} when the window that ran it closed`}`);
     let outcome: GenerationOutcome;
     try {
@@ -263,7 +263,7 @@ export class ResumeManager extends Disposable {
         const failed = store.get(entry.id);
         const message = failed?.error?.message ?? outcome.failure.message;
         const actions = failed && canFollowAgain(failed) ? ['Check fal Again', 'Open Log'] : ['Re-run', 'Open Log'];
-        const what = why ? `“${entryLabel(entry)}” failed again` : 'A generation from before the reload failed';
+        const what = why ? `“${entryName(entry)}” failed again` : 'A generation from before the reload failed';
         void this.deps.interaction.error(`${what}: ${message}`, ...actions).then((choice) => {
           if (choice === 'Re-run') {
             void this.deps.rerun(entry.id);
@@ -303,7 +303,7 @@ export class ResumeManager extends Disposable {
   private reportInterrupted(entries: readonly HistoryEntry[]): void {
     const [first] = entries;
     const message = entries.length === 1
-      ? `“${entryLabel(first)}” never reached fal: the window closed before fal accepted it. It is marked failed in the history.`
+      ? `“${entryName(first)}” never reached fal: the window closed before fal accepted it. It is marked failed in the history.`
       : `${entries.length} generations never reached fal: the window closed before fal accepted them. They are marked failed in the history.`;
     this.deps.log.warn(message);
     const actions = entries.length === 1 ? ['Re-run', 'Show in History'] : ['Show in History'];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { generationInputSchema, generationSourceSchema, type RunningJobState } from '../../model/generation';
 
 /** How many of a job's most recent fal log lines an entry keeps. */
@@ -11,31 +11,31 @@ export type HistoryStatus = z.infer<typeof historyStatusSchema>;
 /** States in which fal may still be working on the job. */
 export const UNFINISHED_STATUSES: readonly HistoryStatus[] = ['submitting', 'queued', 'running'];
 
-const epochMs = z.number().int().nonnegative();
+const epochMs = z.number().check(z.int(), z.nonnegative());
 
 
 export const storedVideoSchema = z.object({
   /** Relative to the store folder, with forward slashes (e.g. `videos/<id>.mp4`). */
-  file: z.string().min(1).refine((file) => !file.startsWith('/') && !file.split(/[\\/]/).includes('..'), {
+  file: z.string().check(z.minLength(1), z.refine((file) => !file.startsWith('/') && !file.split(/[\\/]/).includes('..'), {
     message: 'must be a path inside the store folder',
-  }),
-  bytes: z.number().int().nonnegative(),
+  })),
+  bytes: z.number().check(z.int(), z.nonnegative()),
   contentType: z.string(),
 });
 export type StoredVideo = z.infer<typeof storedVideoSchema>;
 
 export const historyTimingsSchema = z.object({
-  submittedAt: epochMs.optional(),
-  startedAt: epochMs.optional(),
-  completedAt: epochMs.optional(),
-  totalMs: z.number().nonnegative().optional(),
-  inferenceSeconds: z.number().nonnegative().optional(),
+  submittedAt: z.optional(epochMs),
+  startedAt: z.optional(epochMs),
+  completedAt: z.optional(epochMs),
+  totalMs: z.optional(z.number().check(z.nonnegative())),
+  inferenceSeconds: z.optional(z.number().check(z.nonnegative())),
 });
 export type HistoryTimings = z.infer<typeof historyTimingsSchema>;
 
 export const historyErrorSchema = z.object({
   /** A fal failure kind (`FalFailureKind`), or e.g. `download` / `lost` for failures of our own. */
-  kind: z.string().min(1),
+  kind: z.string().check(z.minLength(1)),
   message: z.string(),
 });
 export type HistoryError = z.infer<typeof historyErrorSchema>;
@@ -45,30 +45,30 @@ export const historyEntrySchema = z.object({
   createdAt: epochMs,
   updatedAt: epochMs,
   status: historyStatusSchema,
-  queuePosition: z.number().int().nonnegative().optional(),
-  endpoint: z.string().min(1),
+  queuePosition: z.optional(z.number().check(z.int(), z.nonnegative())),
+  endpoint: z.string().check(z.minLength(1)),
   /** The exact JSON body sent to fal. */
   input: generationInputSchema,
   source: generationSourceSchema,
   /** fal's request id, stored the moment fal accepts the job: what a resume needs. */
-  requestId: z.string().min(1).optional(),
+  requestId: z.optional(z.string().check(z.minLength(1))),
   /** The seed fal actually used. */
-  seed: z.number().int().optional(),
-  remoteVideoUrl: z.string().optional(),
-  video: storedVideoSchema.optional(),
+  seed: z.optional(z.number().check(z.int())),
+  remoteVideoUrl: z.optional(z.string()),
+  video: z.optional(storedVideoSchema),
   /** The local copy was deleted by pruning; the parameters are still here. */
-  videoPruned: z.literal(true).optional(),
+  videoPruned: z.optional(z.literal(true)),
   timings: historyTimingsSchema,
-  error: historyErrorSchema.optional(),
+  error: z.optional(historyErrorSchema),
   /**
    * The extension host process following the job while it is unfinished. Each VS Code window has its own, all
    * sharing one history: a window resumes only jobs whose process is gone (a reload), never another window's.
    */
-  ownerPid: z.number().int().positive().optional(),
+  ownerPid: z.optional(z.number().check(z.int(), z.positive())),
   /** The last {@link MAX_LOG_LINES} fal log lines. */
-  logs: z.array(z.string()).max(MAX_LOG_LINES).optional(),
+  logs: z.optional(z.array(z.string()).check(z.maxLength(MAX_LOG_LINES))),
   /** fal's answer as it came (only what the product does not read may be unusual), when it is small enough to keep. */
-  result: z.unknown().optional(),
+  result: z.optional(z.unknown()),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 

@@ -69,6 +69,11 @@ export interface ClaimedJobs {
   interrupted: HistoryEntry[];
 }
 
+export interface SaveVideoOptions extends DownloadOptions {
+  /** More changes made in the same write as the video, decided on the entry once the video is in place (undefined: none). */
+  finish?: (entry: HistoryEntry) => HistoryEntryPatch | undefined;
+}
+
 export interface WriteOptions {
   /** Whether the change must survive a power loss once the call resolves (default). A queue position need not. */
   durable?: boolean;
@@ -425,17 +430,23 @@ export class HistoryStore {
     return claimed;
   }
 
-  /** Streams the video to `videos/<id>.<ext>` and records it in the entry (with the URL it came from). */
-  async saveVideo(id: string, url: string, options: DownloadOptions = {}): Promise<HistoryEntry | undefined> {
+  /**
+   * Streams the video to `videos/<id>.<ext>` and records it in the entry (with the URL it came from, and what
+   * `options.finish` adds, in one write).
+   */
+  async saveVideo(id: string, url: string, options: SaveVideoOptions = {}): Promise<HistoryEntry | undefined> {
     if (!this.slots.has(id)) {
       return undefined;
     }
+    const { finish, ...download } = options;
     const file = `${VIDEOS_FOLDER}/${id}${videoExtension(undefined, url)}`;
     const absolute = this.resolveInFolder(file);
     // The store's own file: a copy downloaded again replaces the earlier one.
-    const downloaded = await downloadVideo(url, absolute, { ...options, replace: true });
-    const previousFile = this.get(id)?.video?.file;
-    const updated = await this.update(id, { video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
+    const downloaded = await downloadVideo(url, absolute, { ...download, replace: true });
+    const current = this.get(id);
+    const previousFile = current?.video?.file;
+    const more = current ? finish?.(current) : undefined;
+    const updated = await this.update(id, { ...more, video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
     if (!updated) {
       await fsp.rm(absolute, { force: true });
     } else if (previousFile && previousFile !== file) {

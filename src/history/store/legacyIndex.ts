@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { deepFreeze, historyEntrySchema, type HistoryEntry } from './entry';
 
 /*

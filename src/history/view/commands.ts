@@ -10,7 +10,7 @@ import { HISTORY_COMMANDS } from '../ids';
 import { canFollowAgain, parametersRecordOf, recordOf, rerunRequestOf } from '../records';
 import { isUnfinished, isUnfinishedStatus, type HistoryEntry } from '../store/entry';
 import type { HistoryStore } from '../store/historyStore';
-import { entryLabel, promptOf } from './format';
+import { entryName, promptOf } from './format';
 import type { HistoryLogDocuments } from './logDocuments';
 import type { RunningJobsStatus } from './runningJobs';
 import type { HistoryTree } from './tree';
@@ -124,7 +124,7 @@ class SaveVideoCommand extends HistoryEntryCommand {
       const why = entry.status === 'done'
         ? 'its video is no longer available'
         : `it is ${entry.status === 'failed' ? 'a failed' : entry.status === 'cancelled' ? 'a cancelled' : 'an unfinished'} generation`;
-      void this.deps.interaction.info(`“${entryLabel(entry)}” has no video: ${why}. Re-run it to make one.`);
+      void this.deps.interaction.info(`“${entryName(entry)}” has no video: ${why}. Re-run it to make one.`);
       return undefined;
     }
     const target = targetUri(args);
@@ -220,7 +220,7 @@ class CancelCommand extends HistoryEntryCommand {
       return false; // fal has made it already; the service said so
     }
     if (this.deps.isWaitingForKey(entry.id)) {
-      void interaction.info(`“${entryLabel(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
+      void interaction.info(`“${entryName(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
         if (choice === 'Set API Key') {
           void vscode.commands.executeCommand('animateDiff.setApiKey');
         }
@@ -228,8 +228,8 @@ class CancelCommand extends HistoryEntryCommand {
       return false;
     }
     void interaction.info(isUnfinished(entry)
-      ? `“${entryLabel(entry)}” is followed by another VS Code window; cancel it there.`
-      : `“${entryLabel(entry)}” is not running.`);
+      ? `“${entryName(entry)}” is followed by another VS Code window; cancel it there.`
+      : `“${entryName(entry)}” is not running.`);
     return false;
   }
 }
@@ -243,7 +243,7 @@ class FollowAgainCommand extends HistoryEntryCommand {
       return undefined;
     }
     if (!canFollowAgain(entry)) {
-      void this.deps.interaction.info(`“${entryLabel(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
+      void this.deps.interaction.info(`“${entryName(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
       return undefined;
     }
     return this.deps.followAgain(entry.id);
@@ -261,7 +261,7 @@ class DeleteCommand extends HistoryEntryCommand {
     }
     const running = entries.filter((entry) => this.deps.service.isRunning(entry.id));
     if (running.length > 0) {
-      void this.deps.interaction.info(`${running.length === 1 ? `“${entryLabel(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
+      void this.deps.interaction.info(`${running.length === 1 ? `“${entryName(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
     }
     const deletable = entries.filter((entry) => !running.includes(entry));
     // Started together, the deletions are written as one change.

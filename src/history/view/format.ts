@@ -15,6 +15,11 @@ export function promptOf(entry: HistoryEntry): string {
   return entry.input.prompt ?? '';
 }
 
+/** How messages and progress name a generation: its prompt on one line, as long as a fresh generation's name. */
+export function entryName(entry: HistoryEntry): string {
+  return shorten(promptOf(entry), 48) || '(no prompt)';
+}
+
 /** The item's label: the prompt on one line, shortened. */
 export function entryLabel(entry: HistoryEntry): string {
   return shorten(promptOf(entry), LABEL_LENGTH) || '(no prompt)';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SECTION, settingContracts } from '../../../src/config/settings';
 
 interface ManifestSetting {
@@ -25,7 +25,7 @@ const allSettings = Object.assign({}, ...manifest.contributes.configuration.map(
 type JsonSchema = { type?: string; minimum?: number; maximum?: number; enum?: unknown[]; items?: JsonSchema; anyOf?: JsonSchema[] };
 
 /** What the manifest must declare for a value schema: VS Code's settings editor and validation read these keys. */
-function expectedDeclaration(schema: z.ZodType): ManifestSetting {
+function expectedDeclaration(schema: z.ZodMiniType): ManifestSetting {
   const json = z.toJSONSchema(schema, { target: 'draft-07' }) as JsonSchema;
   const nullable = json.anyOf?.find((member) => member.type !== 'null');
   const value = nullable ?? json;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { HistoryStore } from '../../../src/history/store/historyStore';
+import { HistoryStore, historyFileName } from '../../../src/history/store/historyStore';
 import { VideoDownloadError, downloadVideo, videoExtension } from '../../../src/files/videoDownload';
 import { filesIn, newEntry, useTempFolder } from '../history/support';
 
@@ -329,6 +329,31 @@ describe('video downloads', () => {
       assert.equal(saved?.remoteVideoUrl, url);
       assert.equal(sha256(readFileSync(store.videoPath(saved!)!)), sha256(video));
       const { store: reopened } = await HistoryStore.open(temp.path);
+      assert.deepEqual(reopened.get(entry.id)?.video, saved?.video);
+    });
+
+    it('makes the changes `finish` asks for in the same record as the video, decided once the video is in place', async () => {
+      handler = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'video/mp4' }).end(videoBytes(4096));
+      };
+      const { store } = await HistoryStore.open(temp.path);
+      const entry = await store.add(newEntry('fox', { status: 'running', requestId: 'r' }));
+      const file = path.join(temp.path, historyFileName(1));
+      const recordsBefore = readFileSync(file, 'utf8').split('\n').length;
+      let seen: string | undefined;
+      const saved = await store.saveVideo(entry.id, `${baseUrl}/v.mp4`, {
+        finish: (current) => {
+          seen = current.status;
+          return { status: 'done', ownerPid: undefined };
+        },
+      });
+      assert.equal(seen, 'running');
+      assert.equal(saved?.status, 'done');
+      assert.equal(saved?.ownerPid, undefined);
+      assert.equal(saved?.video?.bytes, 4096);
+      assert.equal(readFileSync(file, 'utf8').split('\n').length, recordsBefore + 1, 'one record: the video and the changes together');
+      const { store: reopened } = await HistoryStore.open(temp.path);
+      assert.equal(reopened.get(entry.id)?.status, 'done');
       assert.deepEqual(reopened.get(entry.id)?.video, saved?.video);
     });
 

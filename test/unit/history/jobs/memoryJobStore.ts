@@ -1,6 +1,6 @@
 import type { JobStore } from '../../../../src/history/jobs/jobStore';
 import { appendLogLines, applyPatch, createEntry, isUnfinished, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from '../../../../src/history/store/entry';
-import type { ClaimedJobs, HistoryChange } from '../../../../src/history/store/historyStore';
+import type { ClaimedJobs, HistoryChange, SaveVideoOptions } from '../../../../src/history/store/historyStore';
 import { hasMissingCopy } from '../../../../src/history/store/records';
 import { Listeners } from '../../../../src/util/listeners';
 
@@ -56,10 +56,12 @@ export class MemoryJobStore implements JobStore {
     return entry && lines.length > 0 ? this.update(id, { logs: appendLogLines(entry.logs, lines) }) : entry;
   }
 
-  async saveVideo(id: string, url: string): Promise<HistoryEntry | undefined> {
+  async saveVideo(id: string, url: string, options: SaveVideoOptions = {}): Promise<HistoryEntry | undefined> {
     this.downloads.push(url);
     const bytes = await this.download(url);
-    return this.update(id, { video: { file: `videos/${id}.mp4`, bytes, contentType: 'video/mp4' }, remoteVideoUrl: url });
+    const current = this.entries.get(id);
+    const more = current ? options.finish?.(current) : undefined;
+    return this.update(id, { ...more, video: { file: `videos/${id}.mp4`, bytes, contentType: 'video/mp4' }, remoteVideoUrl: url });
   }
 
   async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean, owner: number): Promise<ClaimedJobs> {
