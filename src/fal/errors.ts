@@ -9,10 +9,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Longest text of fal's quoted in a message; a longer answer is cut (the log keeps the rest of the story). */
+const MAX_QUOTED_LENGTH = 300;
+
+/**
+ * A plain-text answer as it can be quoted: not a web page (a gateway's or proxy's error page says no more than its
+ * status, and its markup is unreadable in a notification), at most {@link MAX_QUOTED_LENGTH} characters.
+ */
+function quotableText(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || /<(!doctype|html|head|body|title|h\d|p|div|center|pre)\b[^>]*>/i.test(trimmed)) {
+    return undefined;
+  }
+  return trimmed.length > MAX_QUOTED_LENGTH ? `${trimmed.slice(0, MAX_QUOTED_LENGTH - 1)}…` : trimmed;
+}
+
 /** fal's `detail` as plain text (string detail, or the messages of a detail list). */
 export function detailText(body: unknown): string | undefined {
   if (typeof body === 'string') {
-    return body.trim() || undefined;
+    return quotableText(body);
   }
   if (!isRecord(body)) {
     return undefined;
@@ -155,12 +170,23 @@ export function noVideoFailure(requestId: string | undefined, problem = 'it retu
   return new FalFailure('noVideo', `${said}${requestId ? ` (request ${requestId})` : ''}. Retry; if it keeps happening, check the log.`, { requestId });
 }
 
-/** The connection broke after the request left: fal may have queued (and will bill) the job. It is not sent again. */
-export function ambiguousSubmitFailure(reason: string): FalFailure {
+/**
+ * The connection broke after the request left, or fal's answer to it could not be read (`unreadable`): fal may have
+ * queued (and will bill) the job. It is not sent again.
+ */
+export function ambiguousSubmitFailure(reason: string, how: 'broken' | 'unreadable' = 'broken'): FalFailure {
+  const what = how === 'broken'
+    ? `The connection broke after the request was sent (${reason})`
+    : `fal's answer to the request could not be read (${reason})`;
   return new FalFailure(
     'ambiguous',
-    `fal may have started this job — see its dashboard (fal.ai/dashboard/requests). The connection broke after the request was sent (${reason}), so it was not sent again: retrying may charge twice.`,
+    `fal may have started this job — see its dashboard (fal.ai/dashboard/requests). ${what}, so it was not sent again: retrying may charge twice.`,
   );
+}
+
+/** fal's answer to a call other than the submit could not be read (see transport.ts). */
+export function unreadableAnswerFailure(what: string): FalFailure {
+  return new FalFailure('unknown', `${what}. Retry in a minute; if it keeps happening, check the animateDiff.proxyUrl setting and your network.`);
 }
 
 /** An exchange with fal took too long (no answer, a silence, or past its deadline). */

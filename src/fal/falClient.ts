@@ -2,10 +2,10 @@ import type * as FalClientLibrary from '@fal-ai/client';
 import type { FalClient, QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
 import { FalFailure } from '../model/failure';
-import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, type Route } from './errors';
+import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure, type Route } from './errors';
 import type { UnitPrice } from '../model/price';
 import { MAX_PRICED_ENDPOINTS, pricingUrl, readPrices } from './pricing';
-import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, type Deadlines } from './transport';
+import { ExchangeTimeoutError, guardedFetch, SubmitOutcomeUnknownError, SubmitRefusedError, UnexpectedRedirectError, UnreadableAnswerError, type Deadlines } from './transport';
 
 /**
  * The only module that talks to `@fal-ai/client`. Everything else sees plain data and FalFailure.
@@ -143,7 +143,7 @@ function failureOfCompletedStatus(status: object, requestId: string): FalFailure
   return new FalFailure(
     'server',
     `fal could not finish the job: “${error}”${typeof errorType === 'string' ? ` (${errorType})` : ''}. This is usually temporary: retry in a minute.`,
-    { requestId, falDetail: error },
+    { requestId, falDetail: error, endedAtFal: true },
   );
 }
 
@@ -222,13 +222,14 @@ export class FalGateway {
       }, Math.max(0, deadline - Date.now()))
       : undefined;
     try {
-      const completed = await this.call(() => this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal);
+      // Raced against the abort: the fal client finishes a retry's wait (up to 16 s) before it looks at the signal.
+      const completed = await this.call(() => raceAbort(this.waitForCompletion(endpoint, requestId, controller.signal, options.observer), controller.signal), controller.signal);
       const completedError = failureOfCompletedStatus(completed, requestId);
       if (completedError) {
         // Fetching the result of a failed run only costs the client's retries before the same answer.
         throw completedError;
       }
-      const result = await this.call(() => this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal);
+      const result = await this.call(() => raceAbort(this.client.queue.result(endpoint, { requestId, abortSignal: controller.signal }), controller.signal), controller.signal);
       const reading = readVideoOutput(result.data);
       if (!reading.ok) {
         throw noVideoFailure(requestId, reading.problem);
@@ -367,10 +368,11 @@ export class FalGateway {
         signal.removeEventListener('abort', onAbort);
       }
     } catch (error) {
-      if (signal.aborted || (isApiError(error) && error.status >= 400 && error.status < 500)) {
+      if (signal.aborted) {
         throw error;
       }
-      // The event stream broke (proxy without streaming, dropped connection): poll instead.
+      // The event stream broke or was refused (a proxy without streaming, a dropped connection, a 429 or 404 for the
+      // stream alone): poll instead. fal's job runs on whatever the stream said; the status has the last word.
     }
 
     for (;;) {
@@ -399,7 +401,10 @@ export class FalGateway {
       return error;
     }
     if (error instanceof SubmitOutcomeUnknownError) {
-      return ambiguousSubmitFailure(error.reason);
+      return ambiguousSubmitFailure(error.reason, error.how);
+    }
+    if (error instanceof UnreadableAnswerError) {
+      return unreadableAnswerFailure(error.message);
     }
     if (error instanceof SubmitRefusedError) {
       return failureFromHttp(error.status, error.body, { requestId: error.requestId, viaProxy: this.viaProxy });

@@ -28,8 +28,11 @@ export const DEFAULT_DEADLINES: Deadlines = {
  * cause chain, and this one must never be retried.
  */
 export class SubmitOutcomeUnknownError extends Error {
-  constructor(readonly reason: string, readonly failure?: unknown) {
-    super(`The connection to fal broke after the request was sent (${reason}).`);
+  /** `unreadable`: fal answered, but its answer is not one (no request id can be read from it). */
+  constructor(readonly reason: string, readonly failure?: unknown, readonly how: 'broken' | 'unreadable' = 'broken') {
+    super(how === 'broken'
+      ? `The connection to fal broke after the request was sent (${reason}).`
+      : `fal's answer to the request could not be read (${reason}).`);
     this.name = 'SubmitOutcomeUnknownError';
   }
 }
@@ -39,6 +42,17 @@ export class SubmitRefusedError extends Error {
   constructor(readonly status: number, readonly body: unknown, readonly requestId: string | undefined) {
     super(`fal answered the submit with HTTP ${status}.`);
     this.name = 'SubmitRefusedError';
+  }
+}
+
+/**
+ * fal's answer (a success) is not what the exchange is for: not JSON where fal answers JSON. The fal client would
+ * pass the text on as if it were the answer, or fail with the JSON parser's words.
+ */
+export class UnreadableAnswerError extends Error {
+  constructor(readonly operation: FalOperation, readonly contentType: string | null) {
+    super(`fal's answer to the ${describe(operation)} could not be read: it is not JSON${contentType ? ` (labelled ${contentType.split(';')[0].trim()})` : ''}`);
+    this.name = 'UnreadableAnswerError';
   }
 }
 
@@ -244,11 +258,72 @@ export function guardedFetch(inner: typeof fetch, options: GuardOptions = {}): t
       stop();
       throw new UnexpectedRedirectError(operation, response.headers.get('location'));
     }
+    const armIdle = () => limit('idle', deadlines.idleMs);
     if (operation === 'submit') {
-      return settleSubmit(response, controller.signal, stop, () => limit('idle', deadlines.idleMs));
+      return settleSubmit(response, controller, stop, armIdle);
     }
-    return watchBody(response, controller, stop, () => limit('idle', deadlines.idleMs));
+    if (JSON_ANSWERS.has(operation)) {
+      return settleJson(operation, response, controller, stop, armIdle);
+    }
+    return watchBody(response, controller, stop, armIdle);
   };
+}
+
+/**
+ * Exchanges whose answer is one small JSON document: read whole here (within the deadlines), so that what the fal
+ * client is handed is JSON labelled as JSON. fal's JSON under another label (a proxy's doing) is read as JSON; a
+ * success that is not JSON is an {@link UnreadableAnswerError} rather than text passed on as the answer. Error answers
+ * that are not JSON (a gateway's page) pass as they are: their status says what happened.
+ */
+const JSON_ANSWERS: ReadonlySet<FalOperation> = new Set<FalOperation>(['status', 'result', 'cancel', 'upload', 'pricing', 'uploadPut']);
+
+/** A file upload's answer is not read by anyone: only one labelled JSON must be JSON. */
+const LABEL_ONLY: ReadonlySet<FalOperation> = new Set<FalOperation>(['uploadPut']);
+
+function isJsonLabel(contentType: string | null): boolean {
+  return /^application\/([\w.+-]*\+)?json\b/i.test(contentType?.trim() ?? '');
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of `response` with `text` as its body (and, if given, another content type). */
+function withBody(response: Response, text: string, contentType?: string): Response {
+  const headers = new Headers(response.headers);
+  if (contentType) {
+    headers.set('content-type', contentType);
+  }
+  // The body is decoded text now: the lengths and encodings of the wire no longer apply.
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(text, { status: response.status, statusText: response.statusText, headers });
+}
+
+async function settleJson(
+  operation: FalOperation,
+  response: Response,
+  controller: AbortController,
+  stop: () => void,
+  armIdle: () => () => void,
+): Promise<Response> {
+  const text = await watchBody(response, controller, stop, armIdle).text();
+  const contentType = response.headers.get('content-type');
+  if (text.trim() === '' || (LABEL_ONLY.has(operation) && !isJsonLabel(contentType))) {
+    return withBody(response, text);
+  }
+  if (parsesAsJson(text)) {
+    return withBody(response, text, 'application/json');
+  }
+  if (response.ok) {
+    throw new UnreadableAnswerError(operation, contentType);
+  }
+  return withBody(response, text, isJsonLabel(contentType) ? 'text/plain; charset=utf-8' : undefined);
 }
 
 function describeError(error: unknown): string {
@@ -259,24 +334,32 @@ function describeError(error: unknown): string {
 
 /**
  * A submit's answer is small: it is read whole here, so that a connection lost while reading it is known to be a
- * submit's (and not sent again), and a 5xx is reported without the client retrying it.
+ * submit's (and not sent again), and a 5xx is reported without the client retrying it. A success must name the
+ * request fal queued: one that cannot be read leaves its outcome unknown, as a lost one does (fal may bill the job).
  */
-async function settleSubmit(response: Response, signal: AbortSignal, stop: () => void, armIdle: () => () => void): Promise<Response> {
-  const disarm = armIdle();
+async function settleSubmit(response: Response, controller: AbortController, stop: () => void, armIdle: () => () => void): Promise<Response> {
   let text: string;
   try {
-    text = await response.text();
+    text = await watchBody(response, controller, stop, armIdle).text();
   } catch (error) {
-    const reason = signal.aborted ? signal.reason : error;
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
     throw new SubmitOutcomeUnknownError(reason instanceof ExchangeTimeoutError ? reason.message : describeError(reason), reason);
   } finally {
-    disarm();
     stop();
   }
   if (response.status >= 500) {
     throw new SubmitRefusedError(response.status, parseBody(text), response.headers.get('x-fal-request-id') ?? undefined);
   }
-  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (!response.ok) {
+    return withBody(response, text, parsesAsJson(text) ? 'application/json' : undefined);
+  }
+  const answer = parseBody(text);
+  const requestId = typeof answer === 'object' && answer !== null ? (answer as { request_id?: unknown }).request_id : undefined;
+  if (typeof requestId !== 'string' || requestId === '') {
+    const what = typeof answer === 'string' ? 'it is not JSON' : 'it names no request id';
+    throw new SubmitOutcomeUnknownError(what, undefined, 'unreadable');
+  }
+  return withBody(response, text, 'application/json');
 }
 
 function parseBody(text: string): unknown {

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { FalGateway, type FalLogLine, type FollowOptions } from '../fal/falClient';
-import { actionsFor, FalFailure, type FailureAction } from '../model/failure';
+import { FalGateway, type FalLogLine, type FollowOptions, type GatewayOptions } from '../fal/falClient';
+import { actionsFor, FalFailure, failureAfterAcceptance, type FailureAction } from '../model/failure';
 import { seedOf, type GenerationOutcome, type GenerationRecord, type GenerationRequest, type ResumableJob, type RunningJob } from '../model/generation';
 import { addToTotals, NO_SPENDING, type Charge, type SpendTotals } from '../model/price';
 import type { Interaction } from '../ui/interaction';
@@ -37,6 +37,8 @@ export interface GenerationServiceOptions {
   log: vscode.LogOutputChannel;
   interaction: Interaction;
   journal?: GenerationJournal;
+  /** How the service's fal gateways reach fal: the platform's network and deadlines unless given (the fault suite shortens them). */
+  gateway?: GatewayOptions;
 }
 
 /** How a job reached fal: submitted now, or followed again by the request id fal gave it earlier. */
@@ -113,7 +115,7 @@ export class GenerationService extends Disposable {
 
   /** Uploads a local file to fal storage (file-backed, not read whole into memory where Node allows it). */
   async upload(session: FalSession, file: vscode.Uri, contentType: string): Promise<string> {
-    const gateway = new FalGateway(session.connection);
+    const gateway = new FalGateway(session.connection, this.options.gateway);
     const name = file.path.split('/').pop() ?? 'upload';
     const blob = file.scheme === 'file' && typeof fs.openAsBlob === 'function'
       ? await fs.openAsBlob(file.fsPath, { type: contentType })
@@ -137,7 +139,7 @@ export class GenerationService extends Disposable {
   private async run(request: GenerationRequest, endpoint: string, session: FalSession, interactive: boolean, start: JobStart): Promise<GenerationOutcome> {
     const { log, journal } = this.options;
     const { connection } = session;
-    const gateway = new FalGateway(connection);
+    const gateway = new FalGateway(connection, this.options.gateway);
     const resumed = start.kind === 'resume' ? start.job : undefined;
     const controller = new AbortController();
     const job: RunningJob = {
@@ -190,7 +192,8 @@ export class GenerationService extends Disposable {
         return outcome;
       }
       // fal's answer can quote the key, in the message or in its details (field errors): neither goes on with it.
-      const failure = new FalFailure(outcome.failure.kind, redact(outcome.failure.message), secrets.redactDeep(outcome.failure.details));
+      const said = job.requestId === undefined ? outcome.failure : failureAfterAcceptance(outcome.failure, job.requestId);
+      const failure = new FalFailure(said.kind, redact(said.message), secrets.redactDeep(said.details));
       await journal?.finished(job, { kind: 'failed', failure });
       log.error(`${failure.details.requestId ? `[${failure.details.requestId}] ` : ''}${failure.kind}: ${failure.message}`);
       if (interactive) {

@@ -1,5 +1,6 @@
 import type { HistoryCharge, HistoryEntry } from './store/entry';
 import type { Charge } from '../model/price';
+import { mayHaveFinishedAtFal } from '../model/failure';
 import { seedOf, type GenerationInput, type GenerationRecord, type GenerationRequest, type ResumableJob } from '../model/generation';
 
 /** The fal imitation (sandbox) serves its videos from a loopback http origin; fal serves https from its CDN. */
@@ -108,9 +109,10 @@ export function resumableJobOf(entry: HistoryEntry): ResumableJob | undefined {
 }
 
 /**
- * Whether the job failed only because fal could not be reached while following it: fal had accepted it and may
- * have finished it meanwhile, so it can be followed again by request id (no new credits).
+ * Whether the job failed without fal's word on it (fal could not be reached or read while following it, or the wait
+ * timed out): fal had accepted it and may have finished it meanwhile, so it can be followed again by request id (no
+ * new credits).
  */
 export function canFollowAgain(entry: HistoryEntry): boolean {
-  return entry.status === 'failed' && entry.error?.kind === 'network' && entry.requestId !== undefined;
+  return entry.status === 'failed' && entry.error !== undefined && mayHaveFinishedAtFal(entry.error.kind) && entry.requestId !== undefined;
 }

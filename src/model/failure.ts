@@ -45,6 +45,10 @@ export class FalFailure extends Error {
       fieldErrors?: FalFieldError[];
       /** fal's own words (body.detail) when they add something. */
       falDetail?: string;
+      /** fal had accepted the job, and the extension stopped following it without hearing how it ended. */
+      mayHaveFinished?: boolean;
+      /** fal said how the job ended (e.g. its runner failed): this failure is fal's word on the job. */
+      endedAtFal?: boolean;
     } = {},
   ) {
     super(message);
@@ -52,8 +56,35 @@ export class FalFailure extends Error {
   }
 }
 
+/**
+ * Failures in which the extension did not hear fal's word on the job — it could not reach fal, could not read its
+ * answer, or gave up waiting — as opposed to fal's own answer about the job or the request.
+ */
+const NOT_HEARD_FROM_FAL: ReadonlySet<string> = new Set<FalFailureKind>(['network', 'timeout', 'unknown', 'server', 'rateLimit', 'proxy']);
+
+/** Whether a job that failed this way after fal accepted it may have been finished (and billed) by fal meanwhile. */
+export function mayHaveFinishedAtFal(kind: string): boolean {
+  return NOT_HEARD_FROM_FAL.has(kind);
+}
+
+/**
+ * A job fal had accepted (`requestId`) failed here: when how it ended at fal is unknown, fal may have made (and billed)
+ * its video, so the failure keeps the request id and says how to get the video without paying again.
+ */
+export function failureAfterAcceptance(failure: FalFailure, requestId: string): FalFailure {
+  if (!mayHaveFinishedAtFal(failure.kind) || failure.details.endedAtFal) {
+    return failure.details.requestId ? failure : new FalFailure(failure.kind, failure.message, { ...failure.details, requestId });
+  }
+  const message = `${failure.message.replace(/\s*$/, '')} fal had accepted this job (request ${requestId}) and may have made its video: `
+    + '“Check fal Again” on it in the AnimateDiff history gets the video without a new charge.';
+  return new FalFailure(failure.kind, message, { ...failure.details, requestId, mayHaveFinished: true });
+}
+
 /** The buttons offered for a failure, most useful first. */
 export function actionsFor(failure: FalFailure): FailureAction[] {
+  if (failure.details.mayHaveFinished) {
+    return ['openDashboard', 'retryMayCharge', failure.kind === 'timeout' ? 'openSettings' : 'openLog'];
+  }
   switch (failure.kind) {
     case 'auth':
       return ['setApiKey', 'openLog'];

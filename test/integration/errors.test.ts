@@ -84,8 +84,9 @@ const CASES: ErrorCase[] = [
     fault: { at: 'submit', kind: 'neverFinish' },
     settings: { requestTimeoutSeconds: 10 },
     kind: 'timeout',
-    message: /No result from fal after 10 s.*animateDiff\.requestTimeoutSeconds/,
-    actions: ['Retry', 'Open Settings'],
+    // fal had accepted the job: it may have made the video, which Check fal Again gets at no new charge.
+    message: /No result from fal after 10 s.*animateDiff\.requestTimeoutSeconds.*fal had accepted this job \(request [\w-]+\).*Check fal Again/,
+    actions: ['Open fal Dashboard', 'Retry (may charge again)', 'Open Settings'],
   },
   {
     name: 'a result with no video',

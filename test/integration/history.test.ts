@@ -417,9 +417,9 @@ describe('history: resuming jobs a reload interrupted', () => {
       requestId,
       error: { kind: 'network', message: 'Could not reach fal (ECONNRESET). Check your internet connection, then retry.' },
     });
-    const other = await store.add({ endpoint: ENDPOINT, input: { prompt: 'refused: a rowing boat' }, source: { kind: 'prompt' }, status: 'failed', requestId: 'r-2', error: { kind: 'server', message: 'fal had a server problem (500).' } });
+    const other = await store.add({ endpoint: ENDPOINT, input: { prompt: 'refused: a rowing boat' }, source: { kind: 'prompt' }, status: 'failed', requestId: 'r-2', error: { kind: 'contentPolicy', message: 'fal\'s content policy blocked this prompt.' } });
     assert.match(String(hooks.history.tree.getTreeItem(added.id).contextValue), /^animateDiffHistory\.failed\.followable$/);
-    assert.doesNotMatch(String(hooks.history.tree.getTreeItem(other.id).contextValue), /followable/, 'only a lost connection can be followed again');
+    assert.doesNotMatch(String(hooks.history.tree.getTreeItem(other.id).contextValue), /followable/, 'only a job whose end fal did not tell can be followed again');
 
     const outcome = (await vscode.commands.executeCommand('animateDiff.history.followAgain', added.id)) as GenerationOutcome | undefined;
     assert.equal(outcome?.kind, 'done', JSON.stringify(outcome));

@@ -49,6 +49,23 @@ describe('fal error mapping', () => {
     assert.match(failure.message, /prompt is too long/);
   });
 
+  it("a gateway's HTML error page is not quoted: the status says it all", () => {
+    const page = '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>';
+    for (const body of [page, `<!DOCTYPE html>\n${page}`, `\n  ${page}\n`]) {
+      const failure = failureFromHttp(502, body);
+      assert.equal(failure.kind, 'server');
+      assert.equal(failure.details.falDetail, undefined);
+      assert.doesNotMatch(failure.message, /<|fal said/);
+      assert.match(failure.message, /502 Bad Gateway/);
+    }
+  });
+
+  it('a long plain-text answer is quoted shortened', () => {
+    const failure = failureFromHttp(500, `upstream failed: ${'x'.repeat(5000)}`);
+    assert.match(failure.message, /fal said: “upstream failed: x+…”/);
+    assert.ok(failure.message.length < 500, failure.message);
+  });
+
   it('429 asks to wait and retry', () => {
     const failure = failureFromHttp(429, { detail: 'Too many requests' });
     assert.equal(failure.kind, 'rateLimit');

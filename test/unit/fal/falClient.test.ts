@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { FalFailure } from '../../../src/model/failure';
-import { FalGateway, type FalLogLine } from '../../../src/fal/falClient';
+import { FalGateway, sandboxFetch, type FalLogLine } from '../../../src/fal/falClient';
 import { startFalImitation, type FalImitation } from '../../fal-imitation/server';
+import { until } from '../../fal-imitation/testSupport';
 
 const KEY = 'unit-key-id:unit-key-secret-0123';
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
@@ -80,6 +81,23 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(imitation.requests().some((r) => r.stage === 'status'));
   });
 
+  for (const status of [429, 404, 403]) {
+    it(`a ${status} for the event stream alone falls back to polling: the job fal runs is not given up`, async () => {
+      imitation.addFault({ at: 'stream', kind: 'http', status, times: 10 });
+      const result = await gateway.generate(ENDPOINT, INPUT);
+      assert.ok(result.output.video.url);
+      assert.ok(imitation.requests().some((r) => r.stage === 'status'), 'the status was polled');
+    });
+  }
+
+  it('a refusal for the stream that the status repeats fails the job once, with the status\'s word', async () => {
+    imitation.addFault({ at: 'stream', kind: 'http', status: 401, times: 10 });
+    imitation.addFault({ at: 'status', kind: 'http', status: 401, times: 10 });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.equal(failure.kind, 'auth');
+    assert.ok(failure.details.requestId);
+  });
+
   it('through a team proxy: no key sent, the proxy adds it', async () => {
     const proxied = new FalGateway({ credentials: undefined, proxyUrl: `${imitation.url}/api/fal/proxy`, sandboxUrl: undefined });
     const result = await proxied.generate(ENDPOINT, INPUT);
@@ -131,6 +149,31 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(failure.details.requestId);
   });
 
+  it('a submit answer that cannot be read says fal may have started the job, which is not sent again', async () => {
+    imitation.addFault({ at: 'submit', kind: 'malformedJson' });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.equal(failure.kind, 'ambiguous');
+    assert.match(failure.message, /fal may have started this job .*answer to the request could not be read/);
+    assert.doesNotMatch(failure.message, /JSON at position|Unexpected/);
+    assert.equal(imitation.jobs().length, 1, 'fal queued one job, and only one');
+  });
+
+  it("fal's answers under a wrong label are still read: the job is followed and its video kept", async () => {
+    imitation.addFault({ at: 'submit', kind: 'wrongContentType' });
+    imitation.addFault({ at: 'result', kind: 'wrongContentType', contentType: 'text/plain' });
+    const result = await gateway.generate(ENDPOINT, INPUT);
+    assert.match(result.output.video.url, /\/files\/videos\/.+\.mp4$/);
+    assert.equal(imitation.jobs().length, 1);
+    assert.ok(imitation.requests().every((r) => r.requestId !== 'undefined'), 'no request for a job named "undefined"');
+  });
+
+  it('a result that is not JSON is said to be unreadable, in words', async () => {
+    imitation.addFault({ at: 'result', kind: 'malformedJson' });
+    const failure = await failureOf(gateway.generate(ENDPOINT, INPUT));
+    assert.match(failure.message, /^fal's answer to the result could not be read: it is not JSON \(labelled application\/json\)\. Retry/);
+    assert.ok(failure.details.requestId, 'the request id is kept');
+  });
+
   it('abort stops waiting and cancel reaches fal', async () => {
     imitation.addFault({ at: 'submit', kind: 'neverFinish' });
     const controller = new AbortController();
@@ -143,6 +186,31 @@ describe('FalGateway against the fal imitation', function () {
     assert.ok(requestId);
     assert.equal(await gateway.cancel(ENDPOINT, requestId), 'requested');
     assert.equal(imitation.job(requestId)?.cancelRequested, true);
+  });
+
+  it('Cancel ends following at once, also while the fal client waits to retry', async () => {
+    // The stream fails, so the status is polled; fal answers it 503, which the client retries after ~1 s, then ~2 s…
+    imitation.addFault({ at: 'stream', kind: 'http', status: 500, times: 10 });
+    imitation.addFault({ at: 'status', kind: 'http', status: 503, times: 10 });
+    let statusCalls = 0;
+    let answered = 0;
+    const counting = new FalGateway({ credentials: KEY, proxyUrl: undefined, sandboxUrl: imitation.url }, {
+      fetch: async (input, init) => {
+        const polled = /\/status(\?|$)/.test(String(input));
+        statusCalls += polled ? 1 : 0;
+        const response = await sandboxFetch(imitation.url)(input, init);
+        answered += polled ? 1 : 0;
+        return response;
+      },
+    });
+    const controller = new AbortController();
+    const requestId = await counting.submit(ENDPOINT, INPUT);
+    const following = failureOf(counting.follow(ENDPOINT, requestId, { signal: controller.signal }));
+    await until(() => answered === 1, 'the first 503 for the status');
+    // Within the client's first wait before it asks again (0.75 s at least).
+    setTimeout(() => controller.abort(), 100);
+    assert.equal((await following).kind, 'cancelled');
+    assert.equal(statusCalls, 1, 'following ended without waiting for the client to try again');
   });
 
   it('a job that never finishes times out, and is cancelled on fal', async () => {

@@ -10,6 +10,7 @@ import {
   SubmitOutcomeUnknownError,
   SubmitRefusedError,
   UnexpectedRedirectError,
+  UnreadableAnswerError,
   type Deadlines,
 } from '../../../src/fal/transport';
 
@@ -126,8 +127,7 @@ describe('fal transport: deadlines, submits sent once, no redirects', function (
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       response.write('{"status":');
     };
-    const stalled = await guarded(STATUS);
-    const silence = await rejection(stalled.text());
+    const silence = await rejection(guarded(STATUS));
     assert.ok(silence instanceof ExchangeTimeoutError && silence.limit === 'idle', String(silence));
 
     handler = (_request, response) => {
@@ -135,9 +135,57 @@ describe('fal transport: deadlines, submits sent once, no redirects', function (
       const drip = setInterval(() => response.write(' '), 200);
       response.on('close', () => clearInterval(drip));
     };
-    const trickling = await guarded(STATUS);
-    const late = await rejection(trickling.text());
+    const late = await rejection(guarded(STATUS));
     assert.ok(late instanceof ExchangeTimeoutError && late.limit === 'total', String(late));
+
+    // The status stream is open-ended: not read whole here, but watched as it is read.
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(': ping\n\n');
+    };
+    const stream = await guarded(`${STATUS}/stream`);
+    const streamLate = await rejection(stream.text());
+    assert.ok(streamLate instanceof ExchangeTimeoutError && streamLate.limit === 'idle', String(streamLate));
+  });
+
+  it('a submit answered with something that names no request is "outcome unknown": fal may have queued it', async () => {
+    for (const [contentType, body] of [
+      ['application/json', '{"status":"IN_QUEUE","request_'],
+      ['text/html', '<html><body>Welcome</body></html>'],
+      ['application/json', '{"status":"IN_QUEUE"}'],
+    ]) {
+      handler = (_request, response) => response.writeHead(200, { 'content-type': contentType }).end(body);
+      const error = await rejection(guarded(SUBMIT, { method: 'POST', body: '{}' }));
+      assert.ok(error instanceof SubmitOutcomeUnknownError && error.how === 'unreadable', `${body}: ${String(error)}`);
+      assert.equal(isRetryableError(error, RETRYABLE_STATUSES), false, 'the fal client must not send it again');
+    }
+  });
+
+  it("fal's JSON under another label is handed on as JSON; a success that is not JSON is unreadable", async () => {
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('{"request_id":"r-1","status":"IN_QUEUE"}');
+    const submitted = await guarded(SUBMIT, { method: 'POST', body: '{}' });
+    assert.equal(submitted.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await submitted.json(), { request_id: 'r-1', status: 'IN_QUEUE' });
+
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('{"status":"COMPLETED"}');
+    const status = await guarded(STATUS);
+    assert.equal(status.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await status.json(), { status: 'COMPLETED' });
+
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"COMPL');
+    const unreadable = await rejection(guarded(STATUS));
+    assert.ok(unreadable instanceof UnreadableAnswerError, String(unreadable));
+    assert.equal(unreadable.message, "fal's answer to the status check could not be read: it is not JSON (labelled application/json)");
+    assert.equal(isRetryableError(unreadable, RETRYABLE_STATUSES), false);
+
+    handler = (_request, response) => response.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+    const gateway = await guarded(STATUS);
+    assert.equal(gateway.status, 502);
+    assert.equal(await gateway.text(), '<html>Bad Gateway</html>', "an error's page passes as it is: its status says what happened");
+
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'application/xml' }).end('<PostResponse/>');
+    const put = await guarded('https://v3.fal.media/files/upload/abc', { method: 'PUT', body: 'bytes' });
+    assert.equal(await put.text(), '<PostResponse/>', "a file upload's answer need only be JSON when it says it is");
   });
 
   it('a submit with no answer in time is "outcome unknown", not a plain timeout', async () => {
@@ -167,6 +215,7 @@ describe('fal transport: deadlines, submits sent once, no redirects', function (
   });
 
   it('the proxy\'s Basic credentials go to the proxy only', async () => {
+    handler = (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"request_id":"r-1"}');
     const proxied = guardedFetch(fetch, { deadlines: SHORT, proxy: { origin, headers: { Authorization: 'Basic dXNlcjpwYXNz' } } });
     await (await proxied(`${origin}/api/fal/proxy`, { method: 'POST', body: '{}', headers: { 'x-fal-target-url': SUBMIT } })).text();
     assert.equal(received[0].headers.authorization, 'Basic dXNlcjpwYXNz');
