@@ -180,7 +180,7 @@ describe('UI: parameter files, as a person uses them', () => {
 
   it('the editor title\'s Generate button: the panel plays the active file\'s video', async () => {
     await ui.imitation.reset();
-    await ui.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label="Generate Video from Parameter File"]').click();
+    await ui.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Generate Video from Parameter File"]').click();
     const panel = ui.webviewFrame();
     await panel.getByText(LANTERN_PROMPT).first().waitFor({ timeout: 40_000 });
     const video = panel.locator('video');

@@ -43,7 +43,8 @@ describe('UI: Restricted Mode, in a window whose workspace is not trusted', () =
     await ui.screenshot('restricted-asks');
     await asked.getByRole('button', { name: 'Cancel' }).click();
     await asked.waitFor({ state: 'detached' });
-    assert.deepEqual(await ui.imitation.requests(), [], 'nothing reached fal');
+    // Only fal's price list was read (for the question's expected charge): nothing submitted, nothing uploaded.
+    assert.deepEqual((await ui.imitation.requests()).filter((request) => request.stage !== 'pricing'), [], 'nothing but the price list reached fal');
     assert.deepEqual(saved('tide-'), []);
   });
 
@@ -74,7 +75,8 @@ describe('UI: Restricted Mode, in a window whose workspace is not trusted', () =
     await asked.getByRole('button', { name: 'Cancel' }).click();
     await asked.waitFor({ state: 'detached' });
     assert.deepEqual(await ui.imitation.uploads(), [], 'the file was not uploaded');
-    assert.deepEqual(await ui.imitation.requests(), [], 'nothing reached fal');
+    // Only fal's price list was read (for the question's expected charge): nothing submitted, nothing uploaded.
+    assert.deepEqual((await ui.imitation.requests()).filter((request) => request.stage !== 'pricing'), [], 'nothing but the price list reached fal');
 
     await lens('▶ Generate').click();
     await asked.waitFor();
