@@ -109,7 +109,7 @@ describe('UI: the Get Started walkthrough', () => {
     await showStep('paramsFile');
     await step('paramsFile').locator('.monaco-button').filter({ hasText: 'New Parameter File' }).click();
     await ui.answerInputBox('first-try');
-    await ui.activeEditor().and(ui.page.locator('.monaco-editor[data-uri$="/first-try.animate.json"]')).waitFor();
+    await ui.activeEditor().and(ui.page.locator('.monaco-editor[data-uri$="/first-try.animate.json"]')).waitFor({ timeout: 60_000 });
     assert.match(fs.readFileSync(path.join(ui.workspaceDir, 'first-try.animate.json'), 'utf8'), /"prompt"/);
     await showStep('paramsFile');
     await assertDone(['setKey', 'firstVideo', 'paramsFile']);

@@ -223,8 +223,8 @@ describe('UI: the walkthrough\'s images, captured from the product', function ()
     await ui.runCommand('View: Close All Editors');
     await ui.page.locator('.part.activitybar .action-item a[aria-label^="AnimateDiff"]').click();
     const rows = ui.page.locator('.part.sidebar .monaco-list-row');
-    await rows.filter({ hasText: VARIATIONS_PROMPT.slice(0, 20) }).nth(3).waitFor();
-    const first = rows.filter({ hasText: PROMPT.slice(0, 20) }).first();
+    await rows.filter({ hasText: VARIATIONS_PROMPT.slice(0, 15) }).nth(3).waitFor({ timeout: 60_000 });
+    const first = rows.filter({ hasText: PROMPT.slice(0, 15) }).first();
     await first.click();
     // The pointer off the view: no tooltip, no row's hover buttons in the picture.
     await movePointerAway();
