@@ -109,6 +109,13 @@ describe('UI: the Get Started walkthrough', () => {
     await showStep('paramsFile');
     await step('paramsFile').locator('.monaco-button').filter({ hasText: 'New Parameter File' }).click();
     await ui.answerInputBox('first-try');
+    // The Welcome page re-renders as the step ticks off and can take the focus from the box as Enter lands: the name
+    // then stays in the box. Press Enter again until the box has closed (accepting twice is harmless).
+    const nameBox = ui.page.locator('.quick-input-widget .quick-input-box input');
+    for (let attempt = 0; attempt < 5 && await nameBox.isVisible(); attempt++) {
+      await nameBox.press('Enter', { timeout: 5_000 }).catch(() => undefined);
+      await nameBox.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
     await ui.activeEditor().and(ui.page.locator('.monaco-editor[data-uri$="/first-try.animate.json"]')).waitFor({ timeout: 60_000 });
     assert.match(fs.readFileSync(path.join(ui.workspaceDir, 'first-try.animate.json'), 'utf8'), /"prompt"/);
     await showStep('paramsFile');
