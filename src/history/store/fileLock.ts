@@ -80,14 +80,9 @@ async function tryCreateLock(lockFile: string, token: string): Promise<LockHandl
   } finally {
     await fsp.rm(prepared, { force: true });
   }
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(lockFile, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') {
-      return undefined;
-    }
-    throw error;
+  const handle = await openNewLockFile(lockFile);
+  if (!handle) {
+    return undefined;
   }
   try {
     await handle.writeFile(contents, 'utf8');
@@ -97,20 +92,27 @@ async function tryCreateLock(lockFile: string, token: string): Promise<LockHandl
   return { token };
 }
 
+/** Creates the lock file, failing if it exists: undefined when another holder has it. */
+async function openNewLockFile(lockFile: string): Promise<fsp.FileHandle | undefined> {
+  try {
+    return await fsp.open(lockFile, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 /**
  * On a full disk the lock's contents cannot be written, but an empty file can still be made: the lock is then an
  * empty file (which others count as stale after UNREADABLE_LOCK_STALE_MS), known to its holder by its inode.
  * Without it, nothing could be deleted to make room.
  */
 async function tryCreateEmptyLock(lockFile: string): Promise<LockHandle | undefined> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(lockFile, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') {
-      return undefined;
-    }
-    throw error;
+  const handle = await openNewLockFile(lockFile);
+  if (!handle) {
+    return undefined;
   }
   try {
     return { inode: (await handle.stat()).ino };
