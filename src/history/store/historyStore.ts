@@ -31,6 +31,10 @@ const MAX_WRITE_ATTEMPTS = 20;
 export const OWNER_HEARTBEAT_MS = 60_000;
 
 const HISTORY_FILE = /^history\.(\d+)\.jsonl$/;
+/** A generation's file being written (by `createFile`): the generation and the writing process. */
+const HISTORY_TEMP_FILE = /^history\.(\d+)\.jsonl\.tmp-(\d+)-/;
+/** How long a write waits for another window's compaction to finish before it gives up (and is tried again later). */
+const COMPACTION_WAIT_MS = 60_000;
 
 export function historyFileName(generation: number): string {
   return `history.${generation}.jsonl`;
@@ -754,7 +758,14 @@ export class HistoryStore {
           this.returnPending(taken);
           throw error;
         }
-        if (appended === 'replaced' || appended === 'behind' || await this.newerFileExists()) {
+        let compacted: boolean;
+        try {
+          compacted = typeof appended === 'string' || await this.compactedMeanwhile();
+        } catch (error) {
+          this.returnPending(taken);
+          throw error;
+        }
+        if (compacted || typeof appended === 'string') {
           // Another window took the lock from this one (held too long) and wrote, or compacted the file, meanwhile.
           // What it wrote about the same entries came after these changes were made: they yield to it. The rest
           // are written again, into the current file.
@@ -773,7 +784,7 @@ export class HistoryStore {
         break;
       }
       await this.setAsideCorruptLines();
-      await this.compactIfDue();
+      synced = new Set([...synced, ...await this.compactIfDue()]);
     }, { staleMs: this.options.lockStaleMs });
     if (synced.size > 0) {
       this.changed({ kind: 'synced', ids: [...synced] });
@@ -1063,9 +1074,35 @@ export class HistoryStore {
     return newest;
   }
 
-  /** Whether another window compacted the history into a newer file (once or more) since this one read it. */
-  private async newerFileExists(): Promise<boolean> {
-    return (await this.newestGeneration()) > this.generation;
+  /**
+   * Whether another window compacted the history into a newer file (once or more) since this one read it. A
+   * compaction still under way (its file being written by a live process) is waited for: it may have taken its
+   * snapshot before this window's append, and if it then finished without copying that append over (killed, say),
+   * a change confirmed here would be lost — so the append counts only once no compaction is pending, and is written
+   * again into the new file when one finished.
+   */
+  private async compactedMeanwhile(): Promise<boolean> {
+    const deadline = Date.now() + COMPACTION_WAIT_MS;
+    for (;;) {
+      let pending = false;
+      for (const name of await fsp.readdir(this.folder)) {
+        const file = HISTORY_FILE.exec(name);
+        if (file && Number(file[1]) > this.generation) {
+          return true;
+        }
+        const temp = HISTORY_TEMP_FILE.exec(name);
+        if (temp && Number(temp[1]) > this.generation && Number(temp[2]) !== process.pid && isProcessAlive(Number(temp[2]))) {
+          pending = true;
+        }
+      }
+      if (!pending) {
+        return false;
+      }
+      if (Date.now() > deadline) {
+        throw new Error('Another window has been compacting the history for over a minute; this change is written with the next one.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /**
@@ -1125,12 +1162,14 @@ export class HistoryStore {
    * Creates generation `generation`'s file with `lines` after its header, complete and flushed before it appears
    * under its name (exclusively: of two windows compacting at once, one wins). False when another was first.
    */
-  private async createFile(generation: number, lines: readonly string[]): Promise<boolean> {
+  private async createFile(generation: number, content: readonly string[] | (() => Promise<readonly string[]>)): Promise<boolean> {
     const target = path.join(this.folder, historyFileName(generation));
     const temp = `${target}.tmp-${process.pid}-${randomBytes(5).toString('hex')}`;
     try {
+      // The temp file exists before `content` is taken: writers that append from now on wait for it (compactedMeanwhile).
       const handle = await fsp.open(temp, 'wx');
       try {
+        const lines = typeof content === 'function' ? await content() : content;
         await handle.writeFile(`${[headerLine(generation), ...lines].join('\n')}\n`, 'utf8');
         await handle.sync();
       } finally {
@@ -1153,19 +1192,50 @@ export class HistoryStore {
   }
 
   /** Writes the live records into the next generation's file once the current one is mostly dead records. */
-  private async compactIfDue(): Promise<void> {
+  /** Returns the ids whose entries others changed, read while compacting. */
+  private async compactIfDue(): Promise<Set<string>> {
     if (this.pendingPuts.size + this.pendingDeletes.size + this.pendingLogs.size > 0) {
-      return; // Changes made during this write: compacted with a later one, so the logs are copied exactly.
+      return new Set(); // Changes made during this write: compacted with a later one, so the logs are copied exactly.
     }
     const size = this.readOffset;
     if (size < COMPACT_MIN_BYTES || size < COMPACT_RATIO * this.liveBytes) {
-      return;
+      return new Set();
     }
-    await this.compact();
+    return this.compact();
   }
 
-  private async compact(): Promise<void> {
+  /** Returns the ids whose entries others changed, read while compacting. */
+  private async compact(): Promise<Set<string>> {
     const old = this.file;
+    let synced = new Set<string>();
+    let copiedUpTo = 0;
+    const created = await this.createFile(this.generation + 1, async () => {
+      // Read after the new file was announced: what others appended before is copied from here, and whoever
+      // appends later waits for this compaction and writes again into the new file (see compactedMeanwhile).
+      synced = await this.catchUp();
+      copiedUpTo = this.readOffset;
+      await this.setAsideCorruptLines();
+      return this.liveLines();
+    });
+    if (created) {
+      // Writers of an older version of this extension do not wait for a compaction: what they appended to the
+      // old file since it was read is copied over.
+      const late = await completeLinesAfter(old, copiedUpTo);
+      for (let attempt = 0; late.length > 0 && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const appended = await this.append(late, true);
+        synced = new Set([...synced, ...await this.catchUp()]);
+        if (appended !== 'behind' && appended !== 'replaced' && !(await this.compactedMeanwhile())) {
+          break;
+        }
+      }
+      // Left behind if it cannot go now: only the newest file is read, and a later start removes the older ones.
+      await fsp.rm(old, { force: true }).catch(() => undefined);
+    }
+    return synced;
+  }
+
+  /** The records on disk of every live entry, and the recent deletions: a new file's content. */
+  private liveLines(): string[] {
     const lines: string[] = [];
     for (const slot of this.slots.values()) {
       // What is on disk, copied as it is (changes not written yet are written after, as usual).
@@ -1185,23 +1255,9 @@ export class HistoryStore {
         lines.push(delLine(id, tombstone.rev, tombstone.deletedAt));
       }
     }
-    await this.setAsideCorruptLines();
-    const oldReadOffset = this.readOffset;
-    if (await this.createFile(this.generation + 1, lines)) {
-      // A window whose lock was taken may have appended to the old file since it was read. Its records are copied
-      // over; one appending from now on finds the new file there and writes again into it (see `sync`).
-      const late = await completeLinesAfter(old, oldReadOffset);
-      for (let attempt = 0; late.length > 0 && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-        const appended = await this.append(late, true);
-        await this.catchUp();
-        if (appended !== 'behind' && appended !== 'replaced' && !(await this.newerFileExists())) {
-          break;
-        }
-      }
-      // Left behind if it cannot go now: only the newest file is read, and a later start removes the older ones.
-      await fsp.rm(old, { force: true }).catch(() => undefined);
-    }
+    return lines;
   }
+
 
   private async setAsideCorruptLines(): Promise<void> {
     if (this.corruptLines.length === 0 && this.tornLines.length === 0) {
