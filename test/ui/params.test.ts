@@ -109,7 +109,7 @@ describe('UI: parameter files, as a person uses them', () => {
     await video.waitFor({ timeout: 40_000 });
     await panel.getByText('a sailboat on a calm lake at dawn').first().waitFor();
     await waitUntilPlaying(video);
-    await ui.notification(/Saved sailboat-4242\.mp4 and its result record/).waitFor();
+    await ui.notified(/Saved sailboat-4242\.mp4 and its result record/);
     await ui.screenshot('params-generated');
 
     const saved = path.join(ui.workspaceDir, 'sailboat-4242.mp4');
@@ -190,7 +190,7 @@ describe('UI: parameter files, as a person uses them', () => {
     const submits = (await ui.imitation.requests()).filter((r) => r.stage === 'submit');
     assert.deepEqual(submits.map((r) => (r.body as Record<string, unknown>).prompt), [LANTERN_PROMPT]);
     const seed = (submits[0].body as Record<string, unknown>).seed;
-    await ui.notification(`Saved lantern-${String(seed)}.mp4 and its result record`).waitFor();
+    await ui.notified(`Saved lantern-${String(seed)}.mp4 and its result record`);
     assert.ok(fs.statSync(path.join(ui.workspaceDir, `lantern-${String(seed)}.mp4`)).size > 1000);
   });
 

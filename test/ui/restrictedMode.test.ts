@@ -57,7 +57,7 @@ describe('UI: Restricted Mode, in a window whose workspace is not trusted', () =
     const video = ui.webviewFrame().locator('video');
     await video.waitFor({ timeout: 40_000 });
     await waitUntilPlaying(video);
-    await ui.notification(/Saved tide-31\.mp4 and its result record/).waitFor();
+    await ui.notified(/Saved tide-31\.mp4 and its result record/);
     const submits = (await ui.imitation.requests()).filter((request) => request.stage === 'submit');
     assert.equal(submits.length, 1);
     assert.equal((submits[0].body as Record<string, unknown>).prompt, TIDE_PROMPT);
@@ -81,7 +81,7 @@ describe('UI: Restricted Mode, in a window whose workspace is not trusted', () =
     await lens('▶ Generate').click();
     await asked.waitFor();
     await asked.getByRole('button', { name: 'Generate' }).click();
-    await ui.notification(/Saved restyle-57\.mp4 and its result record/).waitFor({ timeout: 40_000 });
+    await ui.notified(/Saved restyle-57\.mp4 and its result record/, 40_000);
     const [upload] = await ui.imitation.uploads();
     assert.equal(upload?.size, fs.statSync(CLIP).size, 'the local file reached fal storage');
     const [submit] = (await ui.imitation.requests()).filter((request) => request.stage === 'submit');

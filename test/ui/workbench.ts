@@ -310,6 +310,23 @@ export class Workbench {
     return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
   }
 
+  /**
+   * Waits until a notification with this text has been shown: as a toast or, when the toast already hid itself (an
+   * information toast does after a few seconds, which a loaded machine can spend on the test's other waits), in the
+   * Notification Center, which keeps it.
+   */
+  async notified(text: RegExp | string, timeout = DEFAULT_WAIT_MS): Promise<void> {
+    try {
+      await this.notification(text).waitFor({ timeout });
+      return;
+    } catch {
+      // Looked for in the Notification Center below.
+    }
+    await this.runCommand('Notifications: Show Notifications');
+    await this.page.locator('.notifications-center .notification-list-item').filter({ hasText: text }).first().waitFor();
+    await this.runCommand('Notifications: Hide Notifications');
+  }
+
   /** The channel the Output panel shows (the panel must be open). */
   async selectedOutputChannel(): Promise<string> {
     const picker = this.page.locator('.part.panel select[aria-label="Switch Output"]').filter({ visible: true }).first();
