@@ -9,20 +9,18 @@
 // image do not pass). When the product changes on purpose, replace the committed images:
 //   node esbuild.js --tests && ANIMATEDIFF_UPDATE_WALKTHROUGH_MEDIA=1 ANIMATEDIFF_TEST_GREP="walkthrough's images" node test/harness/run-ui.js
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { captureInto, union, type Box, type MediaSet } from './screenshots';
 import { openWorkbench, uiEnvironment, waitUntilPlaying, type Workbench } from './workbench';
 
 const repoRoot = path.join(__dirname, '..', '..', '..');
-const mediaDir = path.join(repoRoot, 'media', 'walkthrough');
-const MAX_BYTES = 160 * 1024;
-const THUMBNAIL = { width: 48, height: 30 };
-/** How many pixels a committed image's width or height may differ from a fresh capture's. */
-const SIZE_SLACK = 4;
-/** Mean difference of the grey thumbnails (0–255) a fresh capture may have from the committed image. */
-const MAX_THUMBNAIL_DIFFERENCE = 24;
-const UPDATE = process.env.ANIMATEDIFF_UPDATE_WALKTHROUGH_MEDIA === '1';
+const MEDIA: MediaSet = {
+  dir: path.join(repoRoot, 'media', 'walkthrough'),
+  update: process.env.ANIMATEDIFF_UPDATE_WALKTHROUGH_MEDIA === '1',
+  howToUpdate: 'update it: ANIMATEDIFF_UPDATE_WALKTHROUGH_MEDIA=1 (see the top of walkthroughMedia.test.ts)',
+  maxBytes: 160 * 1024,
+};
 const THEMES = [
   { suffix: 'light', name: 'Light 2026', workbenchClass: 'vs', webviewClass: 'vscode-light' },
   { suffix: 'dark', name: 'Dark 2026', workbenchClass: 'vs-dark', webviewClass: 'vscode-dark' },
@@ -32,67 +30,6 @@ type Theme = (typeof THEMES)[number];
 const KEY = 'ui-walkthrough-key:ui-walkthrough-secret-2b7f40';
 const PROMPT = 'cherry blossom petals drifting over a quiet river in Kyoto, pastel colors, gentle breeze';
 const VARIATIONS_PROMPT = 'ocean waves crashing against black volcanic rocks at sunset';
-
-interface Box { x: number; y: number; width: number; height: number }
-
-/** The smallest box around all of them. */
-function union(...boxes: Box[]): Box {
-  const x = Math.min(...boxes.map((b) => b.x));
-  const y = Math.min(...boxes.map((b) => b.y));
-  const right = Math.max(...boxes.map((b) => b.x + b.width));
-  const bottom = Math.max(...boxes.map((b) => b.y + b.height));
-  return { x, y, width: right - x, height: bottom - y };
-}
-
-/** Width and height of a PNG, from its IHDR chunk. */
-function pngSize(file: string): { width: number; height: number } {
-  const header = fs.readFileSync(file).subarray(0, 24);
-  assert.equal(header.toString('latin1', 12, 16), 'IHDR', `${path.basename(file)} is a PNG`);
-  return { width: header.readUInt32BE(16), height: header.readUInt32BE(20) };
-}
-
-/** The image shrunk to THUMBNAIL in 8-bit grey, one byte a pixel. */
-function greyThumbnail(file: string): Buffer {
-  const result = spawnSync('ffmpeg', [
-    '-v', 'error', '-i', file, '-vf', `scale=${THUMBNAIL.width}:${THUMBNAIL.height}:flags=area,format=gray`, '-f', 'rawvideo', '-',
-  ], { maxBuffer: 1024 * 1024 });
-  if (result.status !== 0) {
-    throw new Error(`ffmpeg could not read ${file}: ${result.error?.message ?? result.stderr.toString('utf8')}`);
-  }
-  assert.equal(result.stdout.length, THUMBNAIL.width * THUMBNAIL.height);
-  return result.stdout;
-}
-
-/** Asserts the committed image is the same size as the fresh capture and shows nearly the same picture. */
-function assertCommittedImageIsCurrent(captured: string): void {
-  const committed = path.join(mediaDir, path.basename(captured));
-  const update = `update it: ANIMATEDIFF_UPDATE_WALKTHROUGH_MEDIA=1 (see the top of ${path.basename(__filename, '.js')}.ts)`;
-  assert.ok(fs.existsSync(committed), `media/walkthrough/${path.basename(captured)} is missing; ${update}`);
-  // Within a few pixels: the captured region follows the workbench's layout, which fonts can move by a pixel.
-  const [was, now] = [pngSize(committed), pngSize(captured)];
-  assert.ok(Math.abs(was.width - now.width) <= SIZE_SLACK && Math.abs(was.height - now.height) <= SIZE_SLACK,
-    `media/walkthrough/${path.basename(captured)} is ${was.width}×${was.height}, the product is captured at ${now.width}×${now.height}; ${update}`);
-  const [before, after] = [greyThumbnail(committed), greyThumbnail(captured)];
-  let total = 0;
-  for (let i = 0; i < after.length; i += 1) {
-    total += Math.abs(after[i] - before[i]);
-  }
-  const difference = total / after.length;
-  assert.ok(difference <= MAX_THUMBNAIL_DIFFERENCE,
-    `media/walkthrough/${path.basename(captured)} no longer shows what the product shows (mean difference ${difference.toFixed(1)} > ${MAX_THUMBNAIL_DIFFERENCE}); ${update}`);
-}
-
-/** 256 colours, no dithering: the workbench's flat colours stay exact, and the file small. */
-function quantize(raw: string, out: string): void {
-  const result = spawnSync('ffmpeg', [
-    '-v', 'error', '-y', '-i', raw,
-    '-vf', 'split[a][b];[a]palettegen=max_colors=256:reserve_transparent=0[p];[b][p]paletteuse=dither=none',
-    '-pred', 'mixed', out,
-  ], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`ffmpeg could not reduce ${raw}: ${result.error?.message ?? result.stderr}`);
-  }
-}
 
 describe('UI: the walkthrough\'s images, captured from the product', function () {
   // Each image is staged and taken twice, once per theme, on a loaded machine.
@@ -133,25 +70,10 @@ describe('UI: the walkthrough\'s images, captured from the product', function ()
     region: () => Promise<Box>,
     options: { withPanel: boolean; stage?: () => Promise<void> },
   ): Promise<void> {
-    fs.mkdirSync(outDir, { recursive: true });
     for (const theme of THEMES) {
       await useTheme(theme, options.withPanel);
       await options.stage?.();
-      const raw = path.join(outDir, `${name}-${theme.suffix}.raw.png`);
-      const file = path.join(outDir, `${name}-${theme.suffix}.png`);
-      const { x, y, width, height } = await region();
-      const clip = { x: Math.round(x), y: Math.round(y), width: Math.round(width), height: Math.round(height) };
-      await ui.page.screenshot({ path: raw, clip, animations: 'disabled' });
-      quantize(raw, file);
-      fs.rmSync(raw);
-      const bytes = fs.statSync(file).size;
-      assert.ok(bytes <= MAX_BYTES, `${path.basename(file)} is ${Math.round(bytes / 1024)} KB, more than ${MAX_BYTES / 1024} KB`);
-      if (UPDATE) {
-        fs.mkdirSync(mediaDir, { recursive: true });
-        fs.copyFileSync(file, path.join(mediaDir, path.basename(file)));
-      } else {
-        assertCommittedImageIsCurrent(file);
-      }
+      await captureInto(MEDIA, ui.page, outDir, `${name}-${theme.suffix}`, await region());
     }
   }
 
