@@ -30,7 +30,7 @@ describe('UI: keyboard shortcuts', () => {
     await panel.getByText(PROMPT).first().waitFor({ timeout: 40_000 });
     await waitUntilPlaying(panel.locator('video'));
     const sent = await submits();
-    assert.equal(sent.length);
+    assert.equal(sent.length, 1);
     assert.equal((sent[0].body as { prompt: string }).prompt, PROMPT);
     await ui.screenshot('keys-generate-from-selection');
   });
@@ -48,7 +48,7 @@ describe('UI: keyboard shortcuts', () => {
     await ui.notified(/Saved fox-in-snow-1234\.mp4 and its result record/);
     assert.ok(fs.statSync(path.join(ui.workspaceDir, 'renders', 'fox-in-snow-1234.mp4')).size > 1000);
     const sent = await submits();
-    assert.equal(sent.length);
+    assert.equal(sent.length, 1);
     assert.equal((sent[0].body as { seed: number }).seed, 1234);
     await ui.screenshot('keys-run-parameter-file');
   });
@@ -63,7 +63,7 @@ describe('UI: keyboard shortcuts', () => {
     await panel.getByText(FOX_PROMPT).first().waitFor({ timeout: 40_000 });
     await waitUntilPlaying(panel.locator('video'));
     const sent = await submits();
-    assert.equal(sent.length);
+    assert.equal(sent.length, 1);
     assert.deepEqual(sent[0].body, last.body);
   });
 });
