@@ -11,7 +11,7 @@ const path = require('node:path');
  */
 // The core's target is 300 KB; @animatediff and the language-model tools (about 18 KB, loaded with the core to
 // register them) put it just over. Until they load on first use, the budget holds it at 315 KB.
-const SIZE_BUDGETS = { 'dist/core.js': 315_000, 'dist/webview/panel.js': 40_000 };
+const SIZE_BUDGETS = { 'dist/core.js': 300_000, 'dist/webview/panel.js': 40_000 };
 
 /** Reports build results the way VS Code's problem matchers expect. */
 const problemMatcherPlugin = {
@@ -61,11 +61,25 @@ const falClientApartPlugin = {
   },
 };
 
+/**
+ * The core requires `src/chat/chatFeature.ts` on the first chat request or tool call (src/core.ts), so `@animatediff`
+ * and the language-model tools are their own bundle, dist/chat.js, read then rather than with the core. It has its
+ * own copies of the small modules it shares with the core; what holds state (the generation service, the panel, the
+ * key's redaction) it gets from the core.
+ */
+const chatApartPlugin = {
+  name: 'chat-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/chat\/chatFeature$/ }, (args) =>
+      (args.kind === 'require-call' && /[\\/]src[\\/]core\.ts$/.test(args.importer) ? { path: './chat', external: true } : undefined));
+  },
+};
+
 /** The extension's and the webview's build options; `production` minifies and leaves the source maps out. */
 function bundleOptions({ production, watch = false }) {
   const extension = {
     absWorkingDir: __dirname,
-    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts', 'fal-client': '@fal-ai/client' },
+    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts', chat: 'src/chat/chatFeature.ts', 'fal-client': '@fal-ai/client' },
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -79,7 +93,7 @@ function bundleOptions({ production, watch = false }) {
     mainFields: ['module', 'main'],
     logLevel: 'warning',
     metafile: true,
-    plugins: [falClientApartPlugin, falRealtimeStubPlugin, ...(watch ? [problemMatcherPlugin] : [])],
+    plugins: [falClientApartPlugin, chatApartPlugin, falRealtimeStubPlugin, ...(watch ? [problemMatcherPlugin] : [])],
   };
   const webview = {
     absWorkingDir: __dirname,

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
-import { ChatFeature } from './chat/chatFeature';
+import type { ChatFeature } from './chat/chatFeature';
+import type * as ChatFeatureModule from './chat/chatFeature';
+import type { VideoRunDeps } from './chat/videoRuns';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
 import { GetStartedCommand } from './commands/getStarted';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
@@ -86,11 +88,11 @@ export class Core extends Disposable {
   readonly commands: CommandManager;
   /** The History view's items and actions, handed to the view activation registered. */
   readonly historyView: HistoryViewBackend;
-  /** What `@animatediff` and the language-model tools do (registered at activation, see chat/registration.ts). */
-  readonly chat: ChatFeature;
   readonly testHooks: TestHooks | undefined;
   private readonly panels: VideoPanelManager;
   private readonly panelMemory: PanelMemory | undefined;
+  private readonly chatDeps: VideoRunDeps;
+  private chatFeature: ChatFeature | undefined;
 
   constructor(context: vscode.ExtensionContext) {
     super();
@@ -157,7 +159,7 @@ export class Core extends Disposable {
       saveVideoAs: (record) => actions.saveVideo(record),
     }));
     const paramsEditor = this._register(new ParamsEditorFeatures(diagnostics, runner, prices));
-    this.chat = new ChatFeature({ service, panels: this.panels, presenter, copies: results });
+    this.chatDeps = { service, panels: this.panels, presenter, copies: results };
     const dryRuns = this._register(new DryRunDocuments());
 
     const history = this._register(new HistoryFeature({
@@ -197,6 +199,7 @@ export class Core extends Disposable {
       this.commands.register(command);
     }
 
+    const chatFeature = () => this.chat;
     this.testHooks = recording
       ? {
         interaction: recording,
@@ -217,11 +220,26 @@ export class Core extends Disposable {
         globalStorageUri: context.globalStorageUri,
         trust,
         params: { runner, diagnostics },
-        chat: this.chat,
+        get chat() {
+          return chatFeature();
+        },
         prices,
         spendStatus: spend.item,
       }
       : undefined;
+  }
+
+  /**
+   * What `@animatediff` and the language-model tools do (registered at activation, see chat/registration.ts): loaded
+   * on the first chat request or tool call, from dist/chat.js (see esbuild.js), with what it needs from the core.
+   */
+  get chat(): ChatFeature {
+    if (!this.chatFeature) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ChatFeature: Feature } = require('./chat/chatFeature') as typeof ChatFeatureModule;
+      this.chatFeature = new Feature(this.chatDeps);
+    }
+    return this.chatFeature;
   }
 
   /** Restores the video panel after a reload; VS Code's saved state can be missing in a web or remote window. */

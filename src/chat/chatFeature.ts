@@ -1,10 +1,15 @@
 import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { TOOL_NAMES } from './ids';
 import { modernApi, type ModernApi } from './modernApi';
 import { AnimateDiffParticipant } from './participant';
 import type { ChatBackend } from './registration';
 import { GenerateVideoTool, WriteParameterFileTool } from './tools';
 import { VideoRuns, type VideoRunDeps } from './videoRuns';
+
+// In dist/chat.js zod is a copy of its own (see esbuild.js): it needs the English messages checkInput quotes, as the core's has.
+z.config(en());
 
 /** `@animatediff` and the language-model tools, as the core makes them (registration.ts registers them). */
 export class ChatFeature implements ChatBackend {

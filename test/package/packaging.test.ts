@@ -24,6 +24,7 @@ const SHIPPED = [
   'LICENSE',
   'README.marketplace.md',
   'dist/animate.schema.json',
+  'dist/chat.js',
   'dist/core.js',
   'dist/extension.js',
   'dist/fal-client.js',

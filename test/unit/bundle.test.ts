@@ -48,6 +48,17 @@ describe('extension bundle', () => {
     assert.ok(core.imports.some((i) => i.path === './fal-client' && i.external), 'the core requires dist/fal-client.js');
   });
 
+  it('@animatediff and the tools are a bundle of their own, required by the core on first use, with nothing that holds the key', () => {
+    const core = output('core.js');
+    assert.deepEqual(Object.keys(core.inputs).filter((i) => i.includes('src/chat/')), [], 'no chat code in the core');
+    assert.ok(core.imports.some((i) => i.path === './chat' && i.external), 'the core requires dist/chat.js');
+    const chat = Object.keys(output('chat.js').inputs);
+    assert.ok(chat.some((i) => i.endsWith('src/chat/participant.ts')));
+    // The service, the panel and the key's redaction come from the core: a copy of theirs would be a second state.
+    assert.deepEqual(chat.filter((i) => /src\/(fal|generation\/(generationService|session)|panel|util\/redaction|history)\b/.test(i)), []);
+    assert.deepEqual(chat.filter((i) => i.includes('node_modules/@fal-ai/')), []);
+  });
+
   it('the fal client is a bundle of its own, without its realtime part and without anything of ours', () => {
     const inputs = Object.keys(output('fal-client.js').inputs);
     assert.ok(inputs.some((i) => i.includes('node_modules/@fal-ai/client/src/queue.js')));
