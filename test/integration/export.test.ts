@@ -113,7 +113,7 @@ describe('export and thumbnails', function () {
     const gif = new GifReader(fs.readFileSync(gifUri.fsPath));
     assert.equal(gif.numFrames(), 16);
     assert.equal(gif.width, 480);
-    assert.equal(editor.document.getText(), '# Demo\n\nBefore.\n![a paper \\[lantern\\] floating over a calm lake at dusk](a-paper-lantern-floating-over-a-calm-2.gif)\n\nAfter.\n');
+    assert.equal(editor.document.getText(), '# Demo\n\nBefore.\n![a paper \\[lantern\\] floating over a calm lake at dusk](a-paper-lantern-floating-over-a-calm-2.gif)\nAfter.\n');
     assert.ok(await editor.document.save());
     assert.match(fs.readFileSync(notes.fsPath, 'utf8'), /^!\[a paper .+\]\(a-paper-lantern-floating-over-a-calm-2\.gif\)$/m);
   });
