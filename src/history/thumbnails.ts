@@ -10,8 +10,8 @@ import type { HistoryStore } from './store/historyStore';
 export const POSTER_WIDTH = 160;
 
 /**
- * Poster frames of the History's local copies: when the panel plays a finished generation that has a local copy and
- * no poster yet, it draws a frame of it to a PNG, which is written beside the copy (the store removes it with it).
+ * Poster frames of the History's local copies: when the panel plays a finished generation on its own, from its local
+ * copy, and it has no poster yet, it draws a frame of it to a PNG, which is written beside the copy (the store removes it with it).
  */
 export class HistoryThumbnails extends Disposable {
   private readonly making = new Set<string>();
@@ -47,8 +47,10 @@ export class HistoryThumbnails extends Disposable {
   private async make(id: string): Promise<void> {
     const file = this.posterPath(id);
     const video = file?.slice(0, file.lastIndexOf('.poster.'));
-    // Only from the local copy itself: the poster then shows what is on disk.
-    if (!file || !video || this.making.has(id) || existsSync(file) || !existsSync(video) || this.panels.shownVideo(id)?.fsPath !== video) {
+    // Only from the local copy itself (the poster then shows what is on disk), and only for a video shown alone: a
+    // batch grid already decodes several at once.
+    const shown = this.panels.visibleGenerationId === id ? this.panels.shownVideo(id) : undefined;
+    if (!file || !video || this.making.has(id) || existsSync(file) || !existsSync(video) || shown?.fsPath !== video) {
       return;
     }
     this.making.add(id);
