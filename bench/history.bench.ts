@@ -84,6 +84,7 @@ function treeOver(store: HistoryStore): HistoryTree {
     ready: () => Promise.resolve(store),
     // As the history feature wires it.
     hasVideo: (entry) => recordOf(entry) !== undefined,
+    posterOf: () => undefined,
   });
 }
 

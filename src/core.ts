@@ -5,6 +5,7 @@ import type { ChatFeature } from './chat/chatFeature';
 import type * as ChatFeatureModule from './chat/chatFeature';
 import type { VideoRunDeps } from './chat/videoRuns';
 import { CancelGenerationCommand, GenerateFromPromptCommand, GenerateFromSelectionCommand } from './commands/generateCommands';
+import { ExportCommand } from './commands/exportCommands';
 import { GetStartedCommand } from './commands/getStarted';
 import { ClearApiKeyCommand, SetApiKeyCommand, ShowLogCommand } from './commands/keyCommands';
 import {
@@ -29,9 +30,11 @@ import { HistoryResults } from './history/results';
 import { HistoryStorage } from './history/storage';
 import type { HistoryViewBackend } from './history/view/deferredHistoryView';
 import type { GenerationRecord } from './model/generation';
+import { toGenerationView } from './panel/generationView';
 import { PanelMemory } from './panel/panelMemory';
 import { GenerationPresenter } from './panel/presenter';
 import { ResultActions } from './panel/resultActions';
+import type * as VideoExportModule from './panel/videoExport';
 import { VideoPanelManager } from './panel/videoPanel';
 import { ParamsEditorFeatures } from './params/editor';
 import { saveParametersFile } from './params/editor/paramsFileWriter';
@@ -60,6 +63,8 @@ export interface TestHooks {
   readonly log: vscode.LogOutputChannel;
   readonly keys: ApiKeyStore;
   readonly actions: ResultActions;
+  /** Export GIF or WebM… and Insert as Markdown (loads their bundle). */
+  exporter(): VideoExportModule.VideoExporter;
   readonly commands: CommandManager;
   /** How many paid jobs this window started (the status bar says so). */
   readonly spend: vscode.StatusBarItem;
@@ -131,7 +136,7 @@ export class Core extends Disposable {
     const saveParameters = (record: GenerationRecord, target?: vscode.Uri) => saveParametersFile(record, interaction, target);
     const actions = new ResultActions(results, service, interaction, log, async (record) => {
       await saveParameters(record);
-    }, downloadLimits);
+    }, downloadLimits, () => exporter());
     this.panels = this._register(new VideoPanelManager(context.extensionUri, {
       handleMessage: (message) => actions.handle(message),
       resolveGeneration: (id) => results.resolveGeneration(id),
@@ -139,6 +144,14 @@ export class Core extends Disposable {
       logWarning: (text) => log.warn(text),
     }));
     const presenter = new GenerationPresenter(this.panels, results);
+    let videoExporter: VideoExportModule.VideoExporter | undefined;
+    const exporter = (): VideoExportModule.VideoExporter => {
+      // Its own bundle (dist/video-export.js), read at the first export rather than with the core.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const module = require('./panel/videoExport') as typeof VideoExportModule;
+      videoExporter ??= new module.VideoExporter(this.panels, presenter, toGenerationView, interaction, log);
+      return videoExporter;
+    };
     this._register(service.onDidGenerate((record) => presenter.show(record, { preserveFocus: true })));
     // Only in a workspace: windows without a folder would share one memory, and VS Code's own state serves there.
     this.panelMemory = context.storageUri ? this._register(new PanelMemory(context.storageUri, this.panels, log)) : undefined;
@@ -170,6 +183,7 @@ export class Core extends Disposable {
       panels: this.panels,
       presenter,
       actions,
+      exporter,
       interaction,
       log,
       saveParameters,
@@ -194,6 +208,7 @@ export class Core extends Disposable {
       new CancelParamsFileRunCommand(params),
       new ShowParamsProblemCommand(params),
       new GetStartedCommand(context.extension.id),
+      ...(['file', 'markdown'] as const).map((what) => new ExportCommand(what, { find: (id) => results.get(id), visibleGenerationId: () => this.panels.visibleGenerationId, exporter }, interaction)),
       ...history.commands,
     ]) {
       this.commands.register(command);
@@ -214,6 +229,7 @@ export class Core extends Disposable {
         log,
         keys,
         actions,
+        exporter,
         commands: this.commands,
         spend: spend.item,
         logUri: context.logUri,

@@ -107,6 +107,11 @@ export async function writeTextFile(target: string, text: string, options: Write
   await writeStreamToFile(Readable.from([Buffer.from(text, 'utf8')]), target, options);
 }
 
+/** Writes bytes (an exported GIF, a poster frame) to `target` the same way. */
+export async function writeBytesFile(target: string, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
+  await writeStreamToFile(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), target, options);
+}
+
 export async function pathExists(file: string): Promise<boolean> {
   try {
     await fsp.lstat(file);

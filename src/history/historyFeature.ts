@@ -4,6 +4,7 @@ import type { GenerationService } from '../generation/generationService';
 import type { GenerationRecord } from '../model/generation';
 import type { GenerationPresenter } from '../panel/presenter';
 import type { ResultActions } from '../panel/resultActions';
+import type { VideoExporter } from '../panel/videoExport';
 import type { VideoPanelManager } from '../panel/videoPanel';
 import type { Interaction } from '../ui/interaction';
 import { Disposable } from '../util/dispose';
@@ -20,6 +21,7 @@ import type { IndexRecovery } from './store/legacyIndex';
 import { createHistoryCommands } from './view/commands';
 import { HistoryLogDocuments } from './view/logDocuments';
 import { RunningJobsStatus } from './view/runningJobs';
+import { HistoryThumbnails } from './thumbnails';
 import { HistoryTree } from './view/tree';
 
 export interface HistoryFeatureDeps {
@@ -30,6 +32,8 @@ export interface HistoryFeatureDeps {
   panels: VideoPanelManager;
   presenter: GenerationPresenter;
   actions: ResultActions;
+  /** Loads the exporter (its own bundle) at first use. */
+  exporter(): VideoExporter;
   interaction: Interaction;
   log: vscode.LogOutputChannel;
   /** "Save Parameters as .animate.json" (a save dialog unless `target` is given). */
@@ -44,6 +48,7 @@ export interface HistoryTestHooks {
   readonly folder: string;
   ready(): Promise<HistoryStore | undefined>;
   readonly tree: HistoryTree;
+  readonly thumbnails: HistoryThumbnails;
   readonly lookup: HistoryResults;
   readonly statusBar: vscode.StatusBarItem;
   /** What a window start does: claim the jobs no live window follows and resume them. */
@@ -65,6 +70,7 @@ export interface HistoryTestHooks {
  */
 export class HistoryFeature extends Disposable {
   readonly tree: HistoryTree;
+  readonly thumbnails: HistoryThumbnails;
   readonly commands: readonly Command[];
   private readonly pruner: HistoryPruner;
   private readonly logs: HistoryLogDocuments;
@@ -85,11 +91,14 @@ export class HistoryFeature extends Disposable {
     });
     this._register(journal.onDidKeepCopy((id) => void this.pruner.prune(id ? [id] : [])));
     this.logs = this._register(new HistoryLogDocuments(() => storage.current()));
+    this.thumbnails = this._register(new HistoryThumbnails(() => storage.current(), panels, log));
     this.tree = this._register(new HistoryTree({
       current: () => storage.current(),
       ready: () => storage.ready(),
       hasVideo: (entry) => recordOf(entry) !== undefined,
+      posterOf: (entry) => this.thumbnails.posterOf(entry.id),
     }));
+    this._register(this.thumbnails.onDidMakePoster((id) => this.tree.refresh([id])));
     this.runningJobs = this._register(new RunningJobsStatus({ service, interaction, reveal: (id) => this.revealInHistory(id) }));
     this.resume = this._register(new ResumeManager({
       store: () => storage.ready(),
@@ -119,6 +128,7 @@ export class HistoryFeature extends Disposable {
       service,
       presenter: deps.presenter,
       actions: deps.actions,
+      exporter: deps.exporter,
       tree: this.tree,
       logs: this.logs,
       runningJobs: this.runningJobs,
@@ -174,6 +184,7 @@ export class HistoryFeature extends Disposable {
       folder: storage.folder.fsPath,
       ready: () => storage.ready(),
       tree: this.tree,
+      thumbnails: this.thumbnails,
       lookup: results,
       statusBar: this.runningJobs.item,
       windowReachabilityChanged: (reachable) => this.windowReachabilityChanged(reachable),

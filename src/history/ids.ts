@@ -22,6 +22,8 @@ export const HISTORY_COMMANDS = {
   /** The palette's and the keyboard's: this window's newest generation (else the history's), same seed. */
   rerunLast: 'animateDiff.rerunLast',
   saveVideo: 'animateDiff.history.saveVideo',
+  exportVideo: 'animateDiff.history.exportVideo',
+  insertMarkdown: 'animateDiff.history.insertMarkdown',
   saveParameters: 'animateDiff.history.saveParameters',
   copyPrompt: 'animateDiff.history.copyPrompt',
   copyAsCode: 'animateDiff.history.copyAsCode',

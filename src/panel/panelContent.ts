@@ -147,7 +147,7 @@ export function panelDocument(
     styleUri: asset('media', 'panel.css'),
     language: vscode.env.language,
     title,
-    initialData: { locale: vscode.env.language, strings, content: message },
+    initialData: { locale: vscode.env.language, strings, content: message, exportScript: asset('dist', 'webview', 'export.js') },
   });
 }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import type { VideoPanelManager } from './videoPanel';
-import { webviewStateSchema, type WebviewState } from '../shared/protocol';
+import { webviewStateSchema, type WebviewState } from '../shared/fromWebview';
 import { Disposable } from '../util/dispose';
 import { PANEL_MEMORY_FILE_NAME, VIDEO_PANEL_VIEW_TYPE } from './ids';
 

@@ -7,6 +7,7 @@ import type { GenerationService } from '../generation/generationService';
 import type { GenerationRecord } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
 import { copyRequestAsCode, reproducingRequest } from './copyAsCode';
+import type { VideoExporter } from './videoExport';
 
 /** Where finished generations are looked up by id (the panel's actions, restore). */
 export interface GenerationLookup {
@@ -25,6 +26,8 @@ export class ResultActions {
     private readonly saveParameters: (record: GenerationRecord) => Promise<void>,
     /** The limits of downloads (the largest video, from the settings). */
     private readonly downloadLimits: () => Partial<DownloadLimits> = () => ({}),
+    /** Export GIF or WebM… and Insert as Markdown (made after the panel, which they encode in). */
+    private readonly exporter: () => VideoExporter | undefined = () => undefined,
   ) {}
 
   async handle(message: FromWebviewMessage): Promise<void> {
@@ -65,6 +68,12 @@ export class ResultActions {
         break;
       case 'copyAsCode':
         await copyRequestAsCode(reproducingRequest(record.endpoint, record.input, record.seed), this.interaction);
+        break;
+      case 'exportVideo':
+        await this.exporter()?.exportVideo(record);
+        break;
+      case 'insertMarkdown':
+        await this.exporter()?.insertAsMarkdown(record);
         break;
       case 'openGeneration':
         break;

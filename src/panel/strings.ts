@@ -35,6 +35,8 @@ export function panelStrings(): PanelStrings {
     copyAsCode: t('Copy as Code…'),
     rerunWithSeed: t('Re-run with this Seed'),
     saveParameters: t('Save Parameters as .animate.json'),
+    exportVideo: t('Export GIF or WebM…'),
+    insertMarkdown: t('Insert as Markdown'),
     open: t('Open'),
     backToGrid: t('Back to Batch'),
     actions: t('Actions'),

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
+import { webviewMessageSchema, webviewStateSchema } from '../shared/fromWebview';
 import {
-  webviewMessageSchema,
-  webviewStateSchema,
+  type EncodeRequest,
   type FromWebviewMessage,
   type PanelStrings,
   type ToWebviewMessage,
@@ -55,6 +56,19 @@ export interface ShowOptions {
   readonly preserveFocus?: boolean;
 }
 
+/** What to encode a shown video as (see the protocol's `encode`). */
+export type EncodeOptions = Pick<EncodeRequest, 'format' | 'width' | 'fps' | 'loop'>;
+
+export interface EncodedVideo {
+  readonly bytes: Uint8Array;
+  readonly frames: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The longest an encode may take in the webview: a 32-frame 1024-pixel GIF takes seconds, a loaded machine more. */
+const ENCODE_TIMEOUT_MS = 180_000;
+
 /** The HTML document currently set on the webview. */
 interface RenderedDocument {
   /** Identifies the CSP's media sources; a different key needs a new document. */
@@ -83,6 +97,12 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
   private strings: PanelStrings | undefined;
   private readonly playbackReports = new Map<string, PlaybackReport>();
   private readonly unreachableVideosReported = new Set<string>();
+  /** Encodes the webview was asked for, by request id. */
+  private readonly encodes = new Map<string, (answer: EncodedVideo | Error) => void>();
+  /** What waits for the webview's next `ready` (it cannot receive messages before). */
+  private readyWaiters: Array<() => void> = [];
+  /** The `animateDiff.videoShown` context key as last set (the palette offers Export and Insert as Markdown then). */
+  private videoShownContext = false;
 
   private readonly onDidCloseEmitter = this._register(new vscode.EventEmitter<void>());
   /** The panel was closed while this manager lives (the user closed it, not the window going away). */
@@ -162,6 +182,46 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       const items = content.items.filter((item) => !isGone(item));
       this.present(items.length > 0 ? { kind: 'grid', title: content.title, items } : deletedNotice, { reveal: false, preserveFocus: true });
     }
+  }
+
+  /** The video the panel shows for generation `id` (alone or in its grid), if it shows it. */
+  shownVideo(id: string): vscode.Uri | undefined {
+    const content = this.panel ? this.content : undefined;
+    if (content?.kind === 'generation') {
+      return content.view.id === id ? content.video : undefined;
+    }
+    const item = content?.kind === 'grid' ? content.items.find((candidate) => candidate.state === 'done' && candidate.view.id === id) : undefined;
+    return item?.state === 'done' ? item.video : undefined;
+  }
+
+  /**
+   * Has the webview encode the video of generation `id`, which the panel must show: decoding happens there (the
+   * `<video>` element), so no native encoder is needed. Rejects when it cannot, the panel closes, or it takes too long.
+   */
+  encode(id: string, options: EncodeOptions): Promise<EncodedVideo> {
+    const panel = this.panel;
+    const video = this.shownVideo(id);
+    if (!panel || !video) {
+      return Promise.reject(new Error(vscode.l10n.t('The video panel does not show this video.')));
+    }
+    const requestId = randomUUID();
+    const src = isRemote(video) ? video.toString(true) : panel.webview.asWebviewUri(video).toString();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(vscode.l10n.t('The video panel did not finish encoding in time.'))), ENCODE_TIMEOUT_MS);
+      const settle = (answer: EncodedVideo | Error) => {
+        clearTimeout(timer);
+        this.encodes.delete(requestId);
+        return answer instanceof Error ? reject(answer) : resolve(answer);
+      };
+      this.encodes.set(requestId, settle);
+      const request: EncodeRequest = { type: 'encode', requestId, src, ...options };
+      const post = () => void panel.webview.postMessage(request);
+      if (this.webviewReady) {
+        post();
+      } else {
+        this.readyWaiters.push(post);
+      }
+    });
   }
 
   /** The webview's latest report about a generation's video: playing, or why it failed. */
@@ -254,6 +314,7 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       return;
     }
     this.content = content;
+    this.updateVideoShownContext();
     let panel = this.panel;
     if (!panel) {
       panel = vscode.window.createWebviewPanel(
@@ -294,8 +355,13 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
       return;
     }
     disposeAll(this.panelSubscriptions.splice(0));
+    this.readyWaiters = [];
+    for (const settle of [...this.encodes.values()]) {
+      settle(new Error(vscode.l10n.t('The video panel was closed.')));
+    }
     this.panel = undefined;
     this.content = undefined;
+    this.updateVideoShownContext();
     this.lastGrid = undefined;
     this.document = undefined;
     this.latest = undefined;
@@ -388,7 +454,21 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
         if (this.latest && this.document && this.latest !== this.document.content) {
           void panel.webview.postMessage(this.latest);
         }
+        for (const post of this.readyWaiters.splice(0)) {
+          post();
+        }
         break;
+      case 'encoded':
+        this.encodes.get(message.requestId)?.({
+          bytes: new Uint8Array(Buffer.from(message.data, 'base64')),
+          frames: message.frames,
+          width: message.width,
+          height: message.height,
+        });
+        return;
+      case 'encodeFailed':
+        this.encodes.get(message.requestId)?.(new Error(message.message));
+        return;
       case 'videoPlaying':
         this.playbackReports.set(message.id, { state: 'playing' });
         break;
@@ -424,6 +504,14 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
         this.unreachableVideosReported.add(video.toString());
         this.warn(`The video panel cannot load ${video.toString()}: it is outside the folders the panel may read (localVideoRoots).`);
       }
+    }
+  }
+
+  private updateVideoShownContext(): void {
+    const shown = this.visibleGenerationId !== undefined;
+    if (shown !== this.videoShownContext) {
+      this.videoShownContext = shown;
+      void vscode.commands.executeCommand('setContext', 'animateDiff.videoShown', shown);
     }
   }
 

@@ -48,46 +48,25 @@ export const toWebviewMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('showGrid'), title: z.string(), items: z.array(gridItemSchema) }),
   z.object({ type: z.literal('notice'), text: z.string() }),
+  /**
+   * Encode the video at `src` (one the panel may load) for export: a GIF or WebM of every frame at `fps`, or a PNG
+   * of one representative frame (a History thumbnail), `width` pixels wide. Answered by `encoded` or `encodeFailed`.
+   */
+  z.object({
+    type: z.literal('encode'),
+    requestId: z.string(),
+    src: z.string(),
+    format: z.literal(['gif', 'webm', 'png']),
+    width: z.number(),
+    fps: z.number(),
+    loop: z.boolean(),
+  }),
 ]);
 export type ToWebviewMessage = z.infer<typeof toWebviewMessageSchema>;
+export type EncodeRequest = Extract<ToWebviewMessage, { type: 'encode' }>;
 
-/** What the webview asks of the extension (handed on to its handler). */
-const fromWebviewMessages = [
-  z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('saveVideo'), id: z.string() }),
-  z.object({ type: z.literal('copySeed'), id: z.string() }),
-  z.object({ type: z.literal('copyAsCode'), id: z.string() }),
-  z.object({ type: z.literal('rerunWithSeed'), id: z.string() }),
-  z.object({ type: z.literal('saveParameters'), id: z.string() }),
-  /** Show one generation of the grid on its own (handled by the panel manager itself). */
-  z.object({ type: z.literal('openGeneration'), id: z.string() }),
-  /** `code` is the HTMLMediaElement's MediaError code (1 aborted, 2 network, 3 decode, 4 source not supported). */
-  z.object({ type: z.literal('videoError'), id: z.string(), code: z.nullable(z.number()), message: z.string() }),
-  z.object({ type: z.literal('videoPlaying'), id: z.string() }),
-] as const;
-
-/** Navigation inside the panel, handled by the panel manager and never passed on to the extension's handler. */
-const panelNavigationMessages = [
-  /** Go back from a single generation to the batch grid it was opened from. */
-  z.object({ type: z.literal('backToGrid') }),
-] as const;
-
-export const fromWebviewMessageSchema = z.discriminatedUnion('type', [...fromWebviewMessages]);
-export type FromWebviewMessage = z.infer<typeof fromWebviewMessageSchema>;
-
-export const panelNavigationMessageSchema = z.discriminatedUnion('type', [...panelNavigationMessages]);
-export type PanelNavigationMessage = z.infer<typeof panelNavigationMessageSchema>;
-
-/** Everything the webview may post (one union for this direction); what the host validates incoming messages with. */
-export const webviewMessageSchema = z.discriminatedUnion('type', [...fromWebviewMessages, ...panelNavigationMessages]);
-export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
-
-/** State the webview keeps with `setState` so a restored panel shows the same generation (or batch). */
-export const webviewStateSchema = z.object({
-  generationId: z.nullable(z.string()),
-  grid: z.optional(z.object({ title: z.string(), generationIds: z.array(z.string()) })),
-});
-export type WebviewState = z.infer<typeof webviewStateSchema>;
+// What the webview posts is in ./fromWebview.ts: only the host parses it, so the panel's bundle leaves its schemas out.
+export type { FromWebviewMessage, PanelNavigationMessage, WebviewMessage, WebviewState } from './fromWebview';
 
 /**
  * Every string the webview shows, localised on the host. `{0}`, `{1}` are filled in by the webview.
@@ -130,6 +109,8 @@ export const panelStringsSchema = z.object({
   copyAsCode: z.string(),
   rerunWithSeed: z.string(),
   saveParameters: z.string(),
+  exportVideo: z.string(),
+  insertMarkdown: z.string(),
   open: z.string(),
   backToGrid: z.string(),
   actions: z.string(),
@@ -166,6 +147,8 @@ export const panelInitialDataSchema = z.object({
   strings: panelStringsSchema,
   /** What to show at once, in the same shape as the later update messages. */
   content: z.nullable(toWebviewMessageSchema),
+  /** Webview URI of dist/webview/export.js, the encoders, loaded (with the page's nonce) at the first `encode`. */
+  exportScript: z.optional(z.string()),
 });
 export type PanelInitialData = z.infer<typeof panelInitialDataSchema>;
 

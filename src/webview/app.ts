@@ -38,7 +38,7 @@ export class PanelApp {
     private readonly locale: string,
   ) {}
 
-  show(message: ToWebviewMessage): void {
+  show(message: Exclude<ToWebviewMessage, { type: 'encode' }>): void {
     switch (message.type) {
       case 'showGeneration':
         this.showGeneration(message.generation, message.canReturnToGrid ?? false);
@@ -114,7 +114,7 @@ export class PanelApp {
 
   private generationActions(view: GenerationView, style: 'full' | 'compact'): HTMLElement {
     const s = this.strings;
-    const post = (type: 'saveVideo' | 'copySeed' | 'rerunWithSeed' | 'saveParameters' | 'copyAsCode') => () => this.host.post({ type, id: view.id });
+    const post = (type: 'saveVideo' | 'copySeed' | 'rerunWithSeed' | 'saveParameters' | 'copyAsCode' | 'exportVideo' | 'insertMarkdown') => () => this.host.post({ type, id: view.id });
     const variant = (primary: boolean) => (style === 'compact' ? 'icon' : primary ? 'primary' : 'secondary');
     const seedMissing = view.seed === null ? `${s.seed}: ${s.notReported}` : undefined;
     return h(
@@ -136,6 +136,8 @@ export class PanelApp {
       button({ variant: variant(false), icon: 'rerun', label: s.rerunWithSeed, onClick: post('rerunWithSeed') }),
       button({ variant: variant(false), icon: 'parameters', label: s.saveParameters, onClick: post('saveParameters') }),
       button({ variant: variant(false), icon: 'code', label: s.copyAsCode, onClick: post('copyAsCode') }),
+      button({ variant: variant(false), icon: 'export', label: s.exportVideo, onClick: post('exportVideo') }),
+      button({ variant: variant(false), icon: 'markdown', label: s.insertMarkdown, onClick: post('insertMarkdown') }),
     );
   }
 

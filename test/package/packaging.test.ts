@@ -28,6 +28,8 @@ const SHIPPED = [
   'dist/core.js',
   'dist/extension.js',
   'dist/fal-client.js',
+  'dist/video-export.js',
+  'dist/webview/export.js',
   'dist/webview/panel.js',
   'media/history-activitybar.svg',
   'media/icon.png',

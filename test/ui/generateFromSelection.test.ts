@@ -69,15 +69,16 @@ describe('UI: generate a video from the selection, as a person does', () => {
     });
     await panel.getByRole('button', { name: 'Save Video…' }).focus();
     const order = [await focused()];
-    for (let press = 0; press < 4; press++) {
+    for (let press = 0; press < 6; press++) {
       await ui.page.keyboard.press('Tab');
       order.push(await focused());
     }
-    assert.deepEqual(order, ['Save Video…', 'Copy Seed', 'Re-run with this Seed', 'Save Parameters as .animate.json', 'Copy as Code…'], 'every action, in reading order');
+    assert.deepEqual(order, ['Save Video…', 'Copy Seed', 'Re-run with this Seed', 'Save Parameters as .animate.json', 'Copy as Code…', 'Export GIF or WebM…', 'Insert as Markdown'], 'every action, in reading order');
     const group = panel.getByRole('group', { name: 'Actions' });
-    assert.equal(await group.getByRole('button').count(), 5, 'the actions are a labelled group');
+    assert.equal(await group.getByRole('button').count(), 7, 'the actions are a labelled group');
     await ui.screenshot('panel-keyboard-focus');
     // Copy as Code… from the keyboard: VS Code's own picker asks for the language.
+    await panel.getByRole('button', { name: 'Copy as Code…' }).focus();
     await ui.page.keyboard.press('Enter');
     const picker = ui.page.locator('.quick-input-widget');
     await picker.locator('.quick-input-list-row').filter({ hasText: 'Python (fal_client)' }).waitFor();

@@ -133,6 +133,17 @@ describe('production bundles', function () {
     assert.ok(outputOf(production, 'core.js').imports.some((i) => i.path === './fal-client' && i.external));
   });
 
+  it('keep the export code apart: dist/video-export.js, which the core requires, and the webview encoders', () => {
+    assert.ok(outputOf(production, 'core.js').imports.some((i) => i.path === './video-export' && i.external), 'the core requires dist/video-export.js');
+    for (const name of ['core.js', 'webview/panel.js']) {
+      const inputs = Object.keys(outputOf(production, name).inputs);
+      assert.deepEqual(inputs.filter((input) => /videoExport\.ts|webview\/export\/(?!exporter\.ts)/.test(input)), [], `${name} carries no export code`);
+    }
+    for (const name of ['video-export.js', 'webview/export.js']) {
+      assert.deepEqual(Object.keys(outputOf(production, name).inputs).filter((input) => input.includes('node_modules/zod/')), [], `${name} carries no zod`);
+    }
+  });
+
   it('the fal client bundle runs a job against the fal imitation, and its errors are its own ApiError', async () => {
     const library = loadCommonJs(productionFiles['dist/fal-client.js']) as typeof FalClientLibrary;
     const imitation = await startFalImitation({ timing: { queuePositions: 1, queueMs: 20, processingMs: 50, logSteps: 2 } });

@@ -14,6 +14,8 @@ import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, read
 
 export const LOCK_FILE = 'history.lock';
 export const VIDEOS_FOLDER = 'videos';
+/** A local copy's poster frame (the History's thumbnail) is kept beside it: `videos/<id>.mp4.poster.png`. */
+export const POSTER_SUFFIX = '.poster.png';
 /** The first version's index: moved into the history file at the first start, then set aside. */
 export const LEGACY_INDEX_FILE = HISTORY_INDEX_FILE_NAME;
 /** Where records nothing could read are kept. */
@@ -300,6 +302,12 @@ export class HistoryStore {
   /** The absolute path of an entry's local video, if it has one. */
   videoPath(entry: HistoryEntry): string | undefined {
     return entry.video ? this.resolveInFolder(entry.video.file) : undefined;
+  }
+
+  /** Where an entry's poster frame goes (beside its local video); undefined without a local video. */
+  posterPath(entry: HistoryEntry): string | undefined {
+    const video = this.videoPath(entry);
+    return video ? `${video}${POSTER_SUFFIX}` : undefined;
   }
 
   // ---- changes ----
@@ -652,9 +660,12 @@ export class HistoryStore {
     return absolute;
   }
 
+  /** Removes a local video and its poster frame. */
   private async removeVideoFile(relative: string): Promise<void> {
     try {
-      await fsp.rm(this.resolveInFolder(relative), { force: true });
+      const absolute = this.resolveInFolder(relative);
+      await fsp.rm(absolute, { force: true });
+      await fsp.rm(`${absolute}${POSTER_SUFFIX}`, { force: true });
     } catch {
       // E.g. locked by a player on Windows. The history no longer names it, so a later start sweeps it away;
       // the other files are still removed and the caller's entries are already gone.
@@ -1427,7 +1438,10 @@ export class HistoryStore {
     } catch {
       return;
     }
-    const referenced = new Set([...this.slots.values()].flatMap((slot) => (slot.summary.videoFile ? [path.posix.basename(slot.summary.videoFile)] : [])));
+    const referenced = new Set([...this.slots.values()].flatMap((slot) => {
+      const name = slot.summary.videoFile ? path.posix.basename(slot.summary.videoFile) : undefined;
+      return name ? [name, `${name}${POSTER_SUFFIX}`] : [];
+    }));
     const cutoff = this.now() - ORPHAN_MIN_AGE_MS;
     for (const name of names) {
       if (referenced.has(name) || name.startsWith('.')) {

@@ -4,6 +4,8 @@ import type { GenerationOutcome, GenerationRecord } from '../../model/generation
 import { copyRequestAsCode, isCodeLanguage } from '../../panel/copyAsCode';
 import type { GenerationPresenter } from '../../panel/presenter';
 import type { ResultActions } from '../../panel/resultActions';
+import { isExportChoice } from '../../panel/exportText';
+import type { VideoExporter } from '../../panel/videoExport';
 import type { Interaction } from '../../ui/interaction';
 import type { Command } from '../../util/commandManager';
 import { HISTORY_COMMANDS } from '../ids';
@@ -24,6 +26,8 @@ export interface HistoryCommandDeps {
   service: GenerationService;
   presenter: GenerationPresenter;
   actions: ResultActions;
+  /** Loads the exporter (its own bundle) at first use. */
+  exporter(): VideoExporter;
   tree: HistoryTree;
   logs: HistoryLogDocuments;
   runningJobs: RunningJobsStatus;
@@ -175,6 +179,27 @@ class SaveVideoCommand extends HistoryEntryCommand {
     }
     const target = targetUri(args);
     return target ? this.deps.actions.writeVideoTo(record, target) : this.deps.actions.saveVideo(record);
+  }
+}
+
+/** Export GIF or WebM… and Insert as Markdown: the video is opened in the panel, which encodes it. */
+class ExportCommand extends HistoryEntryCommand {
+  readonly id: string;
+
+  constructor(deps: HistoryCommandDeps, private readonly what: 'file' | 'markdown') {
+    super(deps);
+    this.id = what === 'file' ? HISTORY_COMMANDS.exportVideo : HISTORY_COMMANDS.insertMarkdown;
+  }
+
+  async execute(...args: unknown[]): Promise<vscode.Uri | undefined> {
+    // The menus offer it on finished entries with a video only.
+    const entry = this.firstEntry(args);
+    const record = entry ? recordOf(entry) : undefined;
+    if (!record) {
+      return undefined;
+    }
+    const choice = args.find(isExportChoice);
+    return this.what === 'file' ? this.deps.exporter().exportVideo(record, choice) : this.deps.exporter().insertAsMarkdown(record);
   }
 }
 
@@ -405,6 +430,8 @@ export function createHistoryCommands(deps: HistoryCommandDeps): Command[] {
     new RerunCommand(deps, 'new'),
     new RerunLastCommand(deps),
     new SaveVideoCommand(deps),
+    new ExportCommand(deps, 'file'),
+    new ExportCommand(deps, 'markdown'),
     new SaveParametersCommand(deps),
     new CopyPromptCommand(deps),
     new CopyAsCodeCommand(deps),

@@ -33,6 +33,8 @@ export interface HistoryTreeDeps {
   ready(): Promise<HistoryStore | undefined>;
   /** Whether the entry has a video to play or save (a local copy, or fal's URL). */
   hasVideo(entry: HistoryEntry): boolean;
+  /** The poster frame beside the entry's local copy, when one was made. */
+  posterOf(entry: HistoryEntry): vscode.Uri | undefined;
 }
 
 /**
@@ -155,8 +157,8 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     const item = new vscode.TreeItem(entryLabel(entry), vscode.TreeItemCollapsibleState.None);
     item.id = entry.id;
     item.description = entryDescription(entry, now, vscode.env.language);
-    item.iconPath = STATUS_ICONS[entry.status];
     const playable = entry.status === 'done' && this.deps.hasVideo(entry);
+    item.iconPath = (playable ? this.deps.posterOf(entry) : undefined) ?? STATUS_ICONS[entry.status];
     item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}${canFollowAgain(entry) ? '.followable' : ''}`;
     item.command = playable
       ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
@@ -188,6 +190,12 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
 
   private tooltipOf(entry: HistoryEntry, now: number): vscode.MarkdownString {
     const tooltip = new vscode.MarkdownString('', true);
+    const poster = entry.status === 'done' ? this.deps.posterOf(entry) : undefined;
+    if (poster) {
+      // A name relative to baseUri (resolved against the poster's folder): the hover loads local images that way.
+      tooltip.baseUri = poster;
+      tooltip.appendMarkdown(`![](${encodeURIComponent(poster.path.slice(poster.path.lastIndexOf('/') + 1))})\n\n`);
+    }
     tooltip.appendText(oneLine(promptOf(entry)) || '(no prompt)');
     const negative = entry.input.negative_prompt;
     if (negative && negative.trim() !== '') {

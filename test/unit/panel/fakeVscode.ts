@@ -132,6 +132,7 @@ export const fakeVscode = {
   EventEmitter: FakeEventEmitter,
   ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
   env: { language: 'en' },
+  commands: { executeCommand: (): Promise<undefined> => Promise.resolve(undefined) },
   l10n: {
     t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (placeholder, index: string) => (args[Number(index)] === undefined ? placeholder : String(args[Number(index)]))),
   },

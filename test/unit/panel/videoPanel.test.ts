@@ -167,6 +167,38 @@ describe('VideoPanelManager', () => {
     assert.equal(posted.type === 'showGeneration' && posted.generation.id, 'c');
   });
 
+  it('encodes in the webview: asks once it is ready, with the shown video\'s webview URI, and takes its answer', async () => {
+    manager.showGeneration(summary('a'), file('/storage/videos/a.mp4'));
+    const panel = onlyPanel();
+    assert.equal(initialDataOf(panel.webview.html).exportScript, `${CSP_SOURCE}/file/ext/dist/webview/export.js`);
+    const encoded = manager.encode('a', { format: 'gif', width: 256, fps: 8, loop: true });
+    assert.deepEqual(panel.webview.posted, [], 'nothing is posted before the webview is ready');
+    await send(panel, { type: 'ready' });
+    const request = panel.webview.posted[0] as Extract<ToWebviewMessage, { type: 'encode' }>;
+    assert.deepEqual({ ...request, requestId: typeof request.requestId }, {
+      type: 'encode', requestId: 'string', src: `${CSP_SOURCE}/file/storage/videos/a.mp4`, format: 'gif', width: 256, fps: 8, loop: true,
+    });
+    panel.webview.receive({ type: 'encoded', requestId: 'not this one', data: 'AAAA', frames: 1, width: 1, height: 1 });
+    panel.webview.receive({ type: 'encoded', requestId: request.requestId, data: Buffer.from('GIF89a').toString('base64'), frames: 16, width: 256, height: 256 });
+    const result = await encoded;
+    assert.equal(Buffer.from(result.bytes).toString(), 'GIF89a');
+    assert.deepEqual({ frames: result.frames, width: result.width, height: result.height }, { frames: 16, width: 256, height: 256 });
+  });
+
+  it('an encode fails with the webview\'s reason, for a video not shown, and when the panel closes', async () => {
+    manager.showGeneration(summary('a'), uri(`${FAL}/files/a.mp4`));
+    const panel = onlyPanel();
+    await send(panel, { type: 'ready' });
+    await assert.rejects(manager.encode('b', { format: 'png', width: 160, fps: 1, loop: false }), /does not show this video/);
+    const failing = manager.encode('a', { format: 'webm', width: 512, fps: 8, loop: true });
+    const { requestId } = panel.webview.posted[0] as Extract<ToWebviewMessage, { type: 'encode' }>;
+    panel.webview.receive({ type: 'encodeFailed', requestId, message: 'no WebCodecs VP8 encoder' });
+    await assert.rejects(failing, /no WebCodecs VP8 encoder/);
+    const pending = manager.encode('a', { format: 'gif', width: 256, fps: 8, loop: true });
+    panel.dispose();
+    await assert.rejects(pending, /was closed/);
+  });
+
   it('rebuilds the HTML with a new nonce when a video from another origin must enter the CSP', async () => {
     manager.showGeneration(summary('a'), uri(`${FAL}/files/a.mp4`));
     const panel = onlyPanel();

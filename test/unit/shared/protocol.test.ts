@@ -1,12 +1,6 @@
 import * as assert from 'node:assert/strict';
-import {
-  fromWebviewMessageSchema,
-  panelInitialDataSchema,
-  toWebviewMessageSchema,
-  webviewMessageSchema,
-  webviewStateSchema,
-  type GenerationView,
-} from '../../../src/shared/protocol';
+import { fromWebviewMessageSchema, webviewMessageSchema, webviewStateSchema } from '../../../src/shared/fromWebview';
+import { panelInitialDataSchema, toWebviewMessageSchema, type GenerationView } from '../../../src/shared/protocol';
 import { panelStringsFixture } from './fixtures';
 
 const view: GenerationView = {

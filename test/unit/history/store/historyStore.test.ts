@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MAX_LOG_LINES } from '../../../../src/history/store/entry';
 import {
-  CORRUPT_RECORDS_FILE, HistoryStore, LOCK_FILE, OWNER_HEARTBEAT_MS, historyFileName, type HistoryChange, type HistoryStoreOptions,
+  CORRUPT_RECORDS_FILE, HistoryStore, LOCK_FILE, OWNER_HEARTBEAT_MS, POSTER_SUFFIX, historyFileName, type HistoryChange, type HistoryStoreOptions,
 } from '../../../../src/history/store/historyStore';
 import { headerLine } from '../../../../src/history/store/records';
 import { deadPid, filesIn, historyOnDisk, newEntry, useTempFolder } from '../support';
@@ -361,6 +361,35 @@ describe('history store', () => {
     assert.deepEqual(filesIn(videos), []);
     assert.deepEqual((await openStore()).list(), []);
     assert.equal(historyOnDisk(temp.path).entries.size, 0);
+  });
+
+  it('removes a poster frame with its video: deleted, pruned, or an orphan swept at start', async () => {
+    const store = await openStore();
+    const videos = path.join(temp.path, 'videos');
+    mkdirSync(videos);
+    const entries = [];
+    for (const prompt of ['deleted', 'pruned', 'kept']) {
+      const entry = await store.add(newEntry(prompt, { status: 'done' }));
+      writeFileSync(path.join(videos, `${entry.id}.mp4`), 'video bytes');
+      writeFileSync(path.join(videos, `${entry.id}.mp4${POSTER_SUFFIX}`), 'png bytes');
+      entries.push(await store.update(entry.id, { video: { file: `videos/${entry.id}.mp4`, bytes: 11, contentType: 'video/mp4' } }));
+    }
+    const [deleted, pruned, kept] = entries.map((entry) => entry!);
+    assert.equal(store.posterPath(kept), path.join(videos, `${kept.id}.mp4.poster.png`));
+
+    await store.delete(deleted.id);
+    await store.prune({ maxVideos: 1 }, { protect: [kept.id] });
+    assert.deepEqual(filesIn(videos), [`${kept.id}.mp4`, `${kept.id}.mp4${POSTER_SUFFIX}`].sort());
+    assert.equal(store.get(pruned.id)?.videoPruned, true);
+
+    // At the next start, the poster of a video still in the history is no orphan, however old; one left alone is.
+    writeFileSync(path.join(videos, `gone.mp4${POSTER_SUFFIX}`), 'png bytes');
+    const longAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const name of filesIn(videos)) {
+      utimesSync(path.join(videos, name), longAgo, longAgo);
+    }
+    await openStore();
+    assert.deepEqual(filesIn(videos), [`${kept.id}.mp4`, `${kept.id}.mp4${POSTER_SUFFIX}`].sort());
   });
 
   it('refuses a video path outside the store folder', async () => {
