@@ -34,3 +34,23 @@ export function useTranslator(translator: L10n, locale: string): void {
 export function displayLocale(): string {
   return currentLocale;
 }
+
+/** `locale` if `Intl` knows it, else English: VS Code's language can be a tag no Intl formatter has data for. */
+export function intlLocale(locale: string): string {
+  try {
+    return Intl.getCanonicalLocales(locale)[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
+}
+
+/** A number in `locale`'s digits and separators, with at most (and, for fractions, exactly) `decimals` decimals. */
+export function formatNumber(value: number, locale = currentLocale, decimals?: number): string {
+  const digits = decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
+  return new Intl.NumberFormat(intlLocale(locale), digits).format(value);
+}
+
+/** Short relative times (`5 min. ago`, `yesterday`) in `locale`. */
+export function relativeTimeFormat(locale = currentLocale): Intl.RelativeTimeFormat {
+  return new Intl.RelativeTimeFormat(intlLocale(locale), { numeric: 'auto', style: 'short' });
+}
