@@ -10,8 +10,9 @@ const path = require('node:path');
  * `node esbuild.js --sizes` and test/unit/bundle.test.ts check them.
  */
 // The core's target is 300 KB; @animatediff and the language-model tools (about 18 KB, loaded with the core to
-// register them) put it just over. Until they load on first use, the budget holds it at 315 KB.
-const SIZE_BUDGETS = { 'dist/core.js': 315_000, 'dist/webview/panel.js': 40_000 };
+// register them) put it just over; localisation (every message whole, plurals as separate messages, the l10n.t
+// calls) adds about 10 KB more. Until the chat part loads on first use, the budget holds it at 330 KB.
+const SIZE_BUDGETS = { 'dist/core.js': 330_000, 'dist/webview/panel.js': 40_000 };
 
 /** Reports build results the way VS Code's problem matchers expect. */
 const problemMatcherPlugin = {
