@@ -19,13 +19,16 @@ function sourceFiles(dir) {
     .sort();
 }
 
-async function exportBundle() {
+/** The messages of src/; written to l10n/bundle.l10n.json unless `write` is false (the unit test compares). */
+async function exportBundle(write = true) {
   const files = sourceFiles(path.join(root, 'src')).map((file) => ({
     extension: '.ts',
     contents: fs.readFileSync(file, 'utf8').replace(/from '(?:\.\.?\/)+l10n\/l10n'/g, 'from \'vscode\''),
   }));
   const bundle = await getL10nJson(files);
-  fs.writeFileSync(path.join(root, 'l10n', 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);
+  if (write) {
+    fs.writeFileSync(path.join(root, 'l10n', 'bundle.l10n.json'), `${JSON.stringify(bundle, null, 2)}\n`);
+  }
   return bundle;
 }
 

@@ -501,7 +501,7 @@ class ParamsChecker {
     const label = labelOf(path);
     const expected = path.length === 1 && path[0] === 'endpoint'
       ? l10n.t('one of {0}', quotedList(ANIMATEDIFF_ENDPOINTS))
-      : schema ? describeExpected(schema) : 'valid';
+      : schema ? describeExpected(schema) : l10n.t('valid');
     const value: unknown = getNodeValue(node);
     const fixes: ParamFix[] = [];
     let code: ParamDiagnostic['code'] = 'invalid-type';
@@ -986,7 +986,7 @@ function literalValue(schema: core.$ZodLiteral): unknown {
 }
 
 function describeNumber(rule: NumberRule, plural = false): string {
-  const noun = rule.integer ? (plural ? l10n.t('whole numbers') : l10n.t('a whole number')) : (plural ? 'numbers' : l10n.t('a number'));
+  const noun = rule.integer ? (plural ? l10n.t('whole numbers') : l10n.t('a whole number')) : (plural ? l10n.t('numbers') : l10n.t('a number'));
   if (rule.min !== undefined && rule.max !== undefined) {
     return l10n.t('{0} from {1} to {2}', noun, rule.min, rule.max);
   }
