@@ -49,7 +49,7 @@ describe('localisation bundles', () => {
   });
 
   it('the English bundle is what `npm run l10n` exports from the sources now', async function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { exportBundle } = require(path.join(repoRoot, 'l10n.js')) as { exportBundle(write?: boolean): Promise<Messages> };
     const exported = await exportBundle(false);
