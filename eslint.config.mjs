@@ -12,21 +12,22 @@ const srcFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src')
  * below it; files directly in src/ (activation and the composition root) may import any room.
  */
 const ROOMS = {
-  model: [],
+  l10n: [],
+  model: ['l10n'],
   shared: [],
-  util: [],
-  ui: ['util'],
-  fal: ['model'],
-  config: ['model'],
-  files: ['util'],
+  util: ['l10n'],
+  ui: ['l10n', 'util'],
+  fal: ['l10n', 'model'],
+  config: ['l10n', 'model'],
+  files: ['l10n', 'util'],
   webview: ['shared'],
-  generation: ['model', 'fal', 'config', 'files', 'ui', 'util'],
-  params: ['model', 'config', 'ui', 'util'],
-  panel: ['model', 'shared', 'files', 'generation', 'ui', 'util'],
-  history: ['model', 'config', 'files', 'generation', 'panel', 'ui', 'util'],
-  runs: ['model', 'config', 'files', 'generation', 'panel', 'params', 'ui', 'util'],
-  commands: ['model', 'fal', 'config', 'files', 'generation', 'panel', 'params', 'history', 'runs', 'ui', 'util'],
-  chat: ['model', 'config', 'files', 'generation', 'panel', 'params', 'runs', 'ui', 'util'],
+  generation: ['l10n', 'model', 'fal', 'config', 'files', 'ui', 'util'],
+  params: ['l10n', 'model', 'config', 'ui', 'util'],
+  panel: ['l10n', 'model', 'shared', 'files', 'generation', 'ui', 'util'],
+  history: ['l10n', 'model', 'config', 'files', 'generation', 'panel', 'ui', 'util'],
+  runs: ['l10n', 'model', 'config', 'files', 'generation', 'panel', 'params', 'ui', 'util'],
+  commands: ['l10n', 'model', 'fal', 'config', 'files', 'generation', 'panel', 'params', 'history', 'runs', 'ui', 'util'],
+  chat: ['l10n', 'model', 'config', 'files', 'generation', 'panel', 'params', 'runs', 'ui', 'util'],
 };
 
 /** The room a file of src/ is in: its first folder, or undefined for the files directly in src/. */

@@ -29,6 +29,7 @@ import { HistoryJournal } from './history/jobs/journal';
 import { HistoryResults } from './history/results';
 import { HistoryStorage } from './history/storage';
 import type { HistoryViewBackend } from './history/view/deferredHistoryView';
+import { useTranslator } from './l10n/l10n';
 import type { GenerationRecord } from './model/generation';
 import { toGenerationView } from './panel/generationView';
 import { PanelMemory } from './panel/panelMemory';
@@ -274,5 +275,6 @@ export class Core extends Disposable {
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
+  useTranslator(vscode.l10n, vscode.env.language);
   return new Core(context);
 }

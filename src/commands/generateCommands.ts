@@ -23,12 +23,12 @@ export class GenerateFromSelectionCommand implements Command {
   async execute(): Promise<GenerationOutcome> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      void this.interaction.warning('Open a file and select the prompt text first.', {});
+      void this.interaction.warning(vscode.l10n.t('Open a file and select the prompt text first.'), {});
       return { kind: 'notStarted', reason: 'no editor' };
     }
     const prompt = selectedText(editor)?.trim();
     if (!prompt) {
-      void this.interaction.warning('The selection is empty or only whitespace. Select the prompt text, then run Generate Video from Selection again.', {});
+      void this.interaction.warning(vscode.l10n.t('The selection is empty or only whitespace. Select the prompt text, then run Generate Video from Selection again.'), {});
       return { kind: 'notStarted', reason: 'empty selection' };
     }
     return generateFromPrompt(this.service, this.interaction, prompt, 'selection');
@@ -42,12 +42,12 @@ export class GenerateFromPromptCommand implements Command {
 
   async execute(): Promise<GenerationOutcome> {
     const prompt = await this.interaction.input({
-      title: 'Generate Video',
-      prompt: 'Describe the video. Be as descriptive as possible.',
+      title: vscode.l10n.t('Generate Video'),
+      prompt: vscode.l10n.t('Describe the video. Be as descriptive as possible.'),
       value: selectedText(vscode.window.activeTextEditor)?.trim() ?? '',
-      placeHolder: 'masterpiece, best quality, a red fox running through snow, cinematic lighting',
+      placeHolder: vscode.l10n.t('masterpiece, best quality, a red fox running through snow, cinematic lighting'),
       ignoreFocusOut: true,
-      validateInput: (text) => (text.trim() === '' ? 'Enter a prompt.' : promptProblem(text.trim())),
+      validateInput: (text) => (text.trim() === '' ? vscode.l10n.t('Enter a prompt.') : promptProblem(text.trim())),
     });
     if (prompt === undefined || prompt.trim() === '') {
       return { kind: 'notStarted', reason: 'no prompt' };
@@ -71,7 +71,7 @@ export class CancelGenerationCommand implements Command {
       return this.service.cancel(jobId);
     }
     if (jobs.length === 0) {
-      void this.interaction.info('No generation is running.');
+      void this.interaction.info(vscode.l10n.t('No generation is running.'));
       return false;
     }
     const batches = new Map<string, RunningBatch>();
@@ -88,13 +88,13 @@ export class CancelGenerationCommand implements Command {
     const picked = await this.interaction.pick(
       [
         ...[...batches.values()].map((batch) => ({
-          label: `$(close-all) All of ${batch.label}`,
-          description: `${batch.left} ${batch.left === 1 ? 'video' : 'videos'} left`,
+          label: `$(close-all) ${vscode.l10n.t('All of {0}', batch.label)}`,
+          description: batch.left === 1 ? vscode.l10n.t('1 video left') : vscode.l10n.t('{0} videos left', batch.left),
           cancel: () => batch.cancel(),
         })),
         ...jobs.map((job) => ({ label: job.label, description: jobStateText(job), cancel: () => this.service.cancel(job.id) })),
       ],
-      { placeHolder: 'Cancel which generation?' },
+      { placeHolder: vscode.l10n.t('Cancel which generation?') },
     );
     return picked ? picked.cancel() : false;
   }

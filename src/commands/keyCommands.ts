@@ -3,6 +3,7 @@ import type { ApiKeyStore } from '../fal/apiKey';
 import type { FalSessions } from '../generation/session';
 import type { Interaction } from '../ui/interaction';
 import type { Command } from '../util/commandManager';
+import { l10n } from '../l10n/l10n';
 
 export class SetApiKeyCommand implements Command {
   readonly id = 'animateDiff.setApiKey';
@@ -12,7 +13,7 @@ export class SetApiKeyCommand implements Command {
   async execute(): Promise<boolean> {
     const key = await this.sessions.promptForKey();
     if (key) {
-      void this.interaction.info('fal API key saved in VS Code\'s secret storage.');
+      void this.interaction.info(l10n.t('fal API key saved in VS Code\'s secret storage.'));
     }
     return Boolean(key);
   }
@@ -26,8 +27,10 @@ export class ClearApiKeyCommand implements Command {
   async execute(): Promise<void> {
     const had = await this.keys.hasStoredKey();
     await this.keys.clear();
-    const envNote = this.env.FAL_KEY ? ' The FAL_KEY environment variable is still set and will be used.' : '';
-    void this.interaction.info(had ? `fal API key removed from secret storage.${envNote}` : `No fal API key was stored.${envNote}`);
+    const envSet = Boolean(this.env.FAL_KEY);
+    void this.interaction.info(had
+      ? envSet ? l10n.t('fal API key removed from secret storage. The FAL_KEY environment variable is still set and will be used.') : l10n.t('fal API key removed from secret storage.')
+      : envSet ? l10n.t('No fal API key was stored. The FAL_KEY environment variable is still set and will be used.') : l10n.t('No fal API key was stored.'));
   }
 }
 

@@ -41,7 +41,7 @@ export interface ParamsCommandDeps {
 function onlyParamsFiles(uris: readonly vscode.Uri[], interaction: Interaction, action: string): vscode.Uri[] {
   const files = uris.filter(isParamsFileUri);
   if (files.length === 0) {
-    void interaction.warning(`${action} works on .animate.json parameter files. Open one, or create it with "AnimateDiff: New Parameter File".`, {});
+    void interaction.warning(vscode.l10n.t('{0} works on .animate.json parameter files. Open one, or create it with "AnimateDiff: New Parameter File".', action), {});
   }
   return files;
 }
@@ -52,7 +52,7 @@ export class GenerateFromParamsFileCommand implements Command {
   constructor(private readonly params: ParamsCommandDeps, private readonly interaction: Interaction) {}
 
   async execute(...args: unknown[]): Promise<ParamsRunReport> {
-    const files = onlyParamsFiles(targetFiles(args), this.interaction, 'Generate Video from Parameter File');
+    const files = onlyParamsFiles(targetFiles(args), this.interaction, vscode.l10n.t('Generate Video from Parameter File'));
     if (files.length === 0) {
       return { started: false, reason: 'no parameter file', items: [] };
     }
@@ -67,7 +67,7 @@ export class DryRunParamsFileCommand implements Command {
 
   /** Shows the requests a run would send in a read-only editor; returns them (undefined when the file has problems). */
   async execute(...args: unknown[]): Promise<DryRunDocument | undefined> {
-    const [file] = onlyParamsFiles(targetFiles(args), this.interaction, 'Dry Run');
+    const [file] = onlyParamsFiles(targetFiles(args), this.interaction, vscode.l10n.t('Dry Run'));
     if (!file) {
       return undefined;
     }
@@ -97,12 +97,16 @@ export class CopyDryRunAsCodeCommand implements Command {
     const shown = args.find((arg): arg is vscode.Uri => arg instanceof vscode.Uri) ?? vscode.window.activeTextEditor?.document.uri;
     const requests = shown?.scheme === DRY_RUN_SCHEME ? this.params.dryRuns.requestsOf(shown) : [];
     if (requests.length === 0) {
-      void this.interaction.info('Copy as Code works on a dry run: run "Dry Run Parameter File" on a parameter file first.');
+      void this.interaction.info(vscode.l10n.t('Copy as Code works on a dry run: run "Dry Run Parameter File" on a parameter file first.'));
       return undefined;
     }
     const seed = requests[0].input.seed;
-    const what = requests.length === 1 ? 'the request' : `the first of its ${requests.length} requests${typeof seed === 'number' ? ` (seed ${seed})` : ''}`;
-    return copyRequestAsCode(requests[0], this.interaction, args.find(isCodeLanguage), what);
+    const placeHolder = requests.length === 1
+      ? vscode.l10n.t('Copy the request as…')
+      : typeof seed === 'number'
+        ? vscode.l10n.t('Copy the first of its {0} requests (seed {1}) as…', requests.length, seed)
+        : vscode.l10n.t('Copy the first of its {0} requests as…', requests.length);
+    return copyRequestAsCode(requests[0], this.interaction, args.find(isCodeLanguage), placeHolder);
   }
 }
 
@@ -153,15 +157,15 @@ export class NewParamsFileCommand implements Command {
     const folder = await this.targetFolder(args[0]);
     const defaults = readGenerationDefaults(readSettings());
     if (!defaults.ok) {
-      void this.interaction.warning(`${defaults.problems.map((p) => p.message).join(' ')} The new file uses the built-in defaults for those.`, {});
+      void this.interaction.warning(vscode.l10n.t('{0} The new file uses the built-in defaults for those.', defaults.problems.map((p) => p.message).join(' ')), {});
     }
     const text = renderNewParamsFile(defaults.ok ? defaults.defaults : BUILT_IN_DEFAULTS);
 
     let target: vscode.Uri | undefined;
     if (folder) {
       const name = await this.interaction.input({
-        title: 'New Parameter File',
-        prompt: `Name of the new parameter file in ${vscode.workspace.asRelativePath(folder, true) || folder.path}`,
+        title: vscode.l10n.t('New Parameter File'),
+        prompt: vscode.l10n.t('Name of the new parameter file in {0}', vscode.workspace.asRelativePath(folder, true) || folder.path),
         value: 'my-video',
         placeHolder: 'fox-in-snow',
         ignoreFocusOut: true,
@@ -170,7 +174,7 @@ export class NewParamsFileCommand implements Command {
           if (problem) {
             return problem;
           }
-          return await exists(vscode.Uri.joinPath(folder, withSuffix(value))) ? `${withSuffix(value)} already exists here.` : undefined;
+          return await exists(vscode.Uri.joinPath(folder, withSuffix(value))) ? vscode.l10n.t('{0} already exists here.', withSuffix(value)) : undefined;
         },
       });
       if (name === undefined || fileNameProblem(name)) {
@@ -178,14 +182,14 @@ export class NewParamsFileCommand implements Command {
       }
       target = vscode.Uri.joinPath(folder, withSuffix(name));
     } else {
-      const chosen = await vscode.window.showSaveDialog({ title: 'New Parameter File', filters: { 'AnimateDiff parameters': ['animate.json'] } });
+      const chosen = await vscode.window.showSaveDialog({ title: vscode.l10n.t('New Parameter File'), filters: { [vscode.l10n.t('AnimateDiff parameters')]: ['animate.json'] } });
       target = chosen && await paramsTargetFromDialog(chosen, this.interaction);
     }
     if (!target) {
       return undefined;
     }
     if (folder && await exists(target)) {
-      void this.interaction.error(`${baseName(target)} already exists; it was left as it is.`);
+      void this.interaction.error(vscode.l10n.t('{0} already exists; it was left as it is.', baseName(target)));
       return undefined;
     }
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
@@ -230,7 +234,7 @@ export class SaveParametersCommand implements Command {
     const shownId = typeof id === 'string' ? id : this.deps.visibleGenerationId();
     const record = shownId ? this.deps.find(shownId) : undefined;
     if (!record) {
-      void this.interaction.info('Show a generated video in the AnimateDiff panel first: its exact parameters are what gets saved.');
+      void this.interaction.info(vscode.l10n.t('Show a generated video in the AnimateDiff panel first: its exact parameters are what gets saved.'));
       return undefined;
     }
     return saveParametersFile(record, this.interaction, target instanceof vscode.Uri ? target : undefined);

@@ -7,12 +7,13 @@ import type { GenerationService } from '../generation/generationService';
 import type { GenerationOutcome, GenerationSourceKind } from '../model/generation';
 import type { Interaction } from '../ui/interaction';
 import { readSettings } from '../config/reader';
+import { l10n } from '../l10n/l10n';
 
 /** Why a prompt cannot be sent as it is (too long), or undefined. */
 export function promptProblem(prompt: string): string | undefined {
   const { maxLength } = LIMITS.prompt;
   return prompt.length > maxLength
-    ? `The prompt is ${formatCount(prompt.length)} characters; at most ${formatCount(maxLength)} are sent to fal.`
+    ? l10n.t('The prompt is {0} characters; at most {1} are sent to fal.', formatCount(prompt.length), formatCount(maxLength))
     : undefined;
 }
 
@@ -25,13 +26,16 @@ export async function generateFromPrompt(
 ): Promise<GenerationOutcome> {
   const tooLong = promptProblem(prompt);
   if (tooLong) {
-    void interaction.warning(`${tooLong} ${source === 'selection' ? 'Select a shorter text' : 'Shorten it'}, then generate again. Nothing was sent.`, {});
+    void interaction.warning(source === 'selection'
+      ? vscode.l10n.t('{0} Select a shorter text, then generate again. Nothing was sent.', tooLong)
+      : vscode.l10n.t('{0} Shorten it, then generate again. Nothing was sent.', tooLong), {});
     return { kind: 'notStarted', reason: 'prompt too long' };
   }
   const defaults = readGenerationDefaults(readSettings());
   if (!defaults.ok) {
-    const choice = await interaction.error(`${defaults.problems.map((p) => p.message).join(' ')} Your prompt was not sent.`, 'Open Settings');
-    if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    const choice = await interaction.error(vscode.l10n.t('{0} Your prompt was not sent.', defaults.problems.map((p) => p.message).join(' ')), openSettings);
+    if (choice === openSettings) {
       await vscode.commands.executeCommand('workbench.action.openSettings', defaults.problems[0].setting);
     }
     return { kind: 'notStarted', reason: 'invalid settings' };

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { LIMITS, MODEL_DEFAULTS, MOTIONS, TURBO_TEXT_TO_VIDEO, VIDEO_SIZE_NAMES, wholeNumber } from '../model/animateDiff';
 import { BUILT_IN_DEFAULTS, type GenerationDefaults } from '../model/request';
+import { l10n } from '../l10n/l10n';
 
 export const SECTION = 'animateDiff';
 
@@ -12,39 +13,39 @@ export type SettingsReader = (name: string) => unknown;
 
 /** Each `animateDiff.defaults.*` setting: its field in the request, how it is validated, its default in the manifest. */
 const DEFAULT_SETTINGS = {
-  negativePrompt: { field: 'negative_prompt', schema: z.string().check(z.maxLength(LIMITS.negative_prompt.maxLength)), expected: `a string of at most ${LIMITS.negative_prompt.maxLength} characters`, default: MODEL_DEFAULTS.negative_prompt },
+  negativePrompt: { field: 'negative_prompt', schema: z.string().check(z.maxLength(LIMITS.negative_prompt.maxLength)), problem: (setting: string, value: string) => l10n.t('The setting {0} must be a string of at most {1} characters, but it is {2}.', setting, LIMITS.negative_prompt.maxLength, value), default: MODEL_DEFAULTS.negative_prompt },
   numFrames: {
     field: 'num_frames',
     default: MODEL_DEFAULTS.num_frames,
     schema: wholeNumber(LIMITS.num_frames),
-    expected: `a whole number from ${LIMITS.num_frames.min} to ${LIMITS.num_frames.max}`,
+    problem: (setting: string, value: string) => l10n.t('The setting {0} must be a whole number from {1} to {2}, but it is {3}.', setting, LIMITS.num_frames.min, LIMITS.num_frames.max, value),
   },
   numInferenceSteps: {
     field: 'num_inference_steps',
     default: MODEL_DEFAULTS.num_inference_steps,
     schema: wholeNumber(LIMITS.num_inference_steps),
-    expected: `a whole number from ${LIMITS.num_inference_steps.min} to ${LIMITS.num_inference_steps.max} (4–12 recommended for turbo)`,
+    problem: (setting: string, value: string) => l10n.t('The setting {0} must be a whole number from {1} to {2} (4–12 recommended for turbo), but it is {3}.', setting, LIMITS.num_inference_steps.min, LIMITS.num_inference_steps.max, value),
   },
   guidanceScale: {
     field: 'guidance_scale',
     default: MODEL_DEFAULTS.guidance_scale,
     schema: z.number().check(z.minimum(LIMITS.guidance_scale.min), z.maximum(LIMITS.guidance_scale.max)),
-    expected: `a number from ${LIMITS.guidance_scale.min} to ${LIMITS.guidance_scale.max}`,
+    problem: (setting: string, value: string) => l10n.t('The setting {0} must be a number from {1} to {2}, but it is {3}.', setting, LIMITS.guidance_scale.min, LIMITS.guidance_scale.max, value),
   },
   fps: {
     field: 'fps',
     default: MODEL_DEFAULTS.fps,
     schema: wholeNumber(LIMITS.fps),
-    expected: `a whole number from ${LIMITS.fps.min} to ${LIMITS.fps.max}`,
+    problem: (setting: string, value: string) => l10n.t('The setting {0} must be a whole number from {1} to {2}, but it is {3}.', setting, LIMITS.fps.min, LIMITS.fps.max, value),
   },
-  videoSize: { field: 'video_size', schema: z.enum(VIDEO_SIZE_NAMES), expected: `one of ${VIDEO_SIZE_NAMES.join(', ')}`, default: MODEL_DEFAULTS.video_size },
+  videoSize: { field: 'video_size', schema: z.enum(VIDEO_SIZE_NAMES), problem: (setting: string, value: string) => l10n.t('The setting {0} must be one of {1}, but it is {2}.', setting, VIDEO_SIZE_NAMES.join(', '), value), default: MODEL_DEFAULTS.video_size },
   seed: {
     field: 'seed',
     default: null,
     schema: z.nullable(wholeNumber(LIMITS.seed)),
-    expected: `empty (null) for a random seed, or a whole number from 0 to ${LIMITS.seed.max}`,
+    problem: (setting: string, value: string) => l10n.t('The setting {0} must be empty (null) for a random seed, or a whole number from 0 to {1}, but it is {2}.', setting, LIMITS.seed.max, value),
   },
-  motions: { field: 'motions', schema: z.array(z.enum(MOTIONS)), expected: `a list of ${MOTIONS.join(', ')}`, default: [] },
+  motions: { field: 'motions', schema: z.array(z.enum(MOTIONS)), problem: (setting: string, value: string) => l10n.t('The setting {0} must be a list of {1}, but it is {2}.', setting, MOTIONS.join(', '), value), default: [] },
 } as const;
 
 export type DefaultSettingName = keyof typeof DEFAULT_SETTINGS;
@@ -74,7 +75,7 @@ export function readGenerationDefaults(read: SettingsReader): DefaultsResult {
     if (!parsed.success) {
       problems.push({
         setting: `${SECTION}.defaults.${name}`,
-        message: `The setting ${SECTION}.defaults.${name} must be ${spec.expected}, but it is ${JSON.stringify(value)}.`,
+        message: spec.problem(`${SECTION}.defaults.${name}`, JSON.stringify(value)),
       });
       continue;
     }
@@ -99,7 +100,7 @@ export function readConnectionSettings(read: SettingsReader): { ok: true; value:
   const endpointValue = read('endpoint') ?? TURBO_TEXT_TO_VIDEO;
   const endpoint = endpointSchema.safeParse(endpointValue);
   if (!endpoint.success) {
-    problems.push({ setting: `${SECTION}.endpoint`, message: `The setting ${SECTION}.endpoint must be a fal endpoint id like ${TURBO_TEXT_TO_VIDEO}, but it is ${JSON.stringify(endpointValue)}.` });
+    problems.push({ setting: `${SECTION}.endpoint`, message: l10n.t('The setting {0} must be a fal endpoint id like {1}, but it is {2}.', `${SECTION}.endpoint`, TURBO_TEXT_TO_VIDEO, JSON.stringify(endpointValue)) });
   }
   const proxyValue = read('proxyUrl');
   let proxyUrl: string | undefined;
@@ -113,17 +114,17 @@ export function readConnectionSettings(read: SettingsReader): { ok: true; value:
     } catch {
       // Never quote a password that may be in it.
       const shown = JSON.stringify(proxyValue.replace(/\/\/[^/@\s]*@/, '//…@'));
-      problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be an http(s) URL of a fal proxy, but it is ${shown}.` });
+      problems.push({ setting: `${SECTION}.proxyUrl`, message: l10n.t('The setting {0} must be an http(s) URL of a fal proxy, but it is {1}.', `${SECTION}.proxyUrl`, shown) });
     }
   } else if (proxyValue !== undefined && proxyValue !== null && proxyValue !== '') {
-    problems.push({ setting: `${SECTION}.proxyUrl`, message: `The setting ${SECTION}.proxyUrl must be a URL string.` });
+    problems.push({ setting: `${SECTION}.proxyUrl`, message: l10n.t('The setting {0} must be a URL string.', `${SECTION}.proxyUrl`) });
   }
   const timeoutValue = read('requestTimeoutSeconds') ?? REQUEST_TIMEOUT_SECONDS.default;
   const timeout = requestTimeoutSchema.safeParse(timeoutValue);
   if (!timeout.success) {
     problems.push({
       setting: `${SECTION}.requestTimeoutSeconds`,
-      message: `The setting ${SECTION}.requestTimeoutSeconds must be a number of seconds from ${REQUEST_TIMEOUT_SECONDS.min} to ${REQUEST_TIMEOUT_SECONDS.max}, but it is ${JSON.stringify(timeoutValue)}.`,
+      message: l10n.t('The setting {0} must be a number of seconds from {1} to {2}, but it is {3}.', `${SECTION}.requestTimeoutSeconds`, REQUEST_TIMEOUT_SECONDS.min, REQUEST_TIMEOUT_SECONDS.max, JSON.stringify(timeoutValue)),
     });
   }
   if (problems.length > 0 || !endpoint.success || !timeout.success) {
@@ -153,7 +154,7 @@ export function readBatchConcurrency(read: SettingsReader): ConcurrencySetting {
   return {
     ok: false,
     setting: `animateDiff.${BATCH_CONCURRENCY_SETTING}`,
-    message: `The setting animateDiff.${BATCH_CONCURRENCY_SETTING} must be a whole number from ${BATCH_CONCURRENCY.min} to ${BATCH_CONCURRENCY.max}, but it is ${JSON.stringify(value)}.`,
+    message: l10n.t('The setting {0} must be a whole number from {1} to {2}, but it is {3}.', `animateDiff.${BATCH_CONCURRENCY_SETTING}`, BATCH_CONCURRENCY.min, BATCH_CONCURRENCY.max, JSON.stringify(value)),
   };
 }
 
@@ -206,7 +207,9 @@ export function readHistoryLimits(read: SettingsReader): HistoryLimits {
       return undefined;
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
-      problems.push(`animateDiff.${name} must be ${whole ? 'a whole number' : 'a number'} of 0 or more (0 = no limit), but it is ${JSON.stringify(value)}; it is ignored.`);
+      problems.push(whole
+        ? l10n.t('animateDiff.{0} must be a whole number of 0 or more (0 = no limit), but it is {1}; it is ignored.', name, JSON.stringify(value))
+        : l10n.t('animateDiff.{0} must be a number of 0 or more (0 = no limit), but it is {1}; it is ignored.', name, JSON.stringify(value)));
       return undefined;
     }
     return value;
@@ -214,12 +217,12 @@ export function readHistoryLimits(read: SettingsReader): HistoryLimits {
   const maxVideos = count(HISTORY_SETTINGS.maxVideos, true);
   const maxMegabytes = count(HISTORY_SETTINGS.maxVideoMegabytes, false);
   const parts = [
-    ...(maxVideos !== undefined ? [`${maxVideos} ${maxVideos === 1 ? 'video' : 'videos'}`] : []),
-    ...(maxMegabytes !== undefined ? [`${maxMegabytes} MB`] : []),
+    ...(maxVideos !== undefined ? [maxVideos === 1 ? l10n.t('1 video') : l10n.t('{0} videos', maxVideos)] : []),
+    ...(maxMegabytes !== undefined ? [l10n.t('{0} MB', maxMegabytes)] : []),
   ];
   return {
     limits: { maxVideos, maxTotalBytes: maxMegabytes !== undefined ? maxMegabytes * MEGABYTE : undefined },
-    description: parts.join(' and '),
+    description: parts.length === 2 ? l10n.t('{0} and {1}', parts[0], parts[1]) : parts.join(''),
     problems,
   };
 }

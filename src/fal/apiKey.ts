@@ -1,10 +1,13 @@
 import type * as vscode from 'vscode';
+import { l10n } from '../l10n/l10n';
 
 /** The shape fal documents, `<key_id>:<key_secret>`: two non-empty parts around one colon, no spaces or control characters. */
 const KEY_SHAPE = /^[^\s:\p{Cc}]+:[^\s:\p{Cc}]+$/u;
 
 /** What the key box says when a value is not of that shape. */
-export const KEY_SHAPE_HINT = 'A fal key is key_id:key_secret: two parts around one colon, with no spaces.';
+export function keyShapeHint(): string {
+  return l10n.t('A fal key is key_id:key_secret: two parts around one colon, with no spaces.');
+}
 const SECRET_ID = 'animateDiff.falKey';
 
 export function isWellFormedKey(value: string): boolean {
@@ -54,7 +57,7 @@ export class ApiKeyStore {
 
   async store(key: string): Promise<void> {
     if (!isWellFormedKey(key)) {
-      throw new Error(KEY_SHAPE_HINT);
+      throw new Error(keyShapeHint());
     }
     await this.secrets.store(SECRET_ID, key.trim());
   }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OutputExistsError, writeStreamToFile } from './atomicFile';
 import { errorCode } from './durableFs';
+import { l10n } from '../l10n/l10n';
 
 /**
  * The one video download: fal's result URL streamed to a file (see {@link writeStreamToFile}: atomic, never held
@@ -59,7 +60,7 @@ function describeUrl(url: string): string {
     const parsed = new URL(url);
     return `${parsed.host}${parsed.pathname}`;
   } catch {
-    return 'the video URL';
+    return l10n.t('the video URL');
   }
 }
 
@@ -92,7 +93,7 @@ async function headOf(file: string): Promise<Buffer> {
 }
 
 function megabytes(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024))} MB`;
+  return l10n.t('{0} MB', Math.round(bytes / (1024 * 1024)));
 }
 
 const DISK_ERRORS = /^E(NOSPC|ACCES|PERM|ROFS|DQUOT|IO|EXIST|NOENT|ISDIR|NOTDIR)$/;
@@ -107,9 +108,9 @@ export async function downloadVideo(url: string, target: string, options: Downlo
   const limits = { ...DEFAULT_DOWNLOAD_LIMITS, ...options.limits };
   const where = describeUrl(url);
   const controller = new AbortController();
-  const onCancel = () => controller.abort(new VideoDownloadError('aborted', 'The video download was cancelled.'));
+  const onCancel = () => controller.abort(new VideoDownloadError('aborted', l10n.t('The video download was cancelled.')));
   if (options.signal?.aborted) {
-    throw new VideoDownloadError('aborted', 'The video download was cancelled.');
+    throw new VideoDownloadError('aborted', l10n.t('The video download was cancelled.'));
   }
   options.signal?.addEventListener('abort', onCancel, { once: true });
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -121,7 +122,7 @@ export async function downloadVideo(url: string, target: string, options: Downlo
       timers.delete(timer);
     };
   };
-  limit(limits.totalMs, () => new VideoDownloadError('timeout', `The video download from ${where} took longer than ${Math.round(limits.totalMs / 1000)} s.`));
+  limit(limits.totalMs, () => new VideoDownloadError('timeout', l10n.t('The video download from {0} took longer than {1} s.', where, Math.round(limits.totalMs / 1000))));
   const failureOf = (error: unknown): unknown => (controller.signal.aborted ? controller.signal.reason : error);
   try {
     const response = await fetchFollowing(url, where, options.fetchImpl ?? fetch, controller.signal, limits, limit, failureOf);
@@ -146,7 +147,7 @@ async function fetchFollowing(
 ): Promise<Response> {
   let current = url;
   for (let redirects = 0; ; redirects++) {
-    const answered = limit(limits.answerMs, () => new VideoDownloadError('timeout', `${where} did not answer within ${Math.round(limits.answerMs / 1000)} s.`));
+    const answered = limit(limits.answerMs, () => new VideoDownloadError('timeout', l10n.t('{0} did not answer within {1} s.', where, Math.round(limits.answerMs / 1000))));
     let response: Response;
     try {
       response = await fetchImpl(current, { signal, redirect: 'manual' });
@@ -156,7 +157,7 @@ async function fetchFollowing(
         throw reason;
       }
       const detail = reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : String(reason);
-      throw new VideoDownloadError('network', `Could not download the video from ${where}: ${detail}`);
+      throw new VideoDownloadError('network', l10n.t('Could not download the video from {0}: {1}', where, detail));
     } finally {
       answered();
     }
@@ -167,10 +168,12 @@ async function fetchFollowing(
     const location = response.headers.get('location');
     const next = location ? safeUrl(location, current) : undefined;
     if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
-      throw new VideoDownloadError('http', `${where} redirected to ${next?.protocol === 'file:' ? 'a local file' : 'something that is not a web address'}; it was not followed.`, response.status);
+      throw new VideoDownloadError('http', next?.protocol === 'file:'
+        ? l10n.t('{0} redirected to a local file; it was not followed.', where)
+        : l10n.t('{0} redirected to something that is not a web address; it was not followed.', where), response.status);
     }
     if (redirects >= MAX_REDIRECTS) {
-      throw new VideoDownloadError('http', `${where} redirected more than ${MAX_REDIRECTS} times.`, response.status);
+      throw new VideoDownloadError('http', l10n.t('{0} redirected more than {1} times.', where, MAX_REDIRECTS), response.status);
     }
     current = next.href;
   }
@@ -200,22 +203,23 @@ async function save(
     const expired = response.status === 403 || response.status === 404 || response.status === 410;
     throw new VideoDownloadError(
       'http',
-      `Could not download the video from ${where}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`
-        + (expired ? ' (the result URL may have expired).' : '.'),
+      expired
+        ? l10n.t('Could not download the video from {0}: HTTP {1} (the result URL may have expired).', where, `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`)
+        : l10n.t('Could not download the video from {0}: HTTP {1}.', where, `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`),
       response.status,
     );
   }
   if (isClearlyNotVideo(contentType)) {
     await response.body?.cancel().catch(() => undefined);
-    throw new VideoDownloadError('notVideo', `The video URL ${where} answered with ${contentType}, not a video.`);
+    throw new VideoDownloadError('notVideo', l10n.t('The video URL {0} answered with {1}, not a video.', where, contentType));
   }
   if (!response.body) {
-    throw new VideoDownloadError('empty', `The video from ${where} was empty.`);
+    throw new VideoDownloadError('empty', l10n.t('The video from {0} was empty.', where));
   }
   // fetch decodes compressed bodies, so Content-Length only counts the bytes we get when nothing was encoded.
   const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
   const declaredLength = !encoding || encoding === 'identity' ? Number(response.headers.get('content-length') ?? NaN) : NaN;
-  const tooLarge = () => new VideoDownloadError('tooLarge', `The video from ${where} is larger than ${megabytes(limits.maxBytes)} (animateDiff.download.maxMegabytes); it was not saved.`);
+  const tooLarge = () => new VideoDownloadError('tooLarge', l10n.t('The video from {0} is larger than {1} (animateDiff.download.maxMegabytes); it was not saved.', where, megabytes(limits.maxBytes)));
   if (Number.isFinite(declaredLength) && declaredLength > limits.maxBytes) {
     await response.body.cancel().catch(() => undefined);
     throw tooLarge();
@@ -223,18 +227,18 @@ async function save(
   // Checked before the file is put in place, so a broken download never replaces a good video.
   const accept = async (bytes: number, partialFile: string) => {
     if (bytes === 0) {
-      throw new VideoDownloadError('empty', `The video from ${where} was empty.`);
+      throw new VideoDownloadError('empty', l10n.t('The video from {0} was empty.', where));
     }
     if (Number.isFinite(declaredLength) && declaredLength !== bytes) {
-      throw new VideoDownloadError('truncated', `The video from ${where} was cut short: ${bytes} of ${declaredLength} bytes arrived.`);
+      throw new VideoDownloadError('truncated', l10n.t('The video from {0} was cut short: {1} of {2} bytes arrived.', where, bytes, declaredLength));
     }
     if (!looksLikeVideo(await headOf(partialFile))) {
-      throw new VideoDownloadError('notVideo', `What ${where} sent is not a video (it is labelled ${contentType}); it was not saved.`);
+      throw new VideoDownloadError('notVideo', l10n.t('What {0} sent is not a video (it is labelled {1}); it was not saved.', where, contentType));
     }
   };
 
   let arrived = 0;
-  let silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', `The video download from ${where} stopped: no data for ${Math.round(limits.idleMs / 1000)} s.`));
+  let silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', l10n.t('The video download from {0} stopped: no data for {1} s.', where, Math.round(limits.idleMs / 1000))));
   try {
     await fsp.mkdir(path.dirname(target), { recursive: true });
     const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
@@ -249,7 +253,7 @@ async function save(
           controller.abort(tooLarge());
           return;
         }
-        silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', `The video download from ${where} stopped: no data for ${Math.round(limits.idleMs / 1000)} s.`));
+        silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', l10n.t('The video download from {0} stopped: no data for {1} s.', where, Math.round(limits.idleMs / 1000))));
       },
     });
     return { bytes, contentType };
@@ -260,9 +264,9 @@ async function save(
     }
     const code = errorCode(reason);
     if (code && DISK_ERRORS.test(code)) {
-      throw new VideoDownloadError('disk', `Could not save the video to ${target}: ${reason instanceof Error ? reason.message : code}`);
+      throw new VideoDownloadError('disk', l10n.t('Could not save the video to {0}: {1}', target, reason instanceof Error ? reason.message : code));
     }
-    throw new VideoDownloadError('network', `The video download from ${where} broke off after ${arrived} bytes: ${reason instanceof Error ? reason.message : String(reason)}`);
+    throw new VideoDownloadError('network', l10n.t('The video download from {0} broke off after {1} bytes: {2}', where, arrived, reason instanceof Error ? reason.message : String(reason)));
   } finally {
     silence();
   }

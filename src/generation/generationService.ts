@@ -92,7 +92,7 @@ export class GenerationService extends Disposable {
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationOutcome> {
     const session = options.session ?? await this.sessions.open({
       videos: 1,
-      label: `Prompt: ${shorten(request.input.prompt ?? '', 120)}`,
+      label: vscode.l10n.t('Prompt: {0}', shorten(request.input.prompt ?? '', 120)),
       requests: [{ endpoint: request.endpoint, input: request.input }],
     });
     if (!session) {
@@ -129,7 +129,7 @@ export class GenerationService extends Disposable {
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
     if (job?.resultReady) {
-      void this.options.interaction.info(`fal has already made “${job.label}”; its video is being saved. There is nothing left to cancel.`);
+      void this.options.interaction.info(vscode.l10n.t('fal has already made “{0}”; its video is being saved. There is nothing left to cancel.', job.label));
       return false;
     }
     job?.cancel();
@@ -170,7 +170,7 @@ export class GenerationService extends Disposable {
       await journal?.started(job, Boolean(resumed));
       const outcome = await vscode.window.withProgress(
         // A batch reports progress in its own lens and grid: one notification per job would bury the editor.
-        { location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `AnimateDiff: “${job.label}”`, cancellable: interactive },
+        { location: interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: vscode.l10n.t('AnimateDiff: “{0}”', job.label), cancellable: interactive },
         (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
           return this.follow(gateway, job, start, { signal: controller.signal, timeoutMs: session.timeoutMs }, (message) => progress.report({ message }), charge);
@@ -306,14 +306,14 @@ export class GenerationService extends Disposable {
     const submitting = this.submits.get(job);
     if (!job.requestId && !submitting) {
       log.info('Cancelled before the request was sent to fal.');
-      void interaction.info('Generation cancelled before it reached fal. Nothing was billed.');
+      void interaction.info(vscode.l10n.t('Generation cancelled before it reached fal. Nothing was billed.'));
       return;
     }
     void interaction.info(job.requestId === undefined
-      ? 'Generation cancelled. The request was on its way to fal: if fal received it, it is cancelled there too (see the log).'
+      ? vscode.l10n.t('Generation cancelled. The request was on its way to fal: if fal received it, it is cancelled there too (see the log).')
       : job.state === 'running'
-        ? 'Generation cancelled. fal had already started the job, so it may still finish and be billed.'
-        : 'Generation cancelled while it was waiting in fal\'s queue. A job that had already started may still finish and be billed.');
+        ? vscode.l10n.t('Generation cancelled. fal had already started the job, so it may still finish and be billed.')
+        : vscode.l10n.t('Generation cancelled while it was waiting in fal\'s queue. A job that had already started may still finish and be billed.'));
     void (async () => {
       let requestId = job.requestId;
       if (requestId === undefined && submitting) {
@@ -339,13 +339,13 @@ export class GenerationService extends Disposable {
 
   private async offerActions(failure: FalFailure, request: GenerationRequest): Promise<void> {
     const labels: Record<FailureAction, string> = {
-      setApiKey: 'Set API Key',
-      retry: 'Retry',
-      retryMayCharge: 'Retry (may charge again)',
-      openLog: 'Open Log',
-      openBilling: 'Open Billing',
-      openSettings: 'Open Settings',
-      openDashboard: 'Open fal Dashboard',
+      setApiKey: vscode.l10n.t('Set API Key'),
+      retry: vscode.l10n.t('Retry'),
+      retryMayCharge: vscode.l10n.t('Retry (may charge again)'),
+      openLog: vscode.l10n.t('Open Log'),
+      openBilling: vscode.l10n.t('Open Billing'),
+      openSettings: vscode.l10n.t('Open Settings'),
+      openDashboard: vscode.l10n.t('Open fal Dashboard'),
     };
     const actions = actionsFor(failure);
     const choice = await this.options.interaction.error(failure.message, ...actions.map((a) => labels[a]));

@@ -1,5 +1,6 @@
 import type { RunningJobState } from '../model/generation';
 import { shorten } from '../util/text';
+import { l10n } from '../l10n/l10n';
 
 /**
  * The one wording of where a job is: short for lists (the History view, the status bar, the running-jobs pick),
@@ -16,29 +17,29 @@ export interface JobProgress {
 /** `submitting`, `queued #2`, `running`, `saving the video`. */
 export function jobStateText(job: JobProgress): string {
   if (job.resultReady) {
-    return 'saving the video';
+    return l10n.t('saving the video');
   }
   switch (job.state) {
     case 'submitting':
-      return 'submitting';
+      return l10n.t('submitting');
     case 'queued':
-      return job.queuePosition !== undefined ? `queued #${job.queuePosition + 1}` : 'queued';
+      return job.queuePosition !== undefined ? l10n.t('queued #{0}', job.queuePosition + 1) : l10n.t('queued');
     case 'running':
-      return 'running';
+      return l10n.t('running');
   }
 }
 
 /** `Submitting to fal…`, `In fal's queue — position 2`, `Generating — step 3/4`, `Saving the video…`. */
 export function jobProgressText(job: JobProgress, options: { logLength?: number } = {}): string {
   if (job.resultReady) {
-    return 'Saving the video…';
+    return l10n.t('Saving the video…');
   }
   switch (job.state) {
     case 'submitting':
-      return 'Submitting to fal…';
+      return l10n.t('Submitting to fal…');
     case 'queued':
-      return job.queuePosition !== undefined ? `In fal's queue — position ${job.queuePosition + 1}` : 'In fal\'s queue…';
+      return job.queuePosition !== undefined ? l10n.t('In fal\'s queue — position {0}', job.queuePosition + 1) : l10n.t('In fal\'s queue…');
     case 'running':
-      return job.lastLog ? `Generating — ${options.logLength ? shorten(job.lastLog, options.logLength) : job.lastLog}` : 'Generating…';
+      return job.lastLog ? l10n.t('Generating — {0}', options.logLength ? shorten(job.lastLog, options.logLength) : job.lastLog) : l10n.t('Generating…');
   }
 }

@@ -56,7 +56,7 @@ export class FalPrices extends Disposable {
     const endpoints = [...new Set(requests.map((request) => request.endpoint))];
     if (!resolved) {
       // Remembered like fal's answers, so lenses asking again do not ask again and again.
-      const lookup: PriceLookup = { known: false, reason: 'no fal key is set, so fal cannot be asked' };
+      const lookup: PriceLookup = { known: false, reason: vscode.l10n.t('no fal key is set, so fal cannot be asked') };
       this.lastAccount = NO_ACCOUNT;
       endpoints.forEach((endpoint) => this.cache.set(cacheKey(NO_ACCOUNT, endpoint), { lookup, at: this.now() }));
       return chargeOf(requests, () => lookup);
@@ -111,7 +111,7 @@ export class FalPrices extends Disposable {
       const price: UnitPrice | undefined = prices.find((p) => p.endpointId === endpoint);
       if (!price) {
         this.options.log.info(`fal lists no price for ${endpoint}`);
-        return { known: false, reason: `fal lists no price for ${endpoint}` };
+        return { known: false, reason: vscode.l10n.t('fal lists no price for {0}', endpoint) };
       }
       this.options.log.info(`fal's price of ${endpoint}: ${price.unitPrice} ${price.currency} per ${price.unit}`);
       return { known: true, price };
@@ -144,19 +144,19 @@ function accountOf(connection: FalConnection): string {
 /** Why fal did not say, in a few words. */
 function reasonOf(error: unknown): string {
   if (!(error instanceof FalFailure)) {
-    return `fal's price list could not be read (${redact(messageOf(error))})`;
+    return vscode.l10n.t('fal\'s price list could not be read ({0})', redact(messageOf(error)));
   }
   const status = error.details.status;
   switch (error.kind) {
     case 'auth':
-      return `fal did not accept the key for its price list${status ? ` (${status})` : ''}`;
+      return status ? vscode.l10n.t('fal did not accept the key for its price list ({0})', status) : vscode.l10n.t('fal did not accept the key for its price list');
     case 'forbidden':
     case 'balance':
-      return `this key may not read fal's prices${status ? ` (${status})` : ''}`;
+      return status ? vscode.l10n.t('this key may not read fal\'s prices ({0})', status) : vscode.l10n.t('this key may not read fal\'s prices');
     case 'network':
     case 'timeout':
-      return 'fal\'s price list could not be reached';
+      return vscode.l10n.t('fal\'s price list could not be reached');
     default:
-      return `fal's price list did not answer with prices${status ? ` (${status})` : ''}`;
+      return status ? vscode.l10n.t('fal\'s price list did not answer with prices ({0})', status) : vscode.l10n.t('fal\'s price list did not answer with prices');
   }
 }

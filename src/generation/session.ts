@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config/reader';
 import { readBatchConfirmAbove, readConnectionSettings, type SettingProblem } from '../config/settings';
-import { isWellFormedKey, KEY_SHAPE_HINT, type ApiKeyStore } from '../fal/apiKey';
+import { isWellFormedKey, keyShapeHint, type ApiKeyStore } from '../fal/apiKey';
 import type { FalConnection } from '../fal/falClient';
 import { chargeSentence, type Charge, type PricedRequest } from '../model/price';
 import type { Interaction } from '../ui/interaction';
@@ -86,14 +86,16 @@ export class FalSessions {
 
   /** Asks for the key with a password box; stores it in SecretStorage. Returns the key, or undefined if dismissed. */
   async promptForKey(reason?: string): Promise<string | undefined> {
-    const sandboxHint = this.sandboxUrl ? ' (sandbox: any key_id:key_secret works; the key id "rejected" shows how a refused key looks)' : '';
+    const ask = this.sandboxUrl
+      ? vscode.l10n.t('Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys) (sandbox: any key_id:key_secret works; the key id "rejected" shows how a refused key looks). It is kept in VS Code\'s secret storage.')
+      : vscode.l10n.t('Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys). It is kept in VS Code\'s secret storage.');
     const value = await this.options.interaction.input({
-      title: 'fal API Key',
-      prompt: `${reason ? `${reason} ` : ''}Paste your fal API key (key_id:key_secret, from fal.ai/dashboard/keys)${sandboxHint}. It is kept in VS Code's secret storage.`,
+      title: vscode.l10n.t('fal API Key'),
+      prompt: reason ? `${reason} ${ask}` : ask,
       password: true,
       ignoreFocusOut: true,
       placeHolder: 'key_id:key_secret',
-      validateInput: (text) => (isWellFormedKey(text) ? undefined : KEY_SHAPE_HINT),
+      validateInput: (text) => (isWellFormedKey(text) ? undefined : keyShapeHint()),
     });
     if (value === undefined || !isWellFormedKey(value)) {
       return undefined;
@@ -121,11 +123,12 @@ export class FalSessions {
       credentials = (await this.options.keys.resolve())?.key;
       if (!credentials) {
         credentials = await this.promptForKey(this.options.keys.environmentKeyIsMalformed
-          ? 'The FAL_KEY environment variable is set, but it is not a fal key (key_id:key_secret, no spaces or control characters), so it is ignored.'
-          : 'No fal API key is set yet.');
+          ? vscode.l10n.t('The FAL_KEY environment variable is set, but it is not a fal key (key_id:key_secret, no spaces or control characters), so it is ignored.')
+          : vscode.l10n.t('No fal API key is set yet.'));
         if (!credentials) {
-          void this.options.interaction.info('Generation not started: a fal API key is needed. Set one when you have it (from fal.ai/dashboard/keys).', 'Set API Key')
-            .then((choice) => (choice === 'Set API Key' ? vscode.commands.executeCommand('animateDiff.setApiKey') : undefined));
+          const setKey = vscode.l10n.t('Set API Key');
+          void this.options.interaction.info(vscode.l10n.t('Generation not started: a fal API key is needed. Set one when you have it (from fal.ai/dashboard/keys).'), setKey)
+            .then((choice) => (choice === setKey ? vscode.commands.executeCommand('animateDiff.setApiKey') : undefined));
           return undefined;
         }
       }
@@ -144,31 +147,38 @@ export class FalSessions {
       )
       : undefined;
     const price = expectedCharge ? `${chargeSentence(expectedCharge)}\n` : '';
-    const count = purpose.videos === 1 ? 'a video' : `${purpose.videos} videos`;
     if (!trusted) {
-      const uploads = purpose.uploads && purpose.uploads.length > 0 ? ` and uploads ${purpose.uploads.join(', ')} to fal storage` : '';
+      const uploads = purpose.uploads && purpose.uploads.length > 0 ? purpose.uploads.join(', ') : undefined;
+      const generate = vscode.l10n.t('Generate');
+      const question = purpose.videos === 1
+        ? uploads === undefined
+          ? vscode.l10n.t('This workspace is in Restricted Mode. Generating a video spends fal credits. Continue?')
+          : vscode.l10n.t('This workspace is in Restricted Mode. Generating a video spends fal credits and uploads {0} to fal storage. Continue?', uploads)
+        : uploads === undefined
+          ? vscode.l10n.t('This workspace is in Restricted Mode. Generating {0} videos spends fal credits. Continue?', purpose.videos)
+          : vscode.l10n.t('This workspace is in Restricted Mode. Generating {0} videos spends fal credits and uploads {1} to fal storage. Continue?', purpose.videos, uploads);
       const proceed = await this.options.interaction.warning(
-        `This workspace is in Restricted Mode. Generating ${count} spends fal credits${uploads}. Continue?`,
+        question,
         { modal: true, detail: `${price}${purpose.label}\n${destination}` },
-        'Generate',
+        generate,
       );
-      if (proceed !== 'Generate') {
+      if (proceed !== generate) {
         return undefined;
       }
     } else if (guarded) {
-      const go = `Generate ${purpose.videos} Videos`;
+      const go = vscode.l10n.t('Generate {0} Videos', purpose.videos);
       const proceed = await this.options.interaction.warning(
-        `Generate ${purpose.videos} videos? Each one is a paid fal job.`,
-        { modal: true, detail: `${price}${purpose.label}\n${destination}\n(animateDiff.batch.confirmAbove sets when this is asked.)` },
+        vscode.l10n.t('Generate {0} videos? Each one is a paid fal job.', purpose.videos),
+        { modal: true, detail: `${price}${purpose.label}\n${destination}\n${vscode.l10n.t('(animateDiff.batch.confirmAbove sets when this is asked.)')}` },
         go,
       );
       if (proceed !== go) {
         return undefined;
       }
     } else if (purpose.confirm) {
-      const go = purpose.videos === 1 ? 'Generate' : `Generate ${purpose.videos} Videos`;
+      const go = purpose.videos === 1 ? vscode.l10n.t('Generate') : vscode.l10n.t('Generate {0} Videos', purpose.videos);
       const proceed = await this.options.interaction.warning(
-        `Generate ${count}? ${purpose.videos === 1 ? 'It is a paid fal job.' : 'Each one is a paid fal job.'}`,
+        purpose.videos === 1 ? vscode.l10n.t('Generate a video? It is a paid fal job.') : vscode.l10n.t('Generate {0} videos? Each one is a paid fal job.', purpose.videos),
         { modal: true, detail: `${price}${purpose.label}\n${destination}` },
         go,
       );
@@ -194,7 +204,7 @@ export class FalSessions {
     }
     const { proxyUrl, timeoutMs, endpoint } = settings.value;
     const stored = proxyUrl ? undefined : (await this.options.keys.resolve())?.key;
-    const credentials = stored ?? (proxyUrl || !askForKey ? undefined : await this.promptForKey('A generation from before the reload is still running on fal.'));
+    const credentials = stored ?? (proxyUrl || !askForKey ? undefined : await this.promptForKey(vscode.l10n.t('A generation from before the reload is still running on fal.')));
     if (!proxyUrl && !credentials) {
       return { notStarted: 'no key' };
     }
@@ -217,18 +227,19 @@ export class FalSessions {
   /** Where a run's requests (and uploads) really go, for the consent question: fal, the team proxy, or the sandbox. */
   private destination(proxyUrl: string | undefined, endpoint: string): string {
     if (this.sandboxUrl) {
-      return `Sent to the local fal imitation at ${this.sandboxUrl} (sandbox), endpoint ${endpoint}.`;
+      return vscode.l10n.t('Sent to the local fal imitation at {0} (sandbox), endpoint {1}.', this.sandboxUrl, endpoint);
     }
     if (proxyUrl) {
       const { origin } = new URL(proxyUrl);
-      return `Sent through the team proxy ${origin} (animateDiff.proxyUrl), which forwards to fal: endpoint ${endpoint}.`;
+      return vscode.l10n.t('Sent through the team proxy {0} (animateDiff.proxyUrl), which forwards to fal: endpoint {1}.', origin, endpoint);
     }
-    return `Sent to fal.ai (queue.fal.run; uploads to fal storage), endpoint ${endpoint}.`;
+    return vscode.l10n.t('Sent to fal.ai (queue.fal.run; uploads to fal storage), endpoint {0}.', endpoint);
   }
 
   async reportSettingProblems(problems: SettingProblem[]): Promise<void> {
-    const choice = await this.options.interaction.error(problems.map((p) => p.message).join(' '), 'Open Settings');
-    if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    const choice = await this.options.interaction.error(problems.map((p) => p.message).join(' '), openSettings);
+    if (choice === openSettings) {
       await vscode.commands.executeCommand('workbench.action.openSettings', problems[0]?.setting ?? SETTINGS_QUERY);
     }
   }

@@ -54,12 +54,13 @@ export class HistoryPruner {
       return undefined;
     }
     const count = result.pruned.length;
-    const what = count === 1 ? 'the local copy of the oldest video' : `the local copies of the ${count} oldest videos`;
-    const message = `Deleted ${what} (${formatBytes(result.freedBytes)}) to keep the AnimateDiff history within ${description}. `
-      + `${count === 1 ? 'Its prompt and parameters stay' : 'Their prompts and parameters stay'} in the history; Re-run makes a video again.`;
+    const message = count === 1
+      ? vscode.l10n.t('Deleted the local copy of the oldest video ({0}) to keep the AnimateDiff history within {1}. Its prompt and parameters stay in the history; Re-run makes a video again.', formatBytes(result.freedBytes), description)
+      : vscode.l10n.t('Deleted the local copies of the {0} oldest videos ({1}) to keep the AnimateDiff history within {2}. Their prompts and parameters stay in the history; Re-run makes a video again.', count, formatBytes(result.freedBytes), description);
     this.deps.log.info(`${message} Deleted: ${result.pruned.map((video) => video.file).join(', ')}`);
-    void this.deps.interaction.info(message, 'Open Settings').then((choice) => {
-      if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    void this.deps.interaction.info(message, openSettings).then((choice) => {
+      if (choice === openSettings) {
         void vscode.commands.executeCommand('workbench.action.openSettings', 'animateDiff.history');
       }
     });

@@ -69,7 +69,7 @@ export class HistoryStorage extends Disposable {
     if (!this.writeProblemReported) {
       this.writeProblemReported = true;
       void this.options.interaction.warning(
-        `Could not save the AnimateDiff history (${messageOf(error)}). Generations still work; the history tries again with the next change.`,
+        vscode.l10n.t('Could not save the AnimateDiff history ({0}). Generations still work; the history tries again with the next change.', messageOf(error)),
         {},
       );
     }
@@ -106,9 +106,10 @@ export class HistoryStorage extends Disposable {
       return store;
     } catch (error) {
       log.error(`Could not open the generation history in ${this.folder.fsPath}: ${messageOf(error)}`);
-      void interaction.error(`Could not open the AnimateDiff history (${messageOf(error)}). Generations still work, but they are not kept.`, 'Show Log')
+      const showLog = vscode.l10n.t('Show Log');
+      void interaction.error(vscode.l10n.t('Could not open the AnimateDiff history ({0}). Generations still work, but they are not kept.', messageOf(error)), showLog)
         .then((choice) => {
-          if (choice === 'Show Log') {
+          if (choice === showLog) {
             log.show(true);
           }
         });
@@ -129,7 +130,7 @@ export class HistoryStorage extends Disposable {
     log.warn(`${recovery.message} (${recovery.movedTo})`);
     // Revealing in the OS file manager only works where VS Code runs on this machine; elsewhere open the file.
     const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
-    const action = local ? 'Reveal Moved File' : 'Open Moved File';
+    const action = local ? vscode.l10n.t('Reveal Moved File') : vscode.l10n.t('Open Moved File');
     Promise.resolve(interaction.warning(recovery.message, {}, action)).then(async (choice) => {
       if (choice !== action) {
         return;

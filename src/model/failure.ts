@@ -1,3 +1,4 @@
+import { l10n } from '../l10n/l10n';
 /**
  * Why a generation did not produce a video, in the product's own terms: the kinds of failure, fal's field
  * errors (422) and the actions each kind offers. fal/ maps HTTP answers onto these; the UI turns actions into buttons.
@@ -75,8 +76,7 @@ export function failureAfterAcceptance(failure: FalFailure, requestId: string): 
   if (!mayHaveFinishedAtFal(failure.kind) || failure.details.endedAtFal) {
     return failure.details.requestId ? failure : new FalFailure(failure.kind, failure.message, { ...failure.details, requestId });
   }
-  const message = `${failure.message.replace(/\s*$/, '')} fal had accepted this job (request ${requestId}) and may have made its video: `
-    + '“Check fal Again” on it in the AnimateDiff history gets the video without a new charge.';
+  const message = l10n.t('{0} fal had accepted this job (request {1}) and may have made its video: “Check fal Again” on it in the AnimateDiff history gets the video without a new charge.', failure.message.replace(/\s*$/, ''), requestId);
   return new FalFailure(failure.kind, message, { ...failure.details, requestId, mayHaveFinished: true });
 }
 

@@ -1,3 +1,5 @@
+import { displayLocale, l10n } from '../l10n/l10n';
+
 /**
  * What a generation costs, as fal's pricing API says: a unit price per endpoint (`unit_price` per `unit`, in a
  * `currency`), and the charge that makes for one request or a batch. Only what fal said is ever shown: an endpoint
@@ -43,7 +45,10 @@ export interface PricedRequest {
   readonly input: PricedInput;
 }
 
-export const PRICE_UNKNOWN = 'price unknown';
+/** `price unknown`, in the display language. */
+export function priceUnknown(): string {
+  return l10n.t('price unknown');
+}
 
 /** How many of `unit` one request is; undefined for a unit the product does not know how to count. */
 export function unitsOf(unit: string, input: PricedInput): number | undefined {
@@ -84,16 +89,16 @@ export function chargeOf(requests: readonly PricedRequest[], lookup: (endpoint: 
     const { price } = found;
     const units = unitsOf(price.unit, request.input);
     if (units === undefined) {
-      return { known: false, reason: `fal prices ${price.endpointId} per ${price.unit} (${formatMoney(price.unitPrice, price.currency)} each), which cannot be counted before it runs`, videos, price };
+      return { known: false, reason: l10n.t('fal prices {0} per {1} ({2} each), which cannot be counted before it runs', price.endpointId, price.unit, formatMoney(price.unitPrice, price.currency)), videos, price };
     }
     if (first && first.currency !== price.currency) {
-      return { known: false, reason: `fal prices these endpoints in different currencies (${first.currency}, ${price.currency})`, videos, price: first };
+      return { known: false, reason: l10n.t('fal prices these endpoints in different currencies ({0}, {1})', first.currency, price.currency), videos, price: first };
     }
     first ??= price;
     amount += price.unitPrice * units;
   }
   if (!first) {
-    return { known: false, reason: 'nothing to price', videos };
+    return { known: false, reason: l10n.t('nothing to price'), videos };
   }
   return { known: true, amount: roundMoney(amount), currency: first.currency, videos, price: first };
 }
@@ -108,10 +113,10 @@ export function sumCharges(charges: readonly Charge[]): Charge {
   const known = charges.filter((charge): charge is Extract<Charge, { known: true }> => charge.known);
   const [first] = known;
   if (!first) {
-    return { known: false, reason: 'nothing to price', videos };
+    return { known: false, reason: l10n.t('nothing to price'), videos };
   }
   if (known.some((charge) => charge.currency !== first.currency)) {
-    return { known: false, reason: 'the charges are in different currencies', videos };
+    return { known: false, reason: l10n.t('the charges are in different currencies'), videos };
   }
   return { known: true, amount: roundMoney(known.reduce((sum, charge) => sum + charge.amount, 0)), currency: first.currency, videos, price: first.price };
 }
@@ -127,7 +132,7 @@ function roundMoney(amount: number): number {
  */
 export function formatMoney(amount: number, currency: string): string {
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(amount);
+    return new Intl.NumberFormat(displayLocale(), { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(amount);
   } catch {
     return `${amount.toFixed(Math.min(4, Math.max(2, decimalsOf(amount))))} ${currency}`;
   }
@@ -141,12 +146,12 @@ function decimalsOf(amount: number): number {
 
 /** `$0.03` or `price unknown`: the short form for lenses, lists and the status bar. */
 export function chargeText(charge: Charge): string {
-  return charge.known ? formatMoney(charge.amount, charge.currency) : PRICE_UNKNOWN;
+  return charge.known ? formatMoney(charge.amount, charge.currency) : priceUnknown();
 }
 
 /** `$0.01 per video`. */
 export function unitPriceText(price: UnitPrice): string {
-  return `${formatMoney(price.unitPrice, price.currency)} per ${price.unit}`;
+  return l10n.t('{0} per {1}', formatMoney(price.unitPrice, price.currency), price.unit);
 }
 
 /**
@@ -155,10 +160,11 @@ export function unitPriceText(price: UnitPrice): string {
  */
 export function chargeSentence(charge: Charge): string {
   if (!charge.known) {
-    return `Expected charge: ${PRICE_UNKNOWN} (${charge.reason}).`;
+    return l10n.t('Expected charge: {0} ({1}).', priceUnknown(), charge.reason);
   }
-  const videos = charge.videos === 1 ? '1 video' : `${charge.videos} videos`;
-  return `Expected charge: ${formatMoney(charge.amount, charge.currency)} (${videos}, ${unitPriceText(charge.price)} at fal's listed price).`;
+  return charge.videos === 1
+    ? l10n.t('Expected charge: {0} (1 video, {1} at fal\'s listed price).', formatMoney(charge.amount, charge.currency), unitPriceText(charge.price))
+    : l10n.t('Expected charge: {0} ({1} videos, {2} at fal\'s listed price).', formatMoney(charge.amount, charge.currency), charge.videos, unitPriceText(charge.price));
 }
 
 /** What this window has had fal accept: how many videos, the sum of their known charges per currency, how many had none. */
@@ -184,7 +190,7 @@ export const NO_SPENDING: SpendTotals = { videos: 0, amounts: new Map(), unprice
 export function totalsText(totals: SpendTotals): string {
   const money = [...totals.amounts].map(([currency, amount]) => formatMoney(amount, currency));
   if (money.length === 0) {
-    return PRICE_UNKNOWN;
+    return priceUnknown();
   }
-  return totals.unpriced > 0 ? `${money.join(' + ')} + ${totals.unpriced} unpriced` : money.join(' + ');
+  return totals.unpriced > 0 ? l10n.t('{0} + {1} unpriced', money.join(' + '), totals.unpriced) : money.join(' + ');
 }

@@ -13,17 +13,17 @@ export function isCodeLanguage(value: unknown): value is CodeLanguage {
 }
 
 /** Asks which language (unless given), copies the request as code and says so. The key is never in the code. */
-export async function copyRequestAsCode(request: RequestToCopy, interaction: Interaction, language?: CodeLanguage, what = 'the request'): Promise<string | undefined> {
+export async function copyRequestAsCode(request: RequestToCopy, interaction: Interaction, language?: CodeLanguage, placeHolder = vscode.l10n.t('Copy the request as…')): Promise<string | undefined> {
   const chosen = language ?? (await interaction.pick(
     CODE_LANGUAGES.map((id) => ({ label: CODE_LANGUAGE_NAMES[id], id })),
-    { title: 'Copy as Code', placeHolder: `Copy ${what} as…` },
+    { title: vscode.l10n.t('Copy as Code'), placeHolder },
   ))?.id;
   if (!chosen) {
     return undefined;
   }
   const code = requestAsCode(chosen, request.endpoint, request.input);
   await vscode.env.clipboard.writeText(code);
-  void interaction.info(`Copied as ${CODE_LANGUAGE_NAMES[chosen]}. It reads your key from the FAL_KEY environment variable; the key is not in the code.`);
+  void interaction.info(vscode.l10n.t('Copied as {0}. It reads your key from the FAL_KEY environment variable; the key is not in the code.', CODE_LANGUAGE_NAMES[chosen]));
   return code;
 }
 

@@ -41,7 +41,7 @@ export class GenerationPresenter {
   /** Finished generations side by side in the grid, where their differences show and they play in step. */
   compare(records: readonly GenerationRecord[], options?: ShowOptions): void {
     records.forEach((record) => this.copies.remember(record));
-    this.panels.showGrid(`Compare: ${records.length} videos`, records.map((record) => this.gridItem(record)), options);
+    this.panels.showGrid(vscode.l10n.t('Compare: {0} videos', records.length), records.map((record) => this.gridItem(record)), options);
   }
 
   /** A finished generation as a tile of a batch grid. */

@@ -40,7 +40,7 @@ export class ResultActions {
     }
     const record = this.lookup.get(message.id);
     if (!record) {
-      void this.interaction.warning('That generation is no longer available.', {});
+      void this.interaction.warning(vscode.l10n.t('That generation is no longer available.'), {});
       return;
     }
     switch (message.type) {
@@ -49,11 +49,11 @@ export class ResultActions {
         break;
       case 'copySeed':
         if (record.seed === null) {
-          void this.interaction.warning('fal did not report a seed for this video.', {});
+          void this.interaction.warning(vscode.l10n.t('fal did not report a seed for this video.'), {});
           return;
         }
         await vscode.env.clipboard.writeText(String(record.seed));
-        void this.interaction.info(`Seed ${record.seed} copied.`);
+        void this.interaction.info(vscode.l10n.t('Seed {0} copied.', record.seed));
         break;
       case 'rerunWithSeed': {
         const input = { ...record.input };
@@ -84,9 +84,9 @@ export class ResultActions {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `animatediff-${record.seed ?? record.id.slice(0, 8)}.mp4`;
     const target = await vscode.window.showSaveDialog({
-      title: 'Save Video',
+      title: vscode.l10n.t('Save Video'),
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: { 'MP4 video': ['mp4'] },
+      filters: { [vscode.l10n.t('MP4 video')]: ['mp4'] },
     });
     if (!target) {
       return undefined;
@@ -111,10 +111,10 @@ export class ResultActions {
           : await vscode.workspace.fs.readFile(source);
         await vscode.workspace.fs.writeFile(target, bytes);
       }
-      void this.interaction.info(`Video saved to ${vscode.workspace.asRelativePath(target)}.`);
+      void this.interaction.info(vscode.l10n.t('Video saved to {0}.', vscode.workspace.asRelativePath(target)));
       return target;
     } catch (error) {
-      void this.interaction.error(`Could not save the video: ${error instanceof Error ? error.message : String(error)}. fal's result links expire after a while; re-run with the same seed to get it again.`);
+      void this.interaction.error(vscode.l10n.t('Could not save the video: {0}. fal\'s result links expire after a while; re-run with the same seed to get it again.', error instanceof Error ? error.message : String(error)));
       return undefined;
     }
   }
@@ -123,7 +123,7 @@ export class ResultActions {
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`download failed with HTTP ${response.status}`);
+    throw new Error(vscode.l10n.t('download failed with HTTP {0}', response.status));
   }
   return response;
 }

@@ -1,6 +1,7 @@
 import { modify, type Node } from 'jsonc-parser';
 import { scanJsonText } from './jsonText';
 import { formatCount } from '../util/text';
+import { l10n } from '../l10n/l10n';
 
 /**
  * Diagnostics on a parameter file's text, as plain offsets so they unit-test on Node. The VS Code
@@ -161,7 +162,9 @@ export function moreProblemsDiagnostic(firstLeftOut: { offset: number; length: n
     length: firstLeftOut.length,
     severity,
     code: 'too-many-problems',
-    message: `…and ${formatCount(count)} more ${count === 1 ? 'problem' : 'problems'}: only the first ${MAX_DIAGNOSTICS_PER_FILE - 1} are listed. Fix these first.`,
+    message: count === 1
+      ? l10n.t('…and 1 more problem: only the first {0} are listed. Fix these first.', MAX_DIAGNOSTICS_PER_FILE - 1)
+      : l10n.t('…and {0} more problems: only the first {1} are listed. Fix these first.', formatCount(count), MAX_DIAGNOSTICS_PER_FILE - 1),
   };
 }
 

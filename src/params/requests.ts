@@ -14,6 +14,7 @@ import {
   type VideoToVideoInput,
 } from '../model/animateDiff';
 import { isAbsoluteOrUrl, type ParamsFile, type TextToVideoParams, type VideoToVideoParams } from './fileSchema';
+import { l10n } from '../l10n/l10n';
 
 /** One submission to fal, built from a parameter file. */
 export type ParamsRequest =
@@ -34,7 +35,7 @@ export type ParamsRequest =
 export function buildRequestsFromParams(params: ParamsFile, defaults: GenerationDefaults, randomSeed: () => number): ParamsRequest[] {
   const seeds = seedsFor(params, defaults, randomSeed);
   return seeds.map((seed, index) => {
-    const label = seeds.length === 1 ? `seed ${seed}` : `${index + 1} of ${seeds.length} · seed ${seed}`;
+    const label = seeds.length === 1 ? l10n.t('seed {0}', seed) : l10n.t('{0} of {1} · seed {2}', index + 1, seeds.length, seed);
     if (params.endpoint === TURBO_VIDEO_TO_VIDEO || params.endpoint === REGULAR_VIDEO_TO_VIDEO) {
       return { endpoint: params.endpoint, input: videoToVideoInput(params, defaults, seed), label, seed };
     }
@@ -165,15 +166,16 @@ export function resolveOutputFolder(paramsFilePath: string, output: string | und
   }
   const relative = output.trim().replace(/\\/g, '/');
   if (isAbsoluteOrUrl(relative)) {
-    return { ok: false, message: `"output" must be a folder relative to the parameter file, not ${JSON.stringify(output)}.` };
+    return { ok: false, message: l10n.t('"output" must be a folder relative to the parameter file, not {0}.', JSON.stringify(output)) };
   }
   const folder = posix.join(fileFolder, relative).replace(/\/+$/, '') || '/';
   const root = workspaceRoot === undefined ? fileFolder : toUriPath(workspaceRoot);
   if (!isInsideFolder(folder, root, posix)) {
     return {
       ok: false,
-      message: `"output" ${JSON.stringify(output)} leads outside the ${workspaceRoot === undefined ? "parameter file's folder" : 'workspace folder'} `
-        + `(${root}); results are only written inside it.`,
+      message: workspaceRoot === undefined
+        ? l10n.t('"output" {0} leads outside the parameter file\'s folder ({1}); results are only written inside it.', JSON.stringify(output), root)
+        : l10n.t('"output" {0} leads outside the workspace folder ({1}); results are only written inside it.', JSON.stringify(output), root),
     };
   }
   return { ok: true, path: folder };
@@ -203,16 +205,16 @@ export function resolveVideoSource(videoUrl: string, paramsFilePath: string, wor
     try {
       local = decodeURIComponent(new URL(value).pathname);
     } catch {
-      return { kind: 'refused', message: `"video_url" ${JSON.stringify(videoUrl)} is not a valid file URI.` };
+      return { kind: 'refused', message: l10n.t('"video_url" {0} is not a valid file URI.', JSON.stringify(videoUrl)) };
     }
   } else if (/^[a-zA-Z][\w+.-]*:/.test(value) && !/^[a-zA-Z]:[\\/]/.test(value)) {
     return {
       kind: 'refused',
-      message: `"video_url" must be an http(s) URL, a data: URI or the path of a video in this workspace, not ${JSON.stringify(videoUrl)}.`,
+      message: l10n.t('"video_url" must be an http(s) URL, a data: URI or the path of a video in this workspace, not {0}.', JSON.stringify(videoUrl)),
     };
   }
   if (workspaceRoot === undefined) {
-    return { kind: 'refused', message: 'A local "video_url" can only be used when the parameter file is in an open workspace folder.' };
+    return { kind: 'refused', message: l10n.t('A local "video_url" can only be used when the parameter file is in an open workspace folder.') };
   }
   const isAbsolute = /^[\\/]/.test(local) || /^[a-zA-Z]:[\\/]/.test(local);
   const path = isAbsolute ? toUriPath(local) : posix.join(posix.dirname(toUriPath(paramsFilePath)), local.replace(/\\/g, '/'));
@@ -220,7 +222,7 @@ export function resolveVideoSource(videoUrl: string, paramsFilePath: string, wor
   if (!isInsideFolder(path, root, posix)) {
     return {
       kind: 'refused',
-      message: `"video_url" ${JSON.stringify(videoUrl)} is outside the workspace folder (${root}); only files inside it are uploaded.`,
+      message: l10n.t('"video_url" {0} is outside the workspace folder ({1}); only files inside it are uploaded.', JSON.stringify(videoUrl), root),
     };
   }
   return { kind: 'file', path };

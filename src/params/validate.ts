@@ -36,6 +36,7 @@ import {
 import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
 import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
+import { l10n } from '../l10n/l10n';
 
 export interface ParamsValidation {
   /** Sorted by offset; at most MAX_DIAGNOSTICS_PER_FILE, the last of which then counts the problems left out. */
@@ -74,7 +75,7 @@ export function validateParamsText(text: string): ParamsValidation {
         length: Math.min(1, source.length),
         severity: 'error',
         code: 'internal-error',
-        message: `The parameter file could not be checked (${error instanceof Error ? error.message : String(error)}). Please report this.`,
+        message: l10n.t('The parameter file could not be checked ({0}). Please report this.', error instanceof Error ? error.message : String(error)),
       }],
       errorCount: 1,
     };
@@ -156,7 +157,7 @@ class ParamsChecker {
         length: 0,
         severity: 'error',
         code: 'empty-file',
-        message: 'The file is empty. A parameter file is one JSON object with at least a prompt, such as { "prompt": "a fox in the snow" }.',
+        message: l10n.t('The file is empty. A parameter file is one JSON object with at least a prompt, such as { "prompt": "a fox in the snow" }.'),
       });
       return this.result();
     }
@@ -168,8 +169,7 @@ class ParamsChecker {
         length: 1,
         severity: 'error',
         code: 'nested-too-deeply',
-        message: `Lists and objects are nested too deeply here (more than ${MAX_NESTING_DEPTH} levels), so the file is not checked further. `
-          + 'A parameter file needs at most 2 levels.',
+        message: l10n.t('Lists and objects are nested too deeply here (more than {0} levels), so the file is not checked further. A parameter file needs at most 2 levels.', MAX_NESTING_DEPTH),
       });
       return this.result();
     }
@@ -188,7 +188,7 @@ class ParamsChecker {
         length: root?.length ?? 0,
         severity: 'error',
         code: 'not-an-object',
-        message: `A parameter file is one JSON object ({ "prompt": … }), not ${root ? describeJsonKind(root.type) : 'this'}.`,
+        message: l10n.t('A parameter file is one JSON object ({ "prompt": … }), not {0}.', root ? describeJsonKind(root.type) : 'this'),
       });
       return this.result();
     }
@@ -256,7 +256,7 @@ class ParamsChecker {
       length: Math.min(1, this.text.length),
       severity: 'error',
       code: 'internal-error',
-      message: `The file is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      message: l10n.t('The file is not valid: {0}', parsed.error.issues.map((i) => i.message).join('; ')),
     });
     return { diagnostics, errorCount: errorCount + 1 };
   }
@@ -342,8 +342,8 @@ class ParamsChecker {
         const comma = pendingComma;
         this.reportLazily(comma.offset, 1, 'error', () => ({
           code: 'json-trailing-comma',
-          message: 'Trailing comma: JSON allows no comma after the last entry.',
-          fixes: [{ title: 'Remove the trailing comma', preferred: true, edits: [{ offset: comma.offset, length: 1, newText: '' }] }],
+          message: l10n.t('Trailing comma: JSON allows no comma after the last entry.'),
+          fixes: [{ title: l10n.t('Remove the trailing comma'), preferred: true, edits: [{ offset: comma.offset, length: 1, newText: '' }] }],
         }));
       }
       pendingComma = token.kind === TOKEN.comma ? token : undefined;
@@ -363,9 +363,9 @@ class ParamsChecker {
       return {
         code: 'json-comment',
         message: comment.kind === TOKEN.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
-          ? 'This comment is never closed with */ — and comments are not allowed in JSON.'
-          : 'Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.',
-        fixes: [{ title: 'Remove the comment', preferred: true, edits: [removal] }],
+          ? l10n.t('This comment is never closed with */ — and comments are not allowed in JSON.')
+          : l10n.t('Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.'),
+        fixes: [{ title: l10n.t('Remove the comment'), preferred: true, edits: [removal] }],
       };
     });
   }
@@ -378,26 +378,26 @@ class ParamsChecker {
     const tokenText = this.text.slice(error.offset, error.offset + error.length);
     const fixes: ParamFix[] = [];
     const errorName = printParseErrorCode(error.error);
-    let message = SYNTAX_MESSAGES[errorName] ?? 'Invalid JSON.';
+    let message = syntaxMessages()[errorName] ?? l10n.t('Invalid JSON.');
     const singleQuoted = errorName === 'InvalidSymbol' ? /^'((?:[^'\\\n]|\\.)*)'/.exec(this.text.slice(error.offset)) : null;
     if (singleQuoted) {
       // The scanner splits 'a fox' into pieces; the problem (and the fix) is the whole quoted text.
       at.length = singleQuoted[0].length;
-      message = 'JSON strings and keys need double quotes (") instead of single quotes.';
+      message = l10n.t('JSON strings and keys need double quotes (") instead of single quotes.');
       fixes.push({
-        title: 'Use double quotes',
+        title: l10n.t('Use double quotes'),
         preferred: true,
         edits: [{ ...at, newText: doubleQuoted(singleQuoted[1]) }],
       });
     } else if (errorName === 'InvalidSymbol' && /^[A-Za-z_$][\w$-]*$/.test(tokenText)
       && /^\s*:/.test(this.text.slice(error.offset + error.length))) {
-      message = `Keys need double quotes: "${tokenText}".`;
-      fixes.push({ title: `Quote the key "${tokenText}"`, preferred: true, edits: [{ ...at, newText: JSON.stringify(tokenText) }] });
+      message = l10n.t('Keys need double quotes: "{0}".', tokenText);
+      fixes.push({ title: l10n.t('Quote the key "{0}"', tokenText), preferred: true, edits: [{ ...at, newText: JSON.stringify(tokenText) }] });
     } else if (errorName === 'CommaExpected') {
       const previous = lastTokenBefore(this.parseable, error.offset);
       if (previous) {
         fixes.push({
-          title: 'Insert the missing comma',
+          title: l10n.t('Insert the missing comma'),
           preferred: true,
           edits: [{ offset: previous.offset + previous.length, length: 0, newText: ',' }],
         });
@@ -426,8 +426,8 @@ class ParamsChecker {
           const index = i;
           this.reportLazily(key.offset, key.length, 'error', () => ({
             code: 'duplicate-key',
-            message: `"${name}" is set more than once; only the last one would count. Remove this one or the other.`,
-            fixes: [{ title: `Remove this "${name}"`, preferred: true, edits: [removeNodeEdit(property, index)] }],
+            message: l10n.t('"{0}" is set more than once; only the last one would count. Remove this one or the other.', name),
+            fixes: [{ title: l10n.t('Remove this "{0}"', name), preferred: true, edits: [removeNodeEdit(property, index)] }],
           }));
         }
         seen.add(name);
@@ -500,45 +500,47 @@ class ParamsChecker {
     const schema = found ? this.pickAlternative(unwrap(found), path) : undefined;
     const label = labelOf(path);
     const expected = path.length === 1 && path[0] === 'endpoint'
-      ? `one of ${quotedList(ANIMATEDIFF_ENDPOINTS)}`
-      : schema ? describeExpected(schema) : 'valid';
+      ? l10n.t('one of {0}', quotedList(ANIMATEDIFF_ENDPOINTS))
+      : schema ? describeExpected(schema) : l10n.t('valid');
     const value: unknown = getNodeValue(node);
     const fixes: ParamFix[] = [];
     let code: ParamDiagnostic['code'] = 'invalid-type';
-    let message = `${label} must be ${expected}, not ${this.shown(node)}.`;
+    let message = l10n.t('{0} must be {1}, not {2}.', label, expected, this.shown(node));
 
     const numberSchema = schema ? asNumberSchema(schema) : undefined;
     const choices = schema ? stringChoices(schema, path) : [];
     if (issue.code === 'too_small' && issue.origin === 'string') {
       code = 'invalid-value';
-      message = `${label} must not be empty.`;
+      message = l10n.t('{0} must not be empty.', label);
     } else if (issue.code === 'too_big' && issue.origin === 'string' && typeof value === 'string') {
       code = 'out-of-range';
-      message = `${label} is ${formatCount(value.length)} characters; at most ${formatCount(Number(issue.maximum))} are sent to fal.`;
+      message = l10n.t('{0} is {1} characters; at most {2} are sent to fal.', label, formatCount(value.length), formatCount(Number(issue.maximum)));
     } else if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'array' && Array.isArray(value)) {
       code = 'out-of-range';
       const limit = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
-      message = `${label} must have ${issue.code === 'too_big' ? 'at most' : 'at least'} ${limit} ${limit === 1 ? 'entry' : 'entries'}; it has ${value.length}.`;
+      message = issue.code === 'too_big'
+        ? limit === 1 ? l10n.t('{0} must have at most 1 entry; it has {1}.', label, value.length) : l10n.t('{0} must have at most {1} entries; it has {2}.', label, limit, value.length)
+        : limit === 1 ? l10n.t('{0} must have at least 1 entry; it has {1}.', label, value.length) : l10n.t('{0} must have at least {1} entries; it has {2}.', label, limit, value.length);
     } else if (numberSchema && typeof value === 'number') {
       code = issue.code === 'too_big' || issue.code === 'too_small' ? 'out-of-range' : 'invalid-type';
       fixes.push(...numberFixes(node, value, numberSchema));
     } else if (numberSchema && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
       const fixed = fitNumber(Number(value), numberSchema);
-      fixes.push({ title: `Change to the number ${fixed}`, preferred: true, edits: [replaceNode(node, String(fixed))] });
+      fixes.push({ title: l10n.t('Change to the number {0}', fixed), preferred: true, edits: [replaceNode(node, String(fixed))] });
     } else if (choices.length > 0 && typeof value === 'string') {
       code = 'invalid-value';
       const ranked = rankCandidates(value, choices);
       if (ranked[0]?.close) {
-        message += ` Did you mean "${ranked[0].candidate}"?`;
+        message = l10n.t('{0} Did you mean "{1}"?', message, ranked[0].candidate);
       }
       ranked.forEach(({ candidate, close }, index) => {
-        fixes.push({ title: `Change to "${candidate}"`, preferred: index === 0 && close, edits: [replaceNode(node, JSON.stringify(candidate))] });
+        fixes.push({ title: l10n.t('Change to "{0}"', candidate), preferred: index === 0 && close, edits: [replaceNode(node, JSON.stringify(candidate))] });
       });
     }
     if (value === null && path.length === 1 && typeof path[0] === 'string' && this.isOptionalKey(path[0])) {
       const property = node.parent;
       if (property?.type === 'property') {
-        fixes.push({ title: `Remove "${path[0]}" to use the default`, edits: [removeNodeEdit(property, this.propertiesOf(this.root).get(path[0]))] });
+        fixes.push({ title: l10n.t('Remove "{0}" to use the default', path[0]), edits: [removeNodeEdit(property, this.propertiesOf(this.root).get(path[0]))] });
       }
     }
     return { code, message, fixes };
@@ -548,16 +550,16 @@ class ParamsChecker {
     const key = path[path.length - 1];
     const objectNode = this.nodeAt(path.slice(0, -1));
     const anchor = objectNode ? objectAnchor(objectNode) : { offset: this.root?.offset ?? 0, length: 1 };
-    const hint = key === 'prompt'
-      ? ': the text that describes the video'
+    const message = key === 'prompt'
+      ? l10n.t('Missing required key "{0}": the text that describes the video.', String(key))
       : key === 'video_url'
-        ? `: the video that ${ENDPOINT_NAMES[this.endpoint]} restyles (a URL, a data: URI or a path in this workspace)`
-        : '';
+        ? l10n.t('Missing required key "{0}": the video that {1} restyles (a URL, a data: URI or a path in this workspace).', String(key), ENDPOINT_NAMES[this.endpoint])
+        : l10n.t('Missing required key "{0}".', String(key));
     this.report({
       ...anchor,
       severity: 'error',
       code: 'missing-key',
-      message: `Missing required key "${String(key)}"${hint}.`,
+      message,
     });
   }
 
@@ -576,13 +578,13 @@ class ParamsChecker {
       let code: ParamDiagnostic['code'] = 'invalid-value';
       if (rule === 'duplicate-seed') {
         const index = path[path.length - 1];
-        fixes.push({ title: 'Remove the repeated seed', preferred: true, edits: [removeNodeEdit(node, typeof index === 'number' ? index : undefined)] });
+        fixes.push({ title: l10n.t('Remove the repeated seed'), preferred: true, edits: [removeNodeEdit(node, typeof index === 'number' ? index : undefined)] });
       } else if (rule === 'variations-with-seed') {
         code = 'conflicting-keys';
         for (const key of ['variations', 'seed']) {
           const property = propertyNode(this.root, key);
           if (property) {
-            fixes.push({ title: `Remove "${key}"`, edits: [removeNodeEdit(property)] });
+            fixes.push({ title: l10n.t('Remove "{0}"', key), edits: [removeNodeEdit(property)] });
           }
         }
       }
@@ -658,14 +660,14 @@ class ParamsChecker {
       const fixes: ParamFix[] = [];
       let message: string;
       if (suggestion && !present.has(suggestion)) {
-        message = `Unknown key "${key}". Did you mean "${suggestion}"?`;
-        fixes.push({ title: `Change to "${suggestion}"`, preferred: true, edits: [replaceNode(keyNode, JSON.stringify(suggestion))] });
+        message = l10n.t('Unknown key "{0}". Did you mean "{1}"?', key, suggestion);
+        fixes.push({ title: l10n.t('Change to "{0}"', suggestion), preferred: true, edits: [replaceNode(keyNode, JSON.stringify(suggestion))] });
       } else if (suggestion) {
-        message = `Unknown key "${key}" (did you mean "${suggestion}"? It is already set). It is not sent to fal.`;
+        message = l10n.t('Unknown key "{0}" (did you mean "{1}"? It is already set). It is not sent to fal.', key, suggestion);
       } else if (objectPath.length === 0) {
-        message = `Unknown key "${key}": ${ENDPOINT_NAMES[this.endpoint]} has no such input, so it is not sent to fal.`;
+        message = l10n.t('Unknown key "{0}": {1} has no such input, so it is not sent to fal.', key, ENDPOINT_NAMES[this.endpoint]);
       } else {
-        message = `Unknown key "${key}": ${labelOf(objectPath)} accepts only ${validKeys.map((k) => `"${k}"`).join(' and ')}.`;
+        message = l10n.t('Unknown key "{0}": {1} accepts only {2}.', key, labelOf(objectPath), validKeys.map((k) => `"${k}"`).join(' and '));
       }
       fixes.push(removeKeyFix(key, property, index));
       return { code: 'unknown-key', message, fixes };
@@ -681,10 +683,9 @@ class ParamsChecker {
       const target = candidates.find((endpoint) => isTurboEndpoint(endpoint) === isTurboEndpoint(this.endpoint)) ?? candidates[0];
       return {
         code: 'wrong-endpoint-key',
-        message: `"${key}" is not an input of ${ENDPOINT_NAMES[this.endpoint]} (this file's "endpoint"). `
-          + `${capitalise(ENDPOINT_NAMES[target])} has it: set "endpoint" to "${target}", or remove "${key}".`,
+        message: l10n.t('"{0}" is not an input of {1} (this file\'s "endpoint"). {2} has it: set "endpoint" to "{3}", or remove "{4}".', key, ENDPOINT_NAMES[this.endpoint], capitalise(ENDPOINT_NAMES[target]), target, key),
         fixes: [
-          { title: `Set "endpoint" to "${target}"`, edits: this.setEndpointEdits(target) },
+          { title: l10n.t('Set "endpoint" to "{0}"', target), edits: this.setEndpointEdits(target) },
           removeKeyFix(key, property, index),
         ],
       };
@@ -722,8 +723,8 @@ class ParamsChecker {
       length: node.length,
       severity: 'warning',
       code: 'recommended-range',
-      message: `${recommendedMin}–${recommendedMax} inference steps are recommended for turbo mode; ${steps} is outside that range.`,
-      fixes: [{ title: `Use ${nearest}`, preferred: true, edits: [replaceNode(node, String(nearest))] }],
+      message: l10n.t('{0}–{1} inference steps are recommended for turbo mode; {2} is outside that range.', recommendedMin, recommendedMax, steps),
+      fixes: [{ title: l10n.t('Use {0}', nearest), preferred: true, edits: [replaceNode(node, String(nearest))] }],
     });
   }
 
@@ -790,7 +791,7 @@ class ParamsChecker {
 
   private shown(node: Node): string {
     if (node.type === 'object') {
-      return 'an object';
+      return l10n.t('an object');
     }
     if (node.type === 'array') {
       return 'a list';
@@ -798,12 +799,12 @@ class ParamsChecker {
     // Only the start is shown, so only the start is read (a value can be a megabyte long).
     const raw = this.text.slice(node.offset, node.offset + Math.min(node.length, 41));
     const short = node.length > 40 ? `${raw.slice(0, 39)}…` : raw;
-    return node.type === 'string' ? `the text ${short}` : short;
+    return node.type === 'string' ? l10n.t('the text {0}', short) : short;
   }
 }
 
 function removeKeyFix(key: string, property: Node, index: number): ParamFix {
-  return { title: `Remove "${key}"`, edits: [removeNodeEdit(property, index)] };
+  return { title: l10n.t('Remove "{0}"', key), edits: [removeNodeEdit(property, index)] };
 }
 
 /** Comments and the tokens that are not white space, in text order. */
@@ -855,24 +856,24 @@ function linesAround(text: string, start: number, end: number): { start: number;
 
 // ---- Describing schemas in words ------------------------------------------------------------------
 
-const SYNTAX_MESSAGES: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
-  InvalidSymbol: 'Unexpected character: this is not valid JSON here.',
-  InvalidNumberFormat: 'Invalid number.',
-  PropertyNameExpected: 'Expected a key in double quotes, such as "prompt".',
-  ValueExpected: 'Expected a value: text in double quotes, a number, true, false, null, a list [ … ] or an object { … }.',
-  ColonExpected: 'Expected ":" after the key.',
-  CommaExpected: 'Expected a comma between the entries.',
-  CloseBraceExpected: 'Expected "}" to close the object.',
-  CloseBracketExpected: 'Expected "]" to close the list.',
-  EndOfFileExpected: 'Unexpected content after the end of the object: a parameter file holds exactly one JSON object.',
-  InvalidCommentToken: 'Comments are not allowed in JSON.',
-  UnexpectedEndOfComment: 'This comment is never closed with */ (and comments are not allowed in JSON).',
-  UnexpectedEndOfString: 'This text is never closed: add the closing double quote (") on the same line.',
-  UnexpectedEndOfNumber: 'Incomplete number.',
-  InvalidUnicode: 'Invalid \\u escape: it needs exactly four hexadecimal digits.',
-  InvalidEscapeCharacter: 'Invalid escape in text: write \\\\ for a backslash, \\" for a quote, \\n for a line break.',
-  InvalidCharacter: 'Line breaks and tabs inside text must be written as \\n and \\t.',
-};
+const syntaxMessages = (): Partial<Record<ReturnType<typeof printParseErrorCode>, string>> => ({
+  InvalidSymbol: l10n.t('Unexpected character: this is not valid JSON here.'),
+  InvalidNumberFormat: l10n.t('Invalid number.'),
+  PropertyNameExpected: l10n.t('Expected a key in double quotes, such as "prompt".'),
+  ValueExpected: l10n.t('Expected a value: text in double quotes, a number, true, false, null, a list [ … ] or an object { … }.'),
+  ColonExpected: l10n.t('Expected ":" after the key.'),
+  CommaExpected: l10n.t('Expected a comma between the entries.'),
+  CloseBraceExpected: l10n.t('Expected "}" to close the object.'),
+  CloseBracketExpected: l10n.t('Expected "]" to close the list.'),
+  EndOfFileExpected: l10n.t('Unexpected content after the end of the object: a parameter file holds exactly one JSON object.'),
+  InvalidCommentToken: l10n.t('Comments are not allowed in JSON.'),
+  UnexpectedEndOfComment: l10n.t('This comment is never closed with */ (and comments are not allowed in JSON).'),
+  UnexpectedEndOfString: l10n.t('This text is never closed: add the closing double quote (") on the same line.'),
+  UnexpectedEndOfNumber: l10n.t('Incomplete number.'),
+  InvalidUnicode: l10n.t('Invalid \\u escape: it needs exactly four hexadecimal digits.'),
+  InvalidEscapeCharacter: l10n.t('Invalid escape in text: write \\\\ for a backslash, \\" for a quote, \\n for a line break.'),
+  InvalidCharacter: l10n.t('Line breaks and tabs inside text must be written as \\n and \\t.'),
+});
 
 /** Any zod schema: the checker reads the parameter-file schema's structure through zod's core classes. */
 type Schema = core.$ZodType;
@@ -934,7 +935,7 @@ function jsonKindOfValue(value: unknown): JsonKind {
 }
 
 function describeJsonKind(type: Node['type']): string {
-  return { object: 'an object', array: 'a list', string: 'text', number: 'a number', boolean: 'true or false', null: 'null', property: 'a key' }[type];
+  return { object: l10n.t('an object'), array: l10n.t('a list'), string: l10n.t('text'), number: l10n.t('a number'), boolean: l10n.t('true or false'), null: 'null', property: l10n.t('a key') }[type];
 }
 
 interface NumberRule {
@@ -985,14 +986,14 @@ function literalValue(schema: core.$ZodLiteral): unknown {
 }
 
 function describeNumber(rule: NumberRule, plural = false): string {
-  const noun = rule.integer ? (plural ? 'whole numbers' : 'a whole number') : (plural ? 'numbers' : 'a number');
+  const noun = rule.integer ? (plural ? l10n.t('whole numbers') : l10n.t('a whole number')) : (plural ? l10n.t('numbers') : l10n.t('a number'));
   if (rule.min !== undefined && rule.max !== undefined) {
-    return `${noun} from ${rule.min} to ${rule.max}`;
+    return l10n.t('{0} from {1} to {2}', noun, rule.min, rule.max);
   }
   if (rule.min !== undefined) {
-    return `${noun} of at least ${rule.min}`;
+    return l10n.t('{0} of at least {1}', noun, rule.min);
   }
-  return rule.max !== undefined ? `${noun} of at most ${rule.max}` : noun;
+  return rule.max !== undefined ? l10n.t('{0} of at most {1}', noun, rule.max) : noun;
 }
 
 function quotedList(values: readonly unknown[]): string {
@@ -1006,10 +1007,10 @@ export function describeExpected(schema: Schema, plural = false): string {
     return describeNumber(number, plural);
   }
   if (inner instanceof core.$ZodString) {
-    return minLengthOf(inner) > 0 ? 'non-empty text' : 'text';
+    return minLengthOf(inner) > 0 ? l10n.t('non-empty text') : l10n.t('text');
   }
   if (inner instanceof core.$ZodEnum) {
-    return `one of ${quotedList(enumOptions(inner))}`;
+    return l10n.t('one of {0}', quotedList(enumOptions(inner)));
   }
   if (inner instanceof core.$ZodLiteral) {
     return JSON.stringify(literalValue(inner));
@@ -1020,15 +1021,15 @@ export function describeExpected(schema: Schema, plural = false): string {
   if (inner instanceof core.$ZodArray) {
     const element = unwrap(inner._zod.def.element);
     return element instanceof core.$ZodEnum
-      ? `a list of any of ${quotedList(enumOptions(element))}`
-      : `a list of ${describeExpected(element, true)}`;
+      ? l10n.t('a list of any of {0}', quotedList(enumOptions(element)))
+      : l10n.t('a list of {0}', describeExpected(element, true));
   }
   if (inner instanceof core.$ZodObject) {
-    return `an object with ${Object.keys(inner._zod.def.shape).map((k) => `"${k}"`).join(' and ')}`;
+    return l10n.t('an object with {0}', Object.keys(inner._zod.def.shape).map((k) => `"${k}"`).join(' and '));
   }
   if (inner instanceof core.$ZodUnion) {
     const parts = inner._zod.def.options.map((option) => describeExpected(option));
-    return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts.join('');
+    return parts.length > 1 ? l10n.t('{0} or {1}', parts.slice(0, -1).join(', '), parts[parts.length - 1]) : parts.join('');
   }
   return 'valid';
 }
@@ -1065,10 +1066,10 @@ function numberFixes(node: Node, value: number, rule: NumberRule): ParamFix[] {
     return [];
   }
   const title = rule.max !== undefined && value > rule.max
-    ? `Use the maximum, ${fitted}`
+    ? l10n.t('Use the maximum, {0}', fitted)
     : rule.min !== undefined && value < rule.min
-      ? `Use the minimum, ${fitted}`
-      : `Round to ${fitted}`;
+      ? l10n.t('Use the minimum, {0}', fitted)
+      : l10n.t('Round to {0}', fitted);
   return [{ title, preferred: true, edits: [replaceNode(node, String(fitted))] }];
 }
 

@@ -69,7 +69,7 @@ export async function runBatch(jobs: readonly PlannedJob[], session: FalSession,
       results[index] = await runJob(job, index, context, deps);
     } catch (error) {
       // A bug, not a fal failure: the summary still names this item and why, and the others go on.
-      const reason = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = vscode.l10n.t('Unexpected error: {0}', error instanceof Error ? error.message : String(error));
       deps.log.error(`${job.label}: ${reason}`);
       results[index] = { item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'failed', reason } };
     }
@@ -91,17 +91,17 @@ async function runJob(job: PlannedJob, index: number, context: BatchContext, dep
   let uploaded: UploadedVideo | undefined;
   const local = job.file.localVideo;
   if (local) {
-    grid.setRunning(index, `Uploading ${path.posix.basename(local.uri.path)} to fal storage…`);
+    grid.setRunning(index, vscode.l10n.t('Uploading {0} to fal storage…', path.posix.basename(local.uri.path)));
     try {
       const url = await context.uploadOnce(local);
       input.video_url = url;
       uploaded = { video: local.uri, url };
     } catch (error) {
-      return fail(`Could not upload ${local.shown} to fal storage: ${error instanceof Error ? error.message : String(error)}`);
+      return fail(vscode.l10n.t('Could not upload {0} to fal storage: {1}', local.shown, error instanceof Error ? error.message : String(error)));
     }
   }
   if (run.cancelled) {
-    return fail('Cancelled.', 'cancelled');
+    return fail(vscode.l10n.t('Cancelled.'), 'cancelled');
   }
   const request: GenerationRequest = {
     endpoint: job.request.endpoint,
@@ -111,10 +111,10 @@ async function runJob(job: PlannedJob, index: number, context: BatchContext, dep
   };
   grid.follow(request, index);
   run.requests.add(request);
-  grid.setRunning(index, 'Submitting to fal…');
+  grid.setRunning(index, vscode.l10n.t('Submitting to fal…'));
   const outcome = await deps.service.generate(request, { session: context.session, interactive: false });
   if (outcome.kind === 'cancelled') {
-    return fail('Cancelled.', 'cancelled');
+    return fail(vscode.l10n.t('Cancelled.'), 'cancelled');
   }
   if (outcome.kind === 'notStarted') {
     return fail(outcome.reason);
@@ -126,7 +126,7 @@ async function runJob(job: PlannedJob, index: number, context: BatchContext, dep
   }
 
   const record = outcome.record;
-  grid.setRunning(index, 'Saving the video…');
+  grid.setRunning(index, vscode.l10n.t('Saving the video…'));
   const saved = await saveResult(job, record, uploaded, run.abort.signal, deps);
   const savedVideo = saved.ok ? vscode.Uri.file(saved.pair.video) : undefined;
   deps.copies.remember(record, savedVideo);

@@ -1,3 +1,5 @@
+import { l10n } from '../l10n/l10n';
+
 /**
  * Running many generations at once: a bounded pool that starts jobs in order and keeps at most `limit` of
  * them in flight, and the one-line summary a batch ends with. No vscode import, so all of it is unit-tested on Node.
@@ -69,13 +71,10 @@ export interface BatchSummary {
 const REASON_LENGTH = 160;
 
 function shortReason(reason: string | undefined): string {
-  const oneLine = (reason ?? 'no reason given').replace(/\s+/g, ' ').trim();
+  const oneLine = (reason ?? l10n.t('no reason given')).replace(/\s+/g, ' ').trim();
   return oneLine.length > REASON_LENGTH ? `${oneLine.slice(0, REASON_LENGTH - 1)}…` : oneLine;
 }
 
-function videos(count: number): string {
-  return count === 1 ? '1 video' : `${count} videos`;
-}
 
 /**
  * One message for a finished batch: how many videos were made and, for every item that was not, which
@@ -85,29 +84,34 @@ export function summarizeBatch(items: readonly BatchItemSummary[]): BatchSummary
   const done = items.filter((item) => item.state === 'done').length;
   const notDone = items.filter((item) => item.state !== 'done');
   if (notDone.length === 0) {
-    const all = done === 2 ? 'Both videos' : done > 2 ? `All ${done} videos` : videos(done);
-    return { severity: 'info', text: `${all} generated.` };
+    const text = done === 1
+      ? l10n.t('1 video generated.')
+      : done === 2 ? l10n.t('Both videos generated.') : done > 2 ? l10n.t('All {0} videos generated.', done) : l10n.t('{0} videos generated.', done);
+    return { severity: 'info', text };
   }
   // Keyed by verb and reason, so items failing the same way are named together.
   const groups = new Map<string, { verb: string; reason: string; labels: string[] }>();
   for (const item of notDone) {
-    const verb = item.state === 'cancelled' ? 'cancelled' : item.state === 'skipped' ? 'not run' : 'failed';
-    const reason = shortReason(item.state === 'cancelled' ? item.reason ?? 'cancelled by the user' : item.reason);
+    const verb = item.state === 'cancelled' ? 'cancelled' : item.state === 'skipped' ? 'skipped' : 'failed';
+    const reason = shortReason(item.state === 'cancelled' ? item.reason ?? l10n.t('cancelled by the user') : item.reason);
     const key = JSON.stringify([verb, reason]);
     const group = groups.get(key) ?? { verb, reason, labels: [] };
     group.labels.push(item.label);
     groups.set(key, group);
   }
   const details = [...groups.values()].map(({ verb, reason, labels }) => {
-    const named = labels.length > 3 ? `${labels.slice(0, 3).join(', ')} and ${labels.length - 3} more` : labels.join(', ');
-    return `${named} ${verb} — ${reason.replace(/\.$/, '')}`;
+    const named = labels.length > 3 ? l10n.t('{0} and {1} more', labels.slice(0, 3).join(', '), labels.length - 3) : labels.join(', ');
+    const why = reason.replace(/\.$/, '');
+    return verb === 'cancelled'
+      ? l10n.t('{0} cancelled — {1}', named, why)
+      : verb === 'skipped' ? l10n.t('{0} not run — {1}', named, why) : l10n.t('{0} failed — {1}', named, why);
   });
   const head = done === 0
-    ? (items.length === 1 ? 'The video was not generated.' : `None of the ${items.length} videos was generated.`)
-    : `${done} of ${items.length} videos generated.`;
+    ? (items.length === 1 ? l10n.t('The video was not generated.') : l10n.t('None of the {0} videos was generated.', items.length))
+    : l10n.t('{0} of {1} videos generated.', done, items.length);
   const onlyCancelled = notDone.every((item) => item.state === 'cancelled');
   return {
     severity: done === 0 && !onlyCancelled ? 'error' : 'warning',
-    text: `${head} ${details.join('; ')}.`,
+    text: l10n.t('{0} {1}.', head, details.join('; ')),
   };
 }

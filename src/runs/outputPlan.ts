@@ -3,6 +3,7 @@ import { pathExists } from '../files/atomicFile';
 import { outputNameFor, type ParamsRequest } from '../params/requests';
 import type { Interaction } from '../ui/interaction';
 import type { PreparedParamsFile } from './prepare';
+import { l10n } from '../l10n/l10n';
 
 export interface OutputPair {
   /** Absolute paths. */
@@ -54,7 +55,7 @@ export async function planOutputs(files: readonly PreparedParamsFile[], manyFile
   const planned = files.flatMap((file) => file.requests.map((request) => ({
     file,
     request,
-    label: manyFiles ? `${file.name} · seed ${request.seed}` : `seed ${request.seed}`,
+    label: manyFiles ? l10n.t('{0} · seed {1}', file.name, request.seed) : l10n.t('seed {0}', request.seed),
     plain: outputPairIn(file.outputFolder.fsPath, outputNameFor(file.name, request.seed)),
   })));
   const existing: string[] = [];
@@ -67,17 +68,21 @@ export async function planOutputs(files: readonly PreparedParamsFile[], manyFile
   }
   let replace = false;
   if (existing.length > 0) {
-    const named = existing.length > 3 ? `${existing.slice(0, 3).join(', ')} and ${existing.length - 3} more` : existing.join(', ');
+    const named = existing.length > 3 ? l10n.t('{0} and {1} more', existing.slice(0, 3).join(', '), existing.length - 3) : existing.join(', ');
+    const keepBoth = l10n.t('Keep Both');
+    const replaceLabel = l10n.t('Replace');
     const choice = await interaction.warning(
-      `${named} already ${existing.length === 1 ? 'exists' : 'exist'}. Replace, or keep both (the new files get a number, like fox-7-2.mp4)?`,
-      { modal: true, detail: 'Nothing has been sent to fal yet.' },
-      'Keep Both',
-      'Replace',
+      existing.length === 1
+        ? l10n.t('{0} already exists. Replace, or keep both (the new files get a number, like fox-7-2.mp4)?', named)
+        : l10n.t('{0} already exist. Replace, or keep both (the new files get a number, like fox-7-2.mp4)?', named),
+      { modal: true, detail: l10n.t('Nothing has been sent to fal yet.') },
+      keepBoth,
+      replaceLabel,
     );
     if (choice === undefined) {
       return undefined;
     }
-    replace = choice === 'Replace';
+    replace = choice === replaceLabel;
   }
   const reserved = new Set<string>();
   const jobs: PlannedJob[] = [];

@@ -51,7 +51,7 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
   try {
     text = await readParamsText(uri);
   } catch (error) {
-    return { ok: false, uri, invalid: false, message: `Could not read ${name}: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, uri, invalid: false, message: vscode.l10n.t('Could not read {0}: {1}', name, error instanceof Error ? error.message : String(error)) };
   }
   const refuse = (key: string, message: string): PreparedOrProblem => {
     diagnostics.setRunProblems(uri, text, [problemAtKey(text, key, message)]);
@@ -61,8 +61,11 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
   if (!validation.params) {
     const errors = validation.errorCount;
     const first = validation.diagnostics.find((d) => d.severity === 'error');
-    const more = errors > 1 ? ` (and ${errors - 1} more)` : '';
-    return { ok: false, uri, invalid: true, message: `${name} has ${errors === 1 ? 'an error' : `${errors} errors`}: ${first?.message ?? 'it is not valid'}${more}` };
+    const what = first?.message ?? vscode.l10n.t('it is not valid');
+    const message = errors === 1
+      ? vscode.l10n.t('{0} has an error: {1}', name, what)
+      : vscode.l10n.t('{0} has {1} errors: {2} (and {3} more)', name, errors, what, errors - 1);
+    return { ok: false, uri, invalid: true, message };
   }
   const params = validation.params;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -74,11 +77,13 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
   }
   const outputFolder = uri.with({ path: output.path });
   if (outputFolder.scheme !== 'file') {
-    const where = uri.scheme === 'untitled' ? 'it has not been saved yet' : `it is not on this computer's disk (${uri.scheme}:)`;
-    return { ok: false, uri, invalid: false, message: `${name}: results are written beside the file, but ${where}. Save it in a local folder to generate from it.` };
+    const message = uri.scheme === 'untitled'
+      ? vscode.l10n.t('{0}: results are written beside the file, but it has not been saved yet. Save it in a local folder to generate from it.', name)
+      : vscode.l10n.t('{0}: results are written beside the file, but it is not on this computer\'s disk ({1}:). Save it in a local folder to generate from it.', name, uri.scheme);
+    return { ok: false, uri, invalid: false, message };
   }
   if (!await staysInside(outputFolder, root)) {
-    return refuse('output', `"output" ${JSON.stringify(params.output)} leads outside the workspace through a symbolic link; results are only written inside it.`);
+    return refuse('output', vscode.l10n.t('"output" {0} leads outside the workspace through a symbolic link; results are only written inside it.', JSON.stringify(params.output)));
   }
 
   let localVideo: PreparedParamsFile['localVideo'];
@@ -93,13 +98,13 @@ export async function prepareParamsFile(uri: vscode.Uri, defaults: GenerationDef
       try {
         const stat = await vscode.workspace.fs.stat(videoUri);
         if (stat.type & vscode.FileType.Directory) {
-          return refuse('video_url', `"video_url" ${JSON.stringify(params.video_url)} is a folder, not a video file.`);
+          return refuse('video_url', vscode.l10n.t('"video_url" {0} is a folder, not a video file.', JSON.stringify(params.video_url)));
         }
       } catch {
-        return refuse('video_url', `"video_url" ${JSON.stringify(params.video_url)}: there is no such file (${shown}).`);
+        return refuse('video_url', vscode.l10n.t('"video_url" {0}: there is no such file ({1}).', JSON.stringify(params.video_url), shown));
       }
       if (videoUri.scheme === 'file' && !await staysInside(videoUri, root)) {
-        return refuse('video_url', `"video_url" ${JSON.stringify(params.video_url)} leads outside the workspace through a symbolic link; only files inside it are uploaded.`);
+        return refuse('video_url', vscode.l10n.t('"video_url" {0} leads outside the workspace through a symbolic link; only files inside it are uploaded.', JSON.stringify(params.video_url)));
       }
       const extension = path.posix.extname(source.path).toLowerCase();
       localVideo = { uri: videoUri, shown, contentType: UPLOAD_CONTENT_TYPES[extension] ?? 'application/octet-stream' };

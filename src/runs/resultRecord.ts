@@ -94,11 +94,11 @@ export async function saveResult(
     }
   } catch (error) {
     if (signal.aborted) {
-      const reason = `Cancelled while its video was being saved (fal request ${record.requestId}); the video is in the AnimateDiff history.`;
+      const reason = vscode.l10n.t('Cancelled while its video was being saved (fal request {0}); the video is in the AnimateDiff history.', record.requestId);
       deps.log.info(reason);
       return { ok: false, reason, videoSaved: false, cancelled: true };
     }
-    const reason = `Generated (fal request ${record.requestId}), but the video could not be saved: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = vscode.l10n.t('Generated (fal request {0}), but the video could not be saved: {1}', record.requestId, error instanceof Error ? error.message : String(error));
     deps.log.error(reason);
     return { ok: false, reason, videoSaved: false };
   }
@@ -128,7 +128,7 @@ export async function saveResult(
   try {
     await writeTextFile(pair.record, `${redact(JSON.stringify(result, null, 2))}\n`, { replace: job.replace });
   } catch (error) {
-    const reason = `The video was saved as ${path.basename(pair.video)}, but its result record could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = vscode.l10n.t('The video was saved as {0}, but its result record could not be written: {1}', path.basename(pair.video), error instanceof Error ? error.message : String(error));
     deps.log.error(reason);
     return { ok: false, reason, videoSaved: true };
   }

@@ -91,7 +91,7 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
   async readDefaults(): Promise<GenerationDefaults | undefined> {
     const defaults = readGenerationDefaults(readSettings());
     if (!defaults.ok) {
-      await this.reportSetting(defaults.problems[0].setting, `${defaults.problems.map((p) => p.message).join(' ')} Nothing was sent.`);
+      await this.reportSetting(defaults.problems[0].setting, vscode.l10n.t('{0} Nothing was sent.', defaults.problems.map((p) => p.message).join(' ')));
       return undefined;
     }
     return defaults.defaults;
@@ -106,15 +106,19 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
   async run(targets: readonly vscode.Uri[]): Promise<ParamsRunReport> {
     const uris = uniqueParamsFiles(targets);
     if (uris.length === 0) {
-      void this.deps.interaction.warning('Choose one or more .animate.json parameter files to generate from.', {});
+      void this.deps.interaction.warning(vscode.l10n.t('Choose one or more .animate.json parameter files to generate from.'), {});
       return notStarted('no parameter file');
     }
     const busy = uris.filter((uri) => this.runs.has(uri.toString()) || this.starting.has(uri.toString()));
     if (busy.length > 0) {
       const starting = busy.every((uri) => !this.runs.has(uri.toString()));
       void this.deps.interaction.info(starting
-        ? `${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} still starting; answer its questions, if any, and it runs once.`
-        : `${busy.map(baseName).join(', ')} ${busy.length === 1 ? 'is' : 'are'} already generating. Cancel from its CodeLens to start again.`);
+        ? busy.length === 1
+          ? vscode.l10n.t('{0} is still starting; answer its questions, if any, and it runs once.', baseName(busy[0]))
+          : vscode.l10n.t('{0} are still starting; answer their questions, if any, and they run once.', busy.map(baseName).join(', '))
+        : busy.length === 1
+          ? vscode.l10n.t('{0} is already generating. Cancel from its CodeLens to start again.', baseName(busy[0]))
+          : vscode.l10n.t('{0} are already generating. Cancel from their CodeLens to start again.', busy.map(baseName).join(', ')));
       return notStarted('already running');
     }
     const keys = uris.map((uri) => uri.toString());
@@ -133,7 +137,7 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
       return notStarted('invalid settings');
     }
     if (!concurrency.ok) {
-      await this.reportSetting(concurrency.setting, `${concurrency.message} Nothing was sent.`);
+      await this.reportSetting(concurrency.setting, vscode.l10n.t('{0} Nothing was sent.', concurrency.message));
       return notStarted('invalid settings');
     }
 
@@ -157,21 +161,25 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
       uploads,
       endpoint: [...new Set(jobs.map((job) => job.request.endpoint))].join(', '),
       requests: jobs.map((job) => ({ endpoint: job.request.endpoint, input: job.request.input })),
-      label: files.length === 1 ? `Parameter file: ${displayPath(files[0].uri)}` : `Parameter files: ${files.map((f) => displayPath(f.uri)).join(', ')}`,
+      label: files.length === 1
+        ? vscode.l10n.t('Parameter file: {0}', displayPath(files[0].uri))
+        : vscode.l10n.t('Parameter files: {0}', files.map((f) => displayPath(f.uri)).join(', ')),
     });
     if (!session) {
       return { started: false, reason: 'not allowed to start', items: skippedItems };
     }
     if (problems.length > 0) {
       // The others run; say at once which files do not.
-      void this.deps.interaction.warning(`Not run: ${problems.map((p) => p.message).join(' · ')}`, {});
+      void this.deps.interaction.warning(vscode.l10n.t('Not run: {0}', problems.map((p) => p.message).join(' · ')), {});
     }
 
     const run = new ActiveRun(jobs.length, () => this.changeEmitter.fire());
     files.forEach((file) => this.runs.set(file.uri.toString(), run));
     this.changeEmitter.fire();
     const batch = jobs.length > 1;
-    const title = files.length === 1 ? `${files[0].name} — ${jobs.length} videos` : `${files.length} parameter files — ${jobs.length} videos`;
+    const title = files.length === 1
+      ? vscode.l10n.t('{0} — {1} videos', files[0].name, jobs.length)
+      : vscode.l10n.t('{0} parameter files — {1} videos', files.length, jobs.length);
     const grid = new BatchGrid(this.deps.panels, this.deps.service, title, jobs.map((job) => job.label), batch);
     let results;
     try {
@@ -198,15 +206,16 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
       const [problem] = problems;
       // Instead of sending: show where the problem is (a file that cannot be read cannot be shown; the message says why).
       await Promise.resolve(vscode.commands.executeCommand('animateDiff.showParamsProblem', problem.uri)).catch(() => undefined);
-      void this.deps.interaction.error(`${problem.message} Nothing was sent.`);
+      void this.deps.interaction.error(vscode.l10n.t('{0} Nothing was sent.', problem.message));
       return;
     }
-    void this.deps.interaction.error(`Nothing was sent. ${problems.map((p) => p.message).join(' · ')}`);
+    void this.deps.interaction.error(vscode.l10n.t('Nothing was sent. {0}', problems.map((p) => p.message).join(' · ')));
   }
 
   private async reportSetting(setting: string, message: string): Promise<void> {
-    const choice = await this.deps.interaction.error(message, 'Open Settings');
-    if (choice === 'Open Settings') {
+    const openSettings = vscode.l10n.t('Open Settings');
+    const choice = await this.deps.interaction.error(message, openSettings);
+    if (choice === openSettings) {
       await vscode.commands.executeCommand('workbench.action.openSettings', setting);
     }
   }

@@ -128,6 +128,7 @@ function childEnv(scratchEnv, extra = {}) {
  *   port?: number,
  *   smokeTestDriver?: boolean,
  *   workspaceTrust?: boolean,
+ *   locale?: string,
  *   env?: Record<string, string>,
  *   onOutput?: (text: string) => void,
  *   startTimeoutMs?: number,
@@ -149,6 +150,9 @@ function startCodeServer(options) {
     '--disable-update-check',
     '--ignore-last-opened',
   ];
+  if (options.locale) {
+    args.push('--locale', options.locale);
+  }
   if (!options.workspaceTrust) {
     // Every folder is trusted. With trust on, the user settings below open a folder in Restricted Mode
     // without asking (the UI tests of Restricted Mode use that).
@@ -220,6 +224,41 @@ function startCodeServer(options) {
     child.once('error', (error) => fail(`code-server could not be started: ${error.message}`));
     void exited.then((code) => fail(`code-server exited (code ${code}) before it was listening`));
   });
+}
+
+/** The pseudo-locale of the UI tests: every string of ours transformed, so one left in plain English was hard-coded. */
+const PSEUDO_LOCALE = 'qps-ploc';
+
+/**
+ * Makes the AnimateDiff installed in `extensionsDir` speak {@link PSEUDO_LOCALE}: writes its pseudo bundle and
+ * package.nls beside the English ones (l10n.js, not committed), and registers a language pack for the locale that
+ * translates nothing in `userDataDir`'s languagepacks.json. Without a pack VS Code resolves `--locale qps-ploc` to
+ * English (and so would the extension); with this one its own UI stays English while `vscode.env.language` is
+ * qps-ploc. The file is written by hand: code-server's `--install-extension` of a language pack does not register it.
+ * @param {{ extensionsDir: string, userDataDir: string, scratch: ReturnType<typeof homeFolders> }} options
+ * @returns {string} the locale, for startCodeServer's `locale`
+ */
+function installPseudoLocale(options) {
+  const installed = fs.readdirSync(options.extensionsDir).find((name) => name.startsWith('animatediff-vscode.animatediff-turbo-'));
+  if (!installed) {
+    throw new Error(`AnimateDiff is not installed in ${options.extensionsDir}`);
+  }
+  const extensionDir = path.join(options.extensionsDir, installed);
+  const { writePseudo } = require(path.join(repoRoot, 'l10n.js'));
+  writePseudo(JSON.parse(fs.readFileSync(path.join(extensionDir, 'l10n', 'bundle.l10n.json'), 'utf8')), extensionDir);
+
+  const translations = options.scratch.path('pseudo-language-pack.i18n.json');
+  fs.writeFileSync(translations, '{ "version": "1.0.0", "contents": {} }\n');
+  fs.mkdirSync(options.userDataDir, { recursive: true });
+  fs.writeFileSync(path.join(options.userDataDir, 'languagepacks.json'), JSON.stringify({
+    [PSEUDO_LOCALE]: {
+      hash: 'animatediff-ui-pseudo',
+      extensions: [{ extensionIdentifier: { id: 'animatediff-tests.pseudo-language-pack' }, version: '0.0.1' }],
+      translations: { vscode: translations },
+      label: 'Pseudo Language',
+    },
+  }, null, 2));
+  return PSEUDO_LOCALE;
 }
 
 /**
@@ -350,6 +389,7 @@ module.exports = {
   startCodeServer,
   killGroup,
   installExtension,
+  installPseudoLocale,
   launchChromium,
   launchChromiumServer,
   copyFolder,

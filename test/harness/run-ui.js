@@ -4,7 +4,8 @@
 //   2. installs it with code-server's --install-extension into a throw-away extensions folder;
 //   3. starts the fal imitation in this process (the extension's sandbox via ANIMATEDIFF_FAL_SANDBOX_URL,
 //      no test hooks: the product as shipped), code-server WITHOUT the smoke-test driver, and a second
-//      code-server with workspace trust on, whose folders open in Restricted Mode; each workbench a test
+//      code-server with workspace trust on, whose folders open in Restricted Mode, a third in the pseudo-locale
+//      qps-ploc (the extension's strings transformed, see installPseudoLocale); each workbench a test
 //      opens gets a fresh copy of test/fixtures/sample-workspace (test/ui/workbench.ts);
 //   4. runs the test files with mocha here (BDD, spec reporter, 60 s per test; hooks from
 //      out/test/ui/hooks.js); each test opens its workbench with test/ui/workbench.ts.
@@ -18,7 +19,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  repoRoot, sampleWorkspace, createScratch, homeFolders, childEnv, installExtension, startCodeServer,
+  repoRoot, sampleWorkspace, createScratch, homeFolders, childEnv, installExtension, installPseudoLocale, startCodeServer,
   launchChromiumServer, requireTools,
 } = require('./code-server.js');
 const { run, packageExtension } = require('./prepare.js');
@@ -126,6 +127,23 @@ async function main() {
       onOutput: (text) => restrictedLog.write(text),
     });
     cleanups.push(() => restrictedServer.stop());
+    // A third in the pseudo-locale, with its own copy of the extension (its pseudo bundles beside the English ones).
+    const pseudoScratch = homeFolders(scratch.path('pseudo'));
+    const pseudoUserData = pseudoScratch.path('user-data');
+    const pseudoExtensions = pseudoScratch.path('extensions');
+    await installExtension({ vsix, extensionsDir: pseudoExtensions, userDataDir: pseudoUserData, scratch: pseudoScratch });
+    const locale = installPseudoLocale({ extensionsDir: pseudoExtensions, userDataDir: pseudoUserData, scratch: pseudoScratch });
+    const pseudoLog = fs.createWriteStream(path.join(logDir, 'ui-code-server-pseudo.log'));
+    cleanups.push(() => new Promise((resolve) => pseudoLog.end(resolve)));
+    const pseudoServer = await startCodeServer({
+      scratch: pseudoScratch,
+      userDataDir: pseudoUserData,
+      extensionsDir: pseudoExtensions,
+      locale,
+      env: { ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url },
+      onOutput: (text) => pseudoLog.write(text),
+    });
+    cleanups.push(() => pseudoServer.stop());
     const browserServer = await launchChromiumServer({ env: childEnv(scratch.env) });
     cleanups.push(() => browserServer.close());
     console.log(`[ui] code-server ${server.url}, fal imitation ${imitation.url}`);
@@ -135,6 +153,8 @@ async function main() {
       ANIMATEDIFF_UI_WORKBENCH_URL: server.url,
       ANIMATEDIFF_UI_USER_DATA: userDataDir,
       ANIMATEDIFF_UI_RESTRICTED_WORKBENCH_URL: restrictedServer.url,
+      ANIMATEDIFF_UI_PSEUDO_WORKBENCH_URL: pseudoServer.url,
+      ANIMATEDIFF_UI_PSEUDO_EXTENSION: path.join(pseudoExtensions, fs.readdirSync(pseudoExtensions).find((name) => name.startsWith('animatediff-vscode.')) ?? ''),
       ANIMATEDIFF_UI_SAMPLE_WORKSPACE: sampleWorkspace,
       ANIMATEDIFF_UI_WORKSPACES: workspaces,
       ANIMATEDIFF_FAL_SANDBOX_URL: imitation.url,

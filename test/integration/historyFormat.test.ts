@@ -31,18 +31,18 @@ describe('history: how entries read', () => {
 
   it('description: what tells variations apart first (status unless done, seed, when), then size and how long', () => {
     const done = entry({ status: 'done', seed: 1234, timings: { totalMs: 6_200 } });
-    assert.equal(entryDescription(done, NOW), 'seed 1234 · 3 min ago · 1024×576 · 6.2 s');
-    assert.equal(entryAccessibilityLabel(done, NOW), 'a red fox running through fresh snow at sunrise, done, seed 1234 · 3 min ago · 1024×576 · 6.2 s');
+    assert.equal(entryDescription(done, NOW), 'seed 1234 · 3 min. ago · 1024×576 · 6.2 s');
+    assert.equal(entryAccessibilityLabel(done, NOW), 'a red fox running through fresh snow at sunrise, done, seed 1234 · 3 min. ago · 1024×576 · 6.2 s');
     const queued = entry({ status: 'queued', queuePosition: 2, input: { prompt: 'x', video_size: { width: 640, height: 360 } } });
-    assert.equal(entryDescription(queued, NOW), 'queued #3 · 3 min ago · 640×360 · 3 min');
+    assert.equal(entryDescription(queued, NOW), 'queued #3 · 3 min. ago · 640×360 · 3 min');
     assert.equal(statusText(entry({ status: 'queued' })), 'queued');
     const failed = entry({ status: 'failed', timings: { completedAt: NOW - 2 * 60_000 } });
-    assert.equal(entryDescription(failed, NOW), 'failed · seed 7 · 3 min ago · 1024×576 · 1 min');
+    assert.equal(entryDescription(failed, NOW), 'failed · seed 7 · 3 min. ago · 1024×576 · 1 min');
   });
 
   it('relative times, durations and sizes', () => {
     assert.equal(formatRelativeTime(NOW - 10_000, NOW), 'just now');
-    assert.equal(formatRelativeTime(NOW - 5 * 3_600_000, NOW), '5 h ago');
+    assert.equal(formatRelativeTime(NOW - 5 * 3_600_000, NOW), '5 hr. ago');
     assert.equal(formatRelativeTime(NOW - 30 * 3_600_000, NOW), 'yesterday');
     assert.equal(formatRelativeTime(NOW - 3 * 86_400_000, NOW), '3 days ago');
     assert.match(formatRelativeTime(NOW - 40 * 86_400_000, NOW, 'en-US'), /Dec \d+, 2025/);

@@ -31,6 +31,9 @@ const SHIPPED = [
   'dist/video-export.js',
   'dist/webview/export.js',
   'dist/webview/panel.js',
+  'l10n/bundle.l10n.ja.json',
+  'l10n/bundle.l10n.json',
+  'l10n/bundle.l10n.zh-cn.json',
   'media/history-activitybar.svg',
   'media/icon.png',
   'media/panel-icon-dark.svg',
@@ -45,6 +48,9 @@ const SHIPPED = [
   'media/walkthrough/set-key-dark.png',
   'media/walkthrough/set-key-light.png',
   'package.json',
+  'package.nls.ja.json',
+  'package.nls.json',
+  'package.nls.zh-cn.json',
 ];
 
 function runTool(script: string, args: string[]): { status: number | null; output: string } {

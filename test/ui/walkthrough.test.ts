@@ -4,8 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
-
-const repoRoot = path.join(__dirname, '..', '..', '..');
+import { localizedManifest } from '../localizedManifest';
 
 interface WalkthroughStep {
   id: string;
@@ -13,11 +12,11 @@ interface WalkthroughStep {
   media: { altText: string; image: { light: string; dark: string } };
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+const manifest = localizedManifest<{
   publisher: string;
   name: string;
   contributes: { walkthroughs: Array<{ id: string; title: string; steps: WalkthroughStep[] }> };
-};
+}>();
 const [walkthrough] = manifest.contributes.walkthroughs;
 const KEY = 'ui-walkthrough-steps:ui-walkthrough-secret-81c3e2';
 const PROMPT = 'a lighthouse on a cliff during a thunderstorm, lightning in the distance, dramatic clouds';

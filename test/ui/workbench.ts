@@ -46,6 +46,10 @@ export interface UiEnvironment {
   userDataDir: string;
   /** Origin of the second code-server, which has workspace trust on: its folders open in Restricted Mode. */
   restrictedWorkbenchUrl: string;
+  /** Origin of the third code-server, in the pseudo-locale qps-ploc; empty when none was started. */
+  pseudoWorkbenchUrl: string;
+  /** The extension as that code-server installed it, with its pseudo bundles. */
+  pseudoExtensionDir: string;
   /** The folder every workbench gets a fresh copy of (test/fixtures/sample-workspace). */
   sampleWorkspace: string;
   /** Where those copies go. */
@@ -76,6 +80,9 @@ export function uiEnvironment(): UiEnvironment {
     workbenchUrl: read('ANIMATEDIFF_UI_WORKBENCH_URL'),
     userDataDir: read('ANIMATEDIFF_UI_USER_DATA'),
     restrictedWorkbenchUrl: read('ANIMATEDIFF_UI_RESTRICTED_WORKBENCH_URL'),
+    // Only run-ui.js starts the pseudo-locale code-server (the VS Code bench does not).
+    pseudoWorkbenchUrl: process.env.ANIMATEDIFF_UI_PSEUDO_WORKBENCH_URL ?? '',
+    pseudoExtensionDir: process.env.ANIMATEDIFF_UI_PSEUDO_EXTENSION ?? '',
     sampleWorkspace: read('ANIMATEDIFF_UI_SAMPLE_WORKSPACE'),
     workspacesDir: read('ANIMATEDIFF_UI_WORKSPACES'),
     imitationUrl: read('ANIMATEDIFF_FAL_SANDBOX_URL'),
@@ -111,12 +118,19 @@ export function currentWorkbenches(): Workbench[] {
  */
 export async function openWorkbench(options: {
   restricted?: boolean;
+  /** In the third code-server, whose display language is the pseudo-locale qps-ploc. */
+  pseudoLocale?: boolean;
   loadTimeoutMs?: number;
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
 } = {}): Promise<Workbench> {
   const environment = uiEnvironment();
-  const workbenchUrl = options.restricted ? environment.restrictedWorkbenchUrl : environment.workbenchUrl;
+  const workbenchUrl = options.restricted
+    ? environment.restrictedWorkbenchUrl
+    : options.pseudoLocale ? environment.pseudoWorkbenchUrl : environment.workbenchUrl;
+  if (!workbenchUrl) {
+    throw new Error('no pseudo-locale code-server: run the UI tests with `node test/harness/run-ui.js`');
+  }
   const workspaceDir = freshWorkspace(environment);
   browserConnection ??= chromium.connect(environment.browserEndpoint);
   const browser = await browserConnection;

@@ -9,6 +9,7 @@ import { Disposable } from '../../util/dispose';
 import { entryName } from '../view/format';
 import { canFollowAgain, resumableJobOf } from '../records';
 import type { JobStore, WindowIdentity } from './jobStore';
+import { l10n } from '../../l10n/l10n';
 
 /** While another window's unfinished jobs are in the history, check this often whether that window is gone. */
 const OWNER_CHECK_MS = 2000;
@@ -135,7 +136,7 @@ export class ResumeManager extends Disposable {
       return undefined;
     }
     const reopened = await store.update(id, { status: 'running', error: undefined, ownerPid: this.identity.pid, timings: { ...entry.timings, completedAt: undefined } });
-    return reopened ? this.resume(store, reopened, true, 'fal could not be reached while it ran') : undefined;
+    return reopened ? this.resume(store, reopened, true, l10n.t('fal could not be reached while it ran')) : undefined;
   }
 
   /**
@@ -262,14 +263,19 @@ export class ResumeManager extends Disposable {
       case 'failed': {
         const failed = store.get(entry.id);
         const message = failed?.error?.message ?? outcome.failure.message;
-        const actions = failed && canFollowAgain(failed) ? ['Check fal Again', 'Open Log'] : ['Re-run', 'Open Log'];
-        const what = why ? `“${entryName(entry)}” failed again` : 'A generation from before the reload failed';
-        void this.deps.interaction.error(`${what}: ${message}`, ...actions).then((choice) => {
-          if (choice === 'Re-run') {
+        const rerun = l10n.t('Re-run');
+        const checkAgain = l10n.t('Check fal Again');
+        const openLog = l10n.t('Open Log');
+        const actions = failed && canFollowAgain(failed) ? [checkAgain, openLog] : [rerun, openLog];
+        const text = why
+          ? l10n.t('“{0}” failed again: {1}', entryName(entry), message)
+          : l10n.t('A generation from before the reload failed: {0}', message);
+        void this.deps.interaction.error(text, ...actions).then((choice) => {
+          if (choice === rerun) {
             void this.deps.rerun(entry.id);
-          } else if (choice === 'Check fal Again') {
+          } else if (choice === checkAgain) {
             this.followAgain(entry.id).catch((error: unknown) => this.logFailure('Check fal Again', error));
-          } else if (choice === 'Open Log') {
+          } else if (choice === openLog) {
             void this.deps.openLog(entry.id);
           }
         });
@@ -284,9 +290,10 @@ export class ResumeManager extends Disposable {
         this.deps.log.warn(`[${job.requestId}] not picked up again yet (${outcome.reason}); it is followed as soon as that is fixed`);
         if (outcome.reason === 'no key' && askForKey && !this.toldWaitingForKey) {
           this.toldWaitingForKey = true;
-          void this.deps.interaction.info('Generations from before the reload are still on fal and wait for a fal API key: they go on as soon as one is set.', 'Set API Key')
+          const setKey = l10n.t('Set API Key');
+          void this.deps.interaction.info(l10n.t('Generations from before the reload are still on fal and wait for a fal API key: they go on as soon as one is set.'), setKey)
             .then((choice) => {
-              if (choice === 'Set API Key') {
+              if (choice === setKey) {
                 this.deps.setApiKey();
               }
             });
@@ -303,14 +310,16 @@ export class ResumeManager extends Disposable {
   private reportInterrupted(entries: readonly HistoryEntry[]): void {
     const [first] = entries;
     const message = entries.length === 1
-      ? `“${entryName(first)}” never reached fal: the window closed before fal accepted it. It is marked failed in the history.`
-      : `${entries.length} generations never reached fal: the window closed before fal accepted them. They are marked failed in the history.`;
+      ? l10n.t('“{0}” never reached fal: the window closed before fal accepted it. It is marked failed in the history.', entryName(first))
+      : l10n.t('{0} generations never reached fal: the window closed before fal accepted them. They are marked failed in the history.', entries.length);
     this.deps.log.warn(message);
-    const actions = entries.length === 1 ? ['Re-run', 'Show in History'] : ['Show in History'];
+    const rerun = l10n.t('Re-run');
+    const show = l10n.t('Show in History');
+    const actions = entries.length === 1 ? [rerun, show] : [show];
     void this.deps.interaction.warning(message, {}, ...actions).then((choice) => {
-      if (choice === 'Re-run') {
+      if (choice === rerun) {
         void this.deps.rerun(first.id);
-      } else if (choice === 'Show in History') {
+      } else if (choice === show) {
         this.deps.revealInHistory(first.id).catch((error: unknown) => this.logFailure('Show in History', error));
       }
     });

@@ -79,7 +79,7 @@ abstract class HistoryEntryCommand implements Command {
   protected firstEntry(args: readonly unknown[]): HistoryEntry | undefined {
     const [entry] = this.entriesOf(args);
     if (!entry) {
-      void this.deps.interaction.info('Select a generation in the AnimateDiff History view first.');
+      void this.deps.interaction.info(vscode.l10n.t('Select a generation in the AnimateDiff History view first.'));
     }
     return entry;
   }
@@ -134,8 +134,9 @@ class RerunLastCommand implements Command {
     const here = this.deps.lastGenerationHere();
     const entry = (here !== undefined ? store?.get(here) : undefined) ?? newestEntry(store);
     if (!entry) {
-      void interaction.info('Nothing to re-run yet: there is no generation in this window or in the AnimateDiff history. Generate a video first.', 'Generate Video…').then((choice) => {
-        if (choice === 'Generate Video…') {
+      const generate = vscode.l10n.t('Generate Video…');
+      void interaction.info(vscode.l10n.t('Nothing to re-run yet: there is no generation in this window or in the AnimateDiff history. Generate a video first.'), generate).then((choice) => {
+        if (choice === generate) {
           void vscode.commands.executeCommand('animateDiff.generate');
         }
       });
@@ -143,7 +144,7 @@ class RerunLastCommand implements Command {
     }
     if (isUnfinished(entry)) {
       // The same request and seed would make the same video again, and be billed again.
-      void interaction.info(`“${entryName(entry)}” is still running. Re-run it when it has finished.`);
+      void interaction.info(vscode.l10n.t('“{0}” is still running. Re-run it when it has finished.', entryName(entry)));
       return { kind: 'notStarted', reason: 'still running' };
     }
     return service.generate(rerunRequestOf(entry, 'same'));
@@ -171,10 +172,14 @@ class SaveVideoCommand extends HistoryEntryCommand {
     }
     const record = recordOf(entry);
     if (!record) {
-      const why = entry.status === 'done'
-        ? 'its video is no longer available'
-        : `it is ${entry.status === 'failed' ? 'a failed' : entry.status === 'cancelled' ? 'a cancelled' : 'an unfinished'} generation`;
-      void this.deps.interaction.info(`“${entryName(entry)}” has no video: ${why}. Re-run it to make one.`);
+      const name = entryName(entry);
+      void this.deps.interaction.info(entry.status === 'done'
+        ? vscode.l10n.t('“{0}” has no video: its video is no longer available. Re-run it to make one.', name)
+        : entry.status === 'failed'
+          ? vscode.l10n.t('“{0}” has no video: it is a failed generation. Re-run it to make one.', name)
+          : entry.status === 'cancelled'
+            ? vscode.l10n.t('“{0}” has no video: it is a cancelled generation. Re-run it to make one.', name)
+            : vscode.l10n.t('“{0}” has no video: it is an unfinished generation. Re-run it to make one.', name));
       return undefined;
     }
     const target = targetUri(args);
@@ -222,7 +227,7 @@ class CopyPromptCommand extends HistoryEntryCommand {
     }
     const prompt = promptOf(entry);
     await vscode.env.clipboard.writeText(prompt);
-    void this.deps.interaction.info('Prompt copied.');
+    void this.deps.interaction.info(vscode.l10n.t('Prompt copied.'));
     return prompt;
   }
 }
@@ -240,11 +245,11 @@ class CompareCommand extends HistoryEntryCommand {
       return record ? [record] : [];
     });
     if (records.length < 2) {
-      void this.deps.interaction.info('Select 2 to 8 finished generations in the AnimateDiff History view (Ctrl+click or Cmd+click), then Compare Side by Side.');
+      void this.deps.interaction.info(vscode.l10n.t('Select 2 to 8 finished generations in the AnimateDiff History view (Ctrl+click or Cmd+click), then Compare Side by Side.'));
       return [];
     }
     if (records.length > COMPARE_MAX) {
-      void this.deps.interaction.info(`Compare shows ${COMPARE_MAX} videos at once: the first ${COMPARE_MAX} selected are shown.`);
+      void this.deps.interaction.info(vscode.l10n.t('Compare shows {0} videos at once: the first {0} selected are shown.', COMPARE_MAX));
     }
     const shown = records.slice(0, COMPARE_MAX);
     this.deps.presenter.compare(shown, { preserveFocus: true });
@@ -291,16 +296,17 @@ class CancelCommand extends HistoryEntryCommand {
       return false; // fal has made it already; the service said so
     }
     if (this.deps.isWaitingForKey(entry.id)) {
-      void interaction.info(`“${entryName(entry)}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.`, 'Set API Key').then((choice) => {
-        if (choice === 'Set API Key') {
+      const setKey = vscode.l10n.t('Set API Key');
+      void interaction.info(vscode.l10n.t('“{0}” waits for a fal API key (or valid settings) to be followed again; with a key set it can be cancelled.', entryName(entry)), setKey).then((choice) => {
+        if (choice === setKey) {
           void vscode.commands.executeCommand('animateDiff.setApiKey');
         }
       });
       return false;
     }
     void interaction.info(isUnfinished(entry)
-      ? `“${entryName(entry)}” is followed by another VS Code window; cancel it there.`
-      : `“${entryName(entry)}” is not running.`);
+      ? vscode.l10n.t('“{0}” is followed by another VS Code window; cancel it there.', entryName(entry))
+      : vscode.l10n.t('“{0}” is not running.', entryName(entry)));
     return false;
   }
 }
@@ -314,7 +320,7 @@ class FollowAgainCommand extends HistoryEntryCommand {
       return undefined;
     }
     if (!canFollowAgain(entry)) {
-      void this.deps.interaction.info(`“${entryName(entry)}” did not fail for want of a connection to fal; Re-run it instead.`);
+      void this.deps.interaction.info(vscode.l10n.t('“{0}” did not fail for want of a connection to fal; Re-run it instead.', entryName(entry)));
       return undefined;
     }
     return this.deps.followAgain(entry.id);
@@ -332,7 +338,9 @@ class DeleteCommand extends HistoryEntryCommand {
     }
     const running = entries.filter((entry) => this.deps.service.isRunning(entry.id));
     if (running.length > 0) {
-      void this.deps.interaction.info(`${running.length === 1 ? `“${entryName(running[0])}” is` : `${running.length} of them are`} still running: cancel first, then delete.`);
+      void this.deps.interaction.info(running.length === 1
+        ? vscode.l10n.t('“{0}” is still running: cancel first, then delete.', entryName(running[0]))
+        : vscode.l10n.t('{0} of them are still running: cancel first, then delete.', running.length));
     }
     const deletable = entries.filter((entry) => !running.includes(entry));
     // Started together, the deletions are written as one change.
@@ -348,10 +356,10 @@ class FilterCommand implements Command {
 
   async execute(): Promise<string | undefined> {
     const text = await this.deps.interaction.input({
-      title: 'Filter AnimateDiff History',
-      prompt: 'Show generations whose prompt, seed, status, error or request id contains every word. Empty shows all.',
+      title: vscode.l10n.t('Filter AnimateDiff History'),
+      prompt: vscode.l10n.t('Show generations whose prompt, seed, status, error or request id contains every word. Empty shows all.'),
       value: this.deps.tree.filter,
-      placeHolder: 'e.g. fox snow, or failed',
+      placeHolder: vscode.l10n.t('e.g. fox snow, or failed'),
     });
     if (text === undefined) {
       return undefined;
@@ -392,19 +400,26 @@ class ClearCommand implements Command {
     const runningIds = new Set(service.runningJobs.map((job) => job.id));
     const finished = (store?.summaries() ?? []).filter((summary) => !runningIds.has(summary.id) && !isUnfinishedStatus(summary.status));
     if (!store || finished.length === 0) {
-      void interaction.info('The AnimateDiff history has no finished generations to clear.');
+      void interaction.info(vscode.l10n.t('The AnimateDiff history has no finished generations to clear.'));
       return 0;
     }
     const videos = finished.filter((summary) => summary.videoFile !== '').length;
+    const clear = vscode.l10n.t('Clear History');
     const choice = await interaction.warning(
-      `Delete all ${finished.length} finished ${finished.length === 1 ? 'generation' : 'generations'} from the AnimateDiff history?`,
+      finished.length === 1
+        ? vscode.l10n.t('Delete the 1 finished generation from the AnimateDiff history?')
+        : vscode.l10n.t('Delete all {0} finished generations from the AnimateDiff history?', finished.length),
       {
         modal: true,
-        detail: `Their parameters${videos > 0 ? ` and ${videos} local ${videos === 1 ? 'video' : 'videos'}` : ''} are deleted. Running generations stay. This cannot be undone.`,
+        detail: videos === 0
+          ? vscode.l10n.t('Their parameters are deleted. Running generations stay. This cannot be undone.')
+          : videos === 1
+            ? vscode.l10n.t('Their parameters and 1 local video are deleted. Running generations stay. This cannot be undone.')
+            : vscode.l10n.t('Their parameters and {0} local videos are deleted. Running generations stay. This cannot be undone.', videos),
       },
-      'Clear History',
+      clear,
     );
-    if (choice !== 'Clear History') {
+    if (choice !== clear) {
       return 0;
     }
     const deleted = await Promise.all(finished.map((entry) => store.delete(entry.id)));

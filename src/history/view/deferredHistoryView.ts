@@ -55,7 +55,7 @@ export class DeferredHistoryView implements vscode.Disposable {
       this.loadCore();
     }
     if (!this.backend) {
-      throw new Error('The AnimateDiff history is not available.');
+      throw new Error(vscode.l10n.t('The AnimateDiff history is not available.'));
     }
     return this.backend.provider;
   }

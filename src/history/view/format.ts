@@ -1,9 +1,10 @@
 import { jobStateText } from '../../generation/jobText';
 import { MODEL_DEFAULTS, videoSizePixels } from '../../model/animateDiff';
 import { seedOf } from '../../model/generation';
-import { formatMoney, PRICE_UNKNOWN } from '../../model/price';
+import { formatMoney, priceUnknown } from '../../model/price';
 import { oneLine, shorten } from '../../util/text';
 import { isUnfinished, type HistoryEntry } from '../store/entry';
+import { displayLocale, formatNumber, intlLocale, l10n, relativeTimeFormat } from '../../l10n/l10n';
 
 /*
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
@@ -18,12 +19,12 @@ export function promptOf(entry: HistoryEntry): string {
 
 /** How messages and progress name a generation: its prompt on one line, as long as a fresh generation's name. */
 export function entryName(entry: HistoryEntry): string {
-  return shorten(promptOf(entry), 48) || '(no prompt)';
+  return shorten(promptOf(entry), 48) || l10n.t('(no prompt)');
 }
 
 /** The item's label: the prompt on one line, shortened. */
 export function entryLabel(entry: HistoryEntry): string {
-  return shorten(promptOf(entry), LABEL_LENGTH) || '(no prompt)';
+  return shorten(promptOf(entry), LABEL_LENGTH) || l10n.t('(no prompt)');
 }
 
 /** The video's size in pixels; fal's default when the request does not say. */
@@ -33,7 +34,19 @@ export function sizeOf(entry: HistoryEntry): { width: number; height: number } {
 
 /** `queued #2`, `running`, `done`, …: an unfinished job in the words of {@link jobStateText}. */
 export function statusText(entry: HistoryEntry): string {
-  return isUnfinished(entry) ? jobStateText({ state: entry.status, queuePosition: entry.queuePosition }) : entry.status;
+  if (isUnfinished(entry)) {
+    return jobStateText({ state: entry.status, queuePosition: entry.queuePosition });
+  }
+  switch (entry.status) {
+    case 'done':
+      return l10n.t('done');
+    case 'failed':
+      return l10n.t('failed');
+    case 'cancelled':
+      return l10n.t('cancelled');
+    default:
+      return entry.status;
+  }
 }
 
 /** How long the job took (or has taken so far, while it runs); undefined when not known. */
@@ -47,54 +60,60 @@ export function durationMs(entry: HistoryEntry, now: number): number | undefined
   return entry.timings.completedAt !== undefined ? Math.max(0, entry.timings.completedAt - entry.createdAt) : undefined;
 }
 
-export function formatDuration(ms: number): string {
+/** `6.2 s`, `42 s`, `3 min`, `2 min 5 s`: numbers in the display language's digits and separators. */
+export function formatDuration(ms: number, locale = displayLocale()): string {
   const seconds = ms / 1000;
   if (seconds < 10) {
-    return `${seconds.toFixed(1)} s`;
+    return l10n.t('{0} s', formatNumber(seconds, locale, 1));
   }
   if (seconds < 60) {
-    return `${Math.round(seconds)} s`;
+    return l10n.t('{0} s', formatNumber(Math.round(seconds), locale, 0));
   }
   const minutes = Math.floor(seconds / 60);
   const rest = Math.round(seconds - minutes * 60);
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+  return rest === 0
+    ? l10n.t('{0} min', formatNumber(minutes, locale, 0))
+    : l10n.t('{0} min {1} s', formatNumber(minutes, locale, 0), formatNumber(rest, locale, 0));
 }
 
-/** `just now`, `5 min ago`, `3 h ago`, `yesterday`, `4 days ago`, then the date. */
-export function formatRelativeTime(time: number, now: number, locale?: string): string {
+/** `just now`, `5 min. ago`, `3 hr. ago`, `yesterday`, `4 days ago` (Intl.RelativeTimeFormat), then the date. */
+export function formatRelativeTime(time: number, now: number, locale = displayLocale()): string {
   const seconds = Math.max(0, Math.round((now - time) / 1000));
   if (seconds < 45) {
-    return 'just now';
+    return l10n.t('just now');
   }
+  const relative = relativeTimeFormat(locale);
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) {
-    return `${minutes} min ago`;
+    return relative.format(-minutes, 'minute');
   }
   const hours = Math.round(minutes / 60);
   if (hours < 24) {
-    return `${hours} h ago`;
+    return relative.format(-hours, 'hour');
   }
   const days = Math.round(hours / 24);
-  if (days === 1) {
-    return 'yesterday';
-  }
   if (days < 7) {
-    return `${days} days ago`;
+    return relative.format(-days, 'day');
   }
-  return new Date(time).toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+  return new Date(time).toLocaleDateString(intlLocale(locale), { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number, locale = displayLocale()): string {
   if (bytes < 1024) {
-    return `${bytes} B`;
+    return l10n.t('{0} B', formatNumber(bytes, locale, 0));
   }
   if (bytes < 1024 * 1024) {
-    return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+    return l10n.t('{0} KB', formatNumber(bytes / 1024, locale, bytes < 10 * 1024 ? 1 : 0));
   }
   if (bytes < 1024 * 1024 * 1024) {
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+    return l10n.t('{0} MB', formatNumber(bytes / (1024 * 1024), locale, 1));
   }
-  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
+  return l10n.t('{0} GB', formatNumber(bytes / (1024 * 1024 * 1024), locale, 2));
+}
+
+/** An exact point in time, for the log document: date and time with seconds and the time zone. */
+export function formatDateTime(time: number, locale = displayLocale()): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'long' }).format(time);
 }
 
 /**
@@ -105,7 +124,7 @@ export function entryDescription(entry: HistoryEntry, now: number, locale?: stri
   const parts = entry.status === 'done' ? [] : [statusText(entry)];
   const seed = seedOf(entry);
   if (seed !== undefined) {
-    parts.push(`seed ${seed}`);
+    parts.push(l10n.t('seed {0}', seed));
   }
   parts.push(formatRelativeTime(entry.createdAt, now, locale));
   const size = sizeOf(entry);
@@ -127,18 +146,20 @@ export function priceText(entry: HistoryEntry): string | undefined {
   }
   const charge = entry.charge;
   if (!charge) {
-    return `${PRICE_UNKNOWN} (not recorded by the version that made it)`;
+    return l10n.t('{0} (not recorded by the version that made it)', priceUnknown());
   }
   if ('unknown' in charge) {
-    return `${PRICE_UNKNOWN} (${charge.unknown})`;
+    return l10n.t('{0} ({1})', priceUnknown(), charge.unknown);
   }
-  return `${formatMoney(charge.amount, charge.currency)} (${formatMoney(charge.unitPrice, charge.currency)} per ${charge.unit} at fal's listed price)`;
+  return l10n.t('{0} ({1} per {2} at fal\'s listed price)', formatMoney(charge.amount, charge.currency), formatMoney(charge.unitPrice, charge.currency), charge.unit);
 }
 
 /** What a screen reader says for the item: the whole prompt, the status (done included), then the description. */
 export function entryAccessibilityLabel(entry: HistoryEntry, now: number, locale?: string): string {
   const description = entryDescription(entry, now, locale);
-  return entry.status === 'done' ? `${oneLine(promptOf(entry))}, done, ${description}` : `${oneLine(promptOf(entry))}, ${description}`;
+  return entry.status === 'done'
+    ? l10n.t('{0}, done, {1}', oneLine(promptOf(entry)), description)
+    : l10n.t('{0}, {1}', oneLine(promptOf(entry)), description);
 }
 
 /** Whether the entry matches every word of the filter (prompt, negative prompt, seed, status, error, request id, file). */
@@ -165,52 +186,55 @@ export function sourceText(entry: HistoryEntry): string {
   const file = entry.source.file ? decodeURIComponent(entry.source.file.replace(/^.*\//, '')) : undefined;
   switch (entry.source.kind) {
     case 'selection':
-      return file ? `selection in ${file}` : 'editor selection';
+      return file ? l10n.t('selection in {0}', file) : l10n.t('editor selection');
     case 'prompt':
-      return 'prompt box';
+      return l10n.t('prompt box');
     case 'file':
-      return file ? `parameter file ${file}` : 'parameter file';
+      return file ? l10n.t('parameter file {0}', file) : l10n.t('parameter file');
     case 'rerun':
-      return 're-run';
+      return l10n.t('re-run');
   }
 }
 
 /** The read-only log document of one job: what was sent, what happened, and fal's last log lines. */
 export function logDocumentText(entry: HistoryEntry, localVideoPath: string | undefined): string {
-  const lines: string[] = [];
-  lines.push(`AnimateDiff generation ${entry.id}`);
-  lines.push(`Prompt:      ${oneLine(promptOf(entry))}`);
-  lines.push(`Status:      ${statusText(entry)}`);
+  const fields: Array<[string, string]> = [];
+  fields.push([l10n.t('Prompt:'), oneLine(promptOf(entry))]);
+  fields.push([l10n.t('Status:'), statusText(entry)]);
   if (entry.error) {
-    lines.push(`Error:       ${entry.error.message} (${entry.error.kind})`);
+    fields.push([l10n.t('Error:'), `${entry.error.message} (${entry.error.kind})`]);
   }
-  lines.push(`Endpoint:    ${entry.endpoint}`);
-  lines.push(`Request id:  ${entry.requestId ?? '(fal had not accepted it)'}`);
-  lines.push(`Created:     ${new Date(entry.createdAt).toISOString()}`);
+  fields.push([l10n.t('Endpoint:'), entry.endpoint]);
+  fields.push([l10n.t('Request id:'), entry.requestId ?? l10n.t('(fal had not accepted it)')]);
+  fields.push([l10n.t('Created:'), formatDateTime(entry.createdAt)]);
   if (entry.timings.completedAt !== undefined) {
-    lines.push(`Completed:   ${new Date(entry.timings.completedAt).toISOString()}`);
+    fields.push([l10n.t('Completed:'), formatDateTime(entry.timings.completedAt)]);
   }
   if (entry.timings.totalMs !== undefined) {
-    lines.push(`Took:        ${formatDuration(entry.timings.totalMs)}${entry.timings.inferenceSeconds !== undefined ? ` (inference ${entry.timings.inferenceSeconds.toFixed(2)} s)` : ''}`);
+    const took = formatDuration(entry.timings.totalMs);
+    const inference = entry.timings.inferenceSeconds;
+    fields.push([l10n.t('Took:'), inference === undefined ? took : l10n.t('{0} (inference {1} s)', took, formatNumber(inference, displayLocale(), 2))]);
   }
   const seed = seedOf(entry);
   if (seed !== undefined) {
-    lines.push(`Seed:        ${seed}`);
+    fields.push([l10n.t('Seed:'), String(seed)]);
   }
   if (localVideoPath) {
-    lines.push(`Local copy:  ${localVideoPath}${entry.video ? ` (${formatBytes(entry.video.bytes)})` : ''}`);
+    fields.push([l10n.t('Local copy:'), entry.video ? `${localVideoPath} (${formatBytes(entry.video.bytes)})` : localVideoPath]);
   } else if (entry.videoPruned) {
-    lines.push('Local copy:  deleted to stay within the history limits');
+    fields.push([l10n.t('Local copy:'), l10n.t('deleted to stay within the history limits')]);
   }
   if (entry.remoteVideoUrl) {
-    lines.push(`fal's video: ${entry.remoteVideoUrl}`);
+    fields.push([l10n.t('fal\'s video:'), entry.remoteVideoUrl]);
   }
+  const width = Math.max(...fields.map(([label]) => label.length)) + 1;
+  const lines = [l10n.t('AnimateDiff generation {0}', entry.id), ...fields.map(([label, value]) => `${label.padEnd(width)}${value}`)];
   lines.push('');
-  lines.push('Request as sent:');
+  lines.push(l10n.t('Request as sent:'));
   lines.push(JSON.stringify(entry.input, null, 2));
   lines.push('');
   const logs = entry.logs ?? [];
-  lines.push(logs.length > 0 ? `fal log (last ${logs.length} lines):` : 'fal log: no lines yet.');
+  lines.push(logs.length > 0 ? l10n.t('fal log (last {0} lines):', logs.length) : l10n.t('fal log: no lines yet.'));
   lines.push(...logs);
   return `${lines.join('\n')}\n`;
 }

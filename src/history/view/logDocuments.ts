@@ -48,7 +48,7 @@ export class HistoryLogDocuments extends Disposable implements vscode.TextDocume
     const store = this.current();
     const entry = store?.get(this.idOf(uri));
     if (!store || !entry) {
-      return 'This generation is no longer in the AnimateDiff history.\n';
+      return `${vscode.l10n.t('This generation is no longer in the AnimateDiff history.')}\n`;
     }
     return logDocumentText(entry, store.videoPath(entry));
   }

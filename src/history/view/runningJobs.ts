@@ -10,12 +10,11 @@ import { HISTORY_COMMANDS } from '../ids';
 /** `AnimateDiff: 2 running · queue #3`: how many jobs this window follows, and the best queue position among them. */
 export function statusBarText(jobs: readonly RunningJob[]): string {
   const positions = jobs.flatMap((job) => (job.state === 'queued' && job.queuePosition !== undefined ? [job.queuePosition] : []));
-  const queue = positions.length > 0 ? ` · queue #${Math.min(...positions) + 1}` : '';
-  return `$(sync~spin) AnimateDiff: ${jobs.length} running${queue}`;
+  const text = positions.length > 0
+    ? vscode.l10n.t('AnimateDiff: {0} running · queue #{1}', jobs.length, Math.min(...positions) + 1)
+    : vscode.l10n.t('AnimateDiff: {0} running', jobs.length);
+  return `$(sync~spin) ${text}`;
 }
-
-const SHOW = '$(list-selection) Show in History';
-const CANCEL = '$(debug-stop) Cancel Generation';
 
 export interface RunningJobsDeps {
   service: GenerationService;
@@ -31,7 +30,7 @@ export class RunningJobsStatus extends Disposable {
   constructor(private readonly deps: RunningJobsDeps) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('animateDiff.runningJobs', vscode.StatusBarAlignment.Left, 10));
-    this.item.name = 'AnimateDiff Generations';
+    this.item.name = vscode.l10n.t('AnimateDiff Generations');
     this.item.command = HISTORY_COMMANDS.showRunningJobs;
     this._register(deps.service.onDidChangeJobs(() => this.update()));
     this.update();
@@ -45,14 +44,16 @@ export class RunningJobsStatus extends Disposable {
     }
     this.item.text = statusBarText(jobs);
     const tooltip = new vscode.MarkdownString('', true);
-    tooltip.appendMarkdown('**AnimateDiff generations** — click to show or cancel one\n\n');
+    tooltip.appendMarkdown(`**${vscode.l10n.t('AnimateDiff generations')}** — ${vscode.l10n.t('click to show or cancel one')}\n\n`);
     for (const job of jobs) {
       tooltip.appendMarkdown('- ');
-      tooltip.appendText(`${job.label} — ${jobStateText(job)}, ${formatDuration(Date.now() - job.startedAt)}`);
+      tooltip.appendText(vscode.l10n.t('{0} — {1}, {2}', job.label, jobStateText(job), formatDuration(Date.now() - job.startedAt)));
       tooltip.appendMarkdown('\n');
     }
     this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: `AnimateDiff: ${jobs.length} ${jobs.length === 1 ? 'generation' : 'generations'} running` };
+    this.item.accessibilityInformation = {
+      label: jobs.length === 1 ? vscode.l10n.t('AnimateDiff: 1 generation running') : vscode.l10n.t('AnimateDiff: {0} generations running', jobs.length),
+    };
     this.item.show();
   }
 
@@ -60,7 +61,7 @@ export class RunningJobsStatus extends Disposable {
   async pickAndAct(): Promise<'shown' | 'cancelled' | undefined> {
     const jobs = this.deps.service.runningJobs;
     if (jobs.length === 0) {
-      void this.deps.interaction.info('No AnimateDiff generation is running.');
+      void this.deps.interaction.info(vscode.l10n.t('No AnimateDiff generation is running.'));
       return undefined;
     }
     let job: RunningJob | undefined = jobs[0];
@@ -69,25 +70,29 @@ export class RunningJobsStatus extends Disposable {
         jobs.map((candidate) => ({
           label: candidate.label,
           description: jobStateText(candidate),
-          detail: `started ${formatDuration(Date.now() - candidate.startedAt)} ago${candidate.requestId ? ` · fal request ${candidate.requestId}` : ''}`,
+          detail: candidate.requestId
+            ? vscode.l10n.t('started {0} ago · fal request {1}', formatDuration(Date.now() - candidate.startedAt), candidate.requestId)
+            : vscode.l10n.t('started {0} ago', formatDuration(Date.now() - candidate.startedAt)),
           id: candidate.id,
         })),
-        { title: 'Running AnimateDiff Generations', placeHolder: 'Pick a generation to show or cancel' },
+        { title: vscode.l10n.t('Running AnimateDiff Generations'), placeHolder: vscode.l10n.t('Pick a generation to show or cancel') },
       );
       job = picked ? jobs.find((candidate) => candidate.id === picked.id) : undefined;
     }
     if (!job) {
       return undefined;
     }
+    const show = `$(list-selection) ${vscode.l10n.t('Show in History')}`;
+    const cancel = `$(debug-stop) ${vscode.l10n.t('Cancel Generation')}`;
     const action = await this.deps.interaction.pick(
-      [{ label: SHOW, description: 'select it in the History view' }, { label: CANCEL, description: 'ask fal to cancel it' }],
-      { title: job.label, placeHolder: `“${job.label}” is ${jobStateText(job)}: show or cancel it?` },
+      [{ label: show, description: vscode.l10n.t('select it in the History view') }, { label: cancel, description: vscode.l10n.t('ask fal to cancel it') }],
+      { title: job.label, placeHolder: vscode.l10n.t('“{0}” is {1}: show or cancel it?', job.label, jobStateText(job)) },
     );
-    if (action?.label === SHOW) {
+    if (action?.label === show) {
       await this.deps.reveal(job.id);
       return 'shown';
     }
-    if (action?.label === CANCEL) {
+    if (action?.label === cancel) {
       return this.deps.service.cancel(job.id) ? 'cancelled' : undefined;
     }
     return undefined;

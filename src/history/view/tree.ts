@@ -5,11 +5,12 @@ import { Disposable } from '../../util/dispose';
 import { seedOf } from '../../model/generation';
 import { oneLine } from '../../util/text';
 import {
-  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDuration, matchesFilter, priceText, promptOf, sizeOf, sourceText, statusText,
+  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDateTime, formatDuration, matchesFilter, priceText, promptOf, sizeOf, sourceText, statusText,
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
 import type { HistoryViewBackend } from './deferredHistoryView';
 import { canFollowAgain } from '../records';
+import { formatNumber } from '../../l10n/l10n';
 
 const TICK_MS = 1000;
 /** Relative times ("3 min ago") are refreshed this often; running items every tick. */
@@ -149,7 +150,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     }
     const entry = this.deps.current()?.get(id);
     if (!entry) {
-      const gone = new vscode.TreeItem('(deleted)');
+      const gone = new vscode.TreeItem(vscode.l10n.t('(deleted)'));
       gone.id = id;
       return gone;
     }
@@ -161,8 +162,8 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     item.iconPath = (playable ? this.deps.posterOf(entry) : undefined) ?? STATUS_ICONS[entry.status];
     item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}${canFollowAgain(entry) ? '.followable' : ''}`;
     item.command = playable
-      ? { command: HISTORY_COMMANDS.open, title: 'Open Video', arguments: [entry.id] }
-      : { command: HISTORY_COMMANDS.openLog, title: 'Open Log', arguments: [entry.id] };
+      ? { command: HISTORY_COMMANDS.open, title: vscode.l10n.t('Open Video'), arguments: [entry.id] }
+      : { command: HISTORY_COMMANDS.openLog, title: vscode.l10n.t('Open Log'), arguments: [entry.id] };
     item.accessibilityInformation = { label: entryAccessibilityLabel(entry, now, vscode.env.language) };
     return item;
   }
@@ -179,12 +180,12 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
   private showMoreItem(): vscode.TreeItem {
     const store = this.deps.current();
     const total = this.filterText === '' ? store?.size ?? 0 : undefined;
-    const item = new vscode.TreeItem('Show More…', vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(vscode.l10n.t('Show More…'), vscode.TreeItemCollapsibleState.None);
     item.id = SHOW_MORE_ELEMENT;
     item.iconPath = new vscode.ThemeIcon('ellipsis');
-    item.description = total !== undefined ? `${Math.max(0, total - this.shownLimit)} older` : undefined;
-    item.tooltip = `Show ${HISTORY_PAGE_SIZE} more generations`;
-    item.command = { command: HISTORY_COMMANDS.showMore, title: 'Show More' };
+    item.description = total !== undefined ? vscode.l10n.t('{0} older', Math.max(0, total - this.shownLimit)) : undefined;
+    item.tooltip = vscode.l10n.t('Show {0} more generations', HISTORY_PAGE_SIZE);
+    item.command = { command: HISTORY_COMMANDS.showMore, title: vscode.l10n.t('Show More') };
     return item;
   }
 
@@ -196,47 +197,56 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
       tooltip.baseUri = poster;
       tooltip.appendMarkdown(`![](${encodeURIComponent(poster.path.slice(poster.path.lastIndexOf('/') + 1))})\n\n`);
     }
-    tooltip.appendText(oneLine(promptOf(entry)) || '(no prompt)');
+    tooltip.appendText(oneLine(promptOf(entry)) || vscode.l10n.t('(no prompt)'));
     const negative = entry.input.negative_prompt;
     if (negative && negative.trim() !== '') {
-      tooltip.appendMarkdown('\n\n*Negative:* ');
+      tooltip.appendMarkdown(`\n\n*${vscode.l10n.t('Negative:')}* `);
       tooltip.appendText(oneLine(negative));
     }
     tooltip.appendMarkdown('\n\n---\n\n');
     const rows: Array<[string, string]> = [];
     const duration = durationMs(entry, now);
-    rows.push(['Status', `${statusText(entry)}${duration !== undefined ? ` (${formatDuration(duration)}${entry.timings.inferenceSeconds !== undefined ? `, inference ${entry.timings.inferenceSeconds.toFixed(1)} s` : ''})` : ''}`]);
+    const inference = entry.timings.inferenceSeconds;
+    const took = duration === undefined
+      ? undefined
+      : inference === undefined ? formatDuration(duration) : vscode.l10n.t('{0}, inference {1} s', formatDuration(duration), formatNumber(inference, vscode.env.language, 1));
+    rows.push([vscode.l10n.t('Status'), took === undefined ? statusText(entry) : vscode.l10n.t('{0} ({1})', statusText(entry), took)]);
     if (entry.error) {
-      rows.push([entry.status === 'done' ? 'Note' : 'Error', entry.error.message]);
+      rows.push([entry.status === 'done' ? vscode.l10n.t('Note') : vscode.l10n.t('Error'), entry.error.message]);
     }
     const seed = seedOf(entry);
-    rows.push(['Seed', seed !== undefined ? String(seed) : 'random (fal has not reported it)']);
+    rows.push([vscode.l10n.t('Seed'), seed !== undefined ? String(seed) : vscode.l10n.t('random (fal has not reported it)')]);
     const size = sizeOf(entry);
-    rows.push(['Size', `${size.width}×${size.height}`]);
+    rows.push([vscode.l10n.t('Size'), `${size.width}×${size.height}`]);
     const { input } = entry;
-    const numbers: Array<[string, number | undefined]> = [['Frames', input.num_frames], ['FPS', input.fps], ['Steps', input.num_inference_steps], ['Guidance', input.guidance_scale]];
+    const numbers: Array<[string, number | undefined]> = [
+      [vscode.l10n.t('Frames'), input.num_frames],
+      [vscode.l10n.t('FPS'), input.fps],
+      [vscode.l10n.t('Steps'), input.num_inference_steps],
+      [vscode.l10n.t('Guidance'), input.guidance_scale],
+    ];
     for (const [label, value] of numbers) {
       if (value !== undefined) {
-        rows.push([label, String(value)]);
+        rows.push([label, formatNumber(value, vscode.env.language)]);
       }
     }
     if (input.motions && input.motions.length > 0) {
-      rows.push(['Motions', input.motions.join(', ')]);
+      rows.push([vscode.l10n.t('Motions'), input.motions.join(', ')]);
     }
-    rows.push(['Created', new Date(entry.createdAt).toLocaleString(vscode.env.language)]);
-    rows.push(['From', sourceText(entry)]);
-    rows.push(['Endpoint', entry.endpoint]);
+    rows.push([vscode.l10n.t('Created'), formatDateTime(entry.createdAt, vscode.env.language)]);
+    rows.push([vscode.l10n.t('From'), sourceText(entry)]);
+    rows.push([vscode.l10n.t('Endpoint'), entry.endpoint]);
     if (entry.requestId) {
-      rows.push(['Request id', entry.requestId]);
+      rows.push([vscode.l10n.t('Request id'), entry.requestId]);
     }
     const price = priceText(entry);
     if (price) {
-      rows.push(['Price', price]);
+      rows.push([vscode.l10n.t('Price'), price]);
     }
     if (entry.video) {
-      rows.push(['Local copy', formatBytes(entry.video.bytes)]);
+      rows.push([vscode.l10n.t('Local copy'), formatBytes(entry.video.bytes, vscode.env.language)]);
     } else if (entry.videoPruned) {
-      rows.push(['Local copy', 'deleted to stay within the history limits (Re-run makes it again)']);
+      rows.push([vscode.l10n.t('Local copy'), vscode.l10n.t('deleted to stay within the history limits (Re-run makes it again)')]);
     }
     for (const [label, value] of rows) {
       tooltip.appendMarkdown(`**${label}:** `);
@@ -248,7 +258,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
 
   private applyFilterPresentation(): void {
     if (this.view) {
-      this.view.description = this.filterText ? `Filter: ${this.filterText}` : undefined;
+      this.view.description = this.filterText ? vscode.l10n.t('Filter: {0}', this.filterText) : undefined;
       this.updateFilterMessage();
     }
     void vscode.commands.executeCommand('setContext', HISTORY_CONTEXT.filtered, this.filterText !== '');
@@ -265,7 +275,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     }
     const all = this.deps.current()?.list() ?? [];
     const shown = all.filter((entry) => matchesFilter(entry, this.filterText)).length;
-    this.view.message = shown > 0 ? `Filtered by “${this.filterText}”: ${shown} of ${all.length}` : undefined;
+    this.view.message = shown > 0 ? vscode.l10n.t('Filtered by “{0}”: {1} of {2}', this.filterText, shown, all.length) : undefined;
   }
 
   private flushRefresh(): void {

@@ -76,31 +76,38 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
     const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
     const progress = this.runs.progressOf(document.uri);
     if (progress) {
-      const of = progress.total > 1 ? ` — ${progress.finished} of ${progress.total} done` : '';
+      const generating = progress.total > 1
+        ? vscode.l10n.t('Generating — {0} of {1} done…', progress.finished, progress.total)
+        : vscode.l10n.t('Generating…');
       return [
         // An empty command id makes a lens plain text.
-        lens(`$(sync~spin) Generating${of}…`, ''),
-        lens('Cancel', PARAMS_COMMANDS.cancel, document.uri),
+        lens(`$(sync~spin) ${generating}`, ''),
+        lens(vscode.l10n.t('Cancel'), PARAMS_COMMANDS.cancel, document.uri),
       ];
     }
     const validation = this.diagnostics.peekValidation(document);
     if (!validation.params) {
       const errors = validation.errorCount;
-      return [lens(`⚠ ${errors === 1 ? '1 error' : `${errors} errors`} — fix ${errors === 1 ? 'it' : 'them'} to generate (go to the first)`, PARAMS_COMMANDS.showProblem, document.uri)];
+      const title = errors === 1
+        ? vscode.l10n.t('⚠ 1 error — fix it to generate (go to the first)')
+        : vscode.l10n.t('⚠ {0} errors — fix them to generate (go to the first)', errors);
+      return [lens(title, PARAMS_COMMANDS.showProblem, document.uri)];
     }
     const count = videoCount(validation.params);
     if (count === 1) {
-      return [lens('▶ Generate', PARAMS_COMMANDS.generate, document.uri), lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri)];
+      return [lens(vscode.l10n.t('▶ Generate'), PARAMS_COMMANDS.generate, document.uri), lens(vscode.l10n.t('Dry run'), PARAMS_COMMANDS.dryRun, document.uri)];
     }
     // Several paid videos from one click: the lens says what they are expected to cost, once fal has said.
     const charge = this.prices?.peekCharge(this.requestsOf(validation.params));
     const generate = new vscode.CodeLens(range, {
-      title: `▶ Generate ${count} variations${charge ? ` · ${chargeText(charge)}` : ''}`,
+      title: charge
+        ? vscode.l10n.t('▶ Generate {0} variations · {1}', count, chargeText(charge))
+        : vscode.l10n.t('▶ Generate {0} variations', count),
       command: PARAMS_COMMANDS.generate,
       arguments: [document.uri],
       ...(charge ? { tooltip: chargeSentence(charge) } : {}),
     });
-    return [generate, lens('Dry run', PARAMS_COMMANDS.dryRun, document.uri)];
+    return [generate, lens(vscode.l10n.t('Dry run'), PARAMS_COMMANDS.dryRun, document.uri)];
   }
 
   /** What a run of the file would send, for its price (the seeds do not change it). */

@@ -19,9 +19,9 @@ export async function saveParametersFile(record: GenerationRecord, interaction: 
   let target = given;
   if (!target) {
     const chosen = await vscode.window.showSaveDialog({
-      title: 'Save Parameters as .animate.json',
+      title: vscode.l10n.t('Save Parameters as .animate.json'),
       defaultUri: defaultParamsTarget(record, seed),
-      filters: { 'AnimateDiff parameters': ['animate.json'] },
+      filters: { [vscode.l10n.t('AnimateDiff parameters')]: ['animate.json'] },
     });
     target = chosen && await paramsTargetFromDialog(chosen, interaction);
     if (!target) {
@@ -30,7 +30,7 @@ export async function saveParametersFile(record: GenerationRecord, interaction: 
   }
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(renderParamsFromRequest(record.endpoint, input)));
   await vscode.window.showTextDocument(target, { preview: false });
-  void interaction.info(`Saved the parameters as ${vscode.workspace.asRelativePath(target)}. Run it with "▶ Generate" to make the same video again.`);
+  void interaction.info(vscode.l10n.t('Saved the parameters as {0}. Run it with "▶ Generate" to make the same video again.', vscode.workspace.asRelativePath(target)));
   return target;
 }
 
@@ -63,8 +63,9 @@ export async function paramsTargetFromDialog(chosen: vscode.Uri, interaction: In
   if (target.toString() === chosen.toString() || !await exists(target)) {
     return target;
   }
-  const choice = await interaction.warning(`${baseName(target)} already exists. Replace it?`, { modal: true }, 'Replace');
-  return choice === 'Replace' ? target : undefined;
+  const replace = vscode.l10n.t('Replace');
+  const choice = await interaction.warning(vscode.l10n.t('{0} already exists. Replace it?', baseName(target)), { modal: true }, replace);
+  return choice === replace ? target : undefined;
 }
 
 function ensureParamsName(uri: vscode.Uri): vscode.Uri {
@@ -77,10 +78,10 @@ function ensureParamsName(uri: vscode.Uri): vscode.Uri {
 export function fileNameProblem(value: string): string | undefined {
   const name = value.trim();
   if (name === '' || withSuffix(name) === PARAMS_FILE_SUFFIX) {
-    return 'Enter a name, such as fox-in-snow.';
+    return vscode.l10n.t('Enter a name, such as fox-in-snow.');
   }
   if (/[\\/:*?"<>|]/.test(name) || name.startsWith('.')) {
-    return 'Use a plain file name without / \\ : * ? " < > | or a leading dot.';
+    return vscode.l10n.t('Use a plain file name without / \\ : * ? " < > | or a leading dot.');
   }
   return undefined;
 }

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PARTICIPANT_COMMANDS, PARTICIPANT_ID, TOOL_NAMES } from '../../../src/chat/ids';
 import { generateToolInputJsonSchema, paramsFileToolInputJsonSchema } from '../../../src/chat/videoInput';
+import { localizedManifest } from '../../localizedManifest';
 
 interface ManifestTool {
   name: string;
@@ -10,13 +9,12 @@ interface ManifestTool {
   inputSchema?: unknown;
 }
 
-const repoRoot = path.join(__dirname, '..', '..', '..', '..');
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+const manifest = localizedManifest<{
   contributes: {
     chatParticipants?: Array<{ id: string; name: string; commands?: Array<{ name: string }> }>;
     languageModelTools?: ManifestTool[];
   };
-};
+}>();
 
 describe('the manifest\'s chat participant and language-model tools', () => {
   it('contributes @animatediff with exactly the commands the participant handles', () => {

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { SECTION, settingContracts } from '../../../src/config/settings';
+import { localizedManifest } from '../../localizedManifest';
 
 interface ManifestSetting {
   type?: string | string[];
@@ -13,11 +12,10 @@ interface ManifestSetting {
   items?: { type?: string; enum?: unknown[] };
 }
 
-const repoRoot = path.join(__dirname, '..', '..', '..', '..');
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+const manifest = localizedManifest<{
   contributes: { configuration: Array<{ id: string; title: string; order: number; properties: Record<string, ManifestSetting & { order?: number; scope?: string }> }> };
   capabilities?: { untrustedWorkspaces?: { restrictedConfigurations?: string[] } };
-};
+}>();
 
 /** Every setting of every category of the settings editor. */
 const allSettings = Object.assign({}, ...manifest.contributes.configuration.map((category) => category.properties)) as Record<string, ManifestSetting & { order?: number; scope?: string; markdownDescription?: string }>;

@@ -1,0 +1,56 @@
+/**
+ * The translator of every module that must not import `vscode` (so unit tests load them in plain Node). The
+ * composition root hands it `vscode.l10n` at activation; until then, and in unit tests, messages stay English.
+ * Call it as `l10n.t('Text {0}', value)`: `npm run l10n` (`@vscode/l10n-dev export`) collects exactly the
+ * calls written `l10n.t(…)` into l10n/bundle.l10n.json.
+ */
+export type L10nArg = string | number | boolean;
+
+export interface L10n {
+  t(message: string, ...args: L10nArg[]): string;
+}
+
+/** `{0}`, `{1}`… replaced by the arguments, as vscode.l10n.t does for English. */
+export function formatMessage(message: string, args: readonly L10nArg[]): string {
+  return message.replace(/\{(\d+)\}/g, (placeholder, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? placeholder : String(value);
+  });
+}
+
+const english: L10n = { t: (message, ...args) => formatMessage(message, args) };
+let current: L10n = english;
+let currentLocale = 'en';
+
+export const l10n: L10n = { t: (message, ...args) => current.t(message, ...args) };
+
+/** Called once by the host with `vscode.l10n` and `vscode.env.language`. */
+export function useTranslator(translator: L10n, locale: string): void {
+  current = translator;
+  currentLocale = locale;
+}
+
+/** The BCP 47 language of the messages, for `Intl` formatting of numbers, dates and durations. */
+export function displayLocale(): string {
+  return currentLocale;
+}
+
+/** `locale` if `Intl` knows it, else English: VS Code's language can be a tag no Intl formatter has data for. */
+export function intlLocale(locale: string): string {
+  try {
+    return Intl.getCanonicalLocales(locale)[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
+}
+
+/** A number in `locale`'s digits and separators, with at most (and, for fractions, exactly) `decimals` decimals. */
+export function formatNumber(value: number, locale = currentLocale, decimals?: number): string {
+  const digits = decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
+  return new Intl.NumberFormat(intlLocale(locale), digits).format(value);
+}
+
+/** Short relative times (`5 min. ago`, `yesterday`) in `locale`. */
+export function relativeTimeFormat(locale = currentLocale): Intl.RelativeTimeFormat {
+  return new Intl.RelativeTimeFormat(intlLocale(locale), { numeric: 'auto', style: 'short' });
+}
