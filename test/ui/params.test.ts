@@ -18,10 +18,20 @@ const BATCH = {
   meadow: { prompt: 'wildflowers swaying in a sunny alpine meadow', seed: 202 },
 };
 
-/** Waits until a condition on the workspace's files (which VS Code writes) holds. */
-async function waitForDisk(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/**
+ * Waits until a condition on the workspace's files (which VS Code writes) holds. A file VS Code is writing at that
+ * moment can be empty or cut short: a condition that throws on it (JSON.parse) has not held yet.
+ */
+async function waitForDisk(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const holds = () => {
+    try {
+      return condition();
+    } catch {
+      return false;
+    }
+  };
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!holds()) {
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${what}`);
     }
