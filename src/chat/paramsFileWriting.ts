@@ -34,25 +34,25 @@ export function paramsFileText(input: ParamsFileToolInput, endpoint: string): st
 export async function writeParamsFile(input: ParamsFileToolInput): Promise<WrittenParamsFile> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!root) {
-    return { ok: false, problem: 'No folder is open: open the folder the parameter file belongs in, then ask again.' };
+    return { ok: false, problem: vscode.l10n.t('No folder is open: open the folder the parameter file belongs in, then ask again.') };
   }
   const relative = (input.folder ?? '').replace(/\\/g, '/');
   if (/^[a-zA-Z]:|^\//.test(relative) || /^[a-zA-Z][\w+.-]*:\/\//.test(relative)) {
-    return { ok: false, problem: `"folder" must be relative to the workspace folder, not ${JSON.stringify(input.folder)}.` };
+    return { ok: false, problem: vscode.l10n.t('"folder" must be relative to the workspace folder, not {0}.', JSON.stringify(input.folder)) };
   }
   const folderPath = path.posix.join(root.path, relative);
   if (!isInsideFolder(folderPath, root.path, path.posix)) {
-    return { ok: false, problem: `"folder" ${JSON.stringify(input.folder)} leads outside the workspace folder; parameter files are only written inside it.` };
+    return { ok: false, problem: vscode.l10n.t('"folder" {0} leads outside the workspace folder; parameter files are only written inside it.', JSON.stringify(input.folder)) };
   }
   const folder = root.with({ path: folderPath });
   await vscode.workspace.fs.createDirectory(folder);
   if (folder.scheme === 'file') {
     try {
       if (!isInsideFolder(await realPathOf(folder.fsPath), await realPathOf(root.fsPath))) {
-        return { ok: false, problem: `"folder" ${JSON.stringify(input.folder)} leads outside the workspace through a symbolic link.` };
+        return { ok: false, problem: vscode.l10n.t('"folder" {0} leads outside the workspace through a symbolic link.', JSON.stringify(input.folder)) };
       }
     } catch (error) {
-      return { ok: false, problem: `Could not check the folder: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, problem: vscode.l10n.t('Could not check the folder: {0}', error instanceof Error ? error.message : String(error)) };
     }
   }
   const settings = readConnectionSettings(readSettings());
@@ -74,10 +74,10 @@ export async function writeParamsFile(input: ParamsFileToolInput): Promise<Writt
       if (error instanceof OutputExistsError) {
         continue;
       }
-      return { ok: false, problem: `Could not write ${path.posix.basename(uri.path)}: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, problem: vscode.l10n.t('Could not write {0}: {1}', path.posix.basename(uri.path), error instanceof Error ? error.message : String(error)) };
     }
   }
-  return { ok: false, problem: `${stem}${PARAMS_FILE_SUFFIX} and ${MAX_NAME_ATTEMPTS - 1} numbered names next to it already exist.` };
+  return { ok: false, problem: vscode.l10n.t('{0} and {1} numbered names next to it already exist.', `${stem}${PARAMS_FILE_SUFFIX}`, MAX_NAME_ATTEMPTS - 1) };
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -100,34 +100,34 @@ export class AnimateDiffParticipant {
     const { variations: _variations, seed: _seed, ...base } = fields;
     const followups: ChatFollowupLike[] = [];
     if (metadata.command === 'improve') {
-      followups.push({ command: 'generate', label: 'Generate this', prompt: formatChatPrompt(prompt, fields) });
+      followups.push({ command: 'generate', label: vscode.l10n.t('Generate this'), prompt: formatChatPrompt(prompt, fields) });
     }
-    followups.push({ command: 'variations', label: 'Three variations', prompt: formatChatPrompt(prompt, { ...base, variations: 3 }) });
+    followups.push({ command: 'variations', label: vscode.l10n.t('Three variations'), prompt: formatChatPrompt(prompt, { ...base, variations: 3 }) });
     if (base.video_size !== 'landscape_16_9') {
-      followups.push({ command: 'generate', label: 'Landscape', prompt: formatChatPrompt(prompt, { ...base, video_size: 'landscape_16_9' }) });
+      followups.push({ command: 'generate', label: vscode.l10n.t('Landscape'), prompt: formatChatPrompt(prompt, { ...base, video_size: 'landscape_16_9' }) });
     }
     if (base.num_frames !== LIMITS.num_frames.max) {
-      followups.push({ command: 'generate', label: `${LIMITS.num_frames.max} frames`, prompt: formatChatPrompt(prompt, { ...base, num_frames: LIMITS.num_frames.max }) });
+      followups.push({ command: 'generate', label: vscode.l10n.t('{0} frames', LIMITS.num_frames.max), prompt: formatChatPrompt(prompt, { ...base, num_frames: LIMITS.num_frames.max }) });
     }
     if (metadata.command !== 'file') {
-      followups.push({ command: 'file', label: 'Save as a parameter file', prompt: formatChatPrompt(prompt, fields) });
+      followups.push({ command: 'file', label: vscode.l10n.t('Save as a parameter file'), prompt: formatChatPrompt(prompt, fields) });
     }
     if (metadata.command !== 'improve' && typeof this.api.lm?.selectChatModels === 'function') {
-      followups.push({ command: 'improve', label: 'Improve the prompt (uses a language model)', prompt: formatChatPrompt(prompt, base) });
+      followups.push({ command: 'improve', label: vscode.l10n.t('Improve the prompt (uses a language model)'), prompt: formatChatPrompt(prompt, base) });
     }
     return followups;
   }
 
   private help(stream: ChatResponseStreamLike, asked: string | undefined): ChatResultLike {
     stream.markdown([
-      asked && commandOf(asked) === 'help' && asked !== 'help' ? `I do not know \`/${asked}\`.\n\n` : '',
-      'Describe a short video and I make it with fal.ai\'s AnimateDiff Turbo, after asking once with its price:\n\n',
-      '- `/generate a red fox running through fresh snow, cinematic` — one video\n',
-      '- `/variations 4 a paper boat on a rainy street` — several, each with its own seed\n',
-      '- `/file a lighthouse at dusk` — writes a `.animate.json` parameter file (nothing is spent)\n',
-      '- `/improve a cat` — asks a language model for a better prompt, when VS Code has one (optional)\n\n',
-      `Settings go anywhere in the text: \`frames=32\`, \`fps=12\`, \`steps=8\`, \`guidance=1.5\`, \`seed=7\`, \`size=\` (${SIZE_WORDS.join(', ')}), `,
-      '`motions=zoom-in,pan-left`, `negative="blurry"`, `variations=3`.',
+      asked && commandOf(asked) === 'help' && asked !== 'help' ? `${vscode.l10n.t('I do not know {0}.', `\`/${asked}\``)}\n\n` : '',
+      `${vscode.l10n.t('Describe a short video and I make it with fal.ai\'s AnimateDiff Turbo, after asking once with its price:')}\n\n`,
+      `- \`/generate a red fox running through fresh snow, cinematic\` — ${vscode.l10n.t('one video')}\n`,
+      `- \`/variations 4 a paper boat on a rainy street\` — ${vscode.l10n.t('several, each with its own seed')}\n`,
+      `- \`/file a lighthouse at dusk\` — ${vscode.l10n.t('writes a {0} parameter file (nothing is spent)', '`.animate.json`')}\n`,
+      `- \`/improve a cat\` — ${vscode.l10n.t('asks a language model for a better prompt, when VS Code has one (optional)')}\n\n`,
+      vscode.l10n.t('Settings go anywhere in the text: {0}.',
+        `\`frames=32\`, \`fps=12\`, \`steps=8\`, \`guidance=1.5\`, \`seed=7\`, \`size=\` (${SIZE_WORDS.join(', ')}), \`motions=zoom-in,pan-left\`, \`negative="blurry"\`, \`variations=3\``),
     ].join(''));
     return { metadata: { command: 'help' } satisfies ParticipantMetadata };
   }
@@ -136,33 +136,41 @@ export class AnimateDiffParticipant {
     const remembered = { command, prompt, fields };
     const planned = planVideos({ ...fields, prompt }, 'Chat');
     if (!planned.ok) {
-      stream.markdown(`I cannot send that to fal — nothing was sent:\n\n${planned.problems.map((problem) => `- ${problem}`).join('\n')}\n`);
+      stream.markdown(`${vscode.l10n.t('I cannot send that to fal — nothing was sent:')}\n\n${planned.problems.map((problem) => `- ${problem}`).join('\n')}\n`);
       return { metadata: { ...remembered, notSent: true } satisfies ParticipantMetadata };
     }
     const { plan } = planned;
     const count = plan.requests.length;
-    stream.progress('Asking fal for the price…');
+    stream.progress(vscode.l10n.t('Asking fal for the price…'));
     const charge = await this.runs.quote(plan);
-    stream.markdown(`${count === 1 ? '1 video' : `${count} videos`} with \`${plan.endpoint}\` — expected charge **${chargeText(charge)}**${charge.known ? ' at fal\'s listed price' : ` (${charge.reason})`}.\n\n`);
+    const endpoint = `\`${plan.endpoint}\``;
+    const expected = `**${chargeText(charge)}**`;
+    stream.markdown(`${charge.known
+      ? (count === 1
+        ? vscode.l10n.t('1 video with {0} — expected charge {1} at fal\'s listed price.', endpoint, expected)
+        : vscode.l10n.t('{0} videos with {1} — expected charge {2} at fal\'s listed price.', count, endpoint, expected))
+      : (count === 1
+        ? vscode.l10n.t('1 video with {0} — expected charge {1} ({2}).', endpoint, expected, charge.reason)
+        : vscode.l10n.t('{0} videos with {1} — expected charge {2} ({3}).', count, endpoint, expected, charge.reason))}\n\n`);
     const outcome = await this.runs.run(plan, { confirm: true, label: 'Chat', onProgress: (text) => stream.progress(text), token });
     if (outcome.kind === 'notStarted') {
-      stream.markdown(`Not generated: ${outcome.reason}.`);
+      stream.markdown(vscode.l10n.t('Not generated: {0}.', outcome.reason));
       return { metadata: { ...remembered, notSent: true } satisfies ParticipantMetadata };
     }
-    stream.markdown(`${outcome.summary}${outcome.charge ? ` Expected charge: **${chargeText(outcome.charge)}**.` : ''}\n\n`);
+    stream.markdown(`${outcome.summary}${outcome.charge ? ` ${vscode.l10n.t('Expected charge: {0}.', `**${chargeText(outcome.charge)}**`)}` : ''}\n\n`);
     if (outcome.made.length > 0) {
-      stream.markdown(outcome.made.map((video, index) => `${count > 1 ? `${index + 1}. ` : '- '}${describeVideo(video)} · request \`${video.requestId}\``).join('\n') + '\n\n');
+      stream.markdown(outcome.made.map((video, index) => `${count > 1 ? `${index + 1}. ` : '- '}${describeVideo(video)} · ${vscode.l10n.t('request {0}', `\`${video.requestId}\``)}`).join('\n') + '\n\n');
     }
     const canRevealInOs = await this.commandExists('revealFileInOS');
     outcome.made.forEach((video, index) => {
-      const which = count > 1 ? ` ${index + 1}` : '';
+      const several = count > 1;
       if (video.localPath) {
         stream.reference(vscode.Uri.file(video.localPath));
       }
-      stream.button({ command: OPEN_COMMAND, title: `Open Video${which} in the Panel`, arguments: [video.id] });
+      stream.button({ command: OPEN_COMMAND, title: several ? vscode.l10n.t('Open Video {0} in the Panel', index + 1) : vscode.l10n.t('Open Video in the Panel'), arguments: [video.id] });
       stream.button(video.localPath && canRevealInOs
-        ? { command: 'revealFileInOS', title: `Reveal Video${which} File`, arguments: [vscode.Uri.file(video.localPath)] }
-        : { command: SAVE_VIDEO_COMMAND, title: `Save Video${which}…`, arguments: [video.id] });
+        ? { command: 'revealFileInOS', title: several ? vscode.l10n.t('Reveal Video {0} File', index + 1) : vscode.l10n.t('Reveal Video File'), arguments: [vscode.Uri.file(video.localPath)] }
+        : { command: SAVE_VIDEO_COMMAND, title: several ? vscode.l10n.t('Save Video {0}…', index + 1) : vscode.l10n.t('Save Video…'), arguments: [video.id] });
     });
     const metadata: ParticipantMetadata = {
       ...remembered,
@@ -175,7 +183,7 @@ export class AnimateDiffParticipant {
     const remembered = { command: 'file' as const, prompt, fields };
     const checked = checkInput(paramsFileInputSchema, { ...fields, prompt });
     if (!checked.ok) {
-      stream.markdown(`I cannot write that parameter file:\n\n${checked.problems.map((problem) => `- ${problem}`).join('\n')}\n`);
+      stream.markdown(`${vscode.l10n.t('I cannot write that parameter file:')}\n\n${checked.problems.map((problem) => `- ${problem}`).join('\n')}\n`);
       return { metadata: { ...remembered, notSent: true } satisfies ParticipantMetadata };
     }
     const written = await writeParamsFile(checked.value);
@@ -184,11 +192,11 @@ export class AnimateDiffParticipant {
       return { metadata: { ...remembered, notSent: true } satisfies ParticipantMetadata };
     }
     const relative = vscode.workspace.asRelativePath(written.uri, false);
-    stream.markdown(`Wrote \`${relative}\` — nothing was sent to fal. Its ▶ Generate lens makes the video (and says what it costs first).\n\n`);
+    stream.markdown(`${vscode.l10n.t('Wrote {0} — nothing was sent to fal. Its ▶ Generate lens makes the video (and says what it costs first).', `\`${relative}\``)}\n\n`);
     stream.anchor(written.uri, relative);
-    stream.button({ command: 'vscode.open', title: 'Open the File', arguments: [written.uri] });
-    stream.button({ command: 'revealInExplorer', title: 'Reveal in Explorer', arguments: [written.uri] });
-    stream.button({ command: PARAMS_COMMANDS.generate, title: '▶ Generate from the File', arguments: [written.uri] });
+    stream.button({ command: 'vscode.open', title: vscode.l10n.t('Open the File'), arguments: [written.uri] });
+    stream.button({ command: 'revealInExplorer', title: vscode.l10n.t('Reveal in Explorer'), arguments: [written.uri] });
+    stream.button({ command: PARAMS_COMMANDS.generate, title: vscode.l10n.t('▶ Generate from the File'), arguments: [written.uri] });
     return { metadata: { ...remembered, file: written.uri.toString() } satisfies ParticipantMetadata };
   }
 
@@ -196,10 +204,10 @@ export class AnimateDiffParticipant {
     const model = request.model ?? await this.anyModel();
     const makeMessage = this.api.LanguageModelChatMessage;
     if (!model || !makeMessage) {
-      stream.markdown('No language model is available in this VS Code, so the prompt stays as it is. `/improve` is optional: `/generate` works without one.');
+      stream.markdown(vscode.l10n.t('No language model is available in this VS Code, so the prompt stays as it is. {0} is optional: {1} works without one.', '`/improve`', '`/generate`'));
       return { metadata: { command: 'improve', prompt, fields } satisfies ParticipantMetadata };
     }
-    stream.progress(`Asking ${model.name} for a better prompt…`);
+    stream.progress(vscode.l10n.t('Asking {0} for a better prompt…', model.name));
     let improved: string;
     try {
       const response = await model.sendRequest([makeMessage.User(improvementInstructions(prompt))], {}, token);
@@ -209,14 +217,14 @@ export class AnimateDiffParticipant {
       }
       improved = cleanSuggestion(text);
     } catch (error) {
-      stream.markdown(`${model.name} could not improve the prompt: ${messageOf(error)}. The prompt stays as it is.`);
+      stream.markdown(vscode.l10n.t('{0} could not improve the prompt: {1}. The prompt stays as it is.', model.name, messageOf(error)));
       return { metadata: { command: 'improve', prompt, fields } satisfies ParticipantMetadata };
     }
     if (improved === '') {
-      stream.markdown(`${model.name} suggested nothing; the prompt stays as it is.`);
+      stream.markdown(vscode.l10n.t('{0} suggested nothing; the prompt stays as it is.', model.name));
       return { metadata: { command: 'improve', prompt, fields } satisfies ParticipantMetadata };
     }
-    stream.markdown(`Suggested by ${model.name} (nothing was sent to fal):\n\n> ${improved.replace(/\n/g, '\n> ')}\n`);
+    stream.markdown(`${vscode.l10n.t('Suggested by {0} (nothing was sent to fal):', model.name)}\n\n> ${improved.replace(/\n/g, '\n> ')}\n`);
     return { metadata: { command: 'improve', prompt: improved, fields } satisfies ParticipantMetadata };
   }
 

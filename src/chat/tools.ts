@@ -14,6 +14,7 @@ export interface GenerateVideoReport {
   expectedCharge: string | null;
 }
 
+/** For the agent (model-facing text stays English). */
 function count(videos: number): string {
   return videos === 1 ? '1 video' : `${videos} videos`;
 }
@@ -38,13 +39,15 @@ export class GenerateVideoTool implements LanguageModelToolLike<unknown> {
     const planned = planVideos(options.input, 'Agent');
     if (!planned.ok) {
       // Nothing will be spent: invoke refuses the input and says why.
-      return { invocationMessage: 'Checking the video request' };
+      return { invocationMessage: vscode.l10n.t('Checking the video request') };
     }
     const { plan } = planned;
     const charge = await this.runs.quote(plan);
     return {
-      invocationMessage: `Generating ${count(plan.requests.length)} with fal (${chargeText(charge)})`,
-      confirmationMessages: { title: 'Generate with fal.ai?', message: confirmationText(plan.input.prompt, plan.requests.length, plan.endpoint, charge) },
+      invocationMessage: plan.requests.length === 1
+        ? vscode.l10n.t('Generating 1 video with fal ({0})', chargeText(charge))
+        : vscode.l10n.t('Generating {0} videos with fal ({1})', plan.requests.length, chargeText(charge)),
+      confirmationMessages: { title: vscode.l10n.t('Generate with fal.ai?'), message: confirmationText(plan.input.prompt, plan.requests.length, plan.endpoint, charge) },
     };
   }
 
@@ -84,9 +87,13 @@ function reportOf(video: MadeVideo): GenerateVideoReport['videos'][number] {
 /** The question VS Code shows before the tool runs: the count, the endpoint and the expected price. */
 export function confirmationText(prompt: string, videos: number, endpoint: string, charge: Charge): vscode.MarkdownString {
   const text = new vscode.MarkdownString();
-  text.appendMarkdown(`Generate **${count(videos)}** with \`${endpoint}\` on fal.ai — **${chargeText(charge)}**.\n\n`);
+  const where = `\`${endpoint}\``;
+  const price = `**${chargeText(charge)}**`;
+  text.appendMarkdown(`${videos === 1
+    ? vscode.l10n.t('Generate {0} with {1} on fal.ai — {2}.', `**${vscode.l10n.t('1 video')}**`, where, price)
+    : vscode.l10n.t('Generate {0} with {1} on fal.ai — {2}.', `**${vscode.l10n.t('{0} videos', videos)}**`, where, price)}\n\n`);
   text.appendText(chargeSentence(charge));
-  text.appendMarkdown('\n\nPrompt: ');
+  text.appendMarkdown(`\n\n${vscode.l10n.t('Prompt:')} `);
   text.appendText(`“${shorten(prompt, 300)}”`);
   return text;
 }
@@ -97,7 +104,11 @@ export class WriteParameterFileTool implements LanguageModelToolLike<unknown> {
 
   async prepareInvocation(options: { input: unknown }): Promise<PreparedToolInvocationLike> {
     const checked = checkInput(paramsFileInputSchema, options.input);
-    return { invocationMessage: checked.ok ? `Writing a parameter file for “${shorten(checked.value.prompt, 60)}” (nothing is spent)` : 'Checking the parameter file request' };
+    return {
+      invocationMessage: checked.ok
+        ? vscode.l10n.t('Writing a parameter file for “{0}” (nothing is spent)', shorten(checked.value.prompt, 60))
+        : vscode.l10n.t('Checking the parameter file request'),
+    };
   }
 
   async invoke(options: { input: unknown }): Promise<ToolResultLike> {

@@ -135,7 +135,7 @@ export class VideoRuns {
         const running = service.runningJobs.filter((job) => ours.has(job.request));
         const text = running.length === 0
           ? ''
-          : count === 1 ? jobProgressText(running[0]) : `${running.length} of ${count} videos at fal — ${jobProgressText(running[0])}`;
+          : count === 1 ? jobProgressText(running[0]) : vscode.l10n.t('{0} of {1} videos at fal — {2}', running.length, count, jobProgressText(running[0]));
         if (text !== '' && text !== last) {
           last = text;
           report(text);
@@ -145,7 +145,7 @@ export class VideoRuns {
     // One video shows its progress notification and lands in the panel like any other; several fill a grid.
     const batch = count > 1;
     const grid = batch
-      ? new BatchGrid(this.deps.panels, service, `${shorten(plan.input.prompt, 40)} — ${count} videos`, plan.requests.map((request) => request.label ?? ''), true)
+      ? new BatchGrid(this.deps.panels, service, vscode.l10n.t('{0} — {1} videos', shorten(plan.input.prompt, 40), count), plan.requests.map((request) => request.label ?? ''), true)
       : undefined;
     const concurrency = readBatchConcurrency(readSettings());
     const made: Array<{ index: number; record: GenerationRecord }> = [];
@@ -166,7 +166,7 @@ export class VideoRuns {
             break;
           case 'cancelled':
             failures.push({ index, label, reason: 'cancelled', cancelled: true });
-            grid?.set(index, { state: 'failed', label, reason: 'Cancelled.' });
+            grid?.set(index, { state: 'failed', label, reason: vscode.l10n.t('Cancelled.') });
             break;
           case 'notStarted':
             failures.push({ index, label, reason: outcome.reason, cancelled: false });
@@ -177,7 +177,7 @@ export class VideoRuns {
       });
     } finally {
       subscriptions.forEach((subscription) => subscription.dispose());
-      grid?.finish(() => 'Cancelled before it started.');
+      grid?.finish(() => vscode.l10n.t('Cancelled before it started.'));
       grid?.dispose();
     }
     plan.requests.forEach((request, index) => {
