@@ -149,6 +149,9 @@ export class VideoExporter {
   private async encode(record: GenerationRecord, options: EncodeOptions): Promise<EncodedVideo | undefined> {
     if (!this.panels.shownVideo(record.id)) {
       this.presenter.show(record, { preserveFocus: true });
+    } else {
+      // A webview in a background tab (e.g. behind the Markdown file, in the same group) renders no frames to read.
+      this.panels.revealIfHidden();
     }
     const kind = options.format === 'gif' ? 'GIF' : 'WebM';
     try {

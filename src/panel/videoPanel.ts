@@ -124,6 +124,13 @@ export class VideoPanelManager extends Disposable implements vscode.WebviewPanel
     return this.panel && this.content?.kind === 'generation' ? this.content.view.id : undefined;
   }
 
+  /** Brings the panel to the front of its group when it is in a background tab, leaving the focus where it is. */
+  revealIfHidden(): void {
+    if (this.panel && !this.panel.visible) {
+      this.panel.reveal(undefined, true);
+    }
+  }
+
   /** Whether the panel is open (visible or in a background tab). */
   get isOpen(): boolean {
     return this.panel !== undefined;
