@@ -1288,8 +1288,8 @@ export class HistoryStore {
     let recovery: IndexRecovery | undefined;
     await withFileLock(this.lockFile, async () => {
       for (const name of await fsp.readdir(this.folder)) {
-        const temp = /^history\.\d+\.jsonl\.tmp-(\d+)-/.exec(name);
-        if (temp && !isProcessAlive(Number(temp[1]))) {
+        const temp = HISTORY_TEMP_FILE.exec(name);
+        if (temp && !isProcessAlive(Number(temp[2]))) {
           await fsp.rm(path.join(this.folder, name), { force: true });
         }
       }
