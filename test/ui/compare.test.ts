@@ -36,9 +36,7 @@ describe('UI: Compare Side by Side', function () {
   after(() => ui?.close());
 
   it('two History items, right-click → Compare Side by Side: together, differences marked, played and sought in sync', async () => {
-    await ui.runCommand('AnimateDiff: Set fal API Key');
-    await ui.answerInputBox(KEY);
-    await ui.notification(/fal API key saved/).waitFor();
+    await ui.setApiKey(KEY);
 
     await ui.runCommand('AnimateDiff: Generate Video…');
     await ui.answerInputBox(PROMPT);

@@ -46,9 +46,7 @@ describe('UI: the history survives a window reload', () => {
   it('reload mid-generation: the job resumes and plays, the panel comes back, the History view lists it', async function () {
     // As the new user: three videos, a reload while a fourth is running, then all four from disk.
     this.timeout(180_000);
-    await ui.runCommand('AnimateDiff: Set fal API Key');
-    await ui.answerInputBox(KEY);
-    await ui.notification(/fal API key saved/).waitFor();
+    await ui.setApiKey(KEY);
 
     // Three videos: the panel opens and plays each.
     for (const prompt of [...EARLIER_PROMPTS, FIRST_PROMPT]) {

@@ -13,9 +13,7 @@ describe('UI: keyboard shortcuts', () => {
   before(async () => {
     ui = await openWorkbench();
     await ui.imitation.reset();
-    await ui.runCommand('AnimateDiff: Set fal API Key');
-    await ui.answerInputBox(KEY);
-    await ui.notification(/fal API key saved/).waitFor();
+    await ui.setApiKey(KEY);
   });
   after(() => ui.close());
 

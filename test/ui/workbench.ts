@@ -208,6 +208,13 @@ export class Workbench {
     return this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
   }
 
+  /** Sets the fal key as a person does (the palette command, the password box) and waits for its confirmation. */
+  async setApiKey(key: string): Promise<void> {
+    await this.runCommand('AnimateDiff: Set fal API Key');
+    await this.answerInputBox(key);
+    await this.notification(/fal API key saved/).waitFor();
+  }
+
   /** Answers an open input box (e.g. the prompt or the password box) with `value` and Enter. */
   async answerInputBox(value: string): Promise<void> {
     const box = this.quickInputBox();
