@@ -54,3 +54,18 @@ export function formatNumber(value: number, locale = currentLocale, decimals?: n
 export function relativeTimeFormat(locale = currentLocale): Intl.RelativeTimeFormat {
   return new Intl.RelativeTimeFormat(intlLocale(locale), { numeric: 'auto', style: 'short' });
 }
+
+type ListType = 'conjunction' | 'disjunction';
+/** One formatter per locale and type: validation lists problems on every keystroke. */
+const listFormats = new Map<string, Intl.ListFormat>();
+
+/** `"a", "b", and "c"` (conjunction) or `"a", "b", or "c"` (disjunction), in `locale`'s words and punctuation. */
+export function formatList(items: readonly string[], type: ListType, locale = currentLocale): string {
+  const key = `${type} ${locale}`;
+  let format = listFormats.get(key);
+  if (!format) {
+    format = new Intl.ListFormat(intlLocale(locale), { type, style: 'long' });
+    listFormats.set(key, format);
+  }
+  return format.format(items);
+}

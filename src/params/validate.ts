@@ -36,7 +36,7 @@ import {
 import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
 import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
-import { l10n } from '../l10n/l10n';
+import { formatList, l10n } from '../l10n/l10n';
 
 export interface ParamsValidation {
   /** Sorted by offset; at most MAX_DIAGNOSTICS_PER_FILE, the last of which then counts the problems left out. */
@@ -667,7 +667,7 @@ class ParamsChecker {
       } else if (objectPath.length === 0) {
         message = l10n.t('Unknown key "{0}": {1} has no such input, so it is not sent to fal.', key, ENDPOINT_NAMES[this.endpoint]);
       } else {
-        message = l10n.t('Unknown key "{0}": {1} accepts only {2}.', key, labelOf(objectPath), validKeys.map((k) => `"${k}"`).join(' and '));
+        message = l10n.t('Unknown key "{0}": {1} accepts only {2}.', key, labelOf(objectPath), formatList(validKeys.map((k) => `"${k}"`), 'conjunction'));
       }
       fixes.push(removeKeyFix(key, property, index));
       return { code: 'unknown-key', message, fixes };
@@ -1025,13 +1025,12 @@ export function describeExpected(schema: Schema, plural = false): string {
       : l10n.t('a list of {0}', describeExpected(element, true));
   }
   if (inner instanceof core.$ZodObject) {
-    return l10n.t('an object with {0}', Object.keys(inner._zod.def.shape).map((k) => `"${k}"`).join(' and '));
+    return l10n.t('an object with {0}', formatList(Object.keys(inner._zod.def.shape).map((k) => `"${k}"`), 'conjunction'));
   }
   if (inner instanceof core.$ZodUnion) {
-    const parts = inner._zod.def.options.map((option) => describeExpected(option));
-    return parts.length > 1 ? l10n.t('{0} or {1}', parts.slice(0, -1).join(', '), parts[parts.length - 1]) : parts.join('');
+    return formatList(inner._zod.def.options.map((option) => describeExpected(option)), 'disjunction');
   }
-  return 'valid';
+  return l10n.t('valid');
 }
 
 /** The strings a value at `path` may be: enum members (through unions), or all endpoint ids. */
