@@ -588,9 +588,7 @@ class ParamsChecker {
           }
         }
       }
-      // Rule messages are written either as full sentences or as the predicate of one.
-      const message = /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
-      return { code, message, fixes };
+      return { code, message: ruleMessage(issue, path), fixes };
     });
   }
 
@@ -1070,6 +1068,26 @@ function numberFixes(node: Node, value: number, rule: NumberRule): ParamFix[] {
       ? l10n.t('Use the minimum, {0}', fitted)
       : l10n.t('Round to {0}', fitted);
   return [{ title, preferred: true, edits: [replaceNode(node, String(fitted))] }];
+}
+
+/**
+ * A rule's problem in the display language. The schema's own messages stay English (they are what a language model
+ * reads when chat checks a video's input), so the rules known here are worded again from the data they carry.
+ */
+function ruleMessage(issue: core.$ZodIssueCustom, path: PathSegment[]): string {
+  const params: Record<string, unknown> = issue.params ?? {};
+  switch (params.rule) {
+    case 'duplicate-seed':
+      return l10n.t('Seed {0} is listed twice: the same seed and prompt give the same video, so it would be generated (and paid for) twice.', String(params.seed));
+    case 'variations-with-seed':
+      return params.seedList === true
+        ? l10n.t('Use either "variations" (random seeds) or a list of seeds in "seed", not both.')
+        : l10n.t('"variations" runs {0} generations with random seeds, which contradicts the fixed "seed". Remove one of them.', String(params.variations));
+    case 'output-not-relative':
+      return l10n.t('{0} must be a folder relative to this file (such as "renders"), so the file works on every machine.', labelOf(path));
+  }
+  // Other rule messages are written either as full sentences or as the predicate of one.
+  return /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
 }
 
 function labelOf(path: PathSegment[]): string {
