@@ -143,7 +143,9 @@ function failureOfCompletedStatus(status: object, requestId: string): FalFailure
   }
   return new FalFailure(
     'server',
-    `fal could not finish the job: “${error}”${typeof errorType === 'string' ? ` (${errorType})` : ''}. This is usually temporary: retry in a minute.`,
+    typeof errorType === 'string'
+      ? l10n.t('fal could not finish the job: “{0}” ({1}). This is usually temporary: retry in a minute.', error, errorType)
+      : l10n.t('fal could not finish the job: “{0}”. This is usually temporary: retry in a minute.', error),
     { requestId, falDetail: error, endedAtFal: true },
   );
 }
