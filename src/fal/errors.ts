@@ -139,7 +139,7 @@ export function networkErrorCode(error: unknown): string | undefined {
     current = cause;
   }
   if (error instanceof TypeError && /fetch failed|network|socket|terminated/i.test(error.message)) {
-    return 'network error';
+    return l10n.t('network error');
   }
   return undefined;
 }

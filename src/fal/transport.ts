@@ -360,7 +360,7 @@ async function settleSubmit(response: Response, controller: AbortController, sto
   const answer = parseBody(text);
   const requestId = typeof answer === 'object' && answer !== null ? (answer as { request_id?: unknown }).request_id : undefined;
   if (typeof requestId !== 'string' || requestId === '') {
-    const what = typeof answer === 'string' ? 'it is not JSON' : 'it names no request id';
+    const what = typeof answer === 'string' ? l10n.t('it is not JSON') : l10n.t('it names no request id');
     throw new SubmitOutcomeUnknownError(what, undefined, 'unreadable');
   }
   return withBody(response, text, 'application/json');
