@@ -28,6 +28,7 @@ const SHIPPED = [
   'dist/core.js',
   'dist/extension.js',
   'dist/fal-client.js',
+  'dist/params-check.js',
   'dist/video-export.js',
   'dist/webview/export.js',
   'dist/webview/panel.js',
