@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { boxOf, captureReadmeImage } from './screenshots';
 import { openWorkbench, type Workbench } from './workbench';
 
 const KEY = 'ui-test-key-id:ui-test-secret-93f1c7';
@@ -82,6 +83,9 @@ describe('UI: generate a video from the selection, as a person does', () => {
     await ui.page.keyboard.press('Enter');
     const picker = ui.page.locator('.quick-input-widget');
     await picker.locator('.quick-input-list-row').filter({ hasText: 'Python (fal_client)' }).waitFor();
+    // The README's picture of Copy as Code: the picker over the panel it was opened from.
+    const widget = await boxOf(picker);
+    await captureReadmeImage(ui.page, 'copy-as-code', { x: widget.x - 40, y: 0, width: widget.width + 80, height: widget.y + widget.height + 120 });
     await ui.page.keyboard.type('cURL');
     await ui.page.keyboard.press('Enter');
     await ui.notification(/Copied as cURL/).waitFor();
