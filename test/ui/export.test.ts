@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GifReader } from 'omggif';
-import { around, boxOf, captureReadmeImage, union } from './screenshots';
+import { around, boxOf, captureReadmeImage, topCentredOn, union } from './screenshots';
 import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 const KEY = 'ui-export-key-id:ui-export-secret-7c41d0';
@@ -79,8 +79,7 @@ describe('UI: export a video as GIF, Insert as Markdown, History thumbnails', ()
     await title.filter({ hasText: /^Save GIF: \d+ KB, 16 frames, 256×256$/ }).waitFor({ timeout: ENCODE_MS });
     await ui.screenshot('export-save-dialog');
     // The README's picture of Export: the save dialog saying the file's size before anything is written.
-    const dialog = await boxOf(ui.page.locator('.quick-input-widget'));
-    await captureReadmeImage(ui.page, 'export-size', { x: dialog.x - 40, y: 0, width: dialog.width + 80, height: dialog.y + dialog.height + 40 });
+    await captureReadmeImage(ui.page, 'export-size', topCentredOn(await boxOf(ui.page.locator('.quick-input-widget')), ui.page, { width: 700, height: 165 }));
     const target = path.join(ui.workspaceDir, 'robot-256.gif');
     await ui.quickInputBox().fill(target);
     await ui.quickInputBox().press('Enter');

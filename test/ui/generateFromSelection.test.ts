@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { boxOf, captureReadmeImage } from './screenshots';
+import { boxOf, captureReadmeImage, topCentredOn } from './screenshots';
 import { openWorkbench, type Workbench } from './workbench';
 
 const KEY = 'ui-test-key-id:ui-test-secret-93f1c7';
@@ -84,8 +84,7 @@ describe('UI: generate a video from the selection, as a person does', () => {
     const picker = ui.page.locator('.quick-input-widget');
     await picker.locator('.quick-input-list-row').filter({ hasText: 'Python (fal_client)' }).waitFor();
     // The README's picture of Copy as Code: the picker over the panel it was opened from.
-    const widget = await boxOf(picker);
-    await captureReadmeImage(ui.page, 'copy-as-code', { x: widget.x - 40, y: 0, width: widget.width + 80, height: widget.y + widget.height + 120 });
+    await captureReadmeImage(ui.page, 'copy-as-code', topCentredOn(await boxOf(picker), ui.page, { width: 700, height: 260 }));
     await ui.page.keyboard.type('cURL');
     await ui.page.keyboard.press('Enter');
     await ui.notification(/Copied as cURL/).waitFor();

@@ -63,6 +63,16 @@ export function around(box: Box, page: Page, margin: number): Box {
   return { x, y, width: right - x, height: bottom - y };
 }
 
+/**
+ * A box of a fixed size from the top of the page, centred on `box`: for the quick input, whose width VS Code varies
+ * by some pixels from one window to the next, so the picture keeps its size.
+ */
+export function topCentredOn(box: Box, page: Page, size: { width: number; height: number }): Box {
+  const viewportWidth = page.viewportSize()?.width ?? Number.POSITIVE_INFINITY;
+  const x = Math.max(0, Math.min(viewportWidth - size.width, box.x + box.width / 2 - size.width / 2));
+  return { x, y: 0, width: size.width, height: size.height };
+}
+
 /** Where an element is on the page; it must be on screen. */
 export async function boxOf(element: Locator): Promise<Box> {
   const found = await element.boundingBox();
