@@ -18,6 +18,7 @@ import { historyHasUnfinishedJobs } from '../src/activationProbes';
 import { HistoryJournal } from '../src/history/jobs/journal';
 import { recordOf } from '../src/history/records';
 import { HistoryStore, historyFileName } from '../src/history/store/historyStore';
+import { summariesFileName } from '../src/history/store/summaries';
 import { HISTORY_PAGE_SIZE, HistoryTree, SHOW_MORE_ELEMENT } from '../src/history/view/tree';
 import type { GenerationRecord, RunningJob } from '../src/model/generation';
 import { CLIP, writeHistory } from './support/historyFixture';
@@ -220,6 +221,18 @@ async function main(): Promise<void> {
       return ms;
     });
     reportGrowth('open', opens);
+
+    // The first open without summaries (after an upgrade, or when they were lost): the whole file is read once.
+    const firstOpens = await bySize(histories, QUICK ? 1 : 3, async (history) => {
+      await fsp.rm(path.join(history.folder, summariesFileName(1)), { force: true });
+      let store: HistoryStore | undefined;
+      const ms = await timeOnce(async () => {
+        store = await open(history);
+      });
+      store?.dispose();
+      return ms;
+    }, 0);
+    reportGrowth('first open without summaries (read whole, summaries written)', firstOpens, { target: false });
 
     // Fill the History tree: its first page (ids and the 200 rows' items) on a history just opened, nothing parsed yet.
     const fills = await bySize(histories, SAMPLES, async (history) => {

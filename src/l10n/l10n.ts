@@ -44,28 +44,42 @@ export function intlLocale(locale: string): string {
   }
 }
 
+const formatters = new Map<string, unknown>();
+
+/**
+ * One formatter per kind, locale and options, made once: making an `Intl` formatter costs far more than using it,
+ * and a History page formats hundreds of numbers and times.
+ */
+function cachedFormatter<T>(kind: string, locale: string, options: object, make: (locale: string) => T): T {
+  const key = `${kind}|${locale}|${JSON.stringify(options)}`;
+  let formatter = formatters.get(key) as T | undefined;
+  if (formatter === undefined) {
+    formatter = make(intlLocale(locale));
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  return cachedFormatter('number', locale, options, (tag) => new Intl.NumberFormat(tag, options));
+}
+
+export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return cachedFormatter('dateTime', locale, options, (tag) => new Intl.DateTimeFormat(tag, options));
+}
+
 /** A number in `locale`'s digits and separators, with at most (and, for fractions, exactly) `decimals` decimals. */
 export function formatNumber(value: number, locale = currentLocale, decimals?: number): string {
   const digits = decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
-  return new Intl.NumberFormat(intlLocale(locale), digits).format(value);
+  return numberFormat(locale, digits).format(value);
 }
 
 /** Short relative times (`5 min. ago`, `yesterday`) in `locale`. */
 export function relativeTimeFormat(locale = currentLocale): Intl.RelativeTimeFormat {
-  return new Intl.RelativeTimeFormat(intlLocale(locale), { numeric: 'auto', style: 'short' });
+  return cachedFormatter('relativeTime', locale, {}, (tag) => new Intl.RelativeTimeFormat(tag, { numeric: 'auto', style: 'short' }));
 }
 
-type ListType = 'conjunction' | 'disjunction';
-/** One formatter per locale and type: validation lists problems on every keystroke. */
-const listFormats = new Map<string, Intl.ListFormat>();
-
 /** `"a", "b", and "c"` (conjunction) or `"a", "b", or "c"` (disjunction), in `locale`'s words and punctuation. */
-export function formatList(items: readonly string[], type: ListType, locale = currentLocale): string {
-  const key = `${type} ${locale}`;
-  let format = listFormats.get(key);
-  if (!format) {
-    format = new Intl.ListFormat(intlLocale(locale), { type, style: 'long' });
-    listFormats.set(key, format);
-  }
-  return format.format(items);
+export function formatList(items: readonly string[], type: 'conjunction' | 'disjunction', locale = currentLocale): string {
+  return cachedFormatter('list', locale, { type }, (tag) => new Intl.ListFormat(tag, { type, style: 'long' })).format(items);
 }

@@ -1,4 +1,4 @@
-import { displayLocale, l10n } from '../l10n/l10n';
+import { displayLocale, l10n, numberFormat } from '../l10n/l10n';
 
 /**
  * What a generation costs, as fal's pricing API says: a unit price per endpoint (`unit_price` per `unit`, in a
@@ -132,7 +132,7 @@ function roundMoney(amount: number): number {
  */
 export function formatMoney(amount: number, currency: string): string {
   try {
-    return new Intl.NumberFormat(displayLocale(), { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(amount);
+    return numberFormat(displayLocale(), { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(amount);
   } catch {
     return `${amount.toFixed(Math.min(4, Math.max(2, decimalsOf(amount))))} ${currency}`;
   }

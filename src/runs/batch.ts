@@ -7,7 +7,7 @@ import type { GenerationInput, GenerationRecord, GenerationRequest } from '../mo
 import type { GenerationPresenter, VideoCopies } from '../panel/presenter';
 import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
 import { readParamsText } from '../params/editor/paramsDocuments';
-import { entriesStillApplicable, falErrorsToDiagnostics } from '../params/falErrors';
+import { paramsCheck } from '../params/checkLoader';
 import type { ActiveRun } from './activeRun';
 import type { BatchGrid } from './batchGrid';
 import { runWithConcurrency } from './batchRunner';
@@ -162,10 +162,10 @@ async function mapFailureOntoFile(uri: vscode.Uri, failure: FalFailure, sentText
   }
   const fieldErrors = failure.details.fieldErrors ?? [];
   if (fieldErrors.length === 0) {
-    diagnostics.setRunProblems(uri, text, falErrorsToDiagnostics(text, failure.details.falDetail ?? failure.message));
+    diagnostics.setRunProblems(uri, text, paramsCheck().falErrorsToDiagnostics(text, failure.details.falDetail ?? failure.message));
     return;
   }
   // Edited while it ran: what the user has changed since is not marked (the notification still says it all).
-  const applicable = entriesStillApplicable(sentText, text, fieldErrors);
-  diagnostics.setRunProblems(uri, text, applicable.length > 0 ? falErrorsToDiagnostics(text, applicable) : []);
+  const applicable = paramsCheck().entriesStillApplicable(sentText, text, fieldErrors);
+  diagnostics.setRunProblems(uri, text, applicable.length > 0 ? paramsCheck().falErrorsToDiagnostics(text, applicable) : []);
 }

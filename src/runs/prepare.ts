@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { findNodeAtLocation } from 'jsonc-parser';
 import { realPathOf } from '../files/containment';
 import { isInsideFolder } from '../util/paths';
 import { isVideoToVideoEndpoint } from '../model/animateDiff';
@@ -9,7 +8,7 @@ import type { ParamDiagnostic } from '../params/diagnostics';
 import type { ParamsDiagnostics } from '../params/editor/paramsDiagnostics';
 import { baseName, displayPath, openDocument, readParamsText } from '../params/editor/paramsDocuments';
 import type { ParamsFile } from '../params/fileSchema';
-import { parseTreeWithinDepth } from '../params/jsonText';
+import { paramsCheck } from '../params/checkLoader';
 import { buildRequestsFromParams, cryptoRandomSeed, resolveOutputFolder, resolveVideoSource, type ParamsRequest } from '../params/requests';
 
 /** A file that is ready to run: valid, its requests built, its paths checked. */
@@ -126,8 +125,8 @@ async function staysInside(target: vscode.Uri, root: vscode.Uri): Promise<boolea
 
 /** A problem at a top-level key's value (or the top of the object when the key is not there). */
 function problemAtKey(text: string, key: string, message: string): ParamDiagnostic {
-  const root = parseTreeWithinDepth(text, [], { allowTrailingComma: true });
-  const node = root ? findNodeAtLocation(root, [key]) : undefined;
+  const root = paramsCheck().parseTreeWithinDepth(text, [], { allowTrailingComma: true });
+  const node = root ? paramsCheck().findNodeAtLocation(root, [key]) : undefined;
   const at = node ?? root;
   return { offset: at?.offset ?? 0, length: node ? node.length : Math.min(1, text.length), severity: 'error', code: 'invalid-value', message };
 }

@@ -32,7 +32,7 @@ describe('history: how entries read', () => {
   it('description: what tells variations apart first (status unless done, seed, when), then size and how long', () => {
     const done = entry({ status: 'done', seed: 1234, timings: { totalMs: 6_200 } });
     assert.equal(entryDescription(done, NOW), 'seed 1234 · 3 min. ago · 1024×576 · 6.2 s');
-    assert.equal(entryAccessibilityLabel(done, NOW), 'a red fox running through fresh snow at sunrise, done, seed 1234 · 3 min. ago · 1024×576 · 6.2 s');
+    assert.equal(entryAccessibilityLabel(done, entryDescription(done, NOW)), 'a red fox running through fresh snow at sunrise, done, seed 1234 · 3 min. ago · 1024×576 · 6.2 s');
     const queued = entry({ status: 'queued', queuePosition: 2, input: { prompt: 'x', video_size: { width: 640, height: 360 } } });
     assert.equal(entryDescription(queued, NOW), 'queued #3 · 3 min. ago · 640×360 · 3 min');
     assert.equal(statusText(entry({ status: 'queued' })), 'queued');

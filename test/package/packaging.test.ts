@@ -28,6 +28,7 @@ const SHIPPED = [
   'dist/core.js',
   'dist/extension.js',
   'dist/fal-client.js',
+  'dist/params-check.js',
   'dist/video-export.js',
   'dist/webview/export.js',
   'dist/webview/panel.js',
@@ -84,6 +85,22 @@ describe('the package', function () {
     const shown = readme.status === 0 ? readme.stdout : spawnSync('unzip', ['-p', vsix, 'extension/README.md'], { encoding: 'utf8' }).stdout;
     assert.match(shown, /^# AnimateDiff Turbo/);
     assert.doesNotMatch(shown, /npm test|npm start|apt-get/, 'the listing is for users, not for developers of the extension');
+  });
+
+  it('shows the user README\'s pictures from the repository: each a committed file, none in the package', () => {
+    const shown = spawnSync('unzip', ['-p', vsix, 'extension/readme.md'], { encoding: 'utf8' }).stdout;
+    // vsce turns a relative path into one of the repository's raw files (package.json's "repository"), which is
+    // where the Marketplace loads it from; it does so inside code spans too, so no example there may look like one.
+    const repositoryFiles = 'https://github.com/animatediff-vscode/animatediff-turbo/raw/HEAD/';
+    const pictures = [...shown.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+    assert.ok(pictures.length > 0, 'the listing shows pictures');
+    for (const picture of pictures) {
+      assert.ok(picture.startsWith(repositoryFiles), `${picture} is shown from the repository`);
+      const file = picture.slice(repositoryFiles.length);
+      assert.ok(fs.existsSync(path.join(repoRoot, file)), `${file}, shown in the listing, is in the repository`);
+    }
+    const packaged = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(packaged, /^extension\/media\/readme\//m, 'the README\'s pictures are not packaged');
   });
 
   it('passes Open VSX\'s checks and publishes to a registry (a local stand-in)', async () => {

@@ -4,17 +4,10 @@
 // purpose, replace it:
 //   node esbuild.js --tests && ANIMATEDIFF_UPDATE_README_MEDIA=1 ANIMATEDIFF_TEST_GREP="Compare Side by Side" node test/harness/run-ui.js
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
-import { captureInto, type MediaSet } from './screenshots';
-import { openWorkbench, uiEnvironment, waitUntilPlaying, type Workbench } from './workbench';
+import { captureReadmeImage } from './screenshots';
+import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
-const README_MEDIA: MediaSet = {
-  dir: path.join(__dirname, '..', '..', '..', 'media', 'readme'),
-  update: process.env.ANIMATEDIFF_UPDATE_README_MEDIA === '1',
-  howToUpdate: 'update it: ANIMATEDIFF_UPDATE_README_MEDIA=1 (see the top of compare.test.ts)',
-  maxBytes: 200 * 1024,
-};
 const KEY = 'ui-compare-key:ui-compare-secret-91c3d0';
 const PROMPT = 'a hummingbird hovering at a pink hibiscus flower, shallow depth of field, vivid colors';
 /** The prompt of fox-in-snow.animate.json (other steps, guidance, size and seed than the defaults). */
@@ -107,6 +100,6 @@ describe('UI: Compare Side by Side', function () {
     await ui.page.mouse.move(20, 600);
     const editor = await ui.page.locator('.part.editor').boundingBox();
     assert.ok(editor, 'the editor area is on screen');
-    await captureInto(README_MEDIA, ui.page, path.join(uiEnvironment().screenshotsDir, 'readme'), 'compare', editor);
+    await captureReadmeImage(ui.page, 'compare', editor);
   });
 });

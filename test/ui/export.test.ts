@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GifReader } from 'omggif';
+import { around, boxOf, captureReadmeImage, topCentredOn, union } from './screenshots';
 import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 const KEY = 'ui-export-key-id:ui-export-secret-7c41d0';
@@ -77,6 +78,8 @@ describe('UI: export a video as GIF, Insert as Markdown, History thumbnails', ()
     const title = ui.page.locator('.quick-input-widget .quick-input-title');
     await title.filter({ hasText: /^Save GIF: \d+ KB, 16 frames, 256×256$/ }).waitFor({ timeout: ENCODE_MS });
     await ui.screenshot('export-save-dialog');
+    // The README's picture of Export: the save dialog saying the file's size before anything is written.
+    await captureReadmeImage(ui.page, 'export-size', topCentredOn(await boxOf(ui.page.locator('.quick-input-widget')), ui.page, { width: 700, height: 165 }));
     const target = path.join(ui.workspaceDir, 'robot-256.gif');
     await ui.quickInputBox().fill(target);
     await ui.quickInputBox().press('Enter');
@@ -106,5 +109,21 @@ describe('UI: export a video as GIF, Insert as Markdown, History thumbnails', ()
     }));
     assert.deepEqual(loaded, { width: 160, height: 160 }, 'the workbench loads the poster');
     await ui.screenshot('export-history-thumbnail');
+
+    // The README's picture of the thumbnails: the row's poster icon and, in its tooltip, the larger frame. (From
+    // elsewhere: a hover needs a move onto the row.)
+    await ui.page.mouse.move(700, 400);
+    await row.hover();
+    const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' });
+    await hover.waitFor();
+    await hover.locator('img').first().evaluate((image: HTMLImageElement) => new Promise<void>((resolve, reject) => {
+      if (image.complete && image.naturalWidth > 0) {
+        resolve();
+        return;
+      }
+      image.addEventListener('load', () => resolve(), { once: true });
+      image.addEventListener('error', () => reject(new Error(`the tooltip's poster did not load from ${image.src}`)), { once: true });
+    }));
+    await captureReadmeImage(ui.page, 'history-thumbnails', around(union(await boxOf(row), await boxOf(hover)), ui.page, 8));
   });
 });

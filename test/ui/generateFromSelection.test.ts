@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { boxOf, captureReadmeImage, topCentredOn } from './screenshots';
 import { openWorkbench, type Workbench } from './workbench';
 
 const KEY = 'ui-test-key-id:ui-test-secret-93f1c7';
@@ -82,6 +83,8 @@ describe('UI: generate a video from the selection, as a person does', () => {
     await ui.page.keyboard.press('Enter');
     const picker = ui.page.locator('.quick-input-widget');
     await picker.locator('.quick-input-list-row').filter({ hasText: 'Python (fal_client)' }).waitFor();
+    // The README's picture of Copy as Code: the picker over the panel it was opened from.
+    await captureReadmeImage(ui.page, 'copy-as-code', topCentredOn(await boxOf(picker), ui.page, { width: 700, height: 260 }));
     await ui.page.keyboard.type('cURL');
     await ui.page.keyboard.press('Enter');
     await ui.notification(/Copied as cURL/).waitFor();

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { boxOf, captureReadmeImage } from './screenshots';
 import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 const KEY = 'ui-params-key:ui-params-secret-51d0e2';
@@ -156,6 +157,21 @@ describe('UI: parameter files, as a person uses them', () => {
     assert.equal(renders.filter((name) => /^four-variations-\d+\.result\.json$/.test(name)).length, 4);
     const stats = await ui.imitation.stats();
     assert.ok(stats.maxConcurrentInProgress > 1 && stats.maxConcurrentInProgress <= 4, `ran in parallel (${stats.maxConcurrentInProgress})`);
+
+    // The README's picture of prices: the file's lens says what its four videos are expected to cost, the status bar
+    // (and its tooltip) what this window has sent to fal. The window's left part: the grid beside it is no price.
+    const fileEditor = ui.page.locator('.monaco-editor[data-uri$="/four-variations.animate.json"]');
+    await fileEditor.locator('.codelens-decoration a').filter({ hasText: /^▶ Generate 4 variations · / }).waitFor();
+    const spent = ui.page.locator('.statusbar-item').filter({ hasText: / videos · / });
+    await spent.waitFor();
+    await ui.runCommand('Notifications: Clear All Notifications');
+    await ui.page.mouse.move(700, 400);
+    await spent.hover();
+    await ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Expected total' }).waitFor();
+    const fileGroup = await boxOf(ui.page.locator('.editor-group-container').filter({ has: fileEditor }));
+    const top = (await boxOf(ui.page.locator('.part.sidebar'))).y;
+    const bottom = await boxOf(ui.page.locator('.part.statusbar'));
+    await captureReadmeImage(ui.page, 'prices', { x: 0, y: top, width: fileGroup.x + fileGroup.width, height: bottom.y + bottom.height - top });
   });
 
   it('"AnimateDiff: New Parameter File" opens a valid file, its sample prompt selected to type over', async () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { around, boxOf, captureReadmeImage } from './screenshots';
 import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 
 // A window whose folder VS Code does not trust (code-server with workspace trust on), not an override:
@@ -41,6 +42,8 @@ describe('UI: Restricted Mode, in a window whose workspace is not trusted', () =
     await asked.waitFor();
     assert.match(await asked.innerText(), /tide\.animate\.json/, 'the detail names the file');
     await ui.screenshot('restricted-asks');
+    // The README's picture of the price asked before paying (the question's detail names the expected charge).
+    await captureReadmeImage(ui.page, 'price-question', around(await boxOf(asked), ui.page, 24));
     await asked.getByRole('button', { name: 'Cancel' }).click();
     await asked.waitFor({ state: 'detached' });
     // Only fal's price list was read (for the question's expected charge): nothing submitted, nothing uploaded.

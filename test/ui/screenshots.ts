@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { uiEnvironment } from './workbench';
 
 export interface Box { x: number; y: number; width: number; height: number }
 
@@ -22,6 +23,21 @@ export interface MediaSet {
   readonly maxBytes: number;
 }
 
+/**
+ * The README's pictures (media/readme/, shown on the Marketplace from the repository, not packaged), each captured by
+ * the UI test of the feature it shows, at the moment a person sees it. When the product changes on purpose, replace
+ * them by running those tests with ANIMATEDIFF_UPDATE_README_MEDIA=1:
+ *   node esbuild.js --tests && ANIMATEDIFF_UPDATE_README_MEDIA=1 ANIMATEDIFF_TEST_GREP="<test>" node test/harness/run-ui.js
+ * with <test> one of "Compare Side by Side", "UI: Restricted Mode", "UI: parameter files",
+ * "UI: generate a video from the selection", "UI: export a video" (a regular expression: join them with |).
+ */
+export const README_MEDIA: MediaSet = {
+  dir: path.join(__dirname, '..', '..', '..', 'media', 'readme'),
+  update: process.env.ANIMATEDIFF_UPDATE_README_MEDIA === '1',
+  howToUpdate: 'update it: ANIMATEDIFF_UPDATE_README_MEDIA=1 (see README_MEDIA in test/ui/screenshots.ts)',
+  maxBytes: 200 * 1024,
+};
+
 const THUMBNAIL = { width: 48, height: 30 };
 /** How many pixels a committed image's width or height may differ from a fresh capture's. */
 const SIZE_SLACK = 4;
@@ -35,6 +51,33 @@ export function union(...boxes: Box[]): Box {
   const right = Math.max(...boxes.map((b) => b.x + b.width));
   const bottom = Math.max(...boxes.map((b) => b.y + b.height));
   return { x, y, width: right - x, height: bottom - y };
+}
+
+/** The box grown by `margin` on every side, kept inside the page's viewport. */
+export function around(box: Box, page: Page, margin: number): Box {
+  const viewport = page.viewportSize() ?? { width: Number.POSITIVE_INFINITY, height: Number.POSITIVE_INFINITY };
+  const x = Math.max(0, box.x - margin);
+  const y = Math.max(0, box.y - margin);
+  const right = Math.min(viewport.width, box.x + box.width + margin);
+  const bottom = Math.min(viewport.height, box.y + box.height + margin);
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/**
+ * A box of a fixed size from the top of the page, centred on `box`: for the quick input, whose width VS Code varies
+ * by some pixels from one window to the next, so the picture keeps its size.
+ */
+export function topCentredOn(box: Box, page: Page, size: { width: number; height: number }): Box {
+  const viewportWidth = page.viewportSize()?.width ?? Number.POSITIVE_INFINITY;
+  const x = Math.max(0, Math.min(viewportWidth - size.width, box.x + box.width / 2 - size.width / 2));
+  return { x, y: 0, width: size.width, height: size.height };
+}
+
+/** Where an element is on the page; it must be on screen. */
+export async function boxOf(element: Locator): Promise<Box> {
+  const found = await element.boundingBox();
+  assert.ok(found, `${element.toString()} is on screen`);
+  return found;
 }
 
 /** Width and height of a PNG, from its IHDR chunk. */
@@ -109,4 +152,9 @@ export async function captureInto(media: MediaSet, page: Page, outDir: string, n
     assertCommittedImageIsCurrent(media, file);
   }
   return file;
+}
+
+/** Captures `box` of the page as media/readme/<name>.png (see README_MEDIA), or checks the committed one. */
+export function captureReadmeImage(page: Page, name: string, box: Box): Promise<string> {
+  return captureInto(README_MEDIA, page, path.join(uiEnvironment().screenshotsDir, 'readme'), name, box);
 }

@@ -59,6 +59,16 @@ describe('extension bundle', () => {
     assert.deepEqual(chat.filter((i) => i.includes('node_modules/@fal-ai/')), []);
   });
 
+  it('the parameter-file checker is a bundle of its own, required with the first parameter file', () => {
+    const core = output('core.js');
+    const inCore = Object.keys(core.inputs).filter((i) => /node_modules\/jsonc-parser\/|src\/params\/(validate|falErrors|jsonText|diagnostics)\.ts$/.test(i));
+    assert.deepEqual(inCore, [], 'no checker code in the core');
+    assert.ok(core.imports.some((i) => i.path === './params-check' && i.external), 'the core requires dist/params-check.js');
+    const check = Object.keys(output('params-check.js').inputs);
+    assert.ok(check.some((i) => i.endsWith('src/params/validate.ts')));
+    assert.ok(check.some((i) => i.includes('node_modules/jsonc-parser/')));
+  });
+
   it('the fal client is a bundle of its own, without its realtime part and without anything of ours', () => {
     const inputs = Object.keys(output('fal-client.js').inputs);
     assert.ok(inputs.some((i) => i.includes('node_modules/@fal-ai/client/src/queue.js')));

@@ -12,6 +12,7 @@ import { removeDeadLockTemps, withFileLock } from './fileLock';
 import { parseIndexText, recoveryMessage, type IndexRecovery, type ParsedIndex } from './legacyIndex';
 import { planPrune, type PruneCandidate, type PruneLimits, type PruneResult } from './prunePlan';
 import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, readRecord, summaryOf, type EntrySummary, type HistoryRecord } from './records';
+import { decodeSummaries, encodeSummaries, SUMMARIES_QUOTED_BYTES, summariesFileName, summariesGeneration, type SummarisedSlot } from './summaries';
 
 export const LOCK_FILE = 'history.lock';
 export const VIDEOS_FOLDER = 'videos';
@@ -38,6 +39,7 @@ const HISTORY_FILE = /^history\.(\d+)\.jsonl$/;
 const HISTORY_TEMP_FILE = /^history\.(\d+)\.jsonl\.tmp-(\d+)-/;
 /** How long a write waits for another window's compaction to finish before it gives up (and is tried again later). */
 const COMPACTION_WAIT_MS = 60_000;
+const SUMMARIES_MIN_BYTES = 1024 * 1024;
 
 export function historyFileName(generation: number): string {
   return `history.${generation}.jsonl`;
@@ -61,6 +63,11 @@ export interface HistoryStoreOptions {
   lockStaleMs?: number;
   /** Runs under the lock before each append: a seam for tests that make a writer slow (or kill it there). */
   whileLocked?: () => void | Promise<void>;
+  /**
+   * The summaries opening reads (summaries.ts) are written again once the history file has this many bytes more
+   * than they cover, and at least as many as they take (so they never cost more than the history's own writes).
+   */
+  summariesMinBytes?: number;
 }
 
 export interface OpenedHistory {
@@ -115,6 +122,20 @@ async function completeLinesAfter(file: string, offset: number): Promise<string[
     return [];
   }
   return buffer.toString('utf8', offset, end).split('\n').filter((line) => line !== '' && line !== TORN_MARK && readRecord(line) !== undefined);
+}
+
+/** `length` bytes of the file at `position`, or throws when it has fewer. */
+async function readAt(handle: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
+    if (bytesRead === 0) {
+      throw new Error('The history file is shorter than expected.');
+    }
+    read += bytesRead;
+  }
+  return buffer;
 }
 
 /** Writes all of `text` (a write may take only part of it), or throws. */
@@ -200,6 +221,17 @@ export class HistoryStore {
   /** Bytes of the current file's live records (its latest puts and logs): compaction keeps only these. */
   private liveBytes = 0;
   private readFd: number | undefined;
+  /** The current file's first line. */
+  private header = '';
+  /** The bytes of the current file its summaries cover (0: none), and their size. */
+  private summariesOffset = 0;
+  private summariesBytes = 0;
+  /**
+   * Whether the slots are exactly what the file's records make them, read with nothing of this process's since.
+   * Its own writes can differ in order from the file (log lines another window appended meanwhile come first there):
+   * only an exact reading may be summarised.
+   */
+  private readExactly = false;
   private corruptLines: string[] = [];
   /** Cut-off writes of killed processes: kept aside with the damaged records, but no cause for alarm. */
   private tornLines: string[] = [];
@@ -580,6 +612,12 @@ export class HistoryStore {
     }
     const line = this.readLine(slot.location);
     const record = line === undefined ? undefined : readRecord(line);
+    if (record?.kind === 'put' && record.summary.id !== slot.summary.id) {
+      // Not this entry's record: the summaries were wrong (a bug, not damage). Left alone, and read in full next time.
+      this.summariesOffset = 0;
+      void fsp.rm(path.join(this.folder, summariesFileName(this.generation)), { force: true }).catch(() => undefined);
+      return undefined;
+    }
     let value: unknown;
     try {
       value = record?.kind === 'put' ? JSON.parse(record.entryJson) : undefined;
@@ -800,6 +838,7 @@ export class HistoryStore {
       }
       await this.setAsideCorruptLines();
       synced = new Set([...synced, ...await this.compactIfDue()]);
+      await this.writeSummariesIfDue().catch(() => undefined);
     }, { staleMs: this.options.lockStaleMs });
     if (synced.size > 0) {
       this.changed({ kind: 'synced', ids: [...synced] });
@@ -862,6 +901,7 @@ export class HistoryStore {
    * others appended since this process read the file (nothing written), or `replaced` when the file is gone.
    */
   private async append(lines: readonly string[], durable: boolean): Promise<{ start: number; end: number } | 'replaced' | 'behind'> {
+    this.readExactly = false;
     let handle: fsp.FileHandle;
     try {
       // Never created here: a file that is gone was compacted into the next one (by a window that took the lock
@@ -1137,10 +1177,14 @@ export class HistoryStore {
     this.liveBytes = 0;
     this.generation = generation;
     this.readOffset = 0;
-    if (generation > 0) {
+    this.summariesOffset = 0;
+    this.summariesBytes = 0;
+    this.readExactly = pending.size === 0;
+    if (generation > 0 && !(await this.readWithSummaries(generation))) {
       const buffer = await fsp.readFile(this.file);
       const firstLineEnd = buffer.indexOf(10);
-      const header = firstLineEnd < 0 ? undefined : readHeader(buffer.toString('utf8', 0, firstLineEnd));
+      this.header = firstLineEnd < 0 ? '' : buffer.toString('utf8', 0, firstLineEnd);
+      const header = firstLineEnd < 0 ? undefined : readHeader(this.header);
       if (header !== generation) {
         throw new UnreadableHistoryFileError(this.file, header === 'newer');
       }
@@ -1171,6 +1215,110 @@ export class HistoryStore {
       }
     }
     return changed;
+  }
+
+  /**
+   * Reads generation `generation` through its summaries and what was appended after them, into the cleared slots.
+   * False, having changed nothing, when there are none or they do not match the file (then it is read whole).
+   */
+  private async readWithSummaries(generation: number): Promise<boolean> {
+    let text: string;
+    try {
+      text = await fsp.readFile(path.join(this.folder, summariesFileName(generation)), 'utf8');
+    } catch {
+      return false;
+    }
+    const summaries = decodeSummaries(text, generation);
+    if (!summaries) {
+      return false;
+    }
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.file, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const { size } = await handle.stat();
+      const headerBytes = Buffer.byteLength(summaries.header) + 1;
+      const quoted = Buffer.from(summaries.before, 'base64');
+      if (size < summaries.offset || summaries.offset < headerBytes || quoted.length > summaries.offset) {
+        return false;
+      }
+      const head = await readAt(handle, 0, headerBytes);
+      const before = await readAt(handle, summaries.offset - quoted.length, quoted.length);
+      if (head.toString('utf8') !== `${summaries.header}\n` || !before.equals(quoted)) {
+        return false;
+      }
+      const appended = await readAt(handle, summaries.offset, size - summaries.offset);
+      for (const { summary, offset, length, logs } of summaries.slots) {
+        this.slots.set(summary.id, { summary, entry: undefined, location: { offset, length }, logs, onDisk: true });
+      }
+      for (const { id, rev, deletedAt } of summaries.tombstones) {
+        this.tombstones.set(id, { rev, deletedAt });
+      }
+      this.header = summaries.header;
+      this.liveBytes = summaries.liveBytes;
+      this.summariesOffset = summaries.offset;
+      this.summariesBytes = Buffer.byteLength(text);
+      this.applyBuffer(appended, summaries.offset);
+      return true;
+    } catch {
+      this.slots.clear();
+      this.tombstones.clear();
+      this.liveBytes = 0;
+      return false;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Writes the summaries of the current file once it has grown well past what they cover: at the start, and after
+   * a compaction. Only when what this process holds is exactly what the file says (`readExactly`, nothing pending,
+   * nothing damaged); call under the lock.
+   */
+  private async writeSummariesIfDue(): Promise<void> {
+    const due = Math.max(this.options.summariesMinBytes ?? SUMMARIES_MIN_BYTES, this.summariesBytes);
+    const pending = this.pendingPuts.size + this.pendingDeletes.size + this.pendingLogs.size;
+    if (!this.readExactly || this.generation === 0 || this.readOffset - this.summariesOffset < due || pending > 0 || this.corruptLines.length + this.tornLines.length > 0) {
+      return;
+    }
+    const slots: SummarisedSlot[] = [];
+    for (const slot of this.slots.values()) {
+      if (!slot.onDisk || !slot.location) {
+        return;
+      }
+      slots.push({ summary: slot.summary, offset: slot.location.offset, length: slot.location.length, logs: slot.logs });
+    }
+    const offset = this.readOffset;
+    const handle = await fsp.open(this.file, 'r');
+    let before: Buffer;
+    try {
+      const quoted = Math.min(SUMMARIES_QUOTED_BYTES, offset);
+      before = await readAt(handle, offset - quoted, quoted);
+    } finally {
+      await handle.close();
+    }
+    const text = encodeSummaries({
+      generation: this.generation,
+      header: this.header,
+      offset,
+      before: before.toString('base64'),
+      liveBytes: this.liveBytes,
+      slots,
+      tombstones: [...this.tombstones].map(([id, { rev, deletedAt }]) => ({ id, rev, deletedAt })),
+    });
+    const target = path.join(this.folder, summariesFileName(this.generation));
+    const temp = `${target}.tmp-${process.pid}-${randomBytes(5).toString('hex')}`;
+    try {
+      await fsp.writeFile(temp, text, { flag: 'wx' });
+      await fsp.rename(temp, target);
+    } finally {
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+    }
+    this.summariesOffset = offset;
+    this.summariesBytes = Buffer.byteLength(text);
   }
 
   /**
@@ -1222,6 +1370,7 @@ export class HistoryStore {
   /** Returns the ids whose entries others changed, read while compacting. */
   private async compact(): Promise<Set<string>> {
     const old = this.file;
+    const oldSummaries = path.join(this.folder, summariesFileName(this.generation));
     let synced = new Set<string>();
     let copiedUpTo = 0;
     const created = await this.createFile(this.generation + 1, async () => {
@@ -1245,6 +1394,7 @@ export class HistoryStore {
       }
       // Left behind if it cannot go now: only the newest file is read, and a later start removes the older ones.
       await fsp.rm(old, { force: true }).catch(() => undefined);
+      await fsp.rm(oldSummaries, { force: true }).catch(() => undefined);
     }
     return synced;
   }
@@ -1318,6 +1468,8 @@ export class HistoryStore {
         };
       }
       await this.clearStaleMarks();
+      // Read in full (no summaries yet, or many records after them): the next start reads only what comes after.
+      await this.writeSummariesIfDue().catch(() => undefined);
     }, { staleMs: this.options.lockStaleMs });
     await this.sweepOrphanVideos().catch(() => undefined);
     await removeStalePartials(path.join(this.folder, VIDEOS_FOLDER));
@@ -1414,11 +1566,15 @@ export class HistoryStore {
     };
   }
 
-  /** Files compacted into a newer one that could not be removed then (e.g. open in another window on Windows). */
+  /**
+   * Files compacted into a newer one that could not be removed then (e.g. open in another window on Windows), and
+   * summaries of any file but the current one.
+   */
   private async removeOlderGenerations(): Promise<void> {
     for (const name of await fsp.readdir(this.folder)) {
       const match = HISTORY_FILE.exec(name);
-      if (match && Number(match[1]) < this.generation) {
+      const summarised = summariesGeneration(name);
+      if ((match && Number(match[1]) < this.generation) || (summarised !== undefined && summarised !== this.generation)) {
         await fsp.rm(path.join(this.folder, name), { force: true }).catch(() => undefined);
       }
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isUnfinished, type HistoryEntry, type HistoryStatus } from './entry';
 
 /*
@@ -32,8 +33,9 @@ export type HistoryRecord =
   /** `reset`: the lines replace the entry's; otherwise they are added to them. */
   | { kind: 'logs'; id: string; lines: string[]; reset: boolean };
 
+/** A new file's first line; `file` is random, so no two history files start alike (summaries.ts relies on it). */
 export function headerLine(generation: number): string {
-  return JSON.stringify({ format: HISTORY_FILE_FORMAT, version: HISTORY_FILE_VERSION, generation });
+  return JSON.stringify({ format: HISTORY_FILE_FORMAT, version: HISTORY_FILE_VERSION, generation, file: randomBytes(8).toString('hex') });
 }
 
 /**

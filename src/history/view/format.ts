@@ -4,7 +4,7 @@ import { seedOf } from '../../model/generation';
 import { formatMoney, priceUnknown } from '../../model/price';
 import { oneLine, shorten } from '../../util/text';
 import { INTERRUPTED_ERROR_KIND, isUnfinished, LOST_ERROR_KIND, type HistoryEntry } from '../store/entry';
-import { displayLocale, formatNumber, intlLocale, l10n, relativeTimeFormat } from '../../l10n/l10n';
+import { dateTimeFormat, displayLocale, formatNumber, l10n, relativeTimeFormat } from '../../l10n/l10n';
 
 /*
  * How a history entry reads in the History view, its tooltip and its log document. Pure: no vscode import.
@@ -115,7 +115,7 @@ export function formatRelativeTime(time: number, now: number, locale = displayLo
   if (days < 7) {
     return relative.format(-days, 'day');
   }
-  return new Date(time).toLocaleDateString(intlLocale(locale), { year: 'numeric', month: 'short', day: 'numeric' });
+  return dateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }).format(time);
 }
 
 export function formatBytes(bytes: number, locale = displayLocale()): string {
@@ -133,7 +133,7 @@ export function formatBytes(bytes: number, locale = displayLocale()): string {
 
 /** An exact point in time, for the log document: date and time with seconds and the time zone. */
 export function formatDateTime(time: number, locale = displayLocale()): string {
-  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'long' }).format(time);
+  return dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'long' }).format(time);
 }
 
 /**
@@ -175,8 +175,7 @@ export function priceText(entry: HistoryEntry): string | undefined {
 }
 
 /** What a screen reader says for the item: the whole prompt, the status (done included), then the description. */
-export function entryAccessibilityLabel(entry: HistoryEntry, now: number, locale?: string): string {
-  const description = entryDescription(entry, now, locale);
+export function entryAccessibilityLabel(entry: HistoryEntry, description: string): string {
   return entry.status === 'done'
     ? l10n.t('{0}, done, {1}', oneLine(promptOf(entry)), description)
     : l10n.t('{0}, {1}', oneLine(promptOf(entry)), description);

@@ -157,14 +157,15 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
     const now = Date.now();
     const item = new vscode.TreeItem(entryLabel(entry), vscode.TreeItemCollapsibleState.None);
     item.id = entry.id;
-    item.description = entryDescription(entry, now, vscode.env.language);
+    const description = entryDescription(entry, now, vscode.env.language);
+    item.description = description;
     const playable = entry.status === 'done' && this.deps.hasVideo(entry);
     item.iconPath = (playable ? this.deps.posterOf(entry) : undefined) ?? STATUS_ICONS[entry.status];
     item.contextValue = `${HISTORY_ITEM_CONTEXT_PREFIX}.${entry.status}${playable ? '.video' : ''}${canFollowAgain(entry) ? '.followable' : ''}`;
     item.command = playable
       ? { command: HISTORY_COMMANDS.open, title: vscode.l10n.t('Open Video'), arguments: [entry.id] }
       : { command: HISTORY_COMMANDS.openLog, title: vscode.l10n.t('Open Log'), arguments: [entry.id] };
-    item.accessibilityInformation = { label: entryAccessibilityLabel(entry, now, vscode.env.language) };
+    item.accessibilityInformation = { label: entryAccessibilityLabel(entry, description) };
     return item;
   }
 

@@ -5,7 +5,7 @@ import { chargeSentence, chargeText, type Charge, type PricedRequest } from '../
 import { BUILT_IN_DEFAULTS } from '../../model/request';
 import type { ParamsFile } from '../fileSchema';
 import { buildRequestsFromParams } from '../requests';
-import { objectStartOffset } from '../jsonText';
+import { paramsCheck } from '../checkLoader';
 import { Disposable } from '../../util/dispose';
 import type { ParamsDiagnostics } from './paramsDiagnostics';
 
@@ -71,7 +71,7 @@ export class ParamsCodeLensProvider extends Disposable implements vscode.CodeLen
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     // The line of the object's opening brace (the first line when the text is not an object yet).
-    const start = document.positionAt(objectStartOffset(document.getText()));
+    const start = document.positionAt(paramsCheck().objectStartOffset(document.getText()));
     const range = new vscode.Range(start, start);
     const lens = (title: string, command: string, ...args: unknown[]) => new vscode.CodeLens(range, { title, command, arguments: args });
     const progress = this.runs.progressOf(document.uri);

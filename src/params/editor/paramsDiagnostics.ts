@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { capDiagnostics, type ParamDiagnostic, type ParamFix, type ParamSeverity } from '../diagnostics';
-import { validateParamsText, type ParamsValidation } from '../validate';
+import { paramsCheck } from '../checkLoader';
+import type { ParamDiagnostic, ParamFix, ParamSeverity } from '../diagnostics';
+import type { ParamsValidation } from '../validate';
 import { Disposable } from '../../util/dispose';
 import { redact } from '../../util/redaction';
 import { isParamsDocument, isParamsFileUri, openDocument } from './paramsDocuments';
@@ -162,7 +163,7 @@ export class ParamsDiagnostics extends Disposable {
     if (entry && entry.version === document.version) {
       return entry.validation;
     }
-    return this.checkNow(document)?.validation ?? validateParamsText(document.getText());
+    return this.checkNow(document)?.validation ?? paramsCheck().validateParamsText(document.getText());
   }
 
   /**
@@ -171,7 +172,7 @@ export class ParamsDiagnostics extends Disposable {
    */
   peekValidation(document: vscode.TextDocument): ParamsValidation {
     const entry = this.entries.get(document.uri.toString());
-    return entry && entry.version === document.version ? entry.validation : validateParamsText(document.getText());
+    return entry && entry.version === document.version ? entry.validation : paramsCheck().validateParamsText(document.getText());
   }
 
   /**
@@ -183,7 +184,7 @@ export class ParamsDiagnostics extends Disposable {
     if (document) {
       return this.validationOf(document);
     }
-    const validation = validateParamsText(text);
+    const validation = paramsCheck().validateParamsText(text);
     this.store(uri, { version: undefined, text, validation, runProblems: [], published: [], syntax: [] }, new TextPositions(text));
     return validation;
   }
@@ -194,7 +195,7 @@ export class ParamsDiagnostics extends Disposable {
     const document = openDocument(uri);
     let entry = this.entries.get(key);
     if (!entry || entry.text !== text) {
-      const validation = document && document.getText() === text ? this.validationOf(document) : validateParamsText(text);
+      const validation = document && document.getText() === text ? this.validationOf(document) : paramsCheck().validateParamsText(text);
       entry = { version: document?.version, text, validation, runProblems: [], published: [], syntax: [] };
     }
     const seen = new Set(entry.runProblems.map((p) => `${p.offset}:${p.length}:${p.message}`));
@@ -264,7 +265,7 @@ export class ParamsDiagnostics extends Disposable {
     const entry: FileEntry = {
       version: document.version,
       text,
-      validation: validateParamsText(text),
+      validation: paramsCheck().validateParamsText(text),
       // A run's problems belong to the text they were found in; any edit retires them.
       runProblems: earlier && earlier.text === text ? earlier.runProblems : [],
       published: [],
@@ -297,7 +298,7 @@ export class ParamsDiagnostics extends Disposable {
       return { diagnostic, fixes: problem.fixes ?? [] };
     };
     // The check caps its own problems; a run's are capped apart, so fal's verdict is never hidden behind them.
-    const all = [...entry.validation.diagnostics, ...capDiagnostics(entry.runProblems)].map(toDiagnostic);
+    const all = [...entry.validation.diagnostics, ...paramsCheck().capDiagnostics(entry.runProblems)].map(toDiagnostic);
     const shownByJson = jsonSupportValidates(uri) ? all.filter(({ diagnostic }) => SHOWN_BY_JSON_SUPPORT.has(String(diagnostic.code))) : [];
     entry.published = all.filter((item) => !shownByJson.includes(item));
     entry.syntax = shownByJson;
