@@ -30,6 +30,14 @@ export function useTranslator(translator: L10n, locale: string): void {
   currentLocale = locale;
 }
 
+/**
+ * The translator and locale in use, for a bundle loaded later with its own copy of this module (the parameter-file
+ * checker): it is handed them with `useTranslator`, or its messages would stay English.
+ */
+export function currentTranslator(): { translator: L10n; locale: string } {
+  return { translator: current, locale: currentLocale };
+}
+
 /** The BCP 47 language of the messages, for `Intl` formatting of numbers, dates and durations. */
 export function displayLocale(): string {
   return currentLocale;

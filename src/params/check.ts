@@ -12,6 +12,7 @@ import { en } from 'zod/v4/locales';
 z.config(en());
 
 export { findNodeAtLocation } from 'jsonc-parser';
+export { useTranslator } from '../l10n/l10n';
 export { capDiagnostics } from './diagnostics';
 export { entriesStillApplicable, falErrorsToDiagnostics } from './falErrors';
 export { objectStartOffset, parseTreeWithinDepth } from './jsonText';
