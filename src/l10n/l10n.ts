@@ -30,6 +30,14 @@ export function useTranslator(translator: L10n, locale: string): void {
   currentLocale = locale;
 }
 
+/**
+ * The translator and locale in use, for a bundle loaded later (dist/params-check.js) that has a copy of this module
+ * of its own: it is handed them as it loads.
+ */
+export function translatorInUse(): { translator: L10n; locale: string } {
+  return { translator: current, locale: currentLocale };
+}
+
 /** The BCP 47 language of the messages, for `Intl` formatting of numbers, dates and durations. */
 export function displayLocale(): string {
   return currentLocale;

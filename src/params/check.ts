@@ -16,3 +16,5 @@ export { capDiagnostics } from './diagnostics';
 export { entriesStillApplicable, falErrorsToDiagnostics } from './falErrors';
 export { objectStartOffset, parseTreeWithinDepth } from './jsonText';
 export { validateParamsText } from './validate';
+// Its copy of the translator's module, handed the core's translator as it loads (checkLoader.ts).
+export { useTranslator } from '../l10n/l10n';
