@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import { useTranslator } from '../l10n/l10n';
 import { TOOL_NAMES } from './ids';
 import { modernApi, type ModernApi } from './modernApi';
 import { AnimateDiffParticipant } from './participant';
@@ -10,6 +11,8 @@ import { VideoRuns, type VideoRunDeps } from './videoRuns';
 
 // In dist/chat.js zod is a copy of its own (see esbuild.js): it needs the English messages checkInput quotes, as the core's has.
 z.config(en());
+// Its copy of the translator's module too: the messages of the modules it shares with the core follow the display language.
+useTranslator(vscode.l10n, vscode.env.language);
 
 /** `@animatediff` and the language-model tools, as the core makes them (registration.ts registers them). */
 export class ChatFeature implements ChatBackend {

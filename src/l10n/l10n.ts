@@ -31,10 +31,10 @@ export function useTranslator(translator: L10n, locale: string): void {
 }
 
 /**
- * The translator and locale in use, for a bundle loaded later with its own copy of this module (the parameter-file
- * checker): it is handed them with `useTranslator`, or its messages would stay English.
+ * The translator and locale in use, for a bundle loaded later (dist/params-check.js) that has a copy of this module
+ * of its own: it is handed them as it loads.
  */
-export function currentTranslator(): { translator: L10n; locale: string } {
+export function translatorInUse(): { translator: L10n; locale: string } {
   return { translator: current, locale: currentLocale };
 }
 

@@ -101,6 +101,10 @@ export class VideoExporter {
     const edit = new vscode.WorkspaceEdit();
     edit.insert(markdown, at, text);
     await vscode.workspace.applyEdit(edit);
+    // The panel may cover where the cursor was: the image's line is selected and scrolled into view.
+    const inserted = new vscode.Range(at, editor.document.positionAt(editor.document.offsetAt(at) + text.length));
+    editor.selection = new vscode.Selection(inserted.start, inserted.end);
+    editor.revealRange(inserted, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     void this.interaction.info(vscode.l10n.t('Inserted {0} ({1}) into {2}.', relative, formatFileSize(encoded.bytes.length), path.basename(markdown.fsPath)));
     return vscode.Uri.file(file);
   }

@@ -12,8 +12,9 @@ import { en } from 'zod/v4/locales';
 z.config(en());
 
 export { findNodeAtLocation } from 'jsonc-parser';
-export { useTranslator } from '../l10n/l10n';
 export { capDiagnostics } from './diagnostics';
 export { entriesStillApplicable, falErrorsToDiagnostics } from './falErrors';
 export { objectStartOffset, parseTreeWithinDepth } from './jsonText';
 export { validateParamsText } from './validate';
+// Its copy of the translator's module, handed the core's translator as it loads (checkLoader.ts).
+export { useTranslator } from '../l10n/l10n';

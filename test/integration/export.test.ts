@@ -114,6 +114,8 @@ describe('export and thumbnails', function () {
     assert.equal(gif.numFrames(), 16);
     assert.equal(gif.width, 480);
     assert.equal(editor.document.getText(), '# Demo\n\nBefore.\n![a paper \\[lantern\\] floating over a calm lake at dusk](a-paper-lantern-floating-over-a-calm-2.gif)\nAfter.\n');
+    const image = editor.document.lineAt(3).text;
+    assert.ok(editor.selection.isEqual(new vscode.Selection(3, 0, 3, image.length)), 'the inserted image is selected, so it is seen');
     assert.ok(await editor.document.save());
     assert.match(fs.readFileSync(notes.fsPath, 'utf8'), /^!\[a paper .+\]\(a-paper-lantern-floating-over-a-calm-2\.gif\)$/m);
   });
