@@ -64,7 +64,7 @@ export function parseFieldErrors(detail: unknown): FalFieldError[] {
     errors.push({
       field: path.length > 0 ? path.join('.') : undefined,
       loc,
-      message: typeof item.msg === 'string' ? item.msg : 'Invalid value',
+      message: typeof item.msg === 'string' ? item.msg : l10n.t('Invalid value'),
       type: typeof item.type === 'string' ? item.type : undefined,
       ...(isRecord(item.ctx) ? { ctx: item.ctx } : {}),
     });
@@ -139,7 +139,7 @@ export function networkErrorCode(error: unknown): string | undefined {
     current = cause;
   }
   if (error instanceof TypeError && /fetch failed|network|socket|terminated/i.test(error.message)) {
-    return 'network error';
+    return l10n.t('network error');
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type * as FalClientLibrary from '@fal-ai/client';
 import type { FalClient, QueueStatus } from '@fal-ai/client';
 import { readVideoOutput, type VideoOutput } from '../model/animateDiff';
+import { l10n } from '../l10n/l10n';
 import { FalFailure } from '../model/failure';
 import { ambiguousSubmitFailure, failureFromHttp, networkErrorCode, networkFailure, noVideoFailure, timeoutFailure, transportTimeoutFailure, unreadableAnswerFailure, type Route } from './errors';
 import type { UnitPrice } from '../model/price';
@@ -138,11 +139,13 @@ function failureOfCompletedStatus(status: object, requestId: string): FalFailure
     return undefined;
   }
   if (errorType === 'request_cancelled') {
-    return new FalFailure('cancelled', 'Cancelled.', { requestId });
+    return new FalFailure('cancelled', l10n.t('Cancelled.'), { requestId });
   }
   return new FalFailure(
     'server',
-    `fal could not finish the job: “${error}”${typeof errorType === 'string' ? ` (${errorType})` : ''}. This is usually temporary: retry in a minute.`,
+    typeof errorType === 'string'
+      ? l10n.t('fal could not finish the job: “{0}” ({1}). This is usually temporary: retry in a minute.', error, errorType)
+      : l10n.t('fal could not finish the job: “{0}”. This is usually temporary: retry in a minute.', error),
     { requestId, falDetail: error, endedAtFal: true },
   );
 }
@@ -197,7 +200,7 @@ export class FalGateway {
     const requestId = await this.submit(endpoint, input, { deadline });
     if (options.signal?.aborted) {
       void this.cancel(endpoint, requestId).catch(() => undefined);
-      throw new FalFailure('cancelled', 'Cancelled.', { requestId });
+      throw new FalFailure('cancelled', l10n.t('Cancelled.'), { requestId });
     }
     options.observer?.onSubmitted?.(requestId);
     options.observer?.onQueued?.(undefined);
@@ -294,7 +297,7 @@ export class FalGateway {
       status = response.status;
       text = await response.text();
     } catch (error) {
-      throw signal?.aborted ? new FalFailure('cancelled', 'Cancelled.') : this.toFailure(error);
+      throw signal?.aborted ? new FalFailure('cancelled', l10n.t('Cancelled.')) : this.toFailure(error);
     }
     let body: unknown = text;
     try {
@@ -307,7 +310,7 @@ export class FalGateway {
     }
     const prices = readPrices(body);
     if (!prices) {
-      throw new FalFailure('unknown', 'fal\'s answer to the price query is not a price list.', { status });
+      throw new FalFailure('unknown', l10n.t('fal\'s answer to the price query is not a price list.'), { status });
     }
     return prices;
   }
@@ -390,7 +393,7 @@ export class FalGateway {
       return await operation();
     } catch (error) {
       if (signal?.aborted) {
-        throw new FalFailure('cancelled', 'Cancelled.');
+        throw new FalFailure('cancelled', l10n.t('Cancelled.'));
       }
       throw this.toFailure(error);
     }
@@ -413,7 +416,7 @@ export class FalGateway {
       return transportTimeoutFailure(error.message);
     }
     if (error instanceof UnexpectedRedirectError) {
-      return new FalFailure('unknown', `${error.message}. Check the animateDiff.proxyUrl setting and your network.`);
+      return new FalFailure('unknown', l10n.t('{0}. Check the animateDiff.proxyUrl setting and your network.', error.message));
     }
     if (isApiError(error)) {
       const code = networkErrorCode((error as { cause?: unknown }).cause);
@@ -427,9 +430,9 @@ export class FalGateway {
       return networkFailure(code, this.route);
     }
     if (error instanceof Error && error.name === 'AbortError') {
-      return new FalFailure('cancelled', 'Cancelled.');
+      return new FalFailure('cancelled', l10n.t('Cancelled.'));
     }
-    return new FalFailure('unknown', `Unexpected problem talking to fal: ${error instanceof Error ? error.message : String(error)}`);
+    return new FalFailure('unknown', l10n.t('Unexpected problem talking to fal: {0}', error instanceof Error ? error.message : String(error)));
   }
 }
 

@@ -3,6 +3,7 @@
  * each exchange has deadlines (an answer in time, no long silence in its body, an end), a submit is never sent
  * twice when fal may have received it, and redirects are not followed. No vscode import: unit-tested on Node.
  */
+import { formatNumber, l10n } from '../l10n/l10n';
 
 /** What an exchange with fal is for, read off its method and URL (the proxy's target URL when there is one). */
 export type FalOperation = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'upload' | 'uploadPut' | 'pricing' | 'other';
@@ -51,7 +52,9 @@ export class SubmitRefusedError extends Error {
  */
 export class UnreadableAnswerError extends Error {
   constructor(readonly operation: FalOperation, readonly contentType: string | null) {
-    super(`fal's answer to the ${describe(operation)} could not be read: it is not JSON${contentType ? ` (labelled ${contentType.split(';')[0].trim()})` : ''}`);
+    super(contentType
+      ? l10n.t('fal\'s answer to {0} could not be read: it is not JSON (labelled {1})', describe(operation), contentType.split(';')[0].trim())
+      : l10n.t('fal\'s answer to {0} could not be read: it is not JSON', describe(operation)));
     this.name = 'UnreadableAnswerError';
   }
 }
@@ -60,10 +63,10 @@ export class UnreadableAnswerError extends Error {
 export class ExchangeTimeoutError extends Error {
   constructor(readonly operation: FalOperation, readonly limit: 'answer' | 'idle' | 'total', readonly ms: number) {
     super(limit === 'answer'
-      ? `fal did not answer the ${describe(operation)} within ${seconds(ms)}`
+      ? l10n.t('fal did not answer {0} within {1}', describe(operation), seconds(ms))
       : limit === 'idle'
-        ? `fal's answer to the ${describe(operation)} stopped for ${seconds(ms)}`
-        : `the ${describe(operation)} took longer than ${seconds(ms)}`);
+        ? l10n.t('fal\'s answer to {0} stopped for {1}', describe(operation), seconds(ms))
+        : l10n.t('{0} took longer than {1}', describe(operation), seconds(ms)));
     this.name = 'TimeoutError';
   }
 }
@@ -71,48 +74,49 @@ export class ExchangeTimeoutError extends Error {
 /** fal (or something pretending to be fal) answered with a redirect, which is not followed. */
 export class UnexpectedRedirectError extends Error {
   constructor(readonly operation: FalOperation, readonly location: string | null) {
-    super(`fal's answer to the ${describe(operation)} redirected to ${safeLocation(location)}, which is not followed`);
+    super(l10n.t('fal\'s answer to {0} redirected to {1}, which is not followed', describe(operation), safeLocation(location)));
     this.name = 'UnexpectedRedirectError';
   }
 }
 
+/** The exchange, named with its article, as it stands in the messages above. */
 function describe(operation: FalOperation): string {
   switch (operation) {
     case 'submit':
-      return 'request';
+      return l10n.t('the request');
     case 'status':
-      return 'status check';
+      return l10n.t('the status check');
     case 'stream':
-      return 'status stream';
+      return l10n.t('the status stream');
     case 'result':
-      return 'result';
+      return l10n.t('the result');
     case 'cancel':
-      return 'cancel';
+      return l10n.t('the cancel');
     case 'upload':
-      return 'upload';
+      return l10n.t('the upload');
     case 'uploadPut':
-      return 'file upload';
+      return l10n.t('the file upload');
     case 'pricing':
-      return 'price query';
+      return l10n.t('the price query');
     case 'other':
-      return 'call';
+      return l10n.t('the call');
   }
 }
 
 function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
+  return l10n.t('{0} s', formatNumber(Math.round(ms / 100) / 10));
 }
 
 /** The scheme and host of a redirect target (never its path or query, which may carry tokens). */
 function safeLocation(location: string | null): string {
   if (!location) {
-    return 'nowhere';
+    return l10n.t('nowhere');
   }
   try {
     const url = new URL(location);
-    return url.protocol === 'file:' ? 'a local file' : `${url.protocol}//${url.host}`;
+    return url.protocol === 'file:' ? l10n.t('a local file') : `${url.protocol}//${url.host}`;
   } catch {
-    return 'an invalid address';
+    return l10n.t('an invalid address');
   }
 }
 
@@ -356,7 +360,7 @@ async function settleSubmit(response: Response, controller: AbortController, sto
   const answer = parseBody(text);
   const requestId = typeof answer === 'object' && answer !== null ? (answer as { request_id?: unknown }).request_id : undefined;
   if (typeof requestId !== 'string' || requestId === '') {
-    const what = typeof answer === 'string' ? 'it is not JSON' : 'it names no request id';
+    const what = typeof answer === 'string' ? l10n.t('it is not JSON') : l10n.t('it names no request id');
     throw new SubmitOutcomeUnknownError(what, undefined, 'unreadable');
   }
   return withBody(response, text, 'application/json');

@@ -157,7 +157,7 @@ export class GenerationService extends Disposable {
     };
     // fal's listed price of this job (asked once, cached): the record keeps it, the status bar adds it up.
     const charge: Promise<Charge> = this.sessions.prices.charge([{ endpoint, input: request.input }], connection)
-      .catch((error: unknown) => ({ known: false, reason: `the price could not be read (${error instanceof Error ? error.message : String(error)})`, videos: 1 }));
+      .catch((error: unknown) => ({ known: false, reason: vscode.l10n.t('the price could not be read ({0})', error instanceof Error ? error.message : String(error)), videos: 1 }));
     this.jobs.set(job.id, job);
     this.changeEmitter.fire();
     if (resumed) {
@@ -381,7 +381,7 @@ export class GenerationService extends Disposable {
 /** Settles as `operation`, or fails as cancelled as soon as `signal` aborts (the operation goes on by itself). */
 function untilAborted<T>(operation: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new FalFailure('cancelled', 'Cancelled.'));
+    const onAbort = () => reject(new FalFailure('cancelled', vscode.l10n.t('Cancelled.')));
     if (signal.aborted) {
       onAbort();
       return;

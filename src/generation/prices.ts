@@ -63,7 +63,7 @@ export class FalPrices extends Disposable {
     }
     const found = new Map<string, PriceLookup>();
     await Promise.all(endpoints.map(async (endpoint) => found.set(endpoint, await this.lookup(endpoint, resolved))));
-    return chargeOf(requests, (endpoint) => found.get(endpoint) ?? { known: false, reason: 'not asked' });
+    return chargeOf(requests, (endpoint) => found.get(endpoint) ?? { known: false, reason: vscode.l10n.t('not asked') });
   }
 
   /**
@@ -82,7 +82,7 @@ export class FalPrices extends Disposable {
       void this.charge(requests).then(() => this.changeEmitter.fire(), () => undefined);
       return undefined;
     }
-    return chargeOf(requests, (endpoint) => fresh(endpoint) ?? { known: false, reason: 'not asked' });
+    return chargeOf(requests, (endpoint) => fresh(endpoint) ?? { known: false, reason: vscode.l10n.t('not asked') });
   }
 
   /** One endpoint's price with this connection: cached, or asked for once. */

@@ -86,3 +86,8 @@ export function formatNumber(value: number, locale = currentLocale, decimals?: n
 export function relativeTimeFormat(locale = currentLocale): Intl.RelativeTimeFormat {
   return cachedFormatter('relativeTime', locale, {}, (tag) => new Intl.RelativeTimeFormat(tag, { numeric: 'auto', style: 'short' }));
 }
+
+/** `"a", "b", and "c"` (conjunction) or `"a", "b", or "c"` (disjunction), in `locale`'s words and punctuation. */
+export function formatList(items: readonly string[], type: 'conjunction' | 'disjunction', locale = currentLocale): string {
+  return cachedFormatter('list', locale, { type }, (tag) => new Intl.ListFormat(tag, { type, style: 'long' })).format(items);
+}

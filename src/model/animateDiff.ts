@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { l10n } from '../l10n/l10n';
 
 /**
  * The AnimateDiff Turbo text-to-video input, as specified on the model's page
@@ -94,7 +95,7 @@ export function readVideoOutput(raw: unknown): VideoOutputReading {
   }
   const { url, content_type: contentType } = video.data;
   if (!isWebAddress(url)) {
-    return { ok: false, problem: `the video address it returned, ${JSON.stringify(url.length > 120 ? `${url.slice(0, 119)}…` : url)}, is not a web address` };
+    return { ok: false, problem: l10n.t('the video address it returned, {0}, is not a web address', JSON.stringify(url.length > 120 ? `${url.slice(0, 119)}…` : url)) };
   }
   const seed = record.seed;
   return {

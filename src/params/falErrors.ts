@@ -1,4 +1,5 @@
 import { findNodeAtLocation, getNodeValue, type Node } from 'jsonc-parser';
+import { l10n } from '../l10n/l10n';
 import { isRecord } from '../util/text';
 import { objectAnchor, propertyNode, replaceNode, type ParamDiagnostic, type ParamFix } from './diagnostics';
 import { parseTreeWithinDepth } from './jsonText';
@@ -21,25 +22,68 @@ export function falErrorsToDiagnostics(text: string, failure: unknown): ParamDia
   const detail = isRecord(failure) && 'detail' in failure ? failure.detail : failure;
 
   if (typeof detail === 'string' || !Array.isArray(detail) || detail.length === 0) {
-    const said = typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : 'the input is not valid';
-    return [{ ...top, severity: 'error', code: 'fal-rejected', message: `fal rejected the request: ${withoutFinalStop(said)}.` }];
+    const message = typeof detail === 'string' && detail.trim() !== ''
+      ? l10n.t('fal rejected the request: {0}.', withoutFinalStop(detail.trim()))
+      : l10n.t('fal rejected the request: the input is not valid.');
+    return [{ ...top, severity: 'error', code: 'fal-rejected', message }];
   }
 
   // pydantic reports one entry per union member (video_size: "not an ImageSize", "not a preset");
-  // they are one problem for the user, so entries at the same place are merged.
-  const byPlace = new Map<string, ParamDiagnostic>();
+  // they are one problem for the user, so findings on the same value are merged before they are put in words.
+  const byPlace = new Map<string, Finding>();
   detail.forEach((entry, index) => {
-    const { diagnostic, atValue } = entryDiagnostic(root, top, entry);
-    const place = atValue ? `${diagnostic.offset}:${diagnostic.length}` : `entry ${index}`;
+    const finding = entryFinding(root, top, entry);
+    const place = finding.verdict.kind === 'value' ? `${finding.offset}:${finding.length}` : `entry ${index}`;
     const earlier = byPlace.get(place);
     if (earlier) {
-      earlier.message = `${withoutFinalStop(earlier.message)}; ${diagnostic.message.replace(/^fal rejected [^:]+: /, '')}`;
-      earlier.fixes = earlier.fixes ?? diagnostic.fixes;
+      earlier.verdict.said.push(...finding.verdict.said);
+      earlier.fixes = earlier.fixes ?? finding.fixes;
     } else {
-      byPlace.set(place, diagnostic);
+      byPlace.set(place, finding);
     }
   });
-  return [...byPlace.values()].sort((a, b) => a.offset - b.offset);
+  return [...byPlace.values()]
+    .map(({ verdict, fixes, offset, length }): ParamDiagnostic => ({
+      offset,
+      length,
+      severity: 'error',
+      code: 'fal-rejected',
+      message: verdictMessage(verdict),
+      ...(fixes && fixes.length > 0 ? { fixes } : {}),
+    }))
+    .sort((a, b) => a.offset - b.offset);
+}
+
+/** What fal said about one place in the file, not yet in words; `said` holds fal's own messages (English). */
+type Verdict =
+  | { kind: 'request'; refused: boolean; said: string[] }
+  | { kind: 'missing'; missing: string; said: string[] }
+  | { kind: 'default'; refused: boolean; field: string; said: string[] }
+  | { kind: 'value'; refused: boolean; label: string; said: string[] };
+
+interface Finding {
+  offset: number;
+  length: number;
+  verdict: Verdict;
+  fixes?: ParamFix[];
+}
+
+/** The diagnostic's message, in the display language. */
+function verdictMessage(verdict: Verdict): string {
+  // fal's messages are its own (English) sentences: several about one value are listed as fal wrote them.
+  const said = verdict.said.join('; ');
+  switch (verdict.kind) {
+    case 'request':
+      return verdict.refused ? l10n.t('fal refused the request: {0}.', said) : l10n.t('fal rejected the request: {0}.', said);
+    case 'missing':
+      return l10n.t('fal rejected the request: "{0}" is required ({1}).', verdict.missing, said);
+    case 'default':
+      return verdict.refused
+        ? l10n.t('fal refused "{0}" (not set in this file, so the configured default was sent): {1}. Set "{0}" here to override it.', verdict.field, said)
+        : l10n.t('fal rejected "{0}" (not set in this file, so the configured default was sent): {1}. Set "{0}" here to override it.', verdict.field, said);
+    case 'value':
+      return verdict.refused ? l10n.t('fal refused "{0}": {1}.', verdict.label, said) : l10n.t('fal rejected "{0}": {1}.', verdict.label, said);
+  }
 }
 
 /**
@@ -68,59 +112,40 @@ function inputPathOf(item: Record<string, unknown>): Array<string | number> {
   return loc[0] === 'body' ? loc.slice(1) : loc;
 }
 
-/** `atValue`: the diagnostic sits on the value fal named (so entries about the same value can merge). */
-function entryDiagnostic(
-  root: Node | undefined,
-  top: { offset: number; length: number },
-  entry: unknown,
-): { diagnostic: ParamDiagnostic; atValue: boolean } {
+/** Where an entry belongs in the file and what it says there. */
+function entryFinding(root: Node | undefined, top: { offset: number; length: number }, entry: unknown): Finding {
   const item = isRecord(entry) ? entry : {};
   const path = inputPathOf(item);
-  const said = withoutFinalStop(typeof item.msg === 'string' ? item.msg : typeof item.message === 'string' ? item.message : 'invalid value');
+  const fromFal = typeof item.msg === 'string' ? item.msg : typeof item.message === 'string' ? item.message : undefined;
+  const said = [fromFal !== undefined ? withoutFinalStop(fromFal) : l10n.t('invalid value')];
   const type = typeof item.type === 'string' ? item.type : undefined;
   const field = typeof path[0] === 'string' ? path[0] : undefined;
-  const verb = type === 'content_policy_violation' ? 'refused' : 'rejected';
+  const refused = type === 'content_policy_violation';
 
   const located = root?.type === 'object' ? locate(root, path) : undefined;
   if (!field || !located) {
-    return { atValue: false, diagnostic: { ...top, severity: 'error', code: 'fal-rejected', message: `fal ${verb} the request: ${said}.` } };
+    return { ...top, verdict: { kind: 'request', refused, said } };
   }
-  const label = `"${located.matched.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')}"`;
   const node = located.node;
   if (type === 'missing') {
     // What fal misses belongs inside the deepest object that was found.
     const missing = path.filter((s) => typeof s === 'number' || !isUnionTag(s, node)).join('.');
     const anchor = node.type === 'object' ? objectAnchor(node) : { offset: node.offset, length: node.length };
-    return {
-      atValue: false,
-      diagnostic: { ...anchor, severity: 'error', code: 'fal-rejected', message: `fal ${verb} the request: "${missing}" is required (${said}).` },
-    };
+    return { ...anchor, verdict: { kind: 'missing', missing, said } };
   }
   if (located.matched.length === 0) {
     // The field is not in this file: its value came from the configured defaults.
-    return {
-      atValue: false,
-      diagnostic: {
-        ...top,
-        severity: 'error',
-        code: 'fal-rejected',
-        message: `fal ${verb} "${field}" (not set in this file, so the configured default was sent): ${said}. Set "${field}" here to override it.`,
-      },
-    };
+    return { ...top, verdict: { kind: 'default', refused, field, said } };
   }
+  const label = located.matched.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
   const keyNode = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
   const at = type === 'extra_forbidden' && keyNode ? keyNode : node;
   const fixes = boundFixes(node, isRecord(item.ctx) ? item.ctx : {});
   return {
-    atValue: true,
-    diagnostic: {
-      offset: at.offset,
-      length: at.length,
-      severity: 'error',
-      code: 'fal-rejected',
-      message: `fal ${verb} ${label}: ${said}.`,
-      ...(fixes.length > 0 ? { fixes } : {}),
-    },
+    offset: at.offset,
+    length: at.length,
+    verdict: { kind: 'value', refused, label, said },
+    ...(fixes.length > 0 ? { fixes } : {}),
   };
 }
 
@@ -163,10 +188,10 @@ function boundFixes(node: Node, ctx: Record<string, unknown>): ParamFix[] {
   const max = typeof ctx.le === 'number' ? ctx.le : undefined;
   const min = typeof ctx.ge === 'number' ? ctx.ge : undefined;
   if (max !== undefined && value > max) {
-    return [{ title: `Use fal's maximum, ${max}`, preferred: true, edits: [replaceNode(node, String(max))] }];
+    return [{ title: l10n.t('Use fal\'s maximum, {0}', max), preferred: true, edits: [replaceNode(node, String(max))] }];
   }
   if (min !== undefined && value < min) {
-    return [{ title: `Use fal's minimum, ${min}`, preferred: true, edits: [replaceNode(node, String(min))] }];
+    return [{ title: l10n.t('Use fal\'s minimum, {0}', min), preferred: true, edits: [replaceNode(node, String(min))] }];
   }
   return [];
 }

@@ -128,7 +128,7 @@ const seedList = z.array(seedValue).check(z.minLength(1), z.maxLength(MAX_VARIAT
         code: 'custom',
         path: [index],
         message: `Seed ${seed} is listed twice: the same seed and prompt give the same video, so it would be generated (and paid for) twice.`,
-        params: { rule: 'duplicate-seed' },
+        params: { rule: 'duplicate-seed', seed },
       });
     }
     seen.add(seed);
@@ -265,7 +265,7 @@ export function checkSeedChoice(file: { variations?: number; seed?: number | num
     message: Array.isArray(file.seed)
       ? 'Use either "variations" (random seeds) or a list of seeds in "seed", not both.'
       : `"variations" runs ${file.variations} generations with random seeds, which contradicts the fixed "seed". Remove one of them.`,
-    params: { rule: 'variations-with-seed' },
+    params: { rule: 'variations-with-seed', variations: file.variations, seedList: Array.isArray(file.seed) },
   });
 }
 

@@ -36,7 +36,7 @@ import {
 import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
 import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
-import { l10n } from '../l10n/l10n';
+import { formatList, l10n } from '../l10n/l10n';
 
 export interface ParamsValidation {
   /** Sorted by offset; at most MAX_DIAGNOSTICS_PER_FILE, the last of which then counts the problems left out. */
@@ -588,9 +588,7 @@ class ParamsChecker {
           }
         }
       }
-      // Rule messages are written either as full sentences or as the predicate of one.
-      const message = /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
-      return { code, message, fixes };
+      return { code, message: ruleMessage(issue, path), fixes };
     });
   }
 
@@ -667,7 +665,7 @@ class ParamsChecker {
       } else if (objectPath.length === 0) {
         message = l10n.t('Unknown key "{0}": {1} has no such input, so it is not sent to fal.', key, ENDPOINT_NAMES[this.endpoint]);
       } else {
-        message = l10n.t('Unknown key "{0}": {1} accepts only {2}.', key, labelOf(objectPath), validKeys.map((k) => `"${k}"`).join(' and '));
+        message = l10n.t('Unknown key "{0}": {1} accepts only {2}.', key, labelOf(objectPath), formatList(validKeys.map((k) => `"${k}"`), 'conjunction'));
       }
       fixes.push(removeKeyFix(key, property, index));
       return { code: 'unknown-key', message, fixes };
@@ -1025,13 +1023,12 @@ export function describeExpected(schema: Schema, plural = false): string {
       : l10n.t('a list of {0}', describeExpected(element, true));
   }
   if (inner instanceof core.$ZodObject) {
-    return l10n.t('an object with {0}', Object.keys(inner._zod.def.shape).map((k) => `"${k}"`).join(' and '));
+    return l10n.t('an object with {0}', formatList(Object.keys(inner._zod.def.shape).map((k) => `"${k}"`), 'conjunction'));
   }
   if (inner instanceof core.$ZodUnion) {
-    const parts = inner._zod.def.options.map((option) => describeExpected(option));
-    return parts.length > 1 ? l10n.t('{0} or {1}', parts.slice(0, -1).join(', '), parts[parts.length - 1]) : parts.join('');
+    return formatList(inner._zod.def.options.map((option) => describeExpected(option)), 'disjunction');
   }
-  return 'valid';
+  return l10n.t('valid');
 }
 
 /** The strings a value at `path` may be: enum members (through unions), or all endpoint ids. */
@@ -1071,6 +1068,26 @@ function numberFixes(node: Node, value: number, rule: NumberRule): ParamFix[] {
       ? l10n.t('Use the minimum, {0}', fitted)
       : l10n.t('Round to {0}', fitted);
   return [{ title, preferred: true, edits: [replaceNode(node, String(fitted))] }];
+}
+
+/**
+ * A rule's problem in the display language. The schema's own messages stay English (they are what a language model
+ * reads when chat checks a video's input), so the rules known here are worded again from the data they carry.
+ */
+function ruleMessage(issue: core.$ZodIssueCustom, path: PathSegment[]): string {
+  const params: Record<string, unknown> = issue.params ?? {};
+  switch (params.rule) {
+    case 'duplicate-seed':
+      return l10n.t('Seed {0} is listed twice: the same seed and prompt give the same video, so it would be generated (and paid for) twice.', String(params.seed));
+    case 'variations-with-seed':
+      return params.seedList === true
+        ? l10n.t('Use either "variations" (random seeds) or a list of seeds in "seed", not both.')
+        : l10n.t('"variations" runs {0} generations with random seeds, which contradicts the fixed "seed". Remove one of them.', String(params.variations));
+    case 'output-not-relative':
+      return l10n.t('{0} must be a folder relative to this file (such as "renders"), so the file works on every machine.', labelOf(path));
+  }
+  // Other rule messages are written either as full sentences or as the predicate of one.
+  return /^[a-z]/.test(issue.message) ? `${labelOf(path)} ${issue.message}.` : issue.message;
 }
 
 function labelOf(path: PathSegment[]): string {

@@ -62,7 +62,7 @@ export async function runBatch(jobs: readonly PlannedJob[], session: FalSession,
   };
   const results: JobResult[] = jobs.map((job) => ({
     // What an item stays when the batch is cancelled before it starts.
-    item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'cancelled', reason: 'cancelled before it started' },
+    item: { file: job.file.uri.toString(), label: job.label, seed: job.request.seed, state: 'cancelled', reason: vscode.l10n.t('cancelled before it started') },
   }));
   await runWithConcurrency(jobs, concurrency, async (job, index) => {
     try {

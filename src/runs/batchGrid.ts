@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { jobProgressText } from '../generation/jobText';
+import { l10n } from '../l10n/l10n';
 import type { GenerationService } from '../generation/generationService';
 import type { GenerationRequest } from '../model/generation';
 import type { VideoPanelManager } from '../panel/videoPanel';
@@ -27,7 +28,7 @@ export class BatchGrid implements vscode.Disposable {
     labels: readonly string[],
     private readonly visible: boolean,
   ) {
-    this.items = labels.map((label) => ({ state: 'running', label, detail: 'Waiting for a free slot…' }));
+    this.items = labels.map((label) => ({ state: 'running', label, detail: l10n.t('Waiting for a free slot…') }));
     this.subscriptions = [
       panels.onDidClose(() => {
         this.panelClosed = true;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readSettings } from '../config/reader';
+import { formatList } from '../l10n/l10n';
 import { readConnectionSettings } from '../config/settings';
 import { pathExists } from '../files/atomicFile';
 import { displayPath } from '../params/editor/paramsDocuments';
@@ -36,27 +37,27 @@ export async function buildDryRun(file: PreparedParamsFile): Promise<DryRunDocum
   const notes: string[] = [];
   const random = !Array.isArray(file.params.seed) && (file.params.variations !== undefined || file.params.seed === undefined || file.params.seed === null);
   if (random && file.requests.length > 1) {
-    notes.push(`The ${file.requests.length} seeds of "variations" are drawn at random on every run; these are examples. Each result record keeps the seed it used.`);
+    notes.push(vscode.l10n.t('The {0} seeds of "variations" are drawn at random on every run; these are examples. Each result record keeps the seed it used.', file.requests.length));
   } else if (random) {
-    notes.push('"seed" is not fixed (nor set in animateDiff.defaults.seed): each run draws a new random seed, recorded in the result. This one is an example.');
+    notes.push(vscode.l10n.t('"seed" is not fixed (nor set in animateDiff.defaults.seed): each run draws a new random seed, recorded in the result. This one is an example.'));
   }
   if (file.localVideo) {
-    notes.push(`"video_url" is a local file: ${file.localVideo.shown} (${file.localVideo.contentType}) is uploaded to fal storage first, and the body carries the URL fal storage gives it.`);
+    notes.push(vscode.l10n.t('"video_url" is a local file: {0} ({1}) is uploaded to fal storage first, and the body carries the URL fal storage gives it.', file.localVideo.shown, file.localVideo.contentType));
   }
   if (proxyUrl) {
-    notes.push(`Requests go through the team proxy ${proxyUrl}, which adds the fal key.`);
+    notes.push(vscode.l10n.t('Requests go through the team proxy {0}, which adds the fal key.', proxyUrl));
   }
   const requests: DryRunDocument['requests'] = [];
   const existing: string[] = [];
   for (const request of file.requests) {
     const body: Record<string, unknown> = { ...request.input };
     if (file.localVideo) {
-      body.video_url = `<fal storage URL of ${file.localVideo.shown}, after the upload>`;
+      body.video_url = `<${vscode.l10n.t('fal storage URL of {0}, after the upload', file.localVideo.shown)}>`;
     }
     const target = `${QUEUE_HOST}/${request.endpoint}`;
     const headers: Record<string, string> = proxyUrl
       ? { 'Content-Type': 'application/json', 'x-fal-target-url': target }
-      : { Authorization: 'Key <redacted: your fal key, never shown>', 'Content-Type': 'application/json' };
+      : { Authorization: `Key <${vscode.l10n.t('redacted: your fal key, never shown')}>`, 'Content-Type': 'application/json' };
     const pair = outputPairIn(file.outputFolder.fsPath, outputNameFor(file.name, request.seed));
     const savesTo = [pair.video, pair.record].map((saved) => displayPath(vscode.Uri.file(saved)));
     if (file.outputFolder.scheme === 'file') {
@@ -69,10 +70,14 @@ export async function buildDryRun(file: PreparedParamsFile): Promise<DryRunDocum
     requests.push({ method: 'POST', url: proxyUrl ?? target, headers, body, savesTo });
   }
   if (existing.length > 0) {
-    notes.push(`${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}: the run asks whether to replace or keep both before sending anything.`);
+    notes.push(existing.length === 1
+      ? vscode.l10n.t('{0} already exists: the run asks whether to replace or keep both before sending anything.', existing[0])
+      : vscode.l10n.t('{0} already exist: the run asks whether to replace or keep both before sending anything.', formatList(existing, 'conjunction')));
   }
   return {
-    dryRun: `Nothing was sent to fal and no credits were spent. Running ${file.name} sends ${file.requests.length === 1 ? 'this request' : `these ${file.requests.length} requests`}.`,
+    dryRun: file.requests.length === 1
+      ? vscode.l10n.t('Nothing was sent to fal and no credits were spent. Running {0} sends this request.', file.name)
+      : vscode.l10n.t('Nothing was sent to fal and no credits were spent. Running {0} sends these {1} requests.', file.name, file.requests.length),
     file: displayPath(file.uri),
     requests,
     notes,
@@ -99,7 +104,7 @@ export class DryRunDocuments extends Disposable implements vscode.TextDocumentCo
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '{ "dryRun": "Run \\"Dry Run Parameter File\\" again to see the requests." }\n';
+    return this.contents.get(uri.toString()) ?? `${JSON.stringify({ dryRun: vscode.l10n.t('Run "Dry Run Parameter File" again to see the requests.') }, null, 2)}\n`;
   }
 
   /** The requests a dry run document shows (empty when it is not one, or closed). */

@@ -195,7 +195,7 @@ export class ParamsRunner extends Disposable implements RunProgressSource {
     }
     grid.finish((index) => {
       const { item } = results[index];
-      return item.state === 'cancelled' ? 'Cancelled before it started.' : item.reason ?? 'Not run.';
+      return item.state === 'cancelled' ? vscode.l10n.t('Cancelled before it started.') : item.reason ?? vscode.l10n.t('Not run.');
     });
     announce(jobs, results, batch, this.deps);
     return { started: true, items: [...results.map(({ item }) => item), ...skippedItems] };

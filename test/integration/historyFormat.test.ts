@@ -81,7 +81,8 @@ describe('history: how entries read', () => {
     const failed = entry({ status: 'failed', requestId: 'req-7', error: { kind: 'lost', message: 'fal no longer knows this job' }, logs: ['step 1/4', 'step 2/4'] });
     const text = logDocumentText(failed, undefined);
     assert.match(text, /^AnimateDiff generation /);
-    assert.match(text, /Error: +fal no longer knows this job \(lost\)/);
+    // A failure of our own is worded from its kind and the entry, in the display language, not from the stored text.
+    assert.match(text, /Error: +fal no longer knows this job \(request req-7\), so it could not be picked up again after the reload\. Re-run it to generate the video\. \(lost\)/);
     assert.match(text, /Request id: +req-7/);
     assert.match(text, /"video_size": "landscape_16_9"/);
     assert.match(text, /fal log \(last 2 lines\):\nstep 1\/4\nstep 2\/4\n$/);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as FalClientLibrary from '@fal-ai/client';
 import { sandboxFetch } from '../../src/fal/falClient';
+import type * as ParamsCheckModule from '../../src/params/check';
 import { startFalImitation } from '../fal-imitation/server';
 
 const repoRoot = path.join(__dirname, '..', '..', '..');
@@ -152,6 +153,15 @@ describe('production bundles', function () {
     for (const name of ['video-export.js', 'webview/export.js']) {
       assert.deepEqual(Object.keys(outputOf(production, name).inputs).filter((input) => input.includes('node_modules/zod/')), [], `${name} carries no zod`);
     }
+  });
+
+  it('the parameter-file checker, with its own copy of the translator, speaks the language it is handed', () => {
+    const check = loadCommonJs(productionFiles['dist/params-check.js']) as typeof ParamsCheckModule;
+    const text = '{ "prompt": "a fox", "seed": [3, 3] }';
+    assert.match(check.validateParamsText(text).diagnostics[0].message, /^Seed 3 is listed twice/, 'English until told');
+    // What params/checkLoader.ts does when it loads the bundle: hands over the core's translator and locale.
+    check.useTranslator({ t: (message, ...args) => `«${message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»` }, 'ja');
+    assert.match(check.validateParamsText(text).diagnostics[0].message, /^«Seed 3 is listed twice.+»$/);
   });
 
   it('the fal client bundle runs a job against the fal imitation, and its errors are its own ApiError', async () => {

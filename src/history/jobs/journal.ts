@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
-import { isUnfinished, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../store/entry';
+import { isUnfinished, LOST_ERROR_KIND, type HistoryEntry, type HistoryEntryPatch, type HistoryError, type HistoryTimings } from '../store/entry';
+import { l10n } from '../../l10n/l10n';
 import type { GenerationJournal } from '../../generation/generationService';
 import type { GenerationOutcome, GenerationRecord, RunningJob } from '../../model/generation';
 import { Listeners } from '../../util/listeners';
@@ -170,7 +171,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
           const failure = outcome.failure;
           const requestId = failure.details.requestId ?? job.requestId;
           const error: HistoryError = resumed && failure.kind === 'notFound'
-            ? { kind: 'lost', message: `fal no longer knows this job (request ${requestId ?? 'unknown'}), so it could not be picked up again after the reload. Re-run it to generate the video.` }
+            // Shown in the display language by its kind (history/view/format.ts errorText); the English is for older versions.
+            ? { kind: LOST_ERROR_KIND, message: `fal no longer knows this job (request ${requestId ?? 'unknown'}), so it could not be picked up again after the reload. Re-run it to generate the video.` }
             : { kind: failure.kind, message: redact(failure.message) };
           await store.update(job.id, { status: 'failed', error, requestId, queuePosition: undefined, ownerPid: undefined, timings });
           return;
@@ -260,7 +262,8 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
       }
       return;
     }
-    const downloadError: HistoryError = { kind: 'download', message: redact(`No local copy: ${copy.reason}. The panel plays fal's URL, which expires after a while.`) };
+    // In the display language of now: the download's reason is known only here, and the record keeps just a message.
+    const downloadError: HistoryError = { kind: 'download', message: redact(l10n.t('No local copy: {0}. The panel plays fal\'s URL, which expires after a while.', copy.reason)) };
     this.deps.log.warn(`[${record.requestId}] could not keep a local copy of the video, so the panel plays fal's URL: ${copy.reason}; it is tried again when the window starts or gets the focus`);
     const current = store.get(job.id);
     if (!current || !this.ownedHere(current)) {

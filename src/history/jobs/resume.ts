@@ -6,7 +6,7 @@ import type { GenerationService } from '../../generation/generationService';
 import type { GenerationOutcome, GenerationRecord } from '../../model/generation';
 import type { Interaction } from '../../ui/interaction';
 import { Disposable } from '../../util/dispose';
-import { entryName } from '../view/format';
+import { entryName, errorText } from '../view/format';
 import { canFollowAgain, resumableJobOf } from '../records';
 import type { JobStore, WindowIdentity } from './jobStore';
 import { l10n } from '../../l10n/l10n';
@@ -262,7 +262,7 @@ export class ResumeManager extends Disposable {
         break;
       case 'failed': {
         const failed = store.get(entry.id);
-        const message = failed?.error?.message ?? outcome.failure.message;
+        const message = (failed && errorText(failed)) ?? outcome.failure.message;
         const rerun = l10n.t('Re-run');
         const checkAgain = l10n.t('Check fal Again');
         const openLog = l10n.t('Open Log');

@@ -33,6 +33,11 @@ export const historyTimingsSchema = z.object({
 });
 export type HistoryTimings = z.infer<typeof historyTimingsSchema>;
 
+/** `error.kind` of a job whose window closed before fal accepted it. */
+export const INTERRUPTED_ERROR_KIND = 'interrupted';
+/** `error.kind` of a job fal no longer knew when a window picked it up again. */
+export const LOST_ERROR_KIND = 'lost';
+
 export const historyErrorSchema = z.object({
   /** A fal failure kind (`FalFailureKind`), or e.g. `download` / `lost` for failures of our own. */
   kind: z.string().check(z.minLength(1)),

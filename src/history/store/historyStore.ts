@@ -5,10 +5,11 @@ import { removeStalePartials } from '../../files/atomicFile';
 import { errorCode, fsyncDirectory, isProcessAlive } from '../../files/durableFs';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 import { isInsideFolder } from '../../util/paths';
+import { l10n } from '../../l10n/l10n';
 import { HISTORY_INDEX_FILE_NAME, HISTORY_RUNNING_FOLDER_NAME } from '../ids';
-import { appendLogLines, applyPatch, createEntry, deepFreeze, historyEntrySchema, isUnfinished, isUnfinishedStatus, MAX_LOG_LINES, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from './entry';
+import { appendLogLines, applyPatch, createEntry, deepFreeze, historyEntrySchema, INTERRUPTED_ERROR_KIND, isUnfinished, isUnfinishedStatus, MAX_LOG_LINES, type HistoryEntry, type HistoryEntryPatch, type NewHistoryEntry } from './entry';
 import { removeDeadLockTemps, withFileLock } from './fileLock';
-import { parseIndexText, recoveryMessage, type IndexRecovery } from './legacyIndex';
+import { parseIndexText, recoveryMessage, type IndexRecovery, type ParsedIndex } from './legacyIndex';
 import { planPrune, type PruneCandidate, type PruneLimits, type PruneResult } from './prunePlan';
 import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, readRecord, summaryOf, type EntrySummary, type HistoryRecord } from './records';
 import { decodeSummaries, encodeSummaries, SUMMARIES_QUOTED_BYTES, summariesFileName, summariesGeneration, type SummarisedSlot } from './summaries';
@@ -150,8 +151,8 @@ async function writeAll(handle: fsp.FileHandle, text: string): Promise<void> {
 export class UnreadableHistoryFileError extends Error {
   constructor(readonly file: string, readonly newer: boolean) {
     super(newer
-      ? `The AnimateDiff history in ${path.dirname(file)} was written by a newer version of the extension. Update the extension to use it.`
-      : `${file} is not an AnimateDiff history file.`);
+      ? l10n.t('The AnimateDiff history in {0} was written by a newer version of the extension. Update the extension to use it.', path.dirname(file))
+      : l10n.t('{0} is not an AnimateDiff history file.', file));
     this.name = 'UnreadableHistoryFileError';
   }
 }
@@ -461,7 +462,8 @@ export class HistoryStore {
             status: 'failed',
             queuePosition: undefined,
             ownerPid: undefined,
-            error: { kind: 'interrupted', message: 'VS Code closed or reloaded before fal accepted the job, so it never started.' },
+            // Shown in the display language by its kind (history/view/format.ts errorText); the English is for older versions.
+            error: { kind: INTERRUPTED_ERROR_KIND, message: 'VS Code closed or reloaded before fal accepted the job, so it never started.' },
           }, false) ?? entry);
         }
       }
@@ -658,7 +660,9 @@ export class HistoryStore {
           recovery: {
             reason: 'invalidEntries',
             movedTo: path.join(this.folder, CORRUPT_RECORDS_FILE),
-            message: `${dropped} damaged history ${dropped === 1 ? 'entry was' : 'entries were'} left out and set aside in ${CORRUPT_RECORDS_FILE}.`,
+            message: dropped === 1
+              ? l10n.t('1 damaged history entry was left out and set aside in {0}.', CORRUPT_RECORDS_FILE)
+              : l10n.t('{0} damaged history entries were left out and set aside in {1}.', dropped, CORRUPT_RECORDS_FILE),
             keptEntries: this.slots.size,
             droppedEntries: dropped,
           },
@@ -693,7 +697,7 @@ export class HistoryStore {
   private resolveInFolder(relative: string): string {
     const absolute = path.resolve(this.folder, ...relative.split('/'));
     if (!isInsideFolder(absolute, this.folder)) {
-      throw new Error(`The video path ${relative} is outside the history folder.`);
+      throw new Error(l10n.t('The video path {0} is outside the history folder.', relative));
     }
     return absolute;
   }
@@ -824,7 +828,7 @@ export class HistoryStore {
           }));
           this.returnPending(taken);
           if (attempt >= MAX_WRITE_ATTEMPTS) {
-            throw new Error('The history file kept being changed by other windows while this one wrote to it.');
+            throw new Error(l10n.t('The history file kept being changed by other windows while this one wrote to it.'));
           }
           continue;
         }
@@ -1150,7 +1154,7 @@ export class HistoryStore {
         return false;
       }
       if (Date.now() > deadline) {
-        throw new Error('Another window has been compacting the history for over a minute; this change is written with the next one.');
+        throw new Error(l10n.t('Another window has been compacting the history for over a minute; this change is written with the next one.'));
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -1456,7 +1460,9 @@ export class HistoryStore {
         recovery ??= {
           reason: 'invalidEntries',
           movedTo: path.join(this.folder, CORRUPT_RECORDS_FILE),
-          message: `${dropped} damaged history ${dropped === 1 ? 'record was' : 'records were'} left out and set aside in ${CORRUPT_RECORDS_FILE}; the other ${this.slots.size} entries are kept.`,
+          message: dropped === 1
+            ? l10n.t('1 damaged history record was left out and set aside in {0}; the other {1} entries are kept.', CORRUPT_RECORDS_FILE, this.slots.size)
+            : l10n.t('{0} damaged history records were left out and set aside in {1}; the other {2} entries are kept.', dropped, CORRUPT_RECORDS_FILE, this.slots.size),
           keptEntries: this.slots.size,
           droppedEntries: dropped,
         };
@@ -1493,7 +1499,7 @@ export class HistoryStore {
         recovery = {
           reason: 'unreadable',
           movedTo,
-          message: `The history file ${path.basename(error.file)} could not be read; it was set aside as ${path.basename(movedTo)}.`,
+          message: l10n.t('The history file {0} could not be read; it was set aside as {1}.', path.basename(error.file), path.basename(movedTo)),
           keptEntries: 0,
           droppedEntries: 0,
         };
@@ -1520,7 +1526,7 @@ export class HistoryStore {
       }
       isFolder = true;
     }
-    const parsed = isFolder ? { entries: [], problem: { reason: 'foreign' as const, detail: 'it is a folder', dropped: 0 } } : parseIndexText(text);
+    const parsed: ParsedIndex = isFolder ? { entries: [], problem: { reason: 'foreign', shape: 'folder', dropped: 0 } } : parseIndexText(text);
     const already = this.slots.size;
     const fresh = [...parsed.entries].reverse().filter((entry) => !this.slots.has(entry.id) && !this.tombstones.has(entry.id));
     if (fresh.length > 0) {
@@ -1535,7 +1541,7 @@ export class HistoryStore {
       } else {
         const appended = await this.append(lines, true);
         if (appended === 'replaced' || appended === 'behind') {
-          throw new Error('Another window wrote to the history while the first-version index was moved into it.');
+          throw new Error(l10n.t('Another window wrote to the history while the first-version index was moved into it.'));
         }
         await this.catchUp(appended);
       }

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { l10n } from '../../l10n/l10n';
 import { deepFreeze, historyEntrySchema, type HistoryEntry } from './entry';
 
 /*
@@ -29,11 +30,12 @@ export interface IndexRecovery {
   droppedEntries: number;
 }
 
-export interface IndexProblem {
-  reason: IndexRecoveryReason;
-  detail: string;
-  dropped: number;
-}
+/** Why an index could not be used as it was; put in words for the user by `recoveryMessage`. */
+export type IndexProblem =
+  | { reason: 'unreadable'; /** The JSON parser's own words. */ parseError: string; dropped: number }
+  | { reason: 'foreign'; shape: 'notObject' | 'notIndex' | 'folder'; dropped: 0 }
+  | { reason: 'unsupportedVersion'; version: number; dropped: number }
+  | { reason: 'invalidEntries'; dropped: number };
 
 export interface ParsedIndex {
   /** Newest first, as in the file. */
@@ -52,18 +54,18 @@ export function parseIndexText(raw: string): ParsedIndex {
     return salvage(text, error instanceof Error ? error.message : String(error));
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { entries: [], problem: { reason: 'foreign', detail: 'it is not a JSON object', dropped: 0 } };
+    return { entries: [], problem: { reason: 'foreign', shape: 'notObject', dropped: 0 } };
   }
   const record = json as Record<string, unknown>;
   if (typeof record.version === 'number' && record.version !== HISTORY_INDEX_VERSION && Array.isArray(record.entries)) {
     return {
       entries: [],
-      problem: { reason: 'unsupportedVersion', detail: `it has version ${record.version}; this extension reads version ${HISTORY_INDEX_VERSION}`, dropped: record.entries.length },
+      problem: { reason: 'unsupportedVersion', version: record.version, dropped: record.entries.length },
     };
   }
   const index = historyIndexSchema.safeParse(json);
   if (!index.success) {
-    return { entries: [], problem: { reason: 'foreign', detail: 'it is not an AnimateDiff history index', dropped: 0 } };
+    return { entries: [], problem: { reason: 'foreign', shape: 'notIndex', dropped: 0 } };
   }
   const entries: HistoryEntry[] = [];
   const seen = new Set<string>();
@@ -78,7 +80,7 @@ export function parseIndexText(raw: string): ParsedIndex {
     }
   }
   return dropped > 0
-    ? { entries, problem: { reason: 'invalidEntries', detail: `${dropped} of its entries were unreadable`, dropped } }
+    ? { entries, problem: { reason: 'invalidEntries', dropped } }
     : { entries };
 }
 
@@ -86,9 +88,9 @@ export function parseIndexText(raw: string): ParsedIndex {
  * The intact entries of an index that is not JSON as a whole (cut off by a crash or a full disk, damaged): it was
  * written one entry per line, so each line is read on its own. An index with no entry line is not salvaged.
  */
-function salvage(text: string, detail: string): ParsedIndex {
+function salvage(text: string, parseError: string): ParsedIndex {
   if (!/^\s*\{"version":1,"entries":\[/.test(text)) {
-    return { entries: [], problem: { reason: 'unreadable', detail, dropped: 0 } };
+    return { entries: [], problem: { reason: 'unreadable', parseError, dropped: 0 } };
   }
   const entries: HistoryEntry[] = [];
   const seen = new Set<string>();
@@ -114,24 +116,40 @@ function salvage(text: string, detail: string): ParsedIndex {
     }
   }
   return entries.length > 0
-    ? { entries, problem: { reason: 'invalidEntries', detail: `it was cut off or damaged (${detail})`, dropped: Math.max(dropped, 1) } }
-    : { entries: [], problem: { reason: 'unreadable', detail, dropped } };
+    ? { entries, problem: { reason: 'invalidEntries', dropped: Math.max(dropped, 1) } }
+    : { entries: [], problem: { reason: 'unreadable', parseError, dropped } };
 }
 
 /** `kept`: the index's entries moved into the history; `already`: the entries the history had before. */
 export function recoveryMessage(problem: IndexProblem, movedTo: string, kept: number, already = 0): string {
   const name = path.basename(movedTo);
-  switch (problem.reason) {
-    case 'invalidEntries':
-      return `${problem.dropped} history ${problem.dropped === 1 ? 'entry was' : 'entries were'} unreadable and left out; `
-        + `the other ${kept} are kept. The original index was copied to ${name}.`;
-    case 'unsupportedVersion':
-    case 'unreadable':
-    case 'foreign': {
-      const why = problem.reason === 'unreadable' ? `it was not valid JSON (${problem.detail})` : problem.detail;
-      const after = already === 0 ? 'The history starts empty.' : `The ${already} ${already === 1 ? 'entry' : 'entries'} already in the history are kept.`;
-      return `The generation history index could not be read: ${why}. It was moved to ${name}. ${after}`;
-    }
+  if (problem.reason === 'invalidEntries') {
+    return problem.dropped === 1
+      ? l10n.t('1 history entry was unreadable and left out; the other {0} are kept. The original index was copied to {1}.', kept, name)
+      : l10n.t('{0} history entries were unreadable and left out; the other {1} are kept. The original index was copied to {2}.', problem.dropped, kept, name);
   }
+  const after = already === 0
+    ? l10n.t('The history starts empty.')
+    : already === 1
+      ? l10n.t('The entry already in the history is kept.')
+      : l10n.t('The {0} entries already in the history are kept.', already);
+  return `${unreadableIndexMessage(problem, name)} ${after}`;
 }
 
+function unreadableIndexMessage(problem: Exclude<IndexProblem, { reason: 'invalidEntries' }>, name: string): string {
+  switch (problem.reason) {
+    case 'unreadable':
+      return l10n.t('The generation history index could not be read: it was not valid JSON ({0}). It was moved to {1}.', problem.parseError, name);
+    case 'unsupportedVersion':
+      return l10n.t('The generation history index could not be read: it has version {0}; this extension reads version {1}. It was moved to {2}.', problem.version, HISTORY_INDEX_VERSION, name);
+    case 'foreign':
+      switch (problem.shape) {
+        case 'notObject':
+          return l10n.t('The generation history index could not be read: it is not a JSON object. It was moved to {0}.', name);
+        case 'notIndex':
+          return l10n.t('The generation history index could not be read: it is not an AnimateDiff history index. It was moved to {0}.', name);
+        case 'folder':
+          return l10n.t('The generation history index could not be read: it is a folder. It was moved to {0}.', name);
+      }
+  }
+}

@@ -3,7 +3,7 @@ import { MODEL_DEFAULTS, videoSizePixels } from '../../model/animateDiff';
 import { seedOf } from '../../model/generation';
 import { formatMoney, priceUnknown } from '../../model/price';
 import { oneLine, shorten } from '../../util/text';
-import { isUnfinished, type HistoryEntry } from '../store/entry';
+import { INTERRUPTED_ERROR_KIND, isUnfinished, LOST_ERROR_KIND, type HistoryEntry } from '../store/entry';
 import { dateTimeFormat, displayLocale, formatNumber, l10n, relativeTimeFormat } from '../../l10n/l10n';
 
 /*
@@ -20,6 +20,26 @@ export function promptOf(entry: HistoryEntry): string {
 /** How messages and progress name a generation: its prompt on one line, as long as a fresh generation's name. */
 export function entryName(entry: HistoryEntry): string {
   return shorten(promptOf(entry), 48) || l10n.t('(no prompt)');
+}
+
+/**
+ * What went wrong with a generation (or, when it is done, what is missing), in the display language. A failure of
+ * our own with nothing but the entry in it is stored as a kind and put in words here, since the history file is
+ * read later, perhaps in another language; the stored message (English) is for older versions of the extension.
+ */
+export function errorText(entry: HistoryEntry): string | undefined {
+  const error = entry.error;
+  if (!error) {
+    return undefined;
+  }
+  switch (error.kind) {
+    case INTERRUPTED_ERROR_KIND:
+      return l10n.t('VS Code closed or reloaded before fal accepted the job, so it never started.');
+    case LOST_ERROR_KIND:
+      return l10n.t('fal no longer knows this job (request {0}), so it could not be picked up again after the reload. Re-run it to generate the video.', entry.requestId ?? l10n.t('unknown'));
+    default:
+      return error.message;
+  }
 }
 
 /** The item's label: the prompt on one line, shortened. */
@@ -172,7 +192,7 @@ export function matchesFilter(entry: HistoryEntry, filter: string): boolean {
     entry.input.negative_prompt ?? '',
     String(seedOf(entry) ?? ''),
     statusText(entry),
-    entry.error?.message ?? '',
+    errorText(entry) ?? '',
     entry.requestId ?? '',
     entry.source.file ?? '',
     entry.endpoint,
@@ -201,7 +221,7 @@ export function logDocumentText(entry: HistoryEntry, localVideoPath: string | un
   fields.push([l10n.t('Prompt:'), oneLine(promptOf(entry))]);
   fields.push([l10n.t('Status:'), statusText(entry)]);
   if (entry.error) {
-    fields.push([l10n.t('Error:'), `${entry.error.message} (${entry.error.kind})`]);
+    fields.push([l10n.t('Error:'), `${errorText(entry) ?? ''} (${entry.error.kind})`]);
   }
   fields.push([l10n.t('Endpoint:'), entry.endpoint]);
   fields.push([l10n.t('Request id:'), entry.requestId ?? l10n.t('(fal had not accepted it)')]);

@@ -5,7 +5,7 @@ import { Disposable } from '../../util/dispose';
 import { seedOf } from '../../model/generation';
 import { oneLine } from '../../util/text';
 import {
-  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, formatBytes, formatDateTime, formatDuration, matchesFilter, priceText, promptOf, sizeOf, sourceText, statusText,
+  durationMs, entryAccessibilityLabel, entryDescription, entryLabel, errorText, formatBytes, formatDateTime, formatDuration, matchesFilter, priceText, promptOf, sizeOf, sourceText, statusText,
 } from './format';
 import { HISTORY_COMMANDS, HISTORY_CONTEXT, HISTORY_ITEM_CONTEXT_PREFIX } from '../ids';
 import type { HistoryViewBackend } from './deferredHistoryView';
@@ -213,7 +213,7 @@ export class HistoryTree extends Disposable implements vscode.TreeDataProvider<s
       : inference === undefined ? formatDuration(duration) : vscode.l10n.t('{0}, inference {1} s', formatDuration(duration), formatNumber(inference, vscode.env.language, 1));
     rows.push([vscode.l10n.t('Status'), took === undefined ? statusText(entry) : vscode.l10n.t('{0} ({1})', statusText(entry), took)]);
     if (entry.error) {
-      rows.push([entry.status === 'done' ? vscode.l10n.t('Note') : vscode.l10n.t('Error'), entry.error.message]);
+      rows.push([entry.status === 'done' ? vscode.l10n.t('Note') : vscode.l10n.t('Error'), errorText(entry) ?? '']);
     }
     const seed = seedOf(entry);
     rows.push([vscode.l10n.t('Seed'), seed !== undefined ? String(seed) : vscode.l10n.t('random (fal has not reported it)')]);

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseFieldErrors } from '../../../src/fal/errors';
+import { formatMessage, useTranslator } from '../../../src/l10n/l10n';
 import { applyParamEdits } from '../../../src/params/diagnostics';
 import { entriesStillApplicable, falErrorsToDiagnostics } from '../../../src/params/falErrors';
 import { validateInput } from '../../fal-imitation/validation';
@@ -47,6 +48,62 @@ describe("fal's 422 answer on the parameter file", () => {
     assert.equal(diagnostics.length, 1);
     assert.equal(diagnostics[0].offset, offset);
     assert.match(diagnostics[0].message, /instance of ImageSize; Input should be 'square_hd'/);
+  });
+
+  it('merges entries on one value by where they are, keeping the first verb and the first fix offered', () => {
+    const { offset, diagnostics } = located('{ "prompt": "a fox", "num_frames": ⟦64.5⟧ }', {
+      detail: [
+        { loc: ['body', 'num_frames'], msg: 'Input should be a valid integer.', type: 'int_type' },
+        { loc: ['body', 'num_frames'], msg: 'Input should be less than or equal to 32', type: 'less_than_equal', ctx: { le: 32 } },
+        { loc: ['body', 'num_frames'], type: 'less_than_equal', ctx: { le: 16 } },
+      ],
+    });
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].offset, offset);
+    assert.equal(diagnostics[0].message, 'fal rejected "num_frames": Input should be a valid integer; Input should be less than or equal to 32; invalid value.');
+    assert.deepEqual(diagnostics[0].fixes?.map((fix) => fix.title), ["Use fal's maximum, 32"]);
+  });
+
+  it('does not merge entries that are not about a value of the file', () => {
+    const diagnostics = falErrorsToDiagnostics('{ "endpoint": "fal-ai/fast-animatediff/turbo/video-to-video", "prompt": "x" }', {
+      detail: [
+        { loc: ['body', 'video_url'], msg: 'Field required', type: 'missing' },
+        { loc: ['body', 'strength'], msg: 'Field required', type: 'missing' },
+        { loc: ['body'], msg: 'first', type: 'value_error' },
+        { loc: ['body'], msg: 'second', type: 'value_error' },
+      ],
+    });
+    assert.deepEqual(diagnostics.map((d) => d.message), [
+      'fal rejected the request: "video_url" is required (Field required).',
+      'fal rejected the request: "strength" is required (Field required).',
+      'fal rejected the request: first.',
+      'fal rejected the request: second.',
+    ]);
+  });
+
+  describe('in another display language', () => {
+    before(() => useTranslator({ t: (message, ...args) => formatMessage(`«${message}»`, args) }, 'ja'));
+    after(() => useTranslator({ t: (message, ...args) => formatMessage(message, args) }, 'en'));
+
+    it('merged entries are put in words once, with fal\'s messages listed in it', () => {
+      const { diagnostics } = located('{ "prompt": "a fox", "video_size": ⟦"huge"⟧ }', {
+        detail: [
+          { loc: ['body', 'video_size', 'ImageSize'], msg: 'Input should be a valid dictionary or instance of ImageSize', type: 'model_type' },
+          { loc: ['body', 'video_size', "literal['square_hd','square']"], msg: "Input should be 'square_hd' or 'square'", type: 'literal_error' },
+        ],
+      });
+      assert.deepEqual(diagnostics.map((d) => d.message), [
+        "«fal rejected \"video_size\": Input should be a valid dictionary or instance of ImageSize; Input should be 'square_hd' or 'square'.»",
+      ]);
+    });
+
+    it('a fix and a 422 without details are in the display language too', () => {
+      const { diagnostics } = located('{ "prompt": "a fox", "fps": ⟦90⟧ }', {
+        detail: [{ loc: ['body', 'fps'], msg: 'Input should be less than or equal to 16', type: 'less_than_equal', ctx: { le: 16 } }],
+      });
+      assert.equal(diagnostics[0].fixes?.[0].title, "«Use fal's maximum, 16»");
+      assert.deepEqual(falErrorsToDiagnostics('{}', {}).map((d) => d.message), ['«fal rejected the request: the input is not valid.»']);
+    });
   });
 
   it('follows a nested loc through the union member name to the number', () => {
