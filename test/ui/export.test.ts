@@ -112,10 +112,7 @@ describe('UI: export a video as GIF, Insert as Markdown, History thumbnails', ()
 
     // The README's picture of the thumbnails: the row's poster icon and, in its tooltip, the larger frame. (From
     // elsewhere: a hover needs a move onto the row.)
-    await ui.page.mouse.move(700, 400);
-    await row.hover();
-    const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' });
-    await hover.waitFor();
+    const hover = await ui.hoverUntil(row, ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' }));
     await hover.locator('img').first().evaluate((image: HTMLImageElement) => new Promise<void>((resolve, reject) => {
       if (image.complete && image.naturalWidth > 0) {
         resolve();

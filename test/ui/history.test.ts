@@ -129,10 +129,7 @@ describe('UI: the history survives a window reload', () => {
     const row = (prompt: string) => sidebar.locator('.monaco-list-row').filter({ hasText: prompt.slice(0, 15) });
 
     // From elsewhere: the pointer may still rest on the row from the last click, and a hover needs a move onto it.
-    await ui.page.mouse.move(700, 400);
-    await row(RESUMED_PROMPT).hover();
-    const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' });
-    await hover.waitFor();
+    const hover = await ui.hoverUntil(row(RESUMED_PROMPT), ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Request id' }));
     // Markdown hovers keep spaces as no-break spaces.
     const tooltip = (await hover.innerText()).replace(/\u00a0/g, ' ');
     assert.match(tooltip, /a glass jellyfish drifting through deep blue water, soft glow/);

@@ -165,9 +165,7 @@ describe('UI: parameter files, as a person uses them', () => {
     const spent = ui.page.locator('.statusbar-item').filter({ hasText: / videos · / });
     await spent.waitFor();
     await ui.runCommand('Notifications: Clear All Notifications');
-    await ui.page.mouse.move(700, 400);
-    await spent.hover();
-    await ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Expected total' }).waitFor();
+    await ui.hoverUntil(spent, ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Expected total' }));
     const fileGroup = await boxOf(ui.page.locator('.editor-group-container').filter({ has: fileEditor }));
     const top = (await boxOf(ui.page.locator('.part.sidebar'))).y;
     const bottom = await boxOf(ui.page.locator('.part.statusbar'));

@@ -137,10 +137,7 @@ describe('UI: the pseudo-locale shows no hard-coded English of ours', () => {
     const row = ui.page.locator('.part.sidebar .monaco-list-row').filter({ hasText: PROMPT.slice(0, 15) });
     await row.waitFor();
     assertPseudo(await row.locator('.label-description').innerText(), 'History description');
-    await ui.page.mouse.move(700, 400);
-    await row.hover();
-    const hover = ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: t('Request id') });
-    await hover.waitFor();
+    const hover = await ui.hoverUntil(row, ui.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: t('Request id') }));
     // " video " is fal's word for the unit its price is per (the imitation's pricing answer), not ours.
     assertPseudo(await hover.innerText(), 'History tooltip', [PROMPT, '(bad quality, worst quality:1.2), ugly faces, bad anime', 'fal-ai/fast-animatediff/turbo/text-to-video', ' video ']);
     await ui.screenshot('pseudo-history');

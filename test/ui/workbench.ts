@@ -212,7 +212,26 @@ export class Workbench {
   async setApiKey(key: string): Promise<void> {
     await this.runCommand('AnimateDiff: Set fal API Key');
     await this.answerInputBox(key);
-    await this.notification(/fal API key saved/).waitFor();
+    await this.notified(/fal API key saved/);
+  }
+
+  /**
+   * Moves the pointer onto `target` until `hover` shows, and returns it. A hover needs a move onto its target (the
+   * pointer may rest there from a click), and a busy machine can miss one: the move is made again, up to 3 times.
+   */
+  async hoverUntil(target: Locator, hover: Locator): Promise<Locator> {
+    for (let attempt = 1; ; attempt++) {
+      await this.page.mouse.move(700, 400);
+      await target.hover();
+      try {
+        await hover.waitFor({ timeout: DEFAULT_WAIT_MS });
+        return hover;
+      } catch (error) {
+        if (attempt >= 3) {
+          throw error;
+        }
+      }
+    }
   }
 
   /** Answers an open input box (e.g. the prompt or the password box) with `value` and Enter. */
@@ -380,21 +399,23 @@ export class Workbench {
   }
 }
 
-/** Waits until a video element has decoded frames and its time moves; returns the URL it plays. */
+/**
+ * Waits until a video element plays: decoded frames, a size, not paused, its time moving. Checked as one state in the
+ * page (the panel may switch the source, e.g. from fal's URL to the local copy, between two separate looks); returns
+ * the URL it plays.
+ */
 export async function waitUntilPlaying(video: Locator): Promise<string> {
-  await video.evaluate((element: HTMLVideoElement) => new Promise<void>((resolve) => {
-    if (element.readyState >= 2 && element.currentTime > 0) {
-      resolve();
-      return;
-    }
-    element.addEventListener('timeupdate', () => {
-      if (element.currentTime > 0) {
-        resolve();
+  const state = await video.evaluate((element: HTMLVideoElement) => new Promise<{ readyState: number; width: number; paused: boolean; src: string }>((resolve) => {
+    const check = () => {
+      if (element.readyState >= 2 && element.videoWidth > 0 && !element.paused && element.currentTime > 0) {
+        resolve({ readyState: element.readyState, width: element.videoWidth, paused: element.paused, src: element.currentSrc });
       }
-    });
+    };
+    for (const event of ['timeupdate', 'playing', 'loadeddata']) {
+      element.addEventListener(event, check);
+    }
+    check();
   }));
-  const state = await video.evaluate((element: HTMLVideoElement) => (
-    { readyState: element.readyState, width: element.videoWidth, paused: element.paused, src: element.currentSrc }));
   assert.ok(state.readyState >= 2, `readyState ${state.readyState}`);
   assert.ok(state.width > 0, `videoWidth ${state.width}`);
   assert.equal(state.paused, false);
