@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { removeStalePartials } from '../../files/atomicFile';
-import { errorCode, fsyncDirectory, isProcessAlive } from '../../files/durableFs';
+import { partialFileFor, removeStalePartials } from '../../files/atomicFile';
+import { errorCode, fsyncDirectory, isProcessAlive, renameReplacing } from '../../files/durableFs';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 import { isInsideFolder } from '../../util/paths';
 import { l10n } from '../../l10n/l10n';
@@ -1310,12 +1310,13 @@ export class HistoryStore {
       tombstones: [...this.tombstones].map(([id, { rev, deletedAt }]) => ({ id, rev, deletedAt })),
     });
     const target = path.join(this.folder, summariesFileName(this.generation));
-    const temp = `${target}.tmp-${process.pid}-${randomBytes(5).toString('hex')}`;
+    // A partial file like any other (one a killed process left is removed at the next start); not flushed: a cache.
+    const partial = partialFileFor(target);
     try {
-      await fsp.writeFile(temp, text, { flag: 'wx' });
-      await fsp.rename(temp, target);
+      await fsp.writeFile(partial, text, { flag: 'wx' });
+      await renameReplacing(partial, target);
     } finally {
-      await fsp.rm(temp, { force: true }).catch(() => undefined);
+      await fsp.rm(partial, { force: true }).catch(() => undefined);
     }
     this.summariesOffset = offset;
     this.summariesBytes = Buffer.byteLength(text);
@@ -1473,6 +1474,7 @@ export class HistoryStore {
     }, { staleMs: this.options.lockStaleMs });
     await this.sweepOrphanVideos().catch(() => undefined);
     await removeStalePartials(path.join(this.folder, VIDEOS_FOLDER));
+    await removeStalePartials(this.folder);
     await removeDeadLockTemps(this.lockFile).catch(() => undefined);
     return recovery;
   }

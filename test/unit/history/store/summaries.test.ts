@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { HistoryEntry } from '../../../../src/history/store/entry';
 import { HistoryStore, historyFileName, type HistoryStoreOptions } from '../../../../src/history/store/historyStore';
 import { decodeSummaries, encodeSummaries, summariesFileName } from '../../../../src/history/store/summaries';
-import { filesIn, historyOnDisk, newEntry, useTempFolder } from '../support';
+import { deadPid, filesIn, historyOnDisk, newEntry, useTempFolder } from '../support';
 
 /** Summaries written at every start (the product waits for a megabyte of new records). */
 const ALWAYS: HistoryStoreOptions = { summariesMinBytes: 1 };
@@ -98,6 +98,15 @@ describe('history store: summaries read at start instead of the whole file', () 
     // Summaries cut off (a crash while they were replaced, without their fsync).
     writeFileSync(path.join(temp.path, summariesFileName(1)), encodeSummaries(summaries).slice(0, 100));
     assert.deepEqual(await listOf(temp.path, {}), mine);
+  });
+
+  it('left half-written by a killed window are removed at the next start', async () => {
+    (await makeHistory(temp.path, ['a', 'b'])).dispose();
+    const leftover = path.join(temp.path, `.${summariesFileName(1)}.part-${deadPid()}-0123456789`);
+    writeFileSync(leftover, '{"cut off');
+    (await open(temp.path)).dispose();
+    assert.ok(!existsSync(leftover));
+    assert.ok(summariesOf(temp.path), 'and written whole');
   });
 
   it('follow a compaction: the new file gets its own, the old one\'s are removed', async () => {
