@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { partialFileFor, removeStalePartials } from '../../files/atomicFile';
-import { errorCode, fsyncDirectory, isProcessAlive, renameReplacing } from '../../files/durableFs';
+import { removeStalePartials } from '../../files/atomicFile';
+import { errorCode, fsyncDirectory, isProcessAlive } from '../../files/durableFs';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 import { isInsideFolder } from '../../util/paths';
 import { l10n } from '../../l10n/l10n';
@@ -12,7 +12,7 @@ import { removeDeadLockTemps, withFileLock } from './fileLock';
 import { parseIndexText, recoveryMessage, type IndexRecovery, type ParsedIndex } from './legacyIndex';
 import { planPrune, type PruneCandidate, type PruneLimits, type PruneResult } from './prunePlan';
 import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, readRecord, summaryOf, type EntrySummary, type HistoryRecord } from './records';
-import { decodeSummaries, encodeSummaries, SUMMARIES_QUOTED_BYTES, summariesFileName, summariesGeneration, type SummarisedSlot } from './summaries';
+import { readSummaries, summariesFileName, summariesGeneration, writeSummaries, type SummarisedSlot } from './summaries';
 
 export const LOCK_FILE = 'history.lock';
 export const VIDEOS_FOLDER = 'videos';
@@ -122,20 +122,6 @@ async function completeLinesAfter(file: string, offset: number): Promise<string[
     return [];
   }
   return buffer.toString('utf8', offset, end).split('\n').filter((line) => line !== '' && line !== TORN_MARK && readRecord(line) !== undefined);
-}
-
-/** `length` bytes of the file at `position`, or throws when it has fewer. */
-async function readAt(handle: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let read = 0;
-  while (read < length) {
-    const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
-    if (bytesRead === 0) {
-      throw new Error('The history file is shorter than expected.');
-    }
-    read += bytesRead;
-  }
-  return buffer;
 }
 
 /** Writes all of `text` (a write may take only part of it), or throws. */
@@ -1222,55 +1208,23 @@ export class HistoryStore {
    * False, having changed nothing, when there are none or they do not match the file (then it is read whole).
    */
   private async readWithSummaries(generation: number): Promise<boolean> {
-    let text: string;
-    try {
-      text = await fsp.readFile(path.join(this.folder, summariesFileName(generation)), 'utf8');
-    } catch {
+    const read = await readSummaries(this.folder, this.file, generation);
+    if (!read) {
       return false;
     }
-    const summaries = decodeSummaries(text, generation);
-    if (!summaries) {
-      return false;
+    const { summaries, appended, bytes } = read;
+    for (const { summary, offset, length, logs } of summaries.slots) {
+      this.slots.set(summary.id, { summary, entry: undefined, location: { offset, length }, logs, onDisk: true });
     }
-    let handle: fsp.FileHandle;
-    try {
-      handle = await fsp.open(this.file, 'r');
-    } catch {
-      return false;
+    for (const { id, rev, deletedAt } of summaries.tombstones) {
+      this.tombstones.set(id, { rev, deletedAt });
     }
-    try {
-      const { size } = await handle.stat();
-      const headerBytes = Buffer.byteLength(summaries.header) + 1;
-      const quoted = Buffer.from(summaries.before, 'base64');
-      if (size < summaries.offset || summaries.offset < headerBytes || quoted.length > summaries.offset) {
-        return false;
-      }
-      const head = await readAt(handle, 0, headerBytes);
-      const before = await readAt(handle, summaries.offset - quoted.length, quoted.length);
-      if (head.toString('utf8') !== `${summaries.header}\n` || !before.equals(quoted)) {
-        return false;
-      }
-      const appended = await readAt(handle, summaries.offset, size - summaries.offset);
-      for (const { summary, offset, length, logs } of summaries.slots) {
-        this.slots.set(summary.id, { summary, entry: undefined, location: { offset, length }, logs, onDisk: true });
-      }
-      for (const { id, rev, deletedAt } of summaries.tombstones) {
-        this.tombstones.set(id, { rev, deletedAt });
-      }
-      this.header = summaries.header;
-      this.liveBytes = summaries.liveBytes;
-      this.summariesOffset = summaries.offset;
-      this.summariesBytes = Buffer.byteLength(text);
-      this.applyBuffer(appended, summaries.offset);
-      return true;
-    } catch {
-      this.slots.clear();
-      this.tombstones.clear();
-      this.liveBytes = 0;
-      return false;
-    } finally {
-      await handle.close();
-    }
+    this.header = summaries.header;
+    this.liveBytes = summaries.liveBytes;
+    this.summariesOffset = summaries.offset;
+    this.summariesBytes = bytes;
+    this.applyBuffer(appended, summaries.offset);
+    return true;
   }
 
   /**
@@ -1292,34 +1246,15 @@ export class HistoryStore {
       slots.push({ summary: slot.summary, offset: slot.location.offset, length: slot.location.length, logs: slot.logs });
     }
     const offset = this.readOffset;
-    const handle = await fsp.open(this.file, 'r');
-    let before: Buffer;
-    try {
-      const quoted = Math.min(SUMMARIES_QUOTED_BYTES, offset);
-      before = await readAt(handle, offset - quoted, quoted);
-    } finally {
-      await handle.close();
-    }
-    const text = encodeSummaries({
+    this.summariesBytes = await writeSummaries(this.folder, this.file, {
       generation: this.generation,
       header: this.header,
       offset,
-      before: before.toString('base64'),
       liveBytes: this.liveBytes,
       slots,
       tombstones: [...this.tombstones].map(([id, { rev, deletedAt }]) => ({ id, rev, deletedAt })),
     });
-    const target = path.join(this.folder, summariesFileName(this.generation));
-    // A partial file like any other (one a killed process left is removed at the next start); not flushed: a cache.
-    const partial = partialFileFor(target);
-    try {
-      await fsp.writeFile(partial, text, { flag: 'wx' });
-      await renameReplacing(partial, target);
-    } finally {
-      await fsp.rm(partial, { force: true }).catch(() => undefined);
-    }
     this.summariesOffset = offset;
-    this.summariesBytes = Buffer.byteLength(text);
   }
 
   /**

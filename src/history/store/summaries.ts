@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { partialFileFor } from '../../files/atomicFile';
+import { renameReplacing } from '../../files/durableFs';
 import type { HistoryStatus } from './entry';
 import type { EntrySummary } from './records';
 
@@ -155,4 +159,87 @@ export function decodeSummaries(text: string, generation: number): HistorySummar
     tombstones.push({ id: row[0], rev: row[1], deletedAt: row[2] });
   }
   return { generation, header: json.header, offset: json.offset, before: json.before, liveBytes: json.liveBytes, slots, tombstones };
+}
+
+/** `length` bytes of the file at `position`, or throws when it has fewer. */
+async function readAt(handle: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
+    if (bytesRead === 0) {
+      throw new Error('The history file is shorter than expected.');
+    }
+    read += bytesRead;
+  }
+  return buffer;
+}
+
+/**
+ * The summaries in `folder` of the history file `file` (generation `generation`), if they match it, with what was
+ * appended to the file after them and their own size in bytes. Undefined when there are none, they do not match,
+ * or anything cannot be read: then the file is read whole.
+ */
+export async function readSummaries(folder: string, file: string, generation: number): Promise<{ summaries: HistorySummaries; appended: Buffer; bytes: number } | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(folder, summariesFileName(generation)), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const summaries = decodeSummaries(text, generation);
+  if (!summaries) {
+    return undefined;
+  }
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await handle.stat();
+    const headerBytes = Buffer.byteLength(summaries.header) + 1;
+    const quoted = Buffer.from(summaries.before, 'base64');
+    if (size < summaries.offset || summaries.offset < headerBytes || quoted.length > summaries.offset) {
+      return undefined;
+    }
+    const head = await readAt(handle, 0, headerBytes);
+    const before = await readAt(handle, summaries.offset - quoted.length, quoted.length);
+    if (head.toString('utf8') !== `${summaries.header}\n` || !before.equals(quoted)) {
+      return undefined;
+    }
+    const appended = await readAt(handle, summaries.offset, size - summaries.offset);
+    return { summaries, appended, bytes: Buffer.byteLength(text) };
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes the summaries of the history file `file` into `folder`, quoting the bytes before their offset; returns
+ * their size in bytes. A partial file like any other (one a killed process left is removed at the next start), and
+ * not flushed: a cache.
+ */
+export async function writeSummaries(folder: string, file: string, summaries: Omit<HistorySummaries, 'before'>): Promise<number> {
+  const handle = await fsp.open(file, 'r');
+  let before: Buffer;
+  try {
+    const quoted = Math.min(SUMMARIES_QUOTED_BYTES, summaries.offset);
+    before = await readAt(handle, summaries.offset - quoted, quoted);
+  } finally {
+    await handle.close();
+  }
+  const text = encodeSummaries({ ...summaries, before: before.toString('base64') });
+  const target = path.join(folder, summariesFileName(summaries.generation));
+  const partial = partialFileFor(target);
+  try {
+    await fsp.writeFile(partial, text, { flag: 'wx' });
+    await renameReplacing(partial, target);
+  } finally {
+    await fsp.rm(partial, { force: true }).catch(() => undefined);
+  }
+  return Buffer.byteLength(text);
 }
