@@ -12,7 +12,7 @@ import { removeDeadLockTemps, withFileLock } from './fileLock';
 import { parseIndexText, recoveryMessage, type IndexRecovery, type ParsedIndex } from './legacyIndex';
 import { planPrune, type PruneCandidate, type PruneLimits, type PruneResult } from './prunePlan';
 import { delLine, headerLine, logsLine, putLine, putLineOfJson, readHeader, readRecord, summaryOf, type EntrySummary, type HistoryRecord } from './records';
-import { readSummaries, summariesFileName, summariesGeneration, writeSummaries, type SummarisedSlot } from './summaries';
+import { readSummaries, summariesFileName, summariesGeneration, unpackLogLines, writeSummaries, type LogLines, type SummarisedSlot } from './summaries';
 
 export const LOCK_FILE = 'history.lock';
 export const VIDEOS_FOLDER = 'videos';
@@ -179,8 +179,16 @@ interface Slot {
   entry: HistoryEntry | undefined;
   /** Its latest put record in the current file. */
   location: { offset: number; length: number } | undefined;
-  logs: string[];
+  /** Read through `logLinesOf`. */
+  logs: LogLines;
   onDisk: boolean;
+}
+
+function logLinesOf(slot: Slot): string[] {
+  if (!Array.isArray(slot.logs)) {
+    slot.logs = unpackLogLines(slot.logs);
+  }
+  return slot.logs;
 }
 
 /**
@@ -379,7 +387,7 @@ export class HistoryStore {
     if (!slot || !entry || lines.length === 0) {
       return entry;
     }
-    const logs = appendLogLines(slot.logs, lines);
+    const logs = appendLogLines(logLinesOf(slot), lines);
     // Not a change of the entry's own (its updatedAt, which other windows read as its owner's heartbeat, stays).
     const next = deepFreeze({ ...entry, logs });
     slot.entry = next;
@@ -613,7 +621,7 @@ export class HistoryStore {
     if (line === undefined) {
       return undefined; // Not readable just now (the file is being replaced): asked again later.
     }
-    const parsed = value === undefined ? undefined : historyEntrySchema.safeParse({ ...(value as object), ...(slot.logs.length > 0 ? { logs: slot.logs } : {}) });
+    const parsed = value === undefined ? undefined : historyEntrySchema.safeParse({ ...(value as object), ...(logLinesOf(slot).length > 0 ? { logs: logLinesOf(slot) } : {}) });
     if (!parsed?.success) {
       this.setAsideDamaged(slot, line);
       return undefined;
@@ -1092,7 +1100,7 @@ export class HistoryStore {
         if (!slot || own) {
           return;
         }
-        slot.logs = appendLogLines(record.reset ? [] : slot.logs, record.lines).slice(-MAX_LOG_LINES);
+        slot.logs = appendLogLines(record.reset ? [] : logLinesOf(slot), record.lines).slice(-MAX_LOG_LINES);
         this.liveBytes += location.length;
         if (slot.entry) {
           slot.entry = deepFreeze({ ...slot.entry, logs: slot.logs });
@@ -1148,9 +1156,9 @@ export class HistoryStore {
 
   /**
    * Reads the whole of generation `generation`'s file into fresh slots, keeping the changes this process has not
-   * written yet on top. Returns the ids whose entries changed.
+   * written yet on top. Returns the ids whose entries changed, unless told nobody asks (at start, all of them did).
    */
-  private async reload(generation: number, yieldTo?: YieldTo): Promise<Set<string>> {
+  private async reload(generation: number, yieldTo?: YieldTo, reportChanges = true): Promise<Set<string>> {
     const before = new Map([...this.slots].map(([id, slot]) => [id, slot.summary.rev]));
     const pending = new Map([...this.pendingPuts].flatMap((id) => {
       const slot = this.slots.get(id);
@@ -1190,6 +1198,9 @@ export class HistoryStore {
       }
     }
     const changed = new Set<string>();
+    if (!reportChanges) {
+      return changed;
+    }
     for (const [id, slot] of this.slots) {
       if (before.get(id) !== slot.summary.rev) {
         changed.add(id);
@@ -1213,8 +1224,8 @@ export class HistoryStore {
       return false;
     }
     const { summaries, appended, bytes } = read;
-    for (const { summary, offset, length, logs } of summaries.slots) {
-      this.slots.set(summary.id, { summary, entry: undefined, location: { offset, length }, logs, onDisk: true });
+    for (const { summary, location, logs } of summaries.slots) {
+      this.slots.set(summary.id, { summary, entry: undefined, location, logs, onDisk: true });
     }
     for (const { id, rev, deletedAt } of summaries.tombstones) {
       this.tombstones.set(id, { rev, deletedAt });
@@ -1243,10 +1254,10 @@ export class HistoryStore {
       if (!slot.onDisk || !slot.location) {
         return;
       }
-      slots.push({ summary: slot.summary, offset: slot.location.offset, length: slot.location.length, logs: slot.logs });
+      slots.push({ summary: slot.summary, location: slot.location, logs: slot.logs });
     }
     const offset = this.readOffset;
-    this.summariesBytes = await writeSummaries(this.folder, this.file, {
+    const bytes = await writeSummaries(this.folder, this.file, {
       generation: this.generation,
       header: this.header,
       offset,
@@ -1254,7 +1265,10 @@ export class HistoryStore {
       slots,
       tombstones: [...this.tombstones].map(([id, { rev, deletedAt }]) => ({ id, rev, deletedAt })),
     });
-    this.summariesOffset = offset;
+    if (bytes !== undefined) {
+      this.summariesBytes = bytes;
+      this.summariesOffset = offset;
+    }
   }
 
   /**
@@ -1346,8 +1360,9 @@ export class HistoryStore {
         continue;
       }
       lines.push(putLineOfJson(record.summary, record.entryJson));
-      if (slot.logs.length > 0) {
-        lines.push(logsLine(slot.summary.id, slot.logs, true));
+      const logLines = logLinesOf(slot);
+      if (logLines.length > 0) {
+        lines.push(logsLine(slot.summary.id, logLines, true));
       }
     }
     const cutoff = this.now() - TOMBSTONE_KEEP_MS;
@@ -1424,7 +1439,7 @@ export class HistoryStore {
     let recovery: IndexRecovery | undefined;
     for (;;) {
       try {
-        await this.reload(await this.newestGeneration());
+        await this.reload(await this.newestGeneration(), undefined, false);
         return recovery && { ...recovery, keptEntries: this.slots.size };
       } catch (error) {
         if (!(error instanceof UnreadableHistoryFileError) || error.newer) {
@@ -1537,10 +1552,13 @@ export class HistoryStore {
     } catch {
       return;
     }
-    const referenced = new Set([...this.slots.values()].flatMap((slot) => {
-      const name = slot.summary.videoFile ? path.posix.basename(slot.summary.videoFile) : undefined;
-      return name ? [name, `${name}${POSTER_SUFFIX}`] : [];
-    }));
+    const referenced = new Set<string>();
+    for (const { summary } of this.slots.values()) {
+      if (summary.videoFile) {
+        const name = path.posix.basename(summary.videoFile);
+        referenced.add(name).add(`${name}${POSTER_SUFFIX}`);
+      }
+    }
     const cutoff = this.now() - ORPHAN_MIN_AGE_MS;
     for (const name of names) {
       if (referenced.has(name) || name.startsWith('.')) {

@@ -18,7 +18,8 @@ import type { EntrySummary } from './records';
  */
 
 export const SUMMARIES_FORMAT = 'animatediff-history-summaries';
-export const SUMMARIES_VERSION = 1;
+/** 2: columns instead of rows, log lines after the JSON (version 1's files are ignored, then replaced). */
+export const SUMMARIES_VERSION = 2;
 /** How many bytes before the covered offset the summaries quote, to know the history file is the one they were made of. */
 export const SUMMARIES_QUOTED_BYTES = 64;
 
@@ -34,12 +35,42 @@ export function summariesGeneration(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** An entry's log lines as a summaries file holds them: `text.slice(start, end)` is their JSON, parsed on first use. */
+export interface PackedLogLines {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Log lines, or where they are in the summaries read at start (most entries' lines are never looked at). */
+export type LogLines = string[] | PackedLogLines;
+
+/** The lines themselves; none when packed lines do not parse as lines (the checksum makes that a damaged disk). */
+export function unpackLogLines(logs: LogLines): string[] {
+  if (Array.isArray(logs)) {
+    return logs;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(logs.text.slice(logs.start, logs.end));
+  } catch {
+    return [];
+  }
+  return Array.isArray(value) && value.every((line) => typeof line === 'string') ? value as string[] : [];
+}
+
+function logLinesJson(logs: LogLines): string {
+  if (Array.isArray(logs)) {
+    return logs.length > 0 ? JSON.stringify(logs) : '';
+  }
+  return logs.text.slice(logs.start, logs.end);
+}
+
 export interface SummarisedSlot {
   summary: EntrySummary;
   /** Its latest put record in the history file. */
-  offset: number;
-  length: number;
-  logs: string[];
+  location: { offset: number; length: number };
+  logs: LogLines;
 }
 
 export interface HistorySummaries {
@@ -55,9 +86,19 @@ export interface HistorySummaries {
   tombstones: Array<{ id: string; rev: number; deletedAt: number }>;
 }
 
-type SlotRow = [id: string, rev: number, createdAt: number, status: HistoryStatus, videoFile: string, videoBytes: number, missingCopy: 0 | 1, ownerPid: number, offset: number, length: number, logs: string[]];
-type TombstoneRow = [id: string, rev: number, deletedAt: number];
+/** Per slot, in `numbers`: */
+const REV = 0, CREATED_AT = 1, VIDEO_BYTES = 2, MISSING_COPY = 3, OWNER_PID = 4, OFFSET = 5, LENGTH = 6, LOGS_START = 7, LOGS_END = 8;
+const NUMBERS_PER_SLOT = 9;
+/** Ids are UUIDs; summaries are not written for a history with an id that has this. */
+const ID_SEPARATOR = ' ';
+/** Per slot, one character of `statuses`. */
+const STATUS_CODES: readonly HistoryStatus[] = ['submitting', 'queued', 'running', 'done', 'failed', 'cancelled'];
+const STATUS_LETTERS = 'sqrdfc';
 
+/**
+ * The second line of the file. Columns, not an object per entry: it is parsed at every start, and one array of
+ * 90,000 numbers parses several times faster than 10,000 small arrays.
+ */
 interface SummariesJson {
   format: string;
   version: number;
@@ -66,18 +107,40 @@ interface SummariesJson {
   offset: number;
   before: string;
   liveBytes: number;
-  slots: SlotRow[];
-  tombstones: TombstoneRow[];
+  /** Joined by ID_SEPARATOR: one string splits faster than an array of them parses. */
+  ids: string;
+  statuses: string;
+  videoFiles: string[];
+  /** NUMBERS_PER_SLOT per slot; the logs' positions are in the text after the second line. */
+  numbers: number[];
+  /** id, rev, deletedAt of each. */
+  tombstones: Array<[string, number, number]>;
 }
-
-const STATUSES: ReadonlySet<unknown> = new Set<HistoryStatus>(['submitting', 'queued', 'running', 'done', 'failed', 'cancelled']);
 
 function checksum(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-/** The file's text: the checksum of the second line, then the summaries as one line of JSON (rows, not objects: it is read at every start). */
-export function encodeSummaries(summaries: HistorySummaries): string {
+/**
+ * The file's text: the checksum of what follows the first line; the summaries as one line of JSON; then every
+ * entry's log lines as JSON, one after the other, which the start does not parse. Undefined when an id has the
+ * separator (ids are UUIDs).
+ */
+export function encodeSummaries(summaries: HistorySummaries): string | undefined {
+  if (summaries.slots.some((slot) => slot.summary.id.includes(ID_SEPARATOR) || slot.summary.id === '')) {
+    return undefined;
+  }
+  const logs: string[] = [];
+  let logsLength = 0;
+  const numbers: number[] = [];
+  let statuses = '';
+  for (const { summary: s, location, logs: lines } of summaries.slots) {
+    const json = logLinesJson(lines);
+    logs.push(json);
+    numbers.push(s.rev, s.createdAt, s.videoBytes, s.missingCopy ? 1 : 0, s.ownerPid ?? 0, location.offset, location.length, logsLength, logsLength + json.length);
+    logsLength += json.length;
+    statuses += STATUS_LETTERS[STATUS_CODES.indexOf(s.status)];
+  }
   const json: SummariesJson = {
     format: SUMMARIES_FORMAT,
     version: SUMMARIES_VERSION,
@@ -86,74 +149,97 @@ export function encodeSummaries(summaries: HistorySummaries): string {
     offset: summaries.offset,
     before: summaries.before,
     liveBytes: summaries.liveBytes,
-    slots: summaries.slots.map(({ summary: s, offset, length, logs }) => [s.id, s.rev, s.createdAt, s.status, s.videoFile, s.videoBytes, s.missingCopy ? 1 : 0, s.ownerPid ?? 0, offset, length, logs]),
+    ids: summaries.slots.map((slot) => slot.summary.id).join(ID_SEPARATOR),
+    statuses,
+    videoFiles: summaries.slots.map((slot) => slot.summary.videoFile),
+    numbers,
     tombstones: summaries.tombstones.map(({ id, rev, deletedAt }) => [id, rev, deletedAt]),
   };
-  const body = JSON.stringify(json);
+  const body = `${JSON.stringify(json)}\n${logs.join('')}`;
   return `${checksum(body)}\n${body}\n`;
 }
 
-function isNumber(value: unknown): value is number {
+function isCount(value: unknown): value is number {
   return typeof value === 'number' && value >= 0;
 }
 
-function isLogs(value: unknown): value is string[] {
-  if (!Array.isArray(value)) {
+function areCounts(value: unknown, length: number): value is number[] {
+  if (!Array.isArray(value) || value.length !== length) {
     return false;
   }
-  for (const line of value) {
-    if (typeof line !== 'string') {
+  for (const item of value) {
+    if (!isCount(item)) {
       return false;
     }
   }
   return true;
 }
 
-function readSlot(row: unknown): SummarisedSlot | undefined {
-  if (!Array.isArray(row) || row.length !== 11) {
-    return undefined;
+function isStringArray(value: unknown, length: number): value is string[] {
+  if (!Array.isArray(value) || value.length !== length) {
+    return false;
   }
-  const [id, rev, createdAt, status, videoFile, videoBytes, missingCopy, ownerPid, offset, length, logs] = row as unknown[];
-  if (typeof id !== 'string' || !isNumber(rev) || !isNumber(createdAt) || !STATUSES.has(status) || typeof videoFile !== 'string' || !isNumber(videoBytes)
-    || (missingCopy !== 0 && missingCopy !== 1) || !isNumber(ownerPid) || !isNumber(offset) || !isNumber(length) || !isLogs(logs)) {
-    return undefined;
+  for (const item of value) {
+    if (typeof item !== 'string') {
+      return false;
+    }
   }
-  return {
-    summary: { id, rev, createdAt, status: status as HistoryStatus, videoFile, videoBytes, missingCopy: missingCopy === 1, ownerPid: ownerPid || undefined },
-    offset,
-    length,
-    logs,
-  };
+  return true;
 }
 
 /** The summaries in `text` if it is an intact summaries file of `generation`; undefined for anything else. */
 export function decodeSummaries(text: string, generation: number): HistorySummaries | undefined {
   const firstLineEnd = text.indexOf('\n');
-  const body = text.slice(firstLineEnd + 1, text.endsWith('\n') ? -1 : undefined);
-  if (firstLineEnd < 0 || text.slice(0, firstLineEnd) !== checksum(body)) {
+  const secondLineEnd = text.indexOf('\n', firstLineEnd + 1);
+  if (firstLineEnd < 0 || secondLineEnd < 0 || !text.endsWith('\n') || text.slice(0, firstLineEnd) !== checksum(text.slice(firstLineEnd + 1, -1))) {
     return undefined;
   }
   let json: Partial<SummariesJson>;
   try {
-    json = JSON.parse(body) as Partial<SummariesJson>;
+    json = JSON.parse(text.slice(firstLineEnd + 1, secondLineEnd)) as Partial<SummariesJson>;
   } catch {
     return undefined;
   }
   if (json.format !== SUMMARIES_FORMAT || json.version !== SUMMARIES_VERSION || json.generation !== generation || typeof json.header !== 'string'
-    || !isNumber(json.offset) || typeof json.before !== 'string' || !isNumber(json.liveBytes) || !Array.isArray(json.slots) || !Array.isArray(json.tombstones)) {
+    || !isCount(json.offset) || typeof json.before !== 'string' || !isCount(json.liveBytes) || typeof json.ids !== 'string' || !Array.isArray(json.tombstones)) {
     return undefined;
   }
-  const slots: SummarisedSlot[] = [];
-  for (const row of json.slots) {
-    const slot = readSlot(row);
-    if (!slot) {
+  const { statuses, videoFiles, numbers } = json;
+  const ids = json.ids === '' ? [] : json.ids.split(ID_SEPARATOR);
+  const count = ids.length;
+  if (typeof statuses !== 'string' || statuses.length !== count || !isStringArray(videoFiles, count) || !areCounts(numbers, count * NUMBERS_PER_SLOT)) {
+    return undefined;
+  }
+  const logsStart = secondLineEnd + 1;
+  const logsLength = text.length - 1 - logsStart;
+  const slots: SummarisedSlot[] = new Array<SummarisedSlot>(count);
+  for (let i = 0; i < count; i++) {
+    const n = i * NUMBERS_PER_SLOT;
+    const status = STATUS_CODES[STATUS_LETTERS.indexOf(statuses[i])];
+    const missingCopy = numbers[n + MISSING_COPY];
+    const start = numbers[n + LOGS_START];
+    const end = numbers[n + LOGS_END];
+    if (status === undefined || missingCopy > 1 || start > end || end > logsLength) {
       return undefined;
     }
-    slots.push(slot);
+    slots[i] = {
+      summary: {
+        id: ids[i],
+        rev: numbers[n + REV],
+        createdAt: numbers[n + CREATED_AT],
+        status,
+        videoFile: videoFiles[i],
+        videoBytes: numbers[n + VIDEO_BYTES],
+        missingCopy: missingCopy === 1,
+        ownerPid: numbers[n + OWNER_PID] || undefined,
+      },
+      location: { offset: numbers[n + OFFSET], length: numbers[n + LENGTH] },
+      logs: start === end ? [] : { text, start: logsStart + start, end: logsStart + end },
+    };
   }
   const tombstones: HistorySummaries['tombstones'] = [];
   for (const row of json.tombstones as unknown[]) {
-    if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || !isNumber(row[1]) || !isNumber(row[2])) {
+    if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || !isCount(row[1]) || !isCount(row[2])) {
       return undefined;
     }
     tombstones.push({ id: row[0], rev: row[1], deletedAt: row[2] });
@@ -220,10 +306,10 @@ export async function readSummaries(folder: string, file: string, generation: nu
 
 /**
  * Writes the summaries of the history file `file` into `folder`, quoting the bytes before their offset; returns
- * their size in bytes. A partial file like any other (one a killed process left is removed at the next start), and
+ * their size in bytes, or undefined when they cannot be written (an id that is not a UUID). A partial file like any other (one a killed process left is removed at the next start), and
  * not flushed: a cache.
  */
-export async function writeSummaries(folder: string, file: string, summaries: Omit<HistorySummaries, 'before'>): Promise<number> {
+export async function writeSummaries(folder: string, file: string, summaries: Omit<HistorySummaries, 'before'>): Promise<number | undefined> {
   const handle = await fsp.open(file, 'r');
   let before: Buffer;
   try {
@@ -233,6 +319,9 @@ export async function writeSummaries(folder: string, file: string, summaries: Om
     await handle.close();
   }
   const text = encodeSummaries({ ...summaries, before: before.toString('base64') });
+  if (text === undefined) {
+    return undefined;
+  }
   const target = path.join(folder, summariesFileName(summaries.generation));
   const partial = partialFileFor(target);
   try {

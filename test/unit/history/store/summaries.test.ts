@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HistoryEntry } from '../../../../src/history/store/entry';
 import { HistoryStore, historyFileName, type HistoryStoreOptions } from '../../../../src/history/store/historyStore';
-import { decodeSummaries, encodeSummaries, summariesFileName } from '../../../../src/history/store/summaries';
+import { decodeSummaries, encodeSummaries, summariesFileName, unpackLogLines, type HistorySummaries } from '../../../../src/history/store/summaries';
 import { deadPid, filesIn, historyOnDisk, newEntry, useTempFolder } from '../support';
 
 /** Summaries written at every start (the product waits for a megabyte of new records). */
@@ -39,6 +39,12 @@ describe('history store: summaries read at start instead of the whole file', () 
     } finally {
       store.dispose();
     }
+  }
+
+  function encoded(summaries: HistorySummaries): string {
+    const text = encodeSummaries(summaries);
+    assert.ok(text !== undefined);
+    return text;
   }
 
   function summariesOf(folder: string) {
@@ -77,6 +83,23 @@ describe('history store: summaries read at start instead of the whole file', () 
     third.dispose();
   });
 
+  it('keep log lines unparsed until asked, and copy them as they are when written again', async () => {
+    (await makeHistory(temp.path, ['a', 'b', 'c'])).dispose();
+    (await open(temp.path)).dispose();
+    const summaries = summariesOf(temp.path);
+    assert.ok(summaries);
+    const withLogs = summaries.slots.filter((slot) => !Array.isArray(slot.logs));
+    assert.equal(withLogs.length, 1, 'one entry has log lines, held as their place in the file');
+    assert.deepEqual(unpackLogLines(withLogs[0].logs), ['step 1/4', 'step 2/4']);
+
+    const again = decodeSummaries(encoded(summaries), 1);
+    assert.deepEqual(again?.slots.map((slot) => unpackLogLines(slot.logs)), summaries.slots.map((slot) => unpackLogLines(slot.logs)));
+
+    // Ids are joined by a space: a history whose ids are not UUIDs gets none (it is read whole).
+    const [first] = summaries.slots;
+    assert.equal(encodeSummaries({ ...summaries, slots: [{ ...first, summary: { ...first.summary, id: 'not a uuid' } }] }), undefined);
+  });
+
   it('are not used when they do not match the file: it is read whole', async () => {
     (await makeHistory(temp.path, ['mine 1', 'mine 2', 'mine 3'])).dispose();
     (await makeHistory(other.path, ['theirs 1', 'theirs 2'])).dispose();
@@ -91,12 +114,12 @@ describe('history store: summaries read at start instead of the whole file', () 
     const summaries = summariesOf(temp.path);
     assert.ok(summaries);
     const [checksumLine] = readFileSync(path.join(temp.path, summariesFileName(1)), 'utf8').split('\n');
-    const dropped = encodeSummaries({ ...summaries, slots: summaries.slots.slice(1) }).split('\n')[1];
-    writeFileSync(path.join(temp.path, summariesFileName(1)), `${checksumLine}\n${dropped}\n`);
+    const dropped = encoded({ ...summaries, slots: summaries.slots.slice(1) });
+    writeFileSync(path.join(temp.path, summariesFileName(1)), `${checksumLine}\n${dropped.slice(dropped.indexOf('\n') + 1)}`);
     assert.deepEqual(await listOf(temp.path, {}), mine);
 
     // Summaries cut off (a crash while they were replaced, without their fsync).
-    writeFileSync(path.join(temp.path, summariesFileName(1)), encodeSummaries(summaries).slice(0, 100));
+    writeFileSync(path.join(temp.path, summariesFileName(1)), encoded(summaries).slice(0, 100));
     assert.deepEqual(await listOf(temp.path, {}), mine);
   });
 
