@@ -20,8 +20,9 @@ export interface GenerateOptions {
 }
 
 /**
- * Told about every job as it goes (the history keeps it). `started` and `finished` are awaited: the history
- * records a job before anything is sent and keeps the result (and its local video) before it is shown.
+ * Told about every job as it goes (the history keeps it). `started` is awaited: the history records a job before
+ * anything is sent. A result is shown once `finished` has its local video in place (`whenInHand`), without waiting
+ * for the write that it is done: a window closed in between leaves the job unfinished, and the next one resumes it.
  */
 export interface GenerationJournal {
   started(job: RunningJob, resumed: boolean): Promise<void>;
@@ -29,7 +30,7 @@ export interface GenerationJournal {
   updated(job: RunningJob): void;
   /** A fal log line (not awaited). */
   logged(job: RunningJob, line: string): void;
-  finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void>;
+  finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>, whenInHand?: () => void): Promise<void>;
 }
 
 export interface GenerationServiceOptions {
@@ -45,6 +46,13 @@ export interface GenerationServiceOptions {
 type JobStart = { kind: 'submit' } | { kind: 'resume'; job: ResumableJob };
 
 const PROGRESS_LOG_LENGTH = 60;
+
+/** Once the journal has the result's local copy in place (or is through with it); fails as `finished` does. */
+function resultInHand(journal: GenerationJournal, job: RunningJob, outcome: Extract<GenerationOutcome, { kind: 'done' }>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    journal.finished(job, outcome, resolve).then(resolve, reject);
+  });
+}
 
 /** Runs generations: progress with queue position and logs, cancel, errors with actions, the result announced. */
 export class GenerationService extends Disposable {
@@ -180,7 +188,9 @@ export class GenerationService extends Disposable {
       if (outcome.kind === 'done') {
         job.resultReady = true;
         this.changeEmitter.fire();
-        await journal?.finished(job, outcome);
+        if (journal) {
+          await resultInHand(journal, job, outcome);
+        }
         if (interactive) {
           this.generatedEmitter.fire(outcome.record);
         }

@@ -143,19 +143,19 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     }, LOG_FLUSH_DELAY_MS);
   }
 
-  async finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>): Promise<void> {
+  async finished(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>, whenInHand?: () => void): Promise<void> {
     const resumed = this.resumedIds.delete(job.id);
     this.followed.delete(job.id);
     // The last log lines go in the same write as the outcome (the store joins changes made in one go), not before it.
     const logsFlushed = this.flushLogs(job.id);
     try {
-      await this.recordOutcome(job, outcome, resumed);
+      await this.recordOutcome(job, outcome, resumed, whenInHand);
     } finally {
       await logsFlushed;
     }
   }
 
-  private async recordOutcome(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>, resumed: boolean): Promise<void> {
+  private async recordOutcome(job: RunningJob, outcome: Exclude<GenerationOutcome, { kind: 'notStarted' }>, resumed: boolean, whenInHand?: () => void): Promise<void> {
     const store = await this.deps.store();
     const entry = store?.get(job.id);
     if (!store || !entry || !this.ownedHere(entry)) {
@@ -165,7 +165,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     try {
       switch (outcome.kind) {
         case 'done':
-          await this.keepResult(store, job, outcome.record, timings);
+          await this.keepResult(store, job, outcome.record, timings, whenInHand);
           return;
         case 'failed': {
           const failure = outcome.failure;
@@ -227,6 +227,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     job: RunningJob,
     record: GenerationRecord,
     timings: HistoryTimings,
+    whenInHand?: () => void,
   ): Promise<void> {
     const finishedTimings: HistoryTimings = {
       ...timings,
@@ -249,7 +250,7 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     // that one finishes the entry).
     const copy = await this.downloadCopy(store, job.id, record.videoUrl, (current) => (this.ownedHere(current)
       ? { status: 'done', ownerPid: undefined, error: undefined }
-      : undefined));
+      : undefined), whenInHand);
     await recorded;
     if (copy === 'closing') {
       return; // the window is closing: the next one resumes the job and downloads the video
@@ -334,9 +335,10 @@ export class HistoryJournal implements GenerationJournal, vscode.Disposable {
     id: string,
     url: string,
     finish?: (entry: HistoryEntry) => HistoryEntryPatch | undefined,
+    whenInPlace?: () => void,
   ): Promise<{ ok: true; bytes: number; entry: HistoryEntry | undefined } | { ok: false; reason: string; expired: boolean } | 'closing'> {
     try {
-      const saved = await store.saveVideo(id, url, { signal: this.disposal.signal, limits: { totalMs: DOWNLOAD_TIMEOUT_MS, ...this.deps.downloadLimits?.() }, finish });
+      const saved = await store.saveVideo(id, url, { signal: this.disposal.signal, limits: { totalMs: DOWNLOAD_TIMEOUT_MS, ...this.deps.downloadLimits?.() }, finish, whenInPlace });
       return { ok: true, bytes: saved?.video?.bytes ?? 0, entry: saved };
     } catch (error) {
       if (this.disposal.signal.aborted) {

@@ -86,6 +86,8 @@ export interface ClaimedJobs {
 export interface SaveVideoOptions extends DownloadOptions {
   /** More changes made in the same write as the video, decided on the entry once the video is in place (undefined: none). */
   finish?: (entry: HistoryEntry) => HistoryEntryPatch | undefined;
+  /** Told the entry once the video is in place and the store holds it, before that is written. */
+  whenInPlace?: (entry: HistoryEntry) => void;
 }
 
 export interface WriteOptions {
@@ -478,7 +480,7 @@ export class HistoryStore {
     if (!this.slots.has(id)) {
       return undefined;
     }
-    const { finish, ...download } = options;
+    const { finish, whenInPlace, ...download } = options;
     const file = `${VIDEOS_FOLDER}/${id}${videoExtension(undefined, url)}`;
     const absolute = this.resolveInFolder(file);
     // The store's own file: a copy downloaded again replaces the earlier one.
@@ -486,7 +488,12 @@ export class HistoryStore {
     const current = this.get(id);
     const previousFile = current?.video?.file;
     const more = current ? finish?.(current) : undefined;
-    const updated = await this.update(id, { ...more, video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
+    const updated = this.updateInMemory(id, { ...more, video: { file, ...downloaded }, videoPruned: undefined, remoteVideoUrl: url });
+    const written = updated ? this.scheduleWrite(true) : undefined;
+    if (updated) {
+      whenInPlace?.(updated);
+    }
+    await written;
     if (!updated) {
       await fsp.rm(absolute, { force: true });
     } else if (previousFile && previousFile !== file) {

@@ -1,8 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { HistoryJournal } from '../../../../src/history/jobs/journal';
+import { HistoryStore } from '../../../../src/history/store/historyStore';
 import { FalFailure } from '../../../../src/model/failure';
 import type { GenerationRecord, RunningJob } from '../../../../src/model/generation';
+import { historyOnDisk, useTempFolder } from '../support';
 import { MemoryJobStore, quietLog } from './memoryJobStore';
 
 const HERE = 4101;
@@ -187,5 +193,67 @@ describe('history journal (with an in-memory store)', () => {
     await journal.finished(job, { kind: 'failed', failure: new FalFailure('notFound', 'fal does not know this request (404).') });
     assert.equal(store.get(entry.id)?.error?.kind, 'lost');
     assert.match(store.get(entry.id)?.error?.message ?? '', /request-8/);
+  });
+});
+
+describe('history journal (with the store on disk)', () => {
+  const temp = useTempFolder();
+  /** Enough of an MP4 for the download's check that it is a video. */
+  const video = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(4096, 7)]);
+  let server: Server;
+  let videoUrl: string;
+
+  before(async () => {
+    server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length }).end(video));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    videoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/clip.mp4`;
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('has the result in hand once its video is in place, before the write that it is done; until then the job is resumable on disk', async () => {
+    let writes: Promise<void> | undefined;
+    let release = () => undefined as void;
+    const { store } = await HistoryStore.open(temp.path, { whileLocked: () => writes });
+    const journal = new HistoryJournal({ store: async () => store, pid: HERE, log: quietLog, onWriteProblem: (error) => assert.fail(String(error)) });
+    try {
+      const job = runningJob('a lighthouse in a storm');
+      await journal.started(job, false);
+      job.requestId = 'request-9';
+      job.state = 'running';
+      journal.updated(job);
+      await settled(() => store.get(job.id)?.status === 'running', 'running');
+      await store.flush();
+
+      // Every write from now on waits until released.
+      writes = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let finished = false;
+      let toldInHand = () => undefined as void;
+      const inHand = new Promise<void>((resolve) => {
+        toldInHand = resolve;
+      });
+      const finishing = journal.finished(job, { kind: 'done', record: { ...recordOf(job, 9), videoUrl } }, toldInHand).then(() => {
+        finished = true;
+      });
+      // Were the result in hand only once written, this would wait for ever (the writes wait for the release).
+      await inHand;
+      assert.equal(finished, false, 'in hand before the history has written it');
+      const shown = store.get(job.id);
+      assert.equal(shown?.status, 'done');
+      assert.ok(shown?.video && existsSync(path.join(temp.path, shown.video.file)), 'its local copy is in place');
+      const onDisk = historyOnDisk(temp.path).entries.get(job.id);
+      assert.equal(onDisk?.status, 'running', 'a window closed now leaves the job unfinished');
+      assert.equal(onDisk?.requestId, 'request-9', 'and resumable');
+
+      release();
+      await finishing;
+      assert.equal(historyOnDisk(temp.path).entries.get(job.id)?.status, 'done');
+    } finally {
+      release();
+      journal.dispose();
+      store.dispose();
+    }
   });
 });

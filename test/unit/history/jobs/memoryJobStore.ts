@@ -61,7 +61,12 @@ export class MemoryJobStore implements JobStore {
     const bytes = await this.download(url);
     const current = this.entries.get(id);
     const more = current ? options.finish?.(current) : undefined;
-    return this.update(id, { ...more, video: { file: `videos/${id}.mp4`, bytes, contentType: 'video/mp4' }, remoteVideoUrl: url });
+    const written = this.update(id, { ...more, video: { file: `videos/${id}.mp4`, bytes, contentType: 'video/mp4' }, remoteVideoUrl: url });
+    const inPlace = this.entries.get(id);
+    if (current && inPlace) {
+      options.whenInPlace?.(inPlace);
+    }
+    return written;
   }
 
   async claimUnfinished(isAbandoned: (entry: HistoryEntry) => boolean, owner: number): Promise<ClaimedJobs> {
