@@ -37,6 +37,8 @@ const QUICK_INPUT = '.quick-input-widget';
 interface PlayRecord {
   at: number;
   src: string;
+  /** The panel's text when it started playing: which generation it shows. */
+  shows: string;
 }
 
 export interface VscodeMeasureOptions {
@@ -84,7 +86,7 @@ async function watchPlays(ui: Workbench): Promise<boolean> {
       if (!page.benchPlays) {
         page.benchPlays = [];
         document.addEventListener('playing', (event) => {
-          page.benchPlays?.push({ at: Date.now(), src: (event.target as HTMLVideoElement).currentSrc });
+          page.benchPlays?.push({ at: Date.now(), src: (event.target as HTMLVideoElement).currentSrc, shows: document.body.innerText });
         }, true);
       }
     }, undefined, { timeout: 2_000 });
@@ -94,8 +96,8 @@ async function watchPlays(ui: Workbench): Promise<boolean> {
   }
 }
 
-/** When a video not shown before `since` started playing in the panel (stamped in the webview). */
-async function playedAfter(ui: Workbench, since: number, timeoutMs: number): Promise<number> {
+/** When a video of `prompt`, not shown before `since`, started playing in the panel (stamped in the webview). */
+async function playedAfter(ui: Workbench, since: number, prompt: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   const video = ui.webviewFrame().locator('video');
   for (;;) {
@@ -104,9 +106,11 @@ async function playedAfter(ui: Workbench, since: number, timeoutMs: number): Pro
       undefined,
       { timeout: 2_000 },
     ).catch(() => [] as PlayRecord[]);
-    // A video shown before is not the new one: the previous result loops, and each loop fires `playing` again.
+    // A video shown before is not the new one: the previous result loops, and each loop fires `playing` again. And
+    // the panel must show this sample's prompt (each differs from the one before): an earlier result played again
+    // under a new address is not it.
     const shownBefore = new Set(plays.filter((record) => record.at <= since).map((record) => record.src));
-    const play = plays.find((record) => record.at > since && !shownBefore.has(record.src));
+    const play = plays.find((record) => record.at > since && !shownBefore.has(record.src) && record.shows.includes(prompt));
     if (play) {
       return play.at;
     }
@@ -192,7 +196,7 @@ export async function measureInVscode(ui: Workbench, options: VscodeMeasureOptio
         }), undefined, { timeout: 60_000 });
         return Date.now() - pressedAt;
       }
-      return (await playedAfter(ui, pressedAt, 60_000)) - pressedAt;
+      return (await playedAfter(ui, pressedAt, prompt.text, 60_000)) - pressedAt;
     },
     async () => {
       const started = Date.now();
