@@ -23,8 +23,8 @@ export interface WriteOptions {
   /** Put the file in place even if the target exists (the user chose "Replace", or it is our own copy). Default false. */
   replace?: boolean;
   signal?: AbortSignal;
-  /** Checks what arrived (its size; the partial file holds it) before it is put in place; a throw leaves the target as it was. */
-  accept?: (bytes: number, partialFile: string) => void | Promise<void>;
+  /** Checks what arrived (its size and first bytes) before it is put in place; a throw leaves the target as it was. */
+  accept?: (bytes: number, head: Buffer) => void | Promise<void>;
   /** Told of every chunk as it is written. */
   onBytes?: (count: number) => void;
 }
@@ -90,8 +90,8 @@ async function commit(partial: string, target: string, replace: boolean): Promis
 export async function writeStreamToFile(source: Readable, target: string, options: WriteOptions = {}): Promise<number> {
   const partial = partialFileFor(target);
   try {
-    const bytes = await pipeToNewFile(source, partial, { signal: options.signal, onBytes: options.onBytes });
-    await options.accept?.(bytes, partial);
+    const { bytes, head } = await pipeToNewFile(source, partial, { signal: options.signal, onBytes: options.onBytes });
+    await options.accept?.(bytes, head);
     await fsyncFile(partial);
     await commit(partial, target, options.replace ?? false);
     await fsyncDirectory(path.dirname(target));

@@ -3,18 +3,25 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** How many of the first bytes written `pipeToNewFile` keeps, for a look at what the file is. */
+export const HEAD_BYTES = 16;
+
 /**
  * Pipes a stream into a NEW file (fails if it exists) with backpressure — the source is read only as fast as the
- * disk takes it, never held whole in memory — and returns how many bytes were written.
+ * disk takes it, never held whole in memory — and returns how many bytes were written, and the first of them.
  */
 export async function pipeToNewFile(
   source: Readable,
   file: string,
   options: { signal?: AbortSignal; onBytes?: (count: number) => void } = {},
-): Promise<number> {
+): Promise<{ bytes: number; head: Buffer }> {
   let bytes = 0;
+  let head = Buffer.alloc(0);
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (head.length < HEAD_BYTES) {
+        head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+      }
       bytes += chunk.length;
       options.onBytes?.(chunk.length);
       callback(null, chunk);
@@ -47,5 +54,5 @@ export async function pipeToNewFile(
   } finally {
     source.off('error', holdEarly);
   }
-  return bytes;
+  return { bytes, head };
 }

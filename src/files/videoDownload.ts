@@ -81,17 +81,6 @@ export function looksLikeVideo(head: Buffer): boolean {
   return head.subarray(0, 6).toString('latin1') === 'GIF87a' || head.subarray(0, 6).toString('latin1') === 'GIF89a';
 }
 
-async function headOf(file: string): Promise<Buffer> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const head = Buffer.alloc(12);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 function megabytes(bytes: number): string {
   return l10n.t('{0} MB', Math.round(bytes / (1024 * 1024)));
 }
@@ -225,14 +214,14 @@ async function save(
     throw tooLarge();
   }
   // Checked before the file is put in place, so a broken download never replaces a good video.
-  const accept = async (bytes: number, partialFile: string) => {
+  const accept = (bytes: number, head: Buffer) => {
     if (bytes === 0) {
       throw new VideoDownloadError('empty', l10n.t('The video from {0} was empty.', where));
     }
     if (Number.isFinite(declaredLength) && declaredLength !== bytes) {
       throw new VideoDownloadError('truncated', l10n.t('The video from {0} was cut short: {1} of {2} bytes arrived.', where, bytes, declaredLength));
     }
-    if (!looksLikeVideo(await headOf(partialFile))) {
+    if (!looksLikeVideo(head)) {
       throw new VideoDownloadError('notVideo', l10n.t('What {0} sent is not a video (it is labelled {1}); it was not saved.', where, contentType));
     }
   };
