@@ -39,7 +39,8 @@ export class HistoryStorage extends Disposable {
     super();
     this.folder = historyFolder(options.globalStorageUri);
     this._register({ dispose: () => this.closeStore() });
-    this.opening = this.open();
+    // After the activation that creates this has returned: its first read need not hold up the window's start.
+    this.opening = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.open());
   }
 
   /** The opened history; undefined when it could not be opened. */
