@@ -17,6 +17,7 @@ import {
   type AnimateDiffEndpoint,
 } from '../model/animateDiff';
 import { formatCount } from '../util/text';
+import { isAbsoluteOrUrl } from './fileKeys';
 
 /**
  * The single source of truth for a `.animate.json` parameter file: it validates files (validate.ts),
@@ -211,11 +212,6 @@ const variations = z.optional(documented(
     + 'To choose the seeds yourself, give `seed` a list instead. Cannot be combined with a single fixed `seed`.',
 ));
 
-/** True for paths that do not depend on where the file is: POSIX or Windows absolute paths and URLs. */
-export function isAbsoluteOrUrl(path: string): boolean {
-  return /^[\\/]/.test(path) || /^[a-zA-Z]:/.test(path) || /^[a-zA-Z][\w+.-]*:\/\//.test(path);
-}
-
 const output = documented(
   z.string().check(z.trim(), z.minLength(1), z.refine((path) => !isAbsoluteOrUrl(path), {
     message: 'must be a folder relative to this file (such as "renders"), so the file works on every machine',
@@ -323,14 +319,6 @@ export const PARAMS_SCHEMA_BY_ENDPOINT = {
   [REGULAR_VIDEO_TO_VIDEO]: regularVideoToVideoParamsSchema,
 } as const;
 
-const KEYS_BY_ENDPOINT = new Map<AnimateDiffEndpoint, readonly string[]>(
-  ANIMATEDIFF_ENDPOINTS.map((endpoint) => [endpoint, Object.freeze(Object.keys(PARAMS_SCHEMA_BY_ENDPOINT[endpoint].shape))]),
-);
-
-/** The keys a file for `endpoint` may contain, in the order templates write them. */
-export function paramsKeysFor(endpoint: AnimateDiffEndpoint): readonly string[] {
-  return KEYS_BY_ENDPOINT.get(endpoint) ?? [];
-}
 
 /** The keys that are part of the product, not of fal's input. */
 export const PRODUCT_KEYS = ['$schema', 'endpoint', 'variations', 'output'] as const;

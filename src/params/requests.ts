@@ -13,7 +13,8 @@ import {
   type TextToVideoInput,
   type VideoToVideoInput,
 } from '../model/animateDiff';
-import { isAbsoluteOrUrl, type ParamsFile, type TextToVideoParams, type VideoToVideoParams } from './fileSchema';
+import { isAbsoluteOrUrl } from './fileKeys';
+import type { ParamsFile, TextToVideoParams, VideoToVideoParams } from './fileSchema';
 import { l10n } from '../l10n/l10n';
 
 /** One submission to fal, built from a parameter file. */

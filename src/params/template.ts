@@ -1,6 +1,6 @@
 import type { GenerationDefaults } from '../model/request';
 import { TURBO_TEXT_TO_VIDEO, isAnimateDiffEndpoint, type TextToVideoInput, type VideoToVideoInput } from '../model/animateDiff';
-import { paramsKeysFor } from './fileSchema';
+import { paramsKeysFor } from './fileKeys';
 
 export const SAMPLE_PROMPT = 'a red fox running through fresh snow at sunrise, cinematic lighting, highly detailed';
 

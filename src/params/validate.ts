@@ -18,7 +18,8 @@ import {
   isVideoToVideoEndpoint,
   type AnimateDiffEndpoint,
 } from '../model/animateDiff';
-import { ENDPOINT_NAMES, PARAMS_SCHEMA_BY_ENDPOINT, paramsFileSchema, paramsKeysFor, type ParamsFile } from './fileSchema';
+import { paramsKeysFor } from './fileKeys';
+import { ENDPOINT_NAMES, PARAMS_SCHEMA_BY_ENDPOINT, paramsFileSchema, type ParamsFile } from './fileSchema';
 import {
   MAX_DIAGNOSTICS_PER_FILE,
   moreProblemsDiagnostic,

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MODEL_DEFAULTS, MOTIONS, VIDEO_SIZE_NAMES } from '../../../src/model/animateDiff';
-import { paramsFileSchema, paramsKeysFor, PRODUCT_KEYS } from '../../../src/params/fileSchema';
+import { paramsKeysFor } from '../../../src/params/fileKeys';
+import { PARAMS_SCHEMA_BY_ENDPOINT, paramsFileSchema, PRODUCT_KEYS } from '../../../src/params/fileSchema';
 import { buildParamsJsonSchema, fullParamsJsonSchema } from '../../../src/params/jsonSchema';
 import { readParamsFixtures } from './support';
 
@@ -52,6 +53,12 @@ describe('parameter file schema', () => {
     const videoToVideo = ['first_n_seconds', 'fps', 'guidance_scale', 'negative_prompt', 'num_inference_steps', 'prompt', 'seed', 'strength', 'video_url'];
     assert.deepEqual(modelKeys(ENDPOINTS[2]), videoToVideo);
     assert.deepEqual(modelKeys(ENDPOINTS[3]), [...videoToVideo, 'motions'].sort());
+  });
+
+  it('writes and runs files with the schema\'s own keys, in the schema\'s order', () => {
+    for (const endpoint of ENDPOINTS) {
+      assert.deepEqual(paramsKeysFor(endpoint as never), Object.keys(PARAMS_SCHEMA_BY_ENDPOINT[endpoint as keyof typeof PARAMS_SCHEMA_BY_ENDPOINT].shape), endpoint);
+    }
   });
 
   it('parses every fixture and rejects an unknown key', () => {
