@@ -7,7 +7,8 @@ import { openWorkbench, waitUntilPlaying, type Workbench } from './workbench';
 // agent that calls AnimateDiff's tool, as Copilot's agent mode would.
 const KEY = 'ui-chat-key:ui-chat-secret-5be21d';
 const FOX = 'a red fox running through snow';
-const BOAT = 'a paper boat drifting down a rainy street';
+// Unlike the other tests' prompts: the History (kept for the whole run) is filtered by words of theirs.
+const BALLOON = 'a hot-air balloon rising over misty hills';
 const ENDPOINT = 'fal-ai/fast-animatediff/turbo/text-to-video';
 /** The chat's width for the pictures: the secondary side bar's default is too narrow to read a response. */
 const CHAT_WIDTH = 560;
@@ -69,7 +70,7 @@ describe('UI: chat — @animatediff, and an agent calling the tool', () => {
     await ui.page.locator('.part.auxiliarybar .action-label[aria-label^="New Chat"]').first().click();
     await ui.chatView().locator('.interactive-item-container').first().waitFor({ state: 'detached' });
     await ui.focusChatInput();
-    await ui.sendChatMessage(`@assistant make a video: ${BOAT}`);
+    await ui.sendChatMessage(`@assistant make a video: ${BALLOON}`);
     const confirmation = ui.page.locator('.part.auxiliarybar .chat-tool-confirmation-carousel');
     await confirmation.locator('.chat-tool-carousel-collapsed-title').filter({ hasText: 'Generate with fal.ai?' }).waitFor({ timeout: 60_000 });
     const question = confirmation.locator('.chat-confirmation-widget-message');
@@ -77,19 +78,19 @@ describe('UI: chat — @animatediff, and an agent calling the tool', () => {
     const text = await question.innerText();
     // (VS Code's markdown keeps the spaces of the tool's plain text as no-break spaces: \s matches both.)
     assert.match(text, /Expected\scharge:\s\$0\.01\s\(1\svideo,\s\$0\.01\sper\svideo\sat\sfal's\slisted\sprice\)\./);
-    assert.ok(text.replace(/\s/g, ' ').includes(`Prompt: “${BOAT}”`), text);
-    assert.equal((await submitted(BOAT)).length, 0, 'nothing is sent before the user allows it');
+    assert.ok(text.replace(/\s/g, ' ').includes(`Prompt: “${BALLOON}”`), text);
+    assert.equal((await submitted(BALLOON)).length, 0, 'nothing is sent before the user allows it');
     await captureReadmeImage(ui.page, 'tool-confirmation', around(await boxOf(confirmation), ui.page, 4));
 
     await confirmation.getByRole('button', { name: /^Allow/ }).first().click();
     await lastResponse().getByText('Done. 1 video generated.').waitFor({ timeout: 120_000 });
-    const sent = await submitted(BOAT);
+    const sent = await submitted(BALLOON);
     assert.equal(sent.length, 1, 'the tool sent one video to fal');
     const job = await ui.imitation.job(sent[0].requestId ?? '');
     assert.equal(job?.status, 'COMPLETED');
     // The tool shows its video in the panel, as every generation does.
     const panel = ui.webviewFrame();
-    await panel.getByText(BOAT).first().waitFor({ timeout: 60_000 });
+    await panel.getByText(BALLOON).first().waitFor({ timeout: 60_000 });
     await waitUntilPlaying(panel.locator('video'));
     await ui.screenshot('chat-tool-done');
   });

@@ -109,14 +109,15 @@ function freshWorkspace(environment: UiEnvironment, settings: Record<string, unk
   return folder;
 }
 
+/** The name of the scripted model's only model (test/fixtures/chat-model/extension.ts). */
+export const SCRIPTED_MODEL = 'Scripted Model';
+
 /**
  * The workspace settings of a window with chat: the profile's settings turn AI features off (a quiet workbench for
  * the other tests); a workspace may turn them on (the setting is window-scoped). The UI tests' scripted language model
  * (test/fixtures/chat-model) is installed beside the extension: without a model code-server offline refuses chat
  * requests. The explorer does not list the settings folder, so pictures of the workspace stay as they are.
  */
-/** The name of the scripted model's only model (test/fixtures/chat-model/extension.ts). */
-export const SCRIPTED_MODEL = 'Scripted Model';
 const CHAT_WORKSPACE_SETTINGS = { 'chat.disableAIFeatures': false, 'files.exclude': { '.vscode': true } };
 
 let browserConnection: Promise<Browser> | undefined;
@@ -400,8 +401,8 @@ export class Workbench {
 
   /**
    * Opens the Chat view ("Chat: Open Chat") and waits until its input has the focus and its model picker shows the
-   * scripted model: a request sent before VS Code has picked a model fails ("Language model unavailable"). `width`: drags the
-   * secondary side bar's edge until the view is about that wide (CSS pixels), as a person widens it.
+   * scripted model: a request sent before VS Code has picked a model fails ("Language model unavailable"). `width`:
+   * drags the secondary side bar's edge until the view is about that wide (CSS pixels), as a person widens it.
    */
   async openChat(width?: number): Promise<void> {
     await this.runCommand('Chat: Open Chat');
