@@ -61,4 +61,29 @@ function packageExtension(vsixFile) {
   run(process.execPath, [vsce, 'package', '--no-dependencies', '--readme-path', USER_README, '-o', vsixFile]);
 }
 
-module.exports = { repoRoot, run, dependenciesOutdated, ensureDependencies, ensureTools, packageExtension };
+/**
+ * The UI tests' scripted chat model (test/fixtures/chat-model: a language model and `@assistant`, so code-server offline
+ * has a usable chat) packaged as a .vsix from its manifest and its build in out/ (`node esbuild.js --tests`). Only the
+ * test harness installs it; it is never part of the extension's package.
+ * @param {string} vsixFile
+ */
+function packageTestChatModel(vsixFile) {
+  const built = path.join(repoRoot, 'out', 'test', 'fixtures', 'chat-model', 'extension.js');
+  if (!fs.existsSync(built)) {
+    throw new Error(`${path.relative(repoRoot, built)} is missing: build the tests with \`node esbuild.js --tests\``);
+  }
+  const staging = fs.mkdtempSync(path.join(path.dirname(vsixFile), 'chat-model-'));
+  fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'chat-model', 'package.json'), path.join(staging, 'package.json'));
+  fs.copyFileSync(built, path.join(staging, 'extension.js'));
+  fs.writeFileSync(path.join(staging, 'README.md'), 'A scripted chat model for the AnimateDiff UI tests.\n');
+  const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const result = spawnSync(process.execPath, [
+    vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsixFile,
+  ], { cwd: staging, encoding: 'utf8' });
+  fs.rmSync(staging, { recursive: true, force: true });
+  if (result.status !== 0) {
+    throw new Error(`packaging the test chat model failed (exit ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
+  }
+}
+
+module.exports = { repoRoot, run, dependenciesOutdated, ensureDependencies, ensureTools, packageExtension, packageTestChatModel };

@@ -1,7 +1,9 @@
 // Runs the UI tests (out/test/ui/**/*.test.js) against the packaged extension in code-server, driven
 // through Debian's Chromium as a person would use VS Code:
 //   1. `node esbuild.js --production`, then `vsce package` into a temporary .vsix (unless --vsix <file>);
-//   2. installs it with code-server's --install-extension into a throw-away extensions folder;
+//   2. installs it with code-server's --install-extension into a throw-away extensions folder, beside the tests'
+//      scripted language model (test/fixtures/chat-model, packaged here: code-server offline has no model, and chat
+//      refuses requests without one); the pseudo-locale code-server gets the extension alone;
 //   3. starts the fal imitation in this process (the extension's sandbox via ANIMATEDIFF_FAL_SANDBOX_URL,
 //      no test hooks: the product as shipped), code-server WITHOUT the smoke-test driver, and a second
 //      code-server with workspace trust on, whose folders open in Restricted Mode, a third in the pseudo-locale
@@ -22,7 +24,7 @@ const {
   repoRoot, sampleWorkspace, createScratch, homeFolders, childEnv, installExtension, installPseudoLocale, startCodeServer,
   launchChromiumServer, requireTools,
 } = require('./code-server.js');
-const { run, packageExtension } = require('./prepare.js');
+const { run, packageExtension, packageTestChatModel } = require('./prepare.js');
 
 const uiTestsDir = path.join(repoRoot, 'out', 'test', 'ui');
 const screenshotsDir = path.join(repoRoot, 'test-output', 'screenshots');
@@ -91,7 +93,10 @@ async function main() {
     const userDataDir = scratch.path('user-data');
     const extensionsDir = scratch.path('extensions');
     await installExtension({ vsix, extensionsDir, userDataDir, scratch });
-    console.log(`[ui] installed ${path.basename(vsix)} into a fresh code-server profile`);
+    const chatModelVsix = scratch.path('test-chat-model.vsix');
+    packageTestChatModel(chatModelVsix);
+    await installExtension({ vsix: chatModelVsix, extensionsDir, userDataDir, scratch });
+    console.log(`[ui] installed ${path.basename(vsix)} and the scripted chat model into a fresh code-server profile`);
 
     const { startFalImitation } = require(path.join(repoRoot, 'out', 'test', 'fal-imitation', 'server.js'));
     const imitation = await startFalImitation();

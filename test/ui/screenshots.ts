@@ -29,7 +29,7 @@ export interface MediaSet {
  * them by running those tests with ANIMATEDIFF_UPDATE_README_MEDIA=1:
  *   node esbuild.js --tests && ANIMATEDIFF_UPDATE_README_MEDIA=1 ANIMATEDIFF_TEST_GREP="<test>" node test/harness/run-ui.js
  * with <test> one of "Compare Side by Side", "UI: Restricted Mode", "UI: parameter files",
- * "UI: generate a video from the selection", "UI: export a video" (a regular expression: join them with |).
+ * "UI: generate a video from the selection", "UI: export a video", "UI: chat" (a regular expression: join them with |).
  */
 export const README_MEDIA: MediaSet = {
   dir: path.join(__dirname, '..', '..', '..', 'media', 'readme'),

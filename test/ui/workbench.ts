@@ -29,6 +29,10 @@
 //   notification(text)          locator of the notification toast whose text matches
 //   selectedOutputChannel()     name of the channel the Output panel shows
 //   screenshot(name)            PNG under test-output/screenshots/, returns its path
+//   openChat(width?)            the Chat view, its input focused once a language model is picked (the UI tests'
+//                               scripted model: open the workbench with chat on, see openWorkbench's chat option)
+//   focusChatInput()            clicks into the chat input
+//   sendChatMessage(text)       replaces what the chat input holds with `text` and presses Enter
 //   imitation / imitationUrl    the fal imitation's control client and origin
 //   workspaceDir                this workbench's workspace folder on disk
 //   userDataDir                 the (normal) code-server's user data: extension logs and storage
@@ -95,11 +99,26 @@ export function uiEnvironment(): UiEnvironment {
  * A new copy of the sample workspace. Its name stays "workspace"; its own path keeps what VS Code remembers per
  * folder (open editors, the video panel) from leaking from one test file into the next.
  */
-function freshWorkspace(environment: UiEnvironment): string {
+function freshWorkspace(environment: UiEnvironment, settings: Record<string, unknown> | undefined): string {
   const folder = path.join(fs.mkdtempSync(path.join(environment.workspacesDir, 'ws-')), 'workspace');
   fs.cpSync(environment.sampleWorkspace, folder, { recursive: true });
+  if (settings) {
+    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  }
   return folder;
 }
+
+/** The name of the scripted model's only model (test/fixtures/chat-model/extension.ts). */
+export const SCRIPTED_MODEL = 'Scripted Model';
+
+/**
+ * The workspace settings of a window with chat: the profile's settings turn AI features off (a quiet workbench for
+ * the other tests); a workspace may turn them on (the setting is window-scoped). The UI tests' scripted language model
+ * (test/fixtures/chat-model) is installed beside the extension: without a model code-server offline refuses chat
+ * requests. The explorer does not list the settings folder, so pictures of the workspace stay as they are.
+ */
+const CHAT_WORKSPACE_SETTINGS = { 'chat.disableAIFeatures': false, 'files.exclude': { '.vscode': true } };
 
 let browserConnection: Promise<Browser> | undefined;
 const openWorkbenches = new Set<Workbench>();
@@ -114,7 +133,7 @@ export function currentWorkbenches(): Workbench[] {
  * usable. `restricted`: in the other code-server, where the folder is not trusted (Restricted Mode). `loadTimeoutMs`:
  * how long the first load may take (a code-server that has just started, on a loaded machine, can need more).
  * `viewport` (default 1280×800) and `deviceScaleFactor` (default 1): the window's size in CSS pixels and the screen's
- * density.
+ * density. `chat`: AI features on in this workspace (the Chat view, `@animatediff`, the tools; see openChat).
  */
 export async function openWorkbench(options: {
   restricted?: boolean;
@@ -123,6 +142,7 @@ export async function openWorkbench(options: {
   loadTimeoutMs?: number;
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  chat?: boolean;
 } = {}): Promise<Workbench> {
   const environment = uiEnvironment();
   const workbenchUrl = options.restricted
@@ -131,7 +151,7 @@ export async function openWorkbench(options: {
   if (!workbenchUrl) {
     throw new Error('no pseudo-locale code-server: run the UI tests with `node test/harness/run-ui.js`');
   }
-  const workspaceDir = freshWorkspace(environment);
+  const workspaceDir = freshWorkspace(environment, options.chat ? CHAT_WORKSPACE_SETTINGS : undefined);
   browserConnection ??= chromium.connect(environment.browserEndpoint);
   const browser = await browserConnection;
   const context = await browser.newContext({
@@ -372,6 +392,50 @@ export class Workbench {
     const picker = this.page.locator('.part.panel select[aria-label="Switch Output"]').filter({ visible: true }).first();
     await picker.waitFor();
     return picker.inputValue();
+  }
+
+  /** The Chat view (in the secondary side bar). */
+  chatView(): Locator {
+    return this.page.locator('.part.auxiliarybar .interactive-session');
+  }
+
+  /**
+   * Opens the Chat view ("Chat: Open Chat") and waits until its input has the focus and its model picker shows the
+   * scripted model: a request sent before VS Code has picked a model fails ("Language model unavailable"). `width`:
+   * drags the secondary side bar's edge until the view is about that wide (CSS pixels), as a person widens it.
+   */
+  async openChat(width?: number): Promise<void> {
+    await this.runCommand('Chat: Open Chat');
+    const input = this.chatView().locator('.interactive-input-part');
+    await input.locator('.model-picker-item .chat-input-picker-label').filter({ hasText: SCRIPTED_MODEL })
+      .waitFor({ timeout: COMMAND_AVAILABLE_WAIT_MS });
+    if (width !== undefined) {
+      const bar = await this.page.locator('.part.auxiliarybar').boundingBox();
+      assert.ok(bar, 'the secondary side bar is on screen');
+      await this.page.mouse.move(bar.x - 1, bar.y + bar.height / 2);
+      await this.page.mouse.down();
+      await this.page.mouse.move(bar.x + bar.width - width, bar.y + bar.height / 2, { steps: 5 });
+      await this.page.mouse.up();
+    }
+    await this.focusChatInput();
+  }
+
+  /** Clicks into the chat input and waits until it has the focus. */
+  async focusChatInput(): Promise<void> {
+    await this.chatView().locator('.interactive-input-part .monaco-editor').first().click();
+    await this.page.waitForFunction(() => document.activeElement?.closest('.part.auxiliarybar .interactive-input-part') != null);
+  }
+
+  /**
+   * Replaces what the focused chat input holds (a sticky participant stays there after its answer) with `text` and
+   * sends it with Enter.
+   */
+  async sendChatMessage(text: string): Promise<void> {
+    await this.page.waitForFunction(() => document.activeElement?.closest('.part.auxiliarybar .interactive-input-part') != null);
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Delete');
+    await this.page.keyboard.type(text);
+    await this.page.keyboard.press('Enter');
   }
 
   /** Saves a PNG of the window under test-output/screenshots/ and returns its path. */
