@@ -1,0 +1,625 @@
+/**
+ * The parse tree the parameter-file checker reads: JSON with the offset and length of every value, key and property.
+ *
+ * It is jsonc-parser's `parseTree` as validate.ts calls it (`allowTrailingComma: true`, comments allowed, no empty
+ * content), made for the checker's case, which jsonc-parser's general one makes slow on large files:
+ *
+ * - Only the first syntax error matters (the checker stops there), so parsing stops there too, and returns no tree.
+ *   The error is the one jsonc-parser reports first, with its code, offset and length: the parser below follows
+ *   jsonc-parser's grammar step by step up to it, and the scanner tokenises as jsonc-parser 3.3.1's does.
+ * - Nodes are plain objects of one shape (every field present), built directly, without a visitor; a string's value
+ *   is a slice of the text unless it has escapes.
+ * - The parser keeps its own stack (the parents of the nodes), so no text is nested too deeply for it.
+ *
+ * The tree has the shape of jsonc-parser's (`Node`), so code written for one reads the other.
+ */
+
+export type JsonNodeType = 'object' | 'array' | 'property' | 'string' | 'number' | 'boolean' | 'null';
+
+export type JsonScalar = string | number | boolean | null;
+
+export interface JsonNode {
+  readonly type: JsonNodeType;
+  readonly offset: number;
+  readonly length: number;
+  /** Undefined for the root. */
+  readonly parent?: JsonNode;
+  /** An object's properties, an array's elements, a property's key and value; undefined for the others. */
+  readonly children?: JsonNode[];
+  /** A string's, number's, boolean's or null's value (a property's key node is a string); undefined for the others. */
+  readonly value?: JsonScalar;
+}
+
+/** The syntax errors, named as jsonc-parser's `printParseErrorCode` names them. */
+export type JsonSyntaxErrorCode =
+  | 'InvalidSymbol'
+  | 'InvalidNumberFormat'
+  | 'PropertyNameExpected'
+  | 'ValueExpected'
+  | 'ColonExpected'
+  | 'CommaExpected'
+  | 'CloseBraceExpected'
+  | 'CloseBracketExpected'
+  | 'EndOfFileExpected'
+  | 'UnexpectedEndOfComment'
+  | 'UnexpectedEndOfString'
+  | 'UnexpectedEndOfNumber'
+  | 'InvalidUnicode'
+  | 'InvalidEscapeCharacter'
+  | 'InvalidCharacter';
+
+/** The errors a single token can have, found while it is scanned. */
+export type JsonTokenErrorCode = Extract<JsonSyntaxErrorCode,
+  'UnexpectedEndOfComment' | 'UnexpectedEndOfString' | 'UnexpectedEndOfNumber' | 'InvalidUnicode' | 'InvalidEscapeCharacter' | 'InvalidCharacter'>;
+
+export interface JsonSyntaxError {
+  code: JsonSyntaxErrorCode;
+  /** The token the parser stopped at (`length` 0 at the end of the text). */
+  offset: number;
+  length: number;
+}
+
+export type JsonParse = { root: JsonNode; error?: undefined } | { root?: undefined; error: JsonSyntaxError };
+
+/** Token kinds, numbered as jsonc-parser's `SyntaxKind` (which has two more, for white space and line breaks). */
+export const JsonToken = {
+  openBrace: 1,
+  closeBrace: 2,
+  openBracket: 3,
+  closeBracket: 4,
+  comma: 5,
+  colon: 6,
+  null: 7,
+  true: 8,
+  false: 9,
+  string: 10,
+  number: 11,
+  lineComment: 12,
+  blockComment: 13,
+  /** Anything else: a word that is not a keyword, a lone `/` or `-`, a stray character. */
+  unknown: 16,
+  end: 17,
+} as const;
+
+export type JsonTokenKind = (typeof JsonToken)[keyof typeof JsonToken];
+
+const CHAR = {
+  tab: 9, lineFeed: 10, carriageReturn: 13, space: 32, quote: 34, plus: 43, comma: 44, minus: 45, dot: 46, slash: 47,
+  digit0: 48, digit9: 57, colon: 58, upperA: 65, upperE: 69, upperF: 70, openBracket: 91, backslash: 92, closeBracket: 93,
+  lowerA: 97, lowerB: 98, lowerE: 101, lowerF: 102, lowerN: 110, lowerR: 114, lowerT: 116, lowerU: 117, openBrace: 123,
+  closeBrace: 125, asterisk: 42,
+} as const;
+
+/**
+ * Reads a text token by token as jsonc-parser's scanner does, except that white space and line breaks are skipped
+ * rather than returned as tokens. After `scan()`: `token`, `tokenOffset`, `tokenLength` and `tokenError`.
+ */
+export class JsonScanner {
+  token: JsonTokenKind = JsonToken.unknown;
+  tokenOffset = 0;
+  /** What is wrong with the token, if anything; the token is still returned (a string cut short is a string). */
+  tokenError: JsonTokenErrorCode | undefined = undefined;
+  /** Set for a string token with a `\` escape: its value needs decoding. */
+  private tokenHasEscape = false;
+  /** Where the next token starts. Past the end after a `/*` that is never closed (as in jsonc-parser). */
+  private position = 0;
+
+  constructor(private readonly text: string) {}
+
+  get tokenLength(): number {
+    return this.position - this.tokenOffset;
+  }
+
+  scan(): JsonTokenKind {
+    const text = this.text;
+    this.tokenError = undefined;
+    let code = text.charCodeAt(this.position);
+    while (code === CHAR.space || code === CHAR.tab || code === CHAR.lineFeed || code === CHAR.carriageReturn) {
+      code = text.charCodeAt(++this.position);
+    }
+    this.tokenOffset = this.position;
+    if (this.position >= text.length) {
+      this.tokenOffset = text.length;
+      return (this.token = JsonToken.end);
+    }
+    switch (code) {
+      case CHAR.openBrace:
+        this.position++;
+        return (this.token = JsonToken.openBrace);
+      case CHAR.closeBrace:
+        this.position++;
+        return (this.token = JsonToken.closeBrace);
+      case CHAR.openBracket:
+        this.position++;
+        return (this.token = JsonToken.openBracket);
+      case CHAR.closeBracket:
+        this.position++;
+        return (this.token = JsonToken.closeBracket);
+      case CHAR.colon:
+        this.position++;
+        return (this.token = JsonToken.colon);
+      case CHAR.comma:
+        this.position++;
+        return (this.token = JsonToken.comma);
+      case CHAR.quote:
+        this.scanString();
+        return (this.token = JsonToken.string);
+      case CHAR.slash:
+        return (this.token = this.scanSlash());
+      case CHAR.minus:
+        this.position++;
+        if (!isDigit(text.charCodeAt(this.position))) {
+          return (this.token = JsonToken.unknown);
+        }
+        this.scanNumber();
+        return (this.token = JsonToken.number);
+      default:
+        if (isDigit(code)) {
+          this.scanNumber();
+          return (this.token = JsonToken.number);
+        }
+        return (this.token = this.scanWord());
+    }
+  }
+
+  /** The value of the current string token (without its quotes, escapes decoded). */
+  stringValue(): string {
+    const start = this.tokenOffset + 1;
+    const end = this.position - 1;
+    return this.tokenHasEscape ? decodeEscapes(this.text, start, end) : this.text.slice(start, end);
+  }
+
+  /** The value of the current number token. */
+  numberValue(): number {
+    return Number(this.text.slice(this.tokenOffset, this.position));
+  }
+
+  /** From the opening quote to after the closing one, or to the line break or end that cuts it short. */
+  private scanString(): void {
+    const text = this.text;
+    const length = text.length;
+    let position = this.position + 1;
+    let hasEscape = false;
+    for (;;) {
+      if (position >= length) {
+        this.tokenError = 'UnexpectedEndOfString';
+        break;
+      }
+      const char = text.charCodeAt(position);
+      if (char === CHAR.quote) {
+        position++;
+        break;
+      }
+      if (char === CHAR.backslash) {
+        hasEscape = true;
+        position++;
+        if (position >= length) {
+          this.tokenError = 'UnexpectedEndOfString';
+          break;
+        }
+        const escaped = text.charCodeAt(position++);
+        if (escaped === CHAR.lowerU) {
+          const digits = hexDigitsAt(text, position, 4);
+          position += digits;
+          if (digits < 4) {
+            this.tokenError = 'InvalidUnicode';
+          }
+        } else if (!isSimpleEscape(escaped)) {
+          this.tokenError = 'InvalidEscapeCharacter';
+        }
+        continue;
+      }
+      if (char <= 0x1f) {
+        if (char === CHAR.lineFeed || char === CHAR.carriageReturn) {
+          this.tokenError = 'UnexpectedEndOfString';
+          break;
+        }
+        // A tab or other control character: an error, but the string goes on.
+        this.tokenError = 'InvalidCharacter';
+      }
+      position++;
+    }
+    this.position = position;
+    this.tokenHasEscape = hasEscape;
+  }
+
+  /** Digits, then maybe a fraction, then maybe an exponent; a `.` or `e` without digits after it is an error. */
+  private scanNumber(): void {
+    const text = this.text;
+    let position = this.position;
+    if (text.charCodeAt(position) === CHAR.digit0) {
+      position++;
+    } else {
+      position++;
+      while (isDigit(text.charCodeAt(position))) {
+        position++;
+      }
+    }
+    if (text.charCodeAt(position) === CHAR.dot) {
+      position++;
+      if (!isDigit(text.charCodeAt(position))) {
+        this.position = position;
+        this.tokenError = 'UnexpectedEndOfNumber';
+        return;
+      }
+      while (isDigit(text.charCodeAt(position))) {
+        position++;
+      }
+    }
+    const exponent = text.charCodeAt(position);
+    if (exponent === CHAR.upperE || exponent === CHAR.lowerE) {
+      position++;
+      const sign = text.charCodeAt(position);
+      if (sign === CHAR.plus || sign === CHAR.minus) {
+        position++;
+      }
+      if (!isDigit(text.charCodeAt(position))) {
+        this.tokenError = 'UnexpectedEndOfNumber';
+      }
+      while (isDigit(text.charCodeAt(position))) {
+        position++;
+      }
+    }
+    this.position = position;
+  }
+
+  /** A `//` or `/* *\/` comment, or a lone `/`. */
+  private scanSlash(): JsonTokenKind {
+    const text = this.text;
+    const next = text.charCodeAt(this.position + 1);
+    if (next === CHAR.slash) {
+      let position = this.position + 2;
+      while (position < text.length && !isLineBreak(text.charCodeAt(position))) {
+        position++;
+      }
+      this.position = position;
+      return JsonToken.lineComment;
+    }
+    if (next === CHAR.asterisk) {
+      const close = text.indexOf('*/', this.position + 2);
+      if (close >= 0) {
+        this.position = close + 2;
+      } else {
+        // jsonc-parser's scanner steps up to the last character (over a \r\n at once), then one further: the token
+        // ends one or two characters past the text.
+        let position = this.position + 2;
+        while (position < text.length - 1) {
+          position += text.charCodeAt(position) === CHAR.carriageReturn && text.charCodeAt(position + 1) === CHAR.lineFeed ? 2 : 1;
+        }
+        this.position = position + 1;
+        this.tokenError = 'UnexpectedEndOfComment';
+      }
+      return JsonToken.blockComment;
+    }
+    this.position++;
+    return JsonToken.unknown;
+  }
+
+  /** A run of characters that are not white space, line breaks or JSON punctuation: a keyword or an unknown word. */
+  private scanWord(): JsonTokenKind {
+    const text = this.text;
+    const start = this.position;
+    let position = start;
+    while (position < text.length && isWordCharacter(text.charCodeAt(position))) {
+      position++;
+    }
+    this.position = position;
+    switch (text.slice(start, position)) {
+      case 'true':
+        return JsonToken.true;
+      case 'false':
+        return JsonToken.false;
+      case 'null':
+        return JsonToken.null;
+      default:
+        return JsonToken.unknown;
+    }
+  }
+}
+
+/** Parses `text` as validate.ts reads a parameter file; see the top of this file. */
+export function parseJsonTree(text: string): JsonParse {
+  const parser = new TreeParser(text);
+  try {
+    return { root: parser.parseDocument() };
+  } catch (error) {
+    if (error instanceof SyntaxErrorFound) {
+      return { error: error.syntaxError };
+    }
+    throw error;
+  }
+}
+
+/** The value a node stands for, as jsonc-parser's `getNodeValue` builds it. Recurses once per level of nesting. */
+export function jsonNodeValue(node: JsonNode): unknown {
+  switch (node.type) {
+    case 'array':
+      return (node.children ?? []).map((element) => jsonNodeValue(element));
+    case 'object': {
+      const object = Object.create(null) as Record<string, unknown>;
+      for (const property of node.children ?? []) {
+        const valueNode = property.children?.[1];
+        if (valueNode) {
+          object[String(property.children?.[0]?.value)] = jsonNodeValue(valueNode);
+        }
+      }
+      return object;
+    }
+    default:
+      return node.value;
+  }
+}
+
+/** Thrown at the first syntax error: nothing after it is read. */
+class SyntaxErrorFound extends Error {
+  constructor(readonly syntaxError: JsonSyntaxError) {
+    super(syntaxError.code);
+  }
+}
+
+/** A node under construction: the parser sets `length` once it reaches the node's end (and a property's `children`). */
+interface MutableNode {
+  type: JsonNodeType;
+  offset: number;
+  length: number;
+  parent: MutableNode | undefined;
+  children: MutableNode[] | undefined;
+  value: JsonScalar | undefined;
+}
+
+/** Every node is made here, with every field, so that all nodes share one shape (and the code reading them stays fast). */
+function makeNode(
+  type: JsonNodeType,
+  offset: number,
+  length: number,
+  parent: MutableNode | undefined,
+  children: MutableNode[] | undefined,
+  value: JsonScalar | undefined,
+): MutableNode {
+  return { type, offset, length, parent, children, value };
+}
+
+/**
+ * jsonc-parser's parser (its `visit` as `parseTree` drives it) up to the first error. Its recursion is unrolled into a
+ * loop over the innermost open object or array: `step` reads what follows in it, the way parseObject's and
+ * parseArray's loops do, and returns the container that is open after that.
+ */
+class TreeParser {
+  private readonly scanner: JsonScanner;
+
+  constructor(text: string) {
+    this.scanner = new JsonScanner(text);
+  }
+
+  parseDocument(): JsonNode {
+    this.advance();
+    const root = this.parseValue(undefined);
+    let open: MutableNode | undefined = root.children ? root : undefined;
+    while (open) {
+      open = this.step(open);
+    }
+    if (this.scanner.token !== JsonToken.end) {
+      this.fail('EndOfFileExpected');
+    }
+    return root;
+  }
+
+  private step(open: MutableNode): MutableNode | undefined {
+    const scanner = this.scanner;
+    const isObject = open.type === 'object';
+    const close = isObject ? JsonToken.closeBrace : JsonToken.closeBracket;
+    const members = open.children as MutableNode[];
+    let token = scanner.token;
+    if (token === close) {
+      return this.close(open);
+    }
+    if (token === JsonToken.end) {
+      this.fail(isObject ? 'CloseBraceExpected' : 'CloseBracketExpected');
+    }
+    if (token === JsonToken.comma) {
+      if (members.length === 0) {
+        this.fail('ValueExpected');
+      }
+      token = this.advance();
+      if (token === close) {
+        return this.close(open); // after a trailing comma
+      }
+    } else if (members.length > 0) {
+      this.fail('CommaExpected');
+    }
+    let value: MutableNode;
+    if (isObject) {
+      if (token !== JsonToken.string) {
+        this.fail('PropertyNameExpected');
+      }
+      const property = makeNode('property', scanner.tokenOffset, -1, open, undefined, undefined);
+      const key = makeNode('string', scanner.tokenOffset, scanner.tokenLength, property, undefined, scanner.stringValue());
+      if (this.advance() !== JsonToken.colon) {
+        this.fail('ColonExpected');
+      }
+      this.advance();
+      value = this.parseValue(property);
+      // Made here, whole, rather than pushed to: an array grown by a push gets room for 17.
+      property.children = [key, value];
+      members.push(property);
+    } else {
+      value = this.parseValue(open);
+      members.push(value);
+    }
+    return value.children ? value : open;
+  }
+
+  /**
+   * Makes the node of the value that starts at the current token, in `parent`. A string, number, boolean or null is
+   * then complete; an object or array is open, and `step` reads its contents.
+   */
+  private parseValue(parent: MutableNode | undefined): MutableNode {
+    const scanner = this.scanner;
+    const offset = scanner.tokenOffset;
+    let node: MutableNode;
+    switch (scanner.token) {
+      case JsonToken.openBrace:
+        node = makeNode('object', offset, -1, parent, [], undefined);
+        break;
+      case JsonToken.openBracket:
+        node = makeNode('array', offset, -1, parent, [], undefined);
+        break;
+      case JsonToken.string:
+        node = makeNode('string', offset, scanner.tokenLength, parent, undefined, scanner.stringValue());
+        break;
+      case JsonToken.number: {
+        const value = scanner.numberValue();
+        if (Number.isNaN(value)) {
+          this.fail('InvalidNumberFormat');
+        }
+        node = makeNode('number', offset, scanner.tokenLength, parent, undefined, value);
+        break;
+      }
+      case JsonToken.true:
+      case JsonToken.false:
+        node = makeNode('boolean', offset, scanner.tokenLength, parent, undefined, scanner.token === JsonToken.true);
+        break;
+      case JsonToken.null:
+        node = makeNode('null', offset, scanner.tokenLength, parent, undefined, null);
+        break;
+      default:
+        return this.fail('ValueExpected');
+    }
+    if (!node.children) {
+      completeProperty(parent, node);
+    }
+    this.advance();
+    return node;
+  }
+
+  /** Ends the open object or array at the current `}` or `]`; returns the container around it, if any. */
+  private close(open: MutableNode): MutableNode | undefined {
+    open.length = this.scanner.tokenOffset + 1 - open.offset;
+    this.advance();
+    const parent = open.parent;
+    completeProperty(parent, open);
+    return parent?.type === 'property' ? parent.parent : parent;
+  }
+
+  /** Moves to the next token that is not a comment; a token that is not JSON, or is malformed, is the error. */
+  private advance(): JsonTokenKind {
+    const scanner = this.scanner;
+    for (;;) {
+      const token = scanner.scan();
+      if (scanner.tokenError !== undefined) {
+        this.fail(scanner.tokenError);
+      }
+      if (token === JsonToken.unknown) {
+        this.fail('InvalidSymbol');
+      }
+      if (token !== JsonToken.lineComment && token !== JsonToken.blockComment) {
+        return token;
+      }
+    }
+  }
+
+  private fail(code: JsonSyntaxErrorCode): never {
+    throw new SyntaxErrorFound({ code, offset: this.scanner.tokenOffset, length: this.scanner.tokenLength });
+  }
+}
+
+/** A property is complete once its value is: it then spans from its key to the value's end. */
+function completeProperty(parent: MutableNode | undefined, value: MutableNode): void {
+  if (parent?.type === 'property') {
+    parent.length = value.offset + value.length - parent.offset;
+  }
+}
+
+function isDigit(char: number): boolean {
+  return char >= CHAR.digit0 && char <= CHAR.digit9;
+}
+
+function isLineBreak(char: number): boolean {
+  return char === CHAR.lineFeed || char === CHAR.carriageReturn;
+}
+
+function isSimpleEscape(char: number): boolean {
+  switch (char) {
+    case CHAR.quote:
+    case CHAR.backslash:
+    case CHAR.slash:
+    case CHAR.lowerB:
+    case CHAR.lowerF:
+    case CHAR.lowerN:
+    case CHAR.lowerR:
+    case CHAR.lowerT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function hexValue(char: number): number {
+  if (char >= CHAR.digit0 && char <= CHAR.digit9) {
+    return char - CHAR.digit0;
+  }
+  if (char >= CHAR.upperA && char <= CHAR.upperF) {
+    return char - CHAR.upperA + 10;
+  }
+  if (char >= CHAR.lowerA && char <= CHAR.lowerF) {
+    return char - CHAR.lowerA + 10;
+  }
+  return -1;
+}
+
+/** How many hexadecimal digits (at most `most`) there are at `start`. */
+function hexDigitsAt(text: string, start: number, most: number): number {
+  let count = 0;
+  while (count < most && hexValue(text.charCodeAt(start + count)) >= 0) {
+    count++;
+  }
+  return count;
+}
+
+/** Word characters end at white space, line breaks and `{}[]":,/`, as in jsonc-parser. */
+function isWordCharacter(char: number): boolean {
+  switch (char) {
+    case CHAR.space:
+    case CHAR.tab:
+    case CHAR.lineFeed:
+    case CHAR.carriageReturn:
+    case CHAR.closeBrace:
+    case CHAR.closeBracket:
+    case CHAR.openBrace:
+    case CHAR.openBracket:
+    case CHAR.quote:
+    case CHAR.colon:
+    case CHAR.comma:
+    case CHAR.slash:
+      return false;
+    default:
+      return true;
+  }
+}
+
+const ESCAPED: Readonly<Record<number, string>> = {
+  [CHAR.quote]: '"', [CHAR.backslash]: '\\', [CHAR.slash]: '/', [CHAR.lowerB]: '\b',
+  [CHAR.lowerF]: '\f', [CHAR.lowerN]: '\n', [CHAR.lowerR]: '\r', [CHAR.lowerT]: '\t',
+};
+
+/** The text from `start` to `end` with its escapes decoded; only called for strings the scanner found well formed. */
+function decodeEscapes(text: string, start: number, end: number): string {
+  let result = '';
+  let copied = start;
+  for (let index = text.indexOf('\\', start); index >= 0 && index < end; index = text.indexOf('\\', copied)) {
+    result += text.slice(copied, index);
+    const escaped = text.charCodeAt(index + 1);
+    if (escaped === CHAR.lowerU) {
+      let code = 0;
+      for (let digit = index + 2; digit < index + 6; digit++) {
+        code = code * 16 + hexValue(text.charCodeAt(digit));
+      }
+      result += String.fromCharCode(code);
+      copied = index + 6;
+    } else {
+      result += ESCAPED[escaped];
+      copied = index + 2;
+    }
+  }
+  return result + text.slice(copied, end);
+}
