@@ -171,7 +171,23 @@ export class JsonScanner {
 
   /** The value of the current number token. */
   numberValue(): number {
-    return Number(this.text.slice(this.tokenOffset, this.position));
+    const text = this.text;
+    const end = this.position;
+    const negative = text.charCodeAt(this.tokenOffset) === CHAR.minus;
+    let index = negative ? this.tokenOffset + 1 : this.tokenOffset;
+    // Whole numbers of up to 15 digits (exact in a double) are read here: Number() would need a string of each.
+    if (end - index <= 15) {
+      let value = 0;
+      for (; index < end; index++) {
+        const char = text.charCodeAt(index);
+        if (!isDigit(char)) {
+          return Number(text.slice(this.tokenOffset, end));
+        }
+        value = value * 10 + (char - CHAR.digit0);
+      }
+      return negative ? -value : value;
+    }
+    return Number(text.slice(this.tokenOffset, end));
   }
 
   /** From the opening quote to after the closing one, or to the line break or end that cuts it short. */

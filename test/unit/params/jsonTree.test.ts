@@ -249,6 +249,16 @@ describe('JSON parse tree (jsonTree.ts)', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(value)), { ['__proto__']: 1, a: { b: [1, 'x', null, true] } });
   });
 
+  it('reads numbers as Number() does, whole ones of every length and the rest', () => {
+    const numbers = ['0', '-0', '7', '-7', '999999999999999', '-999999999999999', '9999999999999999', '12345678901234567890',
+      '9007199254740993', '1.5', '-0.25', '1e3', '1E-2', '2.5e+10', '0.1', '123456789012345.6'];
+    const root = parseJsonTree(`[${numbers.join(', ')}]`).root;
+    assert.ok(root);
+    for (const [index, text] of numbers.entries()) {
+      assert.ok(Object.is(root.children?.[index]?.value, Number(text)), text);
+    }
+  });
+
   it('parses any depth without recursing: 100,000 levels, closed or not', () => {
     const open = deeplyNested(100_000);
     assert.deepEqual(parseJsonTree(open).error, { code: 'CloseBracketExpected', offset: 100_000, length: 0 });
