@@ -61,41 +61,69 @@ export interface JsonSyntaxError {
 
 export type JsonParse = { root: JsonNode; error?: undefined } | { root?: undefined; error: JsonSyntaxError };
 
-/** Token kinds, numbered as jsonc-parser's `SyntaxKind` (which has two more, for white space and line breaks). */
-export const JsonToken = {
-  openBrace: 1,
-  closeBrace: 2,
-  openBracket: 3,
-  closeBracket: 4,
-  comma: 5,
-  colon: 6,
-  null: 7,
-  true: 8,
-  false: 9,
-  string: 10,
-  number: 11,
-  lineComment: 12,
-  blockComment: 13,
+/**
+ * Token kinds, numbered as jsonc-parser's `SyntaxKind` (which has two more, for white space and line breaks). A `const
+ * enum`: the bundler writes the numbers in place.
+ */
+export const enum JsonToken {
+  openBrace = 1,
+  closeBrace = 2,
+  openBracket = 3,
+  closeBracket = 4,
+  comma = 5,
+  colon = 6,
+  null = 7,
+  true = 8,
+  false = 9,
+  string = 10,
+  number = 11,
+  lineComment = 12,
+  blockComment = 13,
   /** Anything else: a word that is not a keyword, a lone `/` or `-`, a stray character. */
-  unknown: 16,
-  end: 17,
-} as const;
+  unknown = 16,
+  end = 17,
+}
 
-export type JsonTokenKind = (typeof JsonToken)[keyof typeof JsonToken];
-
-const CHAR = {
-  tab: 9, lineFeed: 10, carriageReturn: 13, space: 32, quote: 34, plus: 43, comma: 44, minus: 45, dot: 46, slash: 47,
-  digit0: 48, digit9: 57, colon: 58, upperA: 65, upperE: 69, upperF: 70, openBracket: 91, backslash: 92, closeBracket: 93,
-  lowerA: 97, lowerB: 98, lowerE: 101, lowerF: 102, lowerN: 110, lowerR: 114, lowerT: 116, lowerU: 117, openBrace: 123,
-  closeBrace: 125, asterisk: 42,
-} as const;
+/** Character codes (a `const enum`: the bundler writes the numbers in place). */
+const enum Char {
+  tab = 9,
+  lineFeed = 10,
+  carriageReturn = 13,
+  space = 32,
+  quote = 34,
+  plus = 43,
+  comma = 44,
+  minus = 45,
+  dot = 46,
+  slash = 47,
+  digit0 = 48,
+  digit9 = 57,
+  colon = 58,
+  upperA = 65,
+  upperE = 69,
+  upperF = 70,
+  openBracket = 91,
+  backslash = 92,
+  closeBracket = 93,
+  lowerA = 97,
+  lowerB = 98,
+  lowerE = 101,
+  lowerF = 102,
+  lowerN = 110,
+  lowerR = 114,
+  lowerT = 116,
+  lowerU = 117,
+  openBrace = 123,
+  closeBrace = 125,
+  asterisk = 42,
+}
 
 /**
  * Reads a text token by token as jsonc-parser's scanner does, except that white space and line breaks are skipped
  * rather than returned as tokens. After `scan()`: `token`, `tokenOffset`, `tokenLength` and `tokenError`.
  */
 export class JsonScanner {
-  token: JsonTokenKind = JsonToken.unknown;
+  token: JsonToken = JsonToken.unknown;
   tokenOffset = 0;
   /** What is wrong with the token, if anything; the token is still returned (a string cut short is a string). */
   tokenError: JsonTokenErrorCode | undefined = undefined;
@@ -110,11 +138,11 @@ export class JsonScanner {
     return this.position - this.tokenOffset;
   }
 
-  scan(): JsonTokenKind {
+  scan(): JsonToken {
     const text = this.text;
     this.tokenError = undefined;
     let code = text.charCodeAt(this.position);
-    while (code === CHAR.space || code === CHAR.tab || code === CHAR.lineFeed || code === CHAR.carriageReturn) {
+    while (code === Char.space || code === Char.tab || code === Char.lineFeed || code === Char.carriageReturn) {
       code = text.charCodeAt(++this.position);
     }
     this.tokenOffset = this.position;
@@ -123,30 +151,30 @@ export class JsonScanner {
       return (this.token = JsonToken.end);
     }
     switch (code) {
-      case CHAR.openBrace:
+      case Char.openBrace:
         this.position++;
         return (this.token = JsonToken.openBrace);
-      case CHAR.closeBrace:
+      case Char.closeBrace:
         this.position++;
         return (this.token = JsonToken.closeBrace);
-      case CHAR.openBracket:
+      case Char.openBracket:
         this.position++;
         return (this.token = JsonToken.openBracket);
-      case CHAR.closeBracket:
+      case Char.closeBracket:
         this.position++;
         return (this.token = JsonToken.closeBracket);
-      case CHAR.colon:
+      case Char.colon:
         this.position++;
         return (this.token = JsonToken.colon);
-      case CHAR.comma:
+      case Char.comma:
         this.position++;
         return (this.token = JsonToken.comma);
-      case CHAR.quote:
+      case Char.quote:
         this.scanString();
         return (this.token = JsonToken.string);
-      case CHAR.slash:
+      case Char.slash:
         return (this.token = this.scanSlash());
-      case CHAR.minus:
+      case Char.minus:
         this.position++;
         if (!isDigit(text.charCodeAt(this.position))) {
           return (this.token = JsonToken.unknown);
@@ -173,7 +201,7 @@ export class JsonScanner {
   numberValue(): number {
     const text = this.text;
     const end = this.position;
-    const negative = text.charCodeAt(this.tokenOffset) === CHAR.minus;
+    const negative = text.charCodeAt(this.tokenOffset) === Char.minus;
     let index = negative ? this.tokenOffset + 1 : this.tokenOffset;
     // Whole numbers of up to 15 digits (exact in a double) are read here: Number() would need a string of each.
     if (end - index <= 15) {
@@ -183,7 +211,7 @@ export class JsonScanner {
         if (!isDigit(char)) {
           return Number(text.slice(this.tokenOffset, end));
         }
-        value = value * 10 + (char - CHAR.digit0);
+        value = value * 10 + (char - Char.digit0);
       }
       return negative ? -value : value;
     }
@@ -202,11 +230,11 @@ export class JsonScanner {
         break;
       }
       const char = text.charCodeAt(position);
-      if (char === CHAR.quote) {
+      if (char === Char.quote) {
         position++;
         break;
       }
-      if (char === CHAR.backslash) {
+      if (char === Char.backslash) {
         hasEscape = true;
         position++;
         if (position >= length) {
@@ -214,7 +242,7 @@ export class JsonScanner {
           break;
         }
         const escaped = text.charCodeAt(position++);
-        if (escaped === CHAR.lowerU) {
+        if (escaped === Char.lowerU) {
           const digits = hexDigitsAt(text, position, 4);
           position += digits;
           if (digits < 4) {
@@ -226,7 +254,7 @@ export class JsonScanner {
         continue;
       }
       if (char <= 0x1f) {
-        if (char === CHAR.lineFeed || char === CHAR.carriageReturn) {
+        if (char === Char.lineFeed || char === Char.carriageReturn) {
           this.tokenError = 'UnexpectedEndOfString';
           break;
         }
@@ -243,7 +271,7 @@ export class JsonScanner {
   private scanNumber(): void {
     const text = this.text;
     let position = this.position;
-    if (text.charCodeAt(position) === CHAR.digit0) {
+    if (text.charCodeAt(position) === Char.digit0) {
       position++;
     } else {
       position++;
@@ -251,7 +279,7 @@ export class JsonScanner {
         position++;
       }
     }
-    if (text.charCodeAt(position) === CHAR.dot) {
+    if (text.charCodeAt(position) === Char.dot) {
       position++;
       if (!isDigit(text.charCodeAt(position))) {
         this.position = position;
@@ -263,10 +291,10 @@ export class JsonScanner {
       }
     }
     const exponent = text.charCodeAt(position);
-    if (exponent === CHAR.upperE || exponent === CHAR.lowerE) {
+    if (exponent === Char.upperE || exponent === Char.lowerE) {
       position++;
       const sign = text.charCodeAt(position);
-      if (sign === CHAR.plus || sign === CHAR.minus) {
+      if (sign === Char.plus || sign === Char.minus) {
         position++;
       }
       if (!isDigit(text.charCodeAt(position))) {
@@ -280,10 +308,10 @@ export class JsonScanner {
   }
 
   /** A `//` or `/* *\/` comment, or a lone `/`. */
-  private scanSlash(): JsonTokenKind {
+  private scanSlash(): JsonToken {
     const text = this.text;
     const next = text.charCodeAt(this.position + 1);
-    if (next === CHAR.slash) {
+    if (next === Char.slash) {
       let position = this.position + 2;
       while (position < text.length && !isLineBreak(text.charCodeAt(position))) {
         position++;
@@ -291,7 +319,7 @@ export class JsonScanner {
       this.position = position;
       return JsonToken.lineComment;
     }
-    if (next === CHAR.asterisk) {
+    if (next === Char.asterisk) {
       const close = text.indexOf('*/', this.position + 2);
       if (close >= 0) {
         this.position = close + 2;
@@ -300,7 +328,7 @@ export class JsonScanner {
         // ends one or two characters past the text.
         let position = this.position + 2;
         while (position < text.length - 1) {
-          position += text.charCodeAt(position) === CHAR.carriageReturn && text.charCodeAt(position + 1) === CHAR.lineFeed ? 2 : 1;
+          position += text.charCodeAt(position) === Char.carriageReturn && text.charCodeAt(position + 1) === Char.lineFeed ? 2 : 1;
         }
         this.position = position + 1;
         this.tokenError = 'UnexpectedEndOfComment';
@@ -312,7 +340,7 @@ export class JsonScanner {
   }
 
   /** A run of characters that are not white space, line breaks or JSON punctuation: a keyword or an unknown word. */
-  private scanWord(): JsonTokenKind {
+  private scanWord(): JsonToken {
     const text = this.text;
     const start = this.position;
     let position = start;
@@ -518,7 +546,7 @@ class TreeParser {
   }
 
   /** Moves to the next token that is not a comment; a token that is not JSON, or is malformed, is the error. */
-  private advance(): JsonTokenKind {
+  private advance(): JsonToken {
     const scanner = this.scanner;
     for (;;) {
       const token = scanner.scan();
@@ -547,23 +575,23 @@ function completeProperty(parent: MutableNode | undefined, value: MutableNode): 
 }
 
 function isDigit(char: number): boolean {
-  return char >= CHAR.digit0 && char <= CHAR.digit9;
+  return char >= Char.digit0 && char <= Char.digit9;
 }
 
 function isLineBreak(char: number): boolean {
-  return char === CHAR.lineFeed || char === CHAR.carriageReturn;
+  return char === Char.lineFeed || char === Char.carriageReturn;
 }
 
 function isSimpleEscape(char: number): boolean {
   switch (char) {
-    case CHAR.quote:
-    case CHAR.backslash:
-    case CHAR.slash:
-    case CHAR.lowerB:
-    case CHAR.lowerF:
-    case CHAR.lowerN:
-    case CHAR.lowerR:
-    case CHAR.lowerT:
+    case Char.quote:
+    case Char.backslash:
+    case Char.slash:
+    case Char.lowerB:
+    case Char.lowerF:
+    case Char.lowerN:
+    case Char.lowerR:
+    case Char.lowerT:
       return true;
     default:
       return false;
@@ -571,14 +599,14 @@ function isSimpleEscape(char: number): boolean {
 }
 
 function hexValue(char: number): number {
-  if (char >= CHAR.digit0 && char <= CHAR.digit9) {
-    return char - CHAR.digit0;
+  if (char >= Char.digit0 && char <= Char.digit9) {
+    return char - Char.digit0;
   }
-  if (char >= CHAR.upperA && char <= CHAR.upperF) {
-    return char - CHAR.upperA + 10;
+  if (char >= Char.upperA && char <= Char.upperF) {
+    return char - Char.upperA + 10;
   }
-  if (char >= CHAR.lowerA && char <= CHAR.lowerF) {
-    return char - CHAR.lowerA + 10;
+  if (char >= Char.lowerA && char <= Char.lowerF) {
+    return char - Char.lowerA + 10;
   }
   return -1;
 }
@@ -595,18 +623,18 @@ function hexDigitsAt(text: string, start: number, most: number): number {
 /** Word characters end at white space, line breaks and `{}[]":,/`, as in jsonc-parser. */
 function isWordCharacter(char: number): boolean {
   switch (char) {
-    case CHAR.space:
-    case CHAR.tab:
-    case CHAR.lineFeed:
-    case CHAR.carriageReturn:
-    case CHAR.closeBrace:
-    case CHAR.closeBracket:
-    case CHAR.openBrace:
-    case CHAR.openBracket:
-    case CHAR.quote:
-    case CHAR.colon:
-    case CHAR.comma:
-    case CHAR.slash:
+    case Char.space:
+    case Char.tab:
+    case Char.lineFeed:
+    case Char.carriageReturn:
+    case Char.closeBrace:
+    case Char.closeBracket:
+    case Char.openBrace:
+    case Char.openBracket:
+    case Char.quote:
+    case Char.colon:
+    case Char.comma:
+    case Char.slash:
       return false;
     default:
       return true;
@@ -614,8 +642,8 @@ function isWordCharacter(char: number): boolean {
 }
 
 const ESCAPED: Readonly<Record<number, string>> = {
-  [CHAR.quote]: '"', [CHAR.backslash]: '\\', [CHAR.slash]: '/', [CHAR.lowerB]: '\b',
-  [CHAR.lowerF]: '\f', [CHAR.lowerN]: '\n', [CHAR.lowerR]: '\r', [CHAR.lowerT]: '\t',
+  [Char.quote]: '"', [Char.backslash]: '\\', [Char.slash]: '/', [Char.lowerB]: '\b',
+  [Char.lowerF]: '\f', [Char.lowerN]: '\n', [Char.lowerR]: '\r', [Char.lowerT]: '\t',
 };
 
 /** The text from `start` to `end` with its escapes decoded; only called for strings the scanner found well formed. */
@@ -625,7 +653,7 @@ function decodeEscapes(text: string, start: number, end: number): string {
   for (let index = text.indexOf('\\', start); index >= 0 && index < end; index = text.indexOf('\\', copied)) {
     result += text.slice(copied, index);
     const escaped = text.charCodeAt(index + 1);
-    if (escaped === CHAR.lowerU) {
+    if (escaped === Char.lowerU) {
       let code = 0;
       for (let digit = index + 2; digit < index + 6; digit++) {
         code = code * 16 + hexValue(text.charCodeAt(digit));

@@ -33,7 +33,6 @@ import {
   type JsonNode,
   type JsonSyntaxError,
   type JsonSyntaxErrorCode,
-  type JsonTokenKind,
 } from './jsonTree';
 import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
@@ -92,7 +91,7 @@ export function effectiveEndpoint(value: unknown): AnimateDiffEndpoint {
 type PathSegment = string | number;
 
 interface Token {
-  kind: JsonTokenKind;
+  kind: JsonToken;
   offset: number;
   length: number;
 }
