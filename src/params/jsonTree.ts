@@ -59,7 +59,11 @@ export interface JsonSyntaxError {
   length: number;
 }
 
-export type JsonParse = { root: JsonNode; error?: undefined } | { root?: undefined; error: JsonSyntaxError };
+/** What parseJsonTree found: the tree, or the first syntax error, or the first bracket nested deeper than allowed. */
+export type JsonParse =
+  | { root: JsonNode; hasCommentsOrTrailingCommas: boolean; error?: undefined; tooDeepAt?: undefined }
+  | { root?: undefined; error: JsonSyntaxError; tooDeepAt?: undefined }
+  | { root?: undefined; error?: undefined; tooDeepAt: number };
 
 /**
  * Token kinds, numbered as jsonc-parser's `SyntaxKind` (which has two more, for white space and line breaks). A `const
@@ -362,13 +366,14 @@ export class JsonScanner {
 }
 
 /** Parses `text` as validate.ts reads a parameter file; see the top of this file. */
-export function parseJsonTree(text: string): JsonParse {
-  const parser = new TreeParser(text);
+export function parseJsonTree(text: string, { maxDepth = Infinity }: { maxDepth?: number } = {}): JsonParse {
+  const parser = new TreeParser(text, maxDepth);
   try {
-    return { root: parser.parseDocument() };
+    const root = parser.parseDocument();
+    return { root, hasCommentsOrTrailingCommas: parser.hasCommentsOrTrailingCommas };
   } catch (error) {
-    if (error instanceof SyntaxErrorFound) {
-      return { error: error.syntaxError };
+    if (error instanceof ParseStopped) {
+      return error.outcome;
     }
     throw error;
   }
@@ -394,10 +399,10 @@ export function jsonNodeValue(node: JsonNode): unknown {
   }
 }
 
-/** Thrown at the first syntax error: nothing after it is read. */
-class SyntaxErrorFound extends Error {
-  constructor(readonly syntaxError: JsonSyntaxError) {
-    super(syntaxError.code);
+/** Thrown at the first syntax error or the first bracket too deep: nothing after it is read. */
+class ParseStopped extends Error {
+  constructor(readonly outcome: JsonParse) {
+    super('parse stopped');
   }
 }
 
@@ -429,9 +434,12 @@ function makeNode(
  * parseArray's loops do, and returns the container that is open after that.
  */
 class TreeParser {
+  hasCommentsOrTrailingCommas = false;
   private readonly scanner: JsonScanner;
+  /** How many objects and arrays are open. */
+  private depth = 0;
 
-  constructor(text: string) {
+  constructor(text: string, private readonly maxDepth: number) {
     this.scanner = new JsonScanner(text);
   }
 
@@ -466,7 +474,8 @@ class TreeParser {
       }
       token = this.advance();
       if (token === close) {
-        return this.close(open); // after a trailing comma
+        this.hasCommentsOrTrailingCommas = true;
+        return this.close(open);
       }
     } else if (members.length > 0) {
       this.fail('CommaExpected');
@@ -503,10 +512,11 @@ class TreeParser {
     let node: MutableNode;
     switch (scanner.token) {
       case JsonToken.openBrace:
-        node = makeNode('object', offset, -1, parent, [], undefined);
-        break;
       case JsonToken.openBracket:
-        node = makeNode('array', offset, -1, parent, [], undefined);
+        if (++this.depth > this.maxDepth) {
+          throw new ParseStopped({ tooDeepAt: offset });
+        }
+        node = makeNode(scanner.token === JsonToken.openBrace ? 'object' : 'array', offset, -1, parent, [], undefined);
         break;
       case JsonToken.string:
         node = makeNode('string', offset, scanner.tokenLength, parent, undefined, scanner.stringValue());
@@ -538,6 +548,7 @@ class TreeParser {
 
   /** Ends the open object or array at the current `}` or `]`; returns the container around it, if any. */
   private close(open: MutableNode): MutableNode | undefined {
+    this.depth--;
     open.length = this.scanner.tokenOffset + 1 - open.offset;
     this.advance();
     const parent = open.parent;
@@ -559,11 +570,12 @@ class TreeParser {
       if (token !== JsonToken.lineComment && token !== JsonToken.blockComment) {
         return token;
       }
+      this.hasCommentsOrTrailingCommas = true;
     }
   }
 
   private fail(code: JsonSyntaxErrorCode): never {
-    throw new SyntaxErrorFound({ code, offset: this.scanner.tokenOffset, length: this.scanner.tokenLength });
+    throw new ParseStopped({ error: { code, offset: this.scanner.tokenOffset, length: this.scanner.tokenLength } });
   }
 }
 

@@ -60,8 +60,8 @@ export interface ParamsValidation {
  * since they usually mean the wrong `endpoint`. Only a file without errors gets `params`.
  *
  * The check takes time linear in the text, whatever it holds: lists and objects nested deeper than
- * MAX_NESTING_DEPTH are refused before parsing, and every problem is found, but only the reported ones
- * (MAX_DIAGNOSTICS_PER_FILE) get their message, suggestions and fixes written.
+ * MAX_NESTING_DEPTH are refused before anything walks the tree, and every problem is found, but only the
+ * reported ones (MAX_DIAGNOSTICS_PER_FILE) get their message, suggestions and fixes written.
  */
 export function validateParamsText(text: string): ParamsValidation {
   const source = typeof text === 'string' ? text : '';
@@ -157,26 +157,15 @@ class ParamsChecker {
       });
       return this.result();
     }
-    const shape = scanJsonText(this.parseable);
-    if (shape.tooDeepAt !== undefined) {
-      // Parsing would recurse once per level and overflow the stack; nothing else can be checked.
-      this.report({
-        offset: shape.tooDeepAt,
-        length: 1,
-        severity: 'error',
-        code: 'nested-too-deeply',
-        message: l10n.t('Lists and objects are nested too deeply here (more than {0} levels), so the file is not checked further. A parameter file needs at most 2 levels.', MAX_NESTING_DEPTH),
-      });
+    const parse = parseJsonTree(this.parseable, { maxDepth: MAX_NESTING_DEPTH });
+    if (!parse.root) {
+      this.reportUnparsed(parse);
       return this.result();
     }
-    if (shape.mayHaveCommentsOrTrailingCommas) {
+    if (parse.hasCommentsOrTrailingCommas) {
       this.reportCommentsAndTrailingCommas();
     }
-    const { root, error } = parseJsonTree(this.parseable);
-    if (error) {
-      this.reportSyntaxError(error);
-      return this.result();
-    }
+    const root = parse.root;
     if (root.type !== 'object') {
       this.report({
         offset: root.offset,
@@ -324,6 +313,33 @@ class ParamsChecker {
   }
 
   // ---- Syntax -------------------------------------------------------------------------------------
+
+  /**
+   * A text the parser stopped in. It read only up to its first syntax error (or the first bracket too deep), so the
+   * whole text is scanned as well: nesting too deep anywhere is what is reported then, and comments and trailing
+   * commas are reported on both sides of the error.
+   */
+  private reportUnparsed(parse: { error?: JsonSyntaxError; tooDeepAt?: number }): void {
+    const shape = scanJsonText(this.parseable);
+    const tooDeepAt = shape.tooDeepAt ?? parse.tooDeepAt;
+    if (tooDeepAt !== undefined) {
+      // The checks after parsing recurse once per level, and a parameter file needs two: nothing else is checked.
+      this.report({
+        offset: tooDeepAt,
+        length: 1,
+        severity: 'error',
+        code: 'nested-too-deeply',
+        message: l10n.t('Lists and objects are nested too deeply here (more than {0} levels), so the file is not checked further. A parameter file needs at most 2 levels.', MAX_NESTING_DEPTH),
+      });
+      return;
+    }
+    if (shape.mayHaveCommentsOrTrailingCommas) {
+      this.reportCommentsAndTrailingCommas();
+    }
+    if (parse.error) {
+      this.reportSyntaxError(parse.error);
+    }
+  }
 
   /** Reports comments and trailing commas (errors in .json). */
   private reportCommentsAndTrailingCommas(): void {

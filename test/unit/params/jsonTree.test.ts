@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createScanner, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { JsonScanner, JsonToken, jsonNodeValue, parseJsonTree, type JsonNode, type JsonParse } from '../../../src/params/jsonTree';
+import { MAX_NESTING_DEPTH, scanJsonText } from '../../../src/params/jsonText';
 import { deeplyNested, jsonSoup, readParamsFixtures, seededRandom } from './support';
 
 /**
@@ -265,6 +266,59 @@ describe('JSON parse tree (jsonTree.ts)', () => {
     const closed = parseJsonTree(`${open}${']'.repeat(100_000)}`).root;
     assert.equal(closed?.length, 200_000);
     assert.deepEqual(parseJsonTree(deeplyNested(100_000, '{"a":')).error, { code: 'ValueExpected', offset: 500_000, length: 0 });
+  });
+
+  describe('with a depth limit, agrees with scanJsonText on every text it parses or finds too deep', () => {
+    /** Whether jsonc-parser's scanner finds a comment, or a comma whose next token closes a list or object. */
+    function hasCommentsOrTrailingCommas(text: string): boolean {
+      const scanner = createScanner(text, false);
+      let afterComma = false;
+      for (let kind: number = scanner.scan(); kind !== 17; kind = scanner.scan()) {
+        if (kind === 12 || kind === 13 || (afterComma && (kind === 2 || kind === 4))) {
+          return true;
+        }
+        if (kind !== 14 && kind !== 15) {
+          afterComma = kind === 5;
+        }
+      }
+      return false;
+    }
+
+    function assertAgreesWithScan(text: string, maxDepth: number): void {
+      const context = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+      const parsed = parseJsonTree(text, { maxDepth });
+      const scan = scanJsonText(text);
+      if (parsed.root) {
+        assert.ok(scan.depth <= maxDepth, context);
+        assert.equal(scan.tooDeepAt, undefined, context);
+        assert.equal(parsed.hasCommentsOrTrailingCommas, hasCommentsOrTrailingCommas(text), context);
+      } else if (parsed.tooDeepAt !== undefined) {
+        assert.ok(scan.depth > maxDepth, context);
+        if (maxDepth === MAX_NESTING_DEPTH) {
+          assert.equal(parsed.tooDeepAt, scan.tooDeepAt, context);
+        }
+      }
+    }
+
+    it('at the checker\'s limit, on deep texts valid and not', () => {
+      for (const opener of ['[', '{"a":'] as const) {
+        assert.deepEqual(parseJsonTree(deeplyNested(100_000, opener), { maxDepth: MAX_NESTING_DEPTH }), { tooDeepAt: MAX_NESTING_DEPTH * opener.length });
+      }
+      const random = seededRandom(31);
+      for (let i = 0; i < 2000; i++) {
+        const depth = MAX_NESTING_DEPTH - 2 + Math.floor(random() * 5);
+        const text = `${'[// c\n'.repeat(depth)}${i % 3 === 0 ? '1,' : '1'}${']'.repeat(depth)}`;
+        assertAgreesWithScan(i % 2 === 0 ? text : mutated(random, text), MAX_NESTING_DEPTH);
+      }
+    });
+
+    it('at small limits, on random texts', () => {
+      const random = seededRandom(37);
+      for (let i = 0; i < 6000; i++) {
+        const text = i % 3 === 0 ? jsonSoup(random, 30) : i % 3 === 1 ? randomJsonc(random) : mutated(random, randomJsonc(random));
+        assertAgreesWithScan(text, Math.floor(random() * 4));
+      }
+    });
   });
 
   it('reads a megabyte of keys and values into one shape of node', () => {
