@@ -9,9 +9,12 @@
  *   jsonc-parser's grammar step by step up to it, and the scanner tokenises as jsonc-parser 3.3.1's does.
  * - Nodes are plain objects of one shape (every field present), built directly, without a visitor; a string's value
  *   is a slice of the text unless it has escapes.
- * - The parser keeps its own stack (the parents of the nodes), so no text is nested too deeply for it.
+ * - The parser keeps its own stack (the parents of the nodes), so no text is nested too deeply for it. Code that walks
+ *   the tree recursively passes `maxDepth`, and the parse stops at the first `[` or `{` beyond it.
+ * - It says whether the text has comments or trailing commas, which the checker reports, so that a text without them
+ *   needs no other pass.
  *
- * The tree has the shape of jsonc-parser's (`Node`), so code written for one reads the other.
+ * The tree has the shape of jsonc-parser's (`Node`, without `colonOffset`), so code written for one reads the other.
  */
 
 export type JsonNodeType = 'object' | 'array' | 'property' | 'string' | 'number' | 'boolean' | 'null';
