@@ -3,7 +3,7 @@
  *
  *   node esbuild.js --tests && node out/bench/params-validate.bench.js
  *
- * Each case times validateParamsText (jsonc-parser tree with offsets, the schema, position mapping,
+ * Each case times validateParamsText (parse tree with offsets, the schema, position mapping,
  * suggestions and fixes) against a baseline measured in the same run on the same text: JSON.parse plus
  * the zod schema's safeParse, i.e. the least any validation of the file must do. Times are medians of
  * alternating batches; ratios, not absolute times, are what compare across machines.

@@ -2,9 +2,10 @@ import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 
 /*
- * The parameter-file checker: reading a `.animate.json` as JSON with positions (jsonc-parser) and checking it
- * against the schema. A bundle of its own (dist/params-check.js) that loads with the first parameter file, not with
- * the core: reach it through `paramsCheck()` (checkLoader.ts), never by importing its modules directly.
+ * The parameter-file checker: reading a `.animate.json` as JSON with positions (jsonTree.ts; jsonc-parser for fal's
+ * errors and for edits) and checking it against the schema. A bundle of its own (dist/params-check.js) that loads with
+ * the first parameter file, not with the core: reach it through `paramsCheck()` (checkLoader.ts), never by importing
+ * its modules directly.
  */
 
 // In dist/params-check.js zod is a copy of its own (the schemas it checks with are): it needs the English messages

@@ -1,4 +1,5 @@
-import { modify, type Node } from 'jsonc-parser';
+import { modify } from 'jsonc-parser';
+import type { JsonNode } from './jsonTree';
 import { scanJsonText } from './jsonText';
 import { formatCount } from '../util/text';
 import { l10n } from '../l10n/l10n';
@@ -71,11 +72,11 @@ export function applyParamEdits(text: string, edits: readonly ParamTextEdit[]): 
   return pieces.join('');
 }
 
-export function nodeText(text: string, node: Node): string {
+export function nodeText(text: string, node: JsonNode): string {
   return text.slice(node.offset, node.offset + node.length);
 }
 
-export function replaceNode(node: Node, newText: string): ParamTextEdit {
+export function replaceNode(node: JsonNode, newText: string): ParamTextEdit {
   return { offset: node.offset, length: node.length, newText };
 }
 
@@ -84,7 +85,7 @@ export function replaceNode(node: Node, newText: string): ParamTextEdit {
  * separates it from its neighbours, so the rest stays valid JSON. Pass `index` (the node's place
  * among its siblings) when it is known: finding it reads all the siblings.
  */
-export function removeNodeEdit(node: Node, index?: number): ParamTextEdit {
+export function removeNodeEdit(node: JsonNode, index?: number): ParamTextEdit {
   const container = node.parent;
   const siblings = container?.children ?? [];
   if (index === undefined || siblings[index] !== node) {
@@ -125,7 +126,7 @@ export function setTopLevelPropertyEdits(text: string, key: string, value: unkno
 }
 
 /** Where a problem about a whole object goes: its opening brace, or the key it is the value of. */
-export function objectAnchor(objectNode: Node): { offset: number; length: number } {
+export function objectAnchor(objectNode: JsonNode): { offset: number; length: number } {
   const owner = objectNode.parent;
   if (owner?.type === 'property' && owner.children?.[0]) {
     const key = owner.children[0];
@@ -135,7 +136,7 @@ export function objectAnchor(objectNode: Node): { offset: number; length: number
 }
 
 /** The property node for `key` in an object node (the first one when the key is repeated). */
-export function propertyNode(objectNode: Node, key: string): Node | undefined {
+export function propertyNode(objectNode: JsonNode, key: string): JsonNode | undefined {
   return objectNode.children?.find((property) => property.children?.[0]?.value === key);
 }
 

@@ -1,12 +1,3 @@
-import {
-  createScanner,
-  getNodeValue,
-  parseTree,
-  printParseErrorCode,
-  type Node,
-  type ParseError,
-  type SyntaxKind,
-} from 'jsonc-parser';
 // zod's core classes, imported directly: through `z.core` the bundler would keep all of zod (locales included).
 import * as core from 'zod/v4/core';
 import {
@@ -35,6 +26,15 @@ import {
   type ParamTextEdit,
 } from './diagnostics';
 import { MAX_NESTING_DEPTH, scanJsonText } from './jsonText';
+import {
+  JsonScanner,
+  JsonToken,
+  jsonNodeValue,
+  parseJsonTree,
+  type JsonNode,
+  type JsonSyntaxError,
+  type JsonSyntaxErrorCode,
+} from './jsonTree';
 import { formatCount, isRecord } from '../util/text';
 import { closestMatch, rankCandidates } from './suggest';
 import { formatList, l10n } from '../l10n/l10n';
@@ -61,8 +61,8 @@ export interface ParamsValidation {
  * since they usually mean the wrong `endpoint`. Only a file without errors gets `params`.
  *
  * The check takes time linear in the text, whatever it holds: lists and objects nested deeper than
- * MAX_NESTING_DEPTH are refused before parsing, and every problem is found, but only the reported ones
- * (MAX_DIAGNOSTICS_PER_FILE) get their message, suggestions and fixes written.
+ * MAX_NESTING_DEPTH are refused before anything walks the tree, and every problem is found, but only the
+ * reported ones (MAX_DIAGNOSTICS_PER_FILE) get their message, suggestions and fixes written.
  */
 export function validateParamsText(text: string): ParamsValidation {
   const source = typeof text === 'string' ? text : '';
@@ -91,12 +91,8 @@ export function effectiveEndpoint(value: unknown): AnimateDiffEndpoint {
 
 type PathSegment = string | number;
 
-// jsonc-parser declares its token kinds as a `const enum`, which isolated modules cannot inline;
-// these numbers are part of its published API.
-const TOKEN = { closeBrace: 2, closeBracket: 4, comma: 5, lineComment: 12, blockComment: 13, lineBreak: 14, trivia: 15, eof: 17 } as const;
-
 interface Token {
-  kind: SyntaxKind;
+  kind: JsonToken;
   offset: number;
   length: number;
 }
@@ -144,7 +140,7 @@ class ParamsChecker {
   /** The text with a byte-order mark blanked out (same length, so offsets stay right): what is scanned and parsed. */
   private readonly parseable: string;
   /** Set once the text parsed to an object; the schema checks run only after that. */
-  private root!: Node;
+  private root!: JsonNode;
   private endpoint: AnimateDiffEndpoint = TURBO_TEXT_TO_VIDEO;
 
   constructor(private readonly text: string) {
@@ -162,34 +158,22 @@ class ParamsChecker {
       });
       return this.result();
     }
-    const shape = scanJsonText(this.parseable);
-    if (shape.tooDeepAt !== undefined) {
-      // Parsing would recurse once per level and overflow the stack; nothing else can be checked.
-      this.report({
-        offset: shape.tooDeepAt,
-        length: 1,
-        severity: 'error',
-        code: 'nested-too-deeply',
-        message: l10n.t('Lists and objects are nested too deeply here (more than {0} levels), so the file is not checked further. A parameter file needs at most 2 levels.', MAX_NESTING_DEPTH),
-      });
+    const parse = parseJsonTree(this.parseable, { maxDepth: MAX_NESTING_DEPTH });
+    if (!parse.root) {
+      this.reportUnparsed(parse);
       return this.result();
     }
-    if (shape.mayHaveCommentsOrTrailingCommas) {
+    if (parse.hasCommentsOrTrailingCommas) {
       this.reportCommentsAndTrailingCommas();
     }
-    const errors: ParseError[] = [];
-    const root = parseTree(this.parseable, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
-    if (errors.length > 0) {
-      this.reportSyntaxError(errors[0]);
-      return this.result();
-    }
-    if (!root || root.type !== 'object') {
+    const root = parse.root;
+    if (root.type !== 'object') {
       this.report({
-        offset: root?.offset ?? 0,
-        length: root?.length ?? 0,
+        offset: root.offset,
+        length: root.length,
         severity: 'error',
         code: 'not-an-object',
-        message: l10n.t('A parameter file is one JSON object ({ "prompt": … }), not {0}.', root ? describeJsonKind(root.type) : 'this'),
+        message: l10n.t('A parameter file is one JSON object ({ "prompt": … }), not {0}.', describeJsonKind(root.type)),
       });
       return this.result();
     }
@@ -208,12 +192,12 @@ class ParamsChecker {
   }
 
   /**
-   * The file's value as getNodeValue(root) makes it, except that of the top-level keys no endpoint has, only the
+   * The file's value as jsonNodeValue(root) makes it, except that of the top-level keys no endpoint has, only the
    * first is in it. The schema judges each key of an object on its own and says of an unknown key only that it is
    * unknown (wherever it is, whatever its value), so what it says of that one is what it would say of each of the
    * others: reportIssue repeats it for them. A file of 30,000 pasted keys then costs the schema no more than one.
    */
-  private rootValue(root: Node): Record<string, unknown> {
+  private rootValue(root: JsonNode): Record<string, unknown> {
     const value = Object.create(null) as Record<string, unknown>;
     const firstOfKey = this.propertiesOf(root);
     const properties = root.children ?? [];
@@ -234,7 +218,7 @@ class ParamsChecker {
         }
       }
       if (valueNode) {
-        value[key] = getNodeValue(valueNode);
+        value[key] = jsonNodeValue(valueNode);
       }
     }
     return value;
@@ -331,15 +315,42 @@ class ParamsChecker {
 
   // ---- Syntax -------------------------------------------------------------------------------------
 
+  /**
+   * A text the parser stopped in. It read only up to its first syntax error (or the first bracket too deep), so the
+   * whole text is scanned as well: nesting too deep anywhere is what is reported then, and comments and trailing
+   * commas are reported on both sides of the error.
+   */
+  private reportUnparsed(parse: { error?: JsonSyntaxError; tooDeepAt?: number }): void {
+    const shape = scanJsonText(this.parseable);
+    const tooDeepAt = shape.tooDeepAt ?? parse.tooDeepAt;
+    if (tooDeepAt !== undefined) {
+      // The checks after parsing recurse once per level, and a parameter file needs two: nothing else is checked.
+      this.report({
+        offset: tooDeepAt,
+        length: 1,
+        severity: 'error',
+        code: 'nested-too-deeply',
+        message: l10n.t('Lists and objects are nested too deeply here (more than {0} levels), so the file is not checked further. A parameter file needs at most 2 levels.', MAX_NESTING_DEPTH),
+      });
+      return;
+    }
+    if (shape.mayHaveCommentsOrTrailingCommas) {
+      this.reportCommentsAndTrailingCommas();
+    }
+    if (parse.error) {
+      this.reportSyntaxError(parse.error);
+    }
+  }
+
   /** Reports comments and trailing commas (errors in .json). */
   private reportCommentsAndTrailingCommas(): void {
     let pendingComma: Token | undefined;
     for (const token of significantTokensAndComments(this.parseable)) {
-      if (token.kind === TOKEN.lineComment || token.kind === TOKEN.blockComment) {
+      if (token.kind === JsonToken.lineComment || token.kind === JsonToken.blockComment) {
         this.reportComment(token);
         continue;
       }
-      if (pendingComma && (token.kind === TOKEN.closeBrace || token.kind === TOKEN.closeBracket) && !this.countedOnly(pendingComma.offset, 'error')) {
+      if (pendingComma && (token.kind === JsonToken.closeBrace || token.kind === JsonToken.closeBracket) && !this.countedOnly(pendingComma.offset, 'error')) {
         const comma = pendingComma;
         this.reportLazily(comma.offset, 1, 'error', () => ({
           code: 'json-trailing-comma',
@@ -347,7 +358,7 @@ class ParamsChecker {
           fixes: [{ title: l10n.t('Remove the trailing comma'), preferred: true, edits: [{ offset: comma.offset, length: 1, newText: '' }] }],
         }));
       }
-      pendingComma = token.kind === TOKEN.comma ? token : undefined;
+      pendingComma = token.kind === JsonToken.comma ? token : undefined;
     }
   }
 
@@ -363,7 +374,7 @@ class ParamsChecker {
         : { offset: comment.offset, length: comment.length, newText: '' };
       return {
         code: 'json-comment',
-        message: comment.kind === TOKEN.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
+        message: comment.kind === JsonToken.blockComment && !/\*\/$/.test(text.slice(comment.offset + 2, comment.offset + comment.length))
           ? l10n.t('This comment is never closed with */ — and comments are not allowed in JSON.')
           : l10n.t('Comments are not allowed in JSON. Put notes in the prompt, or in a file beside this one.'),
         fixes: [{ title: l10n.t('Remove the comment'), preferred: true, edits: [removal] }],
@@ -371,14 +382,14 @@ class ParamsChecker {
     });
   }
 
-  private reportSyntaxError(error: ParseError): void {
-    if (printParseErrorCode(error.error) === 'UnexpectedEndOfComment') {
+  private reportSyntaxError(error: JsonSyntaxError): void {
+    if (error.code === 'UnexpectedEndOfComment') {
       return; // already reported, with its fix, as a comment
     }
     const at = { offset: error.offset, length: error.length };
     const tokenText = this.text.slice(error.offset, error.offset + error.length);
     const fixes: ParamFix[] = [];
-    const errorName = printParseErrorCode(error.error);
+    const errorName = error.code;
     let message = syntaxMessages()[errorName] ?? l10n.t('Invalid JSON.');
     const singleQuoted = errorName === 'InvalidSymbol' ? /^'((?:[^'\\\n]|\\.)*)'/.exec(this.text.slice(error.offset)) : null;
     if (singleQuoted) {
@@ -407,7 +418,7 @@ class ParamsChecker {
     this.report({ ...at, severity: 'error', code: 'json-syntax', message, fixes });
   }
 
-  private checkDuplicateKeys(node: Node): void {
+  private checkDuplicateKeys(node: JsonNode): void {
     const children = node.children;
     if (!children) {
       return;
@@ -495,7 +506,7 @@ class ParamsChecker {
     }
   }
 
-  private describeValueIssue(issue: core.$ZodIssue, path: PathSegment[], node: Node): ProblemDetails {
+  private describeValueIssue(issue: core.$ZodIssue, path: PathSegment[], node: JsonNode): ProblemDetails {
     const found = this.schemaAt(path);
     // Against a union, the member of the value's own kind says what is wrong ("seed": -3 is a bad number).
     const schema = found ? this.pickAlternative(unwrap(found), path) : undefined;
@@ -503,7 +514,7 @@ class ParamsChecker {
     const expected = path.length === 1 && path[0] === 'endpoint'
       ? l10n.t('one of {0}', quotedList(ANIMATEDIFF_ENDPOINTS))
       : schema ? describeExpected(schema) : l10n.t('valid');
-    const value: unknown = getNodeValue(node);
+    const value: unknown = jsonNodeValue(node);
     const fixes: ParamFix[] = [];
     let code: ParamDiagnostic['code'] = 'invalid-type';
     let message = l10n.t('{0} must be {1}, not {2}.', label, expected, this.shown(node));
@@ -594,9 +605,9 @@ class ParamsChecker {
   }
 
   /** First property of each key, per object node: a file can have thousands of unknown keys. */
-  private readonly propertiesByObject = new Map<Node, PropertyIndex>();
+  private readonly propertiesByObject = new Map<JsonNode, PropertyIndex>();
 
-  private propertiesOf(objectNode: Node): PropertyIndex {
+  private propertiesOf(objectNode: JsonNode): PropertyIndex {
     let properties = this.propertiesByObject.get(objectNode);
     if (!properties) {
       properties = new Map();
@@ -644,7 +655,7 @@ class ParamsChecker {
   }
 
   /** The property at `index` of the object at `objectPath` has a key no endpoint has there. */
-  private reportUnknownKey(objectPath: PathSegment[], objectNode: Node, present: PropertyIndex, index: number): void {
+  private reportUnknownKey(objectPath: PathSegment[], objectNode: JsonNode, present: PropertyIndex, index: number): void {
     const property = objectNode.children?.[index];
     const keyNode = property?.children?.[0];
     const key: unknown = keyNode?.value;
@@ -673,7 +684,7 @@ class ParamsChecker {
     });
   }
 
-  private reportWrongEndpointKey(key: string, owners: readonly AnimateDiffEndpoint[], property: Node, index: number): void {
+  private reportWrongEndpointKey(key: string, owners: readonly AnimateDiffEndpoint[], property: JsonNode, index: number): void {
     const keyNode = property.children?.[0] ?? property;
     this.reportLazily(keyNode.offset, keyNode.length, 'error', () => {
       // The likeliest intent: the same kind of job (text or video input), then the same speed.
@@ -708,7 +719,7 @@ class ParamsChecker {
       return;
     }
     const node = this.nodeAt(['num_inference_steps']);
-    const steps: unknown = node ? getNodeValue(node) : undefined;
+    const steps: unknown = node ? jsonNodeValue(node) : undefined;
     const { min, max, recommendedMin, recommendedMax } = LIMITS.num_inference_steps;
     if (!node || typeof steps !== 'number' || !Number.isInteger(steps) || steps < min || steps > max) {
       return;
@@ -734,8 +745,8 @@ class ParamsChecker {
    * propertiesOf, without reading every property of each object on the way. (findNodeAtLocation also skips a
    * property without a value; a tree without parse errors, the only kind checked here, has none.)
    */
-  private nodeAt(path: readonly PathSegment[]): Node | undefined {
-    let node: Node | undefined = this.root;
+  private nodeAt(path: readonly PathSegment[]): JsonNode | undefined {
+    let node: JsonNode | undefined = this.root;
     for (const segment of path) {
       if (!node) {
         return undefined;
@@ -788,7 +799,7 @@ class ParamsChecker {
     return schema instanceof core.$ZodOptional || schema instanceof core.$ZodDefault;
   }
 
-  private shown(node: Node): string {
+  private shown(node: JsonNode): string {
     if (node.type === 'object') {
       return l10n.t('an object');
     }
@@ -802,20 +813,17 @@ class ParamsChecker {
   }
 }
 
-function removeKeyFix(key: string, property: Node, index: number): ParamFix {
+function removeKeyFix(key: string, property: JsonNode, index: number): ParamFix {
   return { title: l10n.t('Remove "{0}"', key), edits: [removeNodeEdit(property, index)] };
 }
 
 /** Comments and the tokens that are not white space, in text order. */
 function* significantTokensAndComments(text: string): Generator<Token> {
-  const scanner = createScanner(text, false);
-  for (let kind = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
-    if (kind === TOKEN.trivia || kind === TOKEN.lineBreak) {
-      continue;
-    }
-    const offset = scanner.getTokenOffset();
+  const scanner = new JsonScanner(text);
+  for (let kind = scanner.scan(); kind !== JsonToken.end; kind = scanner.scan()) {
+    const offset = scanner.tokenOffset;
     // An unclosed block comment at the very end reports one character more than the text has.
-    yield { kind, offset, length: Math.min(scanner.getTokenLength(), text.length - offset) };
+    yield { kind, offset, length: Math.min(scanner.tokenLength, text.length - offset) };
   }
 }
 
@@ -826,7 +834,7 @@ function lastTokenBefore(text: string, offset: number): Token | undefined {
     if (token.offset >= offset) {
       break;
     }
-    if (token.kind !== TOKEN.lineComment && token.kind !== TOKEN.blockComment && token.offset + token.length <= offset) {
+    if (token.kind !== JsonToken.lineComment && token.kind !== JsonToken.blockComment && token.offset + token.length <= offset) {
       last = token;
     }
   }
@@ -855,7 +863,7 @@ function linesAround(text: string, start: number, end: number): { start: number;
 
 // ---- Describing schemas in words ------------------------------------------------------------------
 
-const syntaxMessages = (): Partial<Record<ReturnType<typeof printParseErrorCode>, string>> => ({
+const syntaxMessages = (): Partial<Record<JsonSyntaxErrorCode, string>> => ({
   InvalidSymbol: l10n.t('Unexpected character: this is not valid JSON here.'),
   InvalidNumberFormat: l10n.t('Invalid number.'),
   PropertyNameExpected: l10n.t('Expected a key in double quotes, such as "prompt".'),
@@ -865,7 +873,6 @@ const syntaxMessages = (): Partial<Record<ReturnType<typeof printParseErrorCode>
   CloseBraceExpected: l10n.t('Expected "}" to close the object.'),
   CloseBracketExpected: l10n.t('Expected "]" to close the list.'),
   EndOfFileExpected: l10n.t('Unexpected content after the end of the object: a parameter file holds exactly one JSON object.'),
-  InvalidCommentToken: l10n.t('Comments are not allowed in JSON.'),
   UnexpectedEndOfComment: l10n.t('This comment is never closed with */ (and comments are not allowed in JSON).'),
   UnexpectedEndOfString: l10n.t('This text is never closed: add the closing double quote (") on the same line.'),
   UnexpectedEndOfNumber: l10n.t('Incomplete number.'),
@@ -933,7 +940,7 @@ function jsonKindOfValue(value: unknown): JsonKind {
   }
 }
 
-function describeJsonKind(type: Node['type']): string {
+function describeJsonKind(type: JsonNode['type']): string {
   return { object: l10n.t('an object'), array: l10n.t('a list'), string: l10n.t('text'), number: l10n.t('a number'), boolean: l10n.t('true or false'), null: 'null', property: l10n.t('a key') }[type];
 }
 
@@ -1058,7 +1065,7 @@ function fitNumber(value: number, rule: NumberRule): number {
   return fitted;
 }
 
-function numberFixes(node: Node, value: number, rule: NumberRule): ParamFix[] {
+function numberFixes(node: JsonNode, value: number, rule: NumberRule): ParamFix[] {
   const fitted = fitNumber(value, rule);
   if (!Number.isFinite(fitted) || fitted === value) {
     return [];
