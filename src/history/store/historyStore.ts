@@ -795,8 +795,7 @@ export class HistoryStore {
         try {
           await this.options.whileLocked?.();
           try {
-            await this.markRunning(taken.puts);
-            appended = await this.append(lines, durable);
+            appended = await this.markAndAppend(taken.puts, lines, durable);
           } catch (error) {
             if (errorCode(error) !== 'ENOSPC' || deletedVideos.length === 0) {
               throw error;
@@ -944,6 +943,31 @@ export class HistoryStore {
   }
 
   /** A durable mark for each unfinished job about to be written, before it is: the next window's start finds it. */
+  /**
+   * Marks the unfinished jobs among `puts` in `running/` and appends `lines`. A job fal may have (one with a request
+   * id) is marked before its record is written, so that a window's start always finds it. A job's first write is
+   * made before it is sent: until both are on disk nothing is sent, so both are written at once (a mark left without
+   * its record is cleared at the next start).
+   */
+  private async markAndAppend(puts: ReadonlySet<string>, lines: readonly string[], durable: boolean): Promise<{ start: number; end: number } | 'replaced' | 'behind'> {
+    const falMayHaveOne = [...puts].some((id) => {
+      const entry = this.slots.get(id)?.entry;
+      return entry === undefined || (isUnfinishedStatus(entry.status) && (entry.status !== 'submitting' || entry.requestId !== undefined));
+    });
+    if (falMayHaveOne) {
+      await this.markRunning(puts);
+      return this.append(lines, durable);
+    }
+    const [marked, appended] = await Promise.allSettled([this.markRunning(puts), this.append(lines, durable)]);
+    if (marked.status === 'rejected') {
+      throw marked.reason;
+    }
+    if (appended.status === 'rejected') {
+      throw appended.reason;
+    }
+    return appended.value;
+  }
+
   private async markRunning(ids: Iterable<string>): Promise<void> {
     let created = false;
     for (const id of ids) {

@@ -88,6 +88,18 @@ describe('history store', () => {
     assert.deepEqual([...historyOnDisk(temp.path).entries.values()], [running]);
   });
 
+  it('never writes the record of a job fal may have before its mark in running/ (what a window\'s start looks at)', async () => {
+    const store = await openStore();
+    const running = path.join(temp.path, 'running');
+    // No mark can be made any more.
+    rmSync(running, { recursive: true, force: true });
+    writeFileSync(running, '');
+    const id = randomUUID();
+    await assert.rejects(store.add(newEntry('a job fal has', { id, status: 'queued', requestId: 'request-1' })));
+    assert.equal(historyOnDisk(temp.path).entries.has(id), false, 'not on disk without its mark');
+    store.dispose();
+  });
+
   it('returns undefined when updating an entry that does not exist', async () => {
     const store = await openStore();
     assert.equal(await store.update(randomUUID(), { status: 'done' }), undefined);
