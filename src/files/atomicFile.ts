@@ -3,7 +3,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { errorCode, fsyncDirectory, fsyncFile, isProcessAlive, renameReplacing } from './durableFs';
-import { pipeToNewFile } from './streamToFile';
+import { pipeToNewFile, type ByteSource } from './streamToFile';
 
 /**
  * Writing a file so that it is either absent or complete: the content goes to a hidden partial file beside the
@@ -87,7 +87,7 @@ async function commit(partial: string, target: string, replace: boolean): Promis
  * Writes a stream to `target` through a partial file, with backpressure (the stream is read only as fast as
  * the disk takes it, never held whole in memory). Returns the number of bytes written.
  */
-export async function writeStreamToFile(source: Readable, target: string, options: WriteOptions = {}): Promise<number> {
+export async function writeStreamToFile(source: ByteSource, target: string, options: WriteOptions = {}): Promise<number> {
   const partial = partialFileFor(target);
   try {
     const { bytes, head } = await pipeToNewFile(source, partial, { signal: options.signal, onBytes: options.onBytes });

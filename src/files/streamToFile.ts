@@ -1,58 +1,86 @@
 import { promises as fsp } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 /** How many of the first bytes written `pipeToNewFile` keeps, for a look at what the file is. */
 export const HEAD_BYTES = 16;
 
+/** A Node stream (a file being read) or a web stream (a fetch response's body). */
+export type ByteSource = Readable | WebReadableStream<Uint8Array>;
+
 /**
- * Pipes a stream into a NEW file (fails if it exists) with backpressure — the source is read only as fast as the
- * disk takes it, never held whole in memory — and returns how many bytes were written, and the first of them.
+ * Writes a stream into a NEW file (fails if it exists), one chunk at a time — the next chunk is read only once the
+ * disk has taken the last, so nothing is held whole in memory — and returns how many bytes were written, and the
+ * first of them. A plain loop rather than a stream pipeline: for the few chunks of a video, setting a pipeline up
+ * cost more than the writing.
  */
 export async function pipeToNewFile(
-  source: Readable,
+  source: ByteSource,
   file: string,
   options: { signal?: AbortSignal; onBytes?: (count: number) => void } = {},
 ): Promise<{ bytes: number; head: Buffer }> {
-  let bytes = 0;
-  let head = Buffer.alloc(0);
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (head.length < HEAD_BYTES) {
-        head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-      }
-      bytes += chunk.length;
-      options.onBytes?.(chunk.length);
-      callback(null, chunk);
-    },
-  });
-  // Opened before the pipeline starts: a stream opening the file itself could still create it after a failure
-  // ended the pipeline, and so after the caller removed what it thought was the partial file. Until the pipeline
-  // listens, a failure of the source is held here (unheard, it would be thrown at the process).
+  const nodeStream = source instanceof Readable ? source : undefined;
+  // Opened before reading starts: a stream opening the file itself could still create it after a failure ended
+  // the copy, and so after the caller removed what it thought was the partial file. Until the loop reads it, a
+  // failure of a Node stream is held here (unheard, it would be thrown at the process).
   let early: unknown;
   const holdEarly = (error: unknown) => {
     early ??= error;
   };
-  source.on('error', holdEarly);
+  nodeStream?.on('error', holdEarly);
+  const { signal } = options;
+  const aborted = (): Error => (signal?.reason instanceof Error ? signal.reason : new Error('The write was cancelled.'));
+  // A Node stream waiting for data is ended by the cancel; a fetch body is ended by its own request's signal.
+  const stop = () => nodeStream?.destroy(aborted());
+  signal?.addEventListener('abort', stop, { once: true });
+  let bytes = 0;
+  let head = Buffer.alloc(0);
   try {
     let handle: fsp.FileHandle;
     try {
       handle = await fsp.open(file, 'wx');
     } catch (error) {
-      source.destroy();
+      if (nodeStream) {
+        nodeStream.destroy();
+      } else {
+        await (source as WebReadableStream<Uint8Array>).cancel().catch(() => undefined);
+      }
       throw error;
     }
     try {
       if (early !== undefined) {
         throw early;
       }
-      await pipeline(source, counter, handle.createWriteStream(), options.signal ? { signal: options.signal } : {});
+      if (signal?.aborted) {
+        throw aborted();
+      }
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        if (signal?.aborted) {
+          throw aborted();
+        }
+        if (head.length < HEAD_BYTES) {
+          head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+        }
+        bytes += chunk.length;
+        options.onBytes?.(chunk.length);
+        await writeAll(handle, chunk);
+      }
+      if (signal?.aborted) {
+        throw aborted();
+      }
     } finally {
       await handle.close().catch(() => undefined);
     }
   } finally {
-    source.off('error', holdEarly);
+    signal?.removeEventListener('abort', stop);
+    nodeStream?.off('error', holdEarly);
   }
   return { bytes, head };
+}
+
+async function writeAll(handle: fsp.FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let written = 0; written < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
+    written += bytesWritten;
+  }
 }

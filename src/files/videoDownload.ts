@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OutputExistsError, writeStreamToFile } from './atomicFile';
 import { errorCode } from './durableFs';
@@ -230,8 +229,7 @@ async function save(
   let silence = limit(limits.idleMs, () => new VideoDownloadError('timeout', l10n.t('The video download from {0} stopped: no data for {1} s.', where, Math.round(limits.idleMs / 1000))));
   try {
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    const bytes = await writeStreamToFile(body, target, {
+    const bytes = await writeStreamToFile(response.body as WebReadableStream<Uint8Array>, target, {
       replace,
       signal: controller.signal,
       accept,
