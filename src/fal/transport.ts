@@ -316,7 +316,7 @@ async function settleJson(
   stop: () => void,
   armIdle: () => () => void,
 ): Promise<Response> {
-  const text = await watchBody(response, controller, stop, armIdle).text();
+  const text = await readBodyText(response, controller, stop, armIdle);
   const contentType = response.headers.get('content-type');
   if (text.trim() === '' || (LABEL_ONLY.has(operation) && !isJsonLabel(contentType))) {
     return withBody(response, text);
@@ -344,7 +344,7 @@ function describeError(error: unknown): string {
 async function settleSubmit(response: Response, controller: AbortController, stop: () => void, armIdle: () => () => void): Promise<Response> {
   let text: string;
   try {
-    text = await watchBody(response, controller, stop, armIdle).text();
+    text = await readBodyText(response, controller, stop, armIdle);
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     throw new SubmitOutcomeUnknownError(reason instanceof ExchangeTimeoutError ? reason.message : describeError(reason), reason);
@@ -371,6 +371,39 @@ function parseBody(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
+  }
+}
+
+/**
+ * A small answer's body as text, with the limits of {@link watchBody}: read here directly, not through another
+ * stream and response (which cost more than reading an answer of a few hundred bytes).
+ */
+async function readBodyText(response: Response, controller: AbortController, stop: () => void, armIdle: () => () => void): Promise<string> {
+  if (!response.body) {
+    stop();
+    return '';
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (;;) {
+      const disarm = armIdle();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } finally {
+        disarm();
+      }
+      if (read.done) {
+        return text + decoder.decode();
+      }
+      text += decoder.decode(read.value, { stream: true });
+    }
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    stop();
   }
 }
 
