@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { createScanner, parseTree, visit } from 'jsonc-parser';
+import { parseTree, visit } from 'jsonc-parser';
 import { MAX_NESTING_DEPTH, objectStartOffset, parseTreeWithinDepth, scanJsonText } from '../../../src/params/jsonText';
-import { deeplyNested, jsonSoup, seededRandom } from './support';
+import { deeplyNested, jsonSoup, scannerFindsCommentsOrTrailingCommas, seededRandom } from './support';
 
 /** The deepest recursion of jsonc-parser's parser on `text`. */
 function parserDepth(text: string): number {
@@ -15,21 +15,6 @@ function parserDepth(text: string): number {
   };
   visit(text, { onObjectBegin: enter, onArrayBegin: enter, onObjectEnd: leave, onArrayEnd: leave }, { allowTrailingComma: true });
   return deepest;
-}
-
-/** Whether jsonc-parser's scanner finds a comment, or a comma whose next token closes a list or object. */
-function scannerFindsCommentsOrTrailingCommas(text: string): boolean {
-  const scanner = createScanner(text, false);
-  let afterComma = false;
-  for (let kind: number = scanner.scan(); kind !== 17; kind = scanner.scan()) {
-    if (kind === 12 || kind === 13 || (afterComma && (kind === 2 || kind === 4))) {
-      return true;
-    }
-    if (kind !== 14 && kind !== 15) {
-      afterComma = kind === 5;
-    }
-  }
-  return false;
 }
 
 describe('linear scans of parameter file text', () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createScanner, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { JsonScanner, JsonToken, jsonNodeValue, parseJsonTree, type JsonNode, type JsonParse } from '../../../src/params/jsonTree';
 import { MAX_NESTING_DEPTH, scanJsonText } from '../../../src/params/jsonText';
-import { deeplyNested, jsonSoup, readParamsFixtures, seededRandom } from './support';
+import { deeplyNested, jsonSoup, readParamsFixtures, scannerFindsCommentsOrTrailingCommas, seededRandom } from './support';
 
 /**
  * jsonTree.ts stands in for jsonc-parser's parseTree in the checker, so it is held to jsonc-parser's answers: the same
@@ -269,21 +269,6 @@ describe('JSON parse tree (jsonTree.ts)', () => {
   });
 
   describe('with a depth limit, agrees with scanJsonText on every text it parses or finds too deep', () => {
-    /** Whether jsonc-parser's scanner finds a comment, or a comma whose next token closes a list or object. */
-    function hasCommentsOrTrailingCommas(text: string): boolean {
-      const scanner = createScanner(text, false);
-      let afterComma = false;
-      for (let kind: number = scanner.scan(); kind !== 17; kind = scanner.scan()) {
-        if (kind === 12 || kind === 13 || (afterComma && (kind === 2 || kind === 4))) {
-          return true;
-        }
-        if (kind !== 14 && kind !== 15) {
-          afterComma = kind === 5;
-        }
-      }
-      return false;
-    }
-
     function assertAgreesWithScan(text: string, maxDepth: number): void {
       const context = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
       const parsed = parseJsonTree(text, { maxDepth });
@@ -291,7 +276,7 @@ describe('JSON parse tree (jsonTree.ts)', () => {
       if (parsed.root) {
         assert.ok(scan.depth <= maxDepth, context);
         assert.equal(scan.tooDeepAt, undefined, context);
-        assert.equal(parsed.hasCommentsOrTrailingCommas, hasCommentsOrTrailingCommas(text), context);
+        assert.equal(parsed.hasCommentsOrTrailingCommas, scannerFindsCommentsOrTrailingCommas(text), context);
       } else if (parsed.tooDeepAt !== undefined) {
         assert.ok(scan.depth > maxDepth, context);
         if (maxDepth === MAX_NESTING_DEPTH) {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { createScanner } from 'jsonc-parser';
 import type { ParamDiagnostic } from '../../../src/params/diagnostics';
 
 /** test/fixtures/params, from test/unit/params or out/test/unit/params. */
@@ -90,4 +91,19 @@ export function jsonSoup(random: () => number, maxPieces: number): string {
 /** `[[[…` or `{"a":{"a":…`: nested `levels` deep and never closed, as a file cut short or made to break parsers. */
 export function deeplyNested(levels: number, opener: '[' | '{"a":' = '['): string {
   return opener.repeat(levels);
+}
+
+/** Whether jsonc-parser's scanner finds a comment, or a comma whose next token closes a list or object. */
+export function scannerFindsCommentsOrTrailingCommas(text: string): boolean {
+  const scanner = createScanner(text, false);
+  let afterComma = false;
+  for (let kind: number = scanner.scan(); kind !== 17; kind = scanner.scan()) {
+    if (kind === 12 || kind === 13 || (afterComma && (kind === 2 || kind === 4))) {
+      return true;
+    }
+    if (kind !== 14 && kind !== 15) {
+      afterComma = kind === 5;
+    }
+  }
+  return false;
 }
