@@ -31,6 +31,14 @@ export async function fsyncDirectory(directory: string): Promise<void> {
   }
 }
 
+/** Writes all of `bytes` at the handle's position (a write may take only part of them), or throws. */
+export async function writeAll(handle: fsp.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+    written += bytesWritten;
+  }
+}
+
 /** Flushes a file's contents to disk. */
 export async function fsyncFile(file: string): Promise<void> {
   const handle = await fsp.open(file, 'r+');

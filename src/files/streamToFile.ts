@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { writeAll } from './durableFs';
 
 /** How many of the first bytes written `pipeToNewFile` keeps, for a look at what the file is. */
 export const HEAD_BYTES = 16;
@@ -76,11 +77,4 @@ export async function pipeToNewFile(
     nodeStream?.off('error', holdEarly);
   }
   return { bytes, head };
-}
-
-async function writeAll(handle: fsp.FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let written = 0; written < chunk.length;) {
-    const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
-    written += bytesWritten;
-  }
 }

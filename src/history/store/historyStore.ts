@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { removeStalePartials } from '../../files/atomicFile';
-import { errorCode, fsyncDirectory, isProcessAlive } from '../../files/durableFs';
+import { errorCode, fsyncDirectory, isProcessAlive, writeAll } from '../../files/durableFs';
 import { downloadVideo, videoExtension, type DownloadOptions } from '../../files/videoDownload';
 import { isInsideFolder } from '../../util/paths';
 import { l10n } from '../../l10n/l10n';
@@ -124,15 +124,6 @@ async function completeLinesAfter(file: string, offset: number): Promise<string[
     return [];
   }
   return buffer.toString('utf8', offset, end).split('\n').filter((line) => line !== '' && line !== TORN_MARK && readRecord(line) !== undefined);
-}
-
-/** Writes all of `text` (a write may take only part of it), or throws. */
-async function writeAll(handle: fsp.FileHandle, text: string): Promise<void> {
-  let buffer = Buffer.from(text, 'utf8');
-  while (buffer.length > 0) {
-    const { bytesWritten } = await handle.write(buffer, 0, buffer.length);
-    buffer = buffer.subarray(bytesWritten);
-  }
 }
 
 /** A history file that is not one of this version: damaged (set aside at open), or a later version's (left alone). */
@@ -928,7 +919,7 @@ export class HistoryStore {
         prefix = `\n${TORN_MARK}\n`;
       }
       const text = `${lines.join('\n')}\n`;
-      await writeAll(handle, prefix + text);
+      await writeAll(handle, Buffer.from(prefix + text, 'utf8'));
       if (durable) {
         await handle.sync();
       }
