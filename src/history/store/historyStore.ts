@@ -619,7 +619,8 @@ export class HistoryStore {
     if (line === undefined) {
       return undefined; // Not readable just now (the file is being replaced): asked again later.
     }
-    const parsed = value === undefined ? undefined : historyEntrySchema.safeParse({ ...(value as object), ...(logLinesOf(slot).length > 0 ? { logs: logLinesOf(slot) } : {}) });
+    const logs = logLinesOf(slot);
+    const parsed = value === undefined ? undefined : historyEntrySchema.safeParse({ ...(value as object), ...(logs.length > 0 ? { logs } : {}) });
     if (!parsed?.success) {
       this.setAsideDamaged(slot, line);
       return undefined;
@@ -933,7 +934,6 @@ export class HistoryStore {
     }
   }
 
-  /** A durable mark for each unfinished job about to be written, before it is: the next window's start finds it. */
   /**
    * Marks the unfinished jobs among `puts` in `running/` and appends `lines`. A job fal may have (one with a request
    * id) is marked before its record is written, so that a window's start always finds it. A job's first write is
@@ -959,6 +959,7 @@ export class HistoryStore {
     return appended.value;
   }
 
+  /** A durable mark for each unfinished job about to be written: the next window's start finds it. */
   private async markRunning(ids: Iterable<string>): Promise<void> {
     let created = false;
     for (const id of ids) {

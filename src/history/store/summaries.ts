@@ -163,24 +163,17 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && value >= 0;
 }
 
-function areCounts(value: unknown, length: number): value is number[] {
-  if (!Array.isArray(value) || value.length !== length) {
-    return false;
-  }
-  for (const item of value) {
-    if (!isCount(item)) {
-      return false;
-    }
-  }
-  return true;
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
 
-function isStringArray(value: unknown, length: number): value is string[] {
+/** Whether `value` is an array of `length` items that each pass `isItem` (a loop: the summaries have 90,000 numbers). */
+function isArrayOf<T>(value: unknown, length: number, isItem: (item: unknown) => item is T): value is T[] {
   if (!Array.isArray(value) || value.length !== length) {
     return false;
   }
   for (const item of value) {
-    if (typeof item !== 'string') {
+    if (!isItem(item)) {
       return false;
     }
   }
@@ -207,7 +200,7 @@ export function decodeSummaries(text: string, generation: number): HistorySummar
   const { statuses, videoFiles, numbers } = json;
   const ids = json.ids === '' ? [] : json.ids.split(ID_SEPARATOR);
   const count = ids.length;
-  if (typeof statuses !== 'string' || statuses.length !== count || !isStringArray(videoFiles, count) || !areCounts(numbers, count * NUMBERS_PER_SLOT)) {
+  if (typeof statuses !== 'string' || statuses.length !== count || !isArrayOf(videoFiles, count, isString) || !isArrayOf(numbers, count * NUMBERS_PER_SLOT, isCount)) {
     return undefined;
   }
   const logsStart = secondLineEnd + 1;
